@@ -1,0 +1,107 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "flotilla",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "flotilla", targets: ["flotilla"]),
+        .executable(name: "flotilla-bench", targets: ["flotilla-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // Pure domain: values, state machine, reducer, scheduler, ports. No I/O.
+        .target(name: "FlotillaCore"),
+        // Store adapters behind the ClusterStore port.
+        .target(
+            name: "FlotillaStore",
+            dependencies: [
+                "FlotillaCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // Compute backend adapters behind the ComputeBackend port.
+        .target(
+            name: "FlotillaBackends",
+            dependencies: [
+                "FlotillaCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // Registry cache, membership, election, leader duties, agent.
+        .target(
+            name: "FlotillaCluster",
+            dependencies: [
+                "FlotillaCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // Wire types of the HTTP surfaces, shared by server and client.
+        .target(name: "FlotillaAPI"),
+        // Hummingbird application: surfaces, auth.
+        .target(
+            name: "FlotillaServer",
+            dependencies: [
+                "FlotillaCore", "FlotillaCluster", "FlotillaAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // Typed HTTP client for the surfaces.
+        .target(
+            name: "FlotillaClient",
+            dependencies: [
+                "FlotillaAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]),
+        // Assembles one host: configuration, store, backends, cluster services, server.
+        .target(
+            name: "FlotillaHost",
+            dependencies: [
+                "FlotillaCore", "FlotillaStore", "FlotillaBackends", "FlotillaCluster", "FlotillaServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "flotilla",
+            dependencies: [
+                "FlotillaHost", "FlotillaClient", "FlotillaAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "flotilla-bench",
+            dependencies: [
+                "FlotillaHost",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .target(
+            name: "FlotillaTestSupport",
+            dependencies: ["FlotillaCore", "FlotillaStore", "FlotillaHost", "FlotillaClient"],
+            path: "Tests/FlotillaTestSupport"),
+        .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore"]),
+        .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaCore", "FlotillaStore", "FlotillaTestSupport"]),
+        .testTarget(name: "FlotillaBackendsTests", dependencies: ["FlotillaCore", "FlotillaBackends"]),
+        .testTarget(
+            name: "FlotillaServerTests",
+            dependencies: [
+                "FlotillaCore", "FlotillaServer", "FlotillaHost", "FlotillaTestSupport", "FlotillaAPI",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
+        .testTarget(
+            name: "FlotillaHostTests",
+            dependencies: ["FlotillaHost", "FlotillaClient", "FlotillaTestSupport", "FlotillaAPI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
