@@ -1,0 +1,62 @@
+import Foundation
+
+/// What a key may do (contract section 0).
+public enum Role: String, Sendable, Codable, CaseIterable, Equatable, Comparable {
+    /// Everything, including key management.
+    case admin
+    /// Instances and drain.
+    case `operator`
+    /// GET only.
+    case reader
+
+    private var rank: Int {
+        switch self {
+        case .reader: return 0
+        case .operator: return 1
+        case .admin: return 2
+        }
+    }
+
+    public static func < (a: Role, b: Role) -> Bool { a.rank < b.rank }
+
+    /// Whether this role grants `permission`.
+    public func grants(_ permission: Permission) -> Bool { self >= permission.minimumRole }
+}
+
+/// A kind of request, by what it touches.
+public enum Permission: String, Sendable, CaseIterable {
+    case read
+    case operateInstances
+    case operateWorkers
+    case manageKeys
+    case manageCatalog
+
+    public var minimumRole: Role {
+        switch self {
+        case .read: return .reader
+        case .operateInstances, .operateWorkers: return .operator
+        case .manageKeys, .manageCatalog: return .admin
+        }
+    }
+}
+
+/// A stored API key. Only the SHA-256 of the secret is kept; the secret is shown once, at creation.
+public struct APIKeyRecord: Sendable, Codable, Equatable, Hashable, Identifiable {
+    public var id: String
+    public var name: String
+    public var role: Role
+    /// Hex SHA-256 of the secret.
+    public var secretHash: String
+    /// The first characters of the secret, to tell keys apart in listings.
+    public var prefix: String
+    public var createdAt: Date
+
+    public init(id: String, name: String, role: Role, secretHash: String, prefix: String, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.secretHash = secretHash
+        self.prefix = prefix
+        self.createdAt = createdAt
+    }
+}

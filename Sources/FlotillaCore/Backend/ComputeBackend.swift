@@ -1,0 +1,189 @@
+import Foundation
+
+/// The port every compute backend adapter implements (`QEMUBackend`, `DockerBackend`, `SimBackend`).
+///
+/// Instances are addressed by their Flotilla id; an adapter keeps its own handle (container id, pid) and
+/// marks what it creates as owned by Flotilla so that `list` can find it again after a restart.
+public protocol ComputeBackend: Sendable {
+    var kind: BackendKind { get }
+    /// What this backend can do beyond the basics.
+    var features: BackendFeatures { get }
+
+    /// Live facts about the backend itself (version, health).
+    func info() async -> BackendInfo
+
+    /// Creates the instance without starting it.
+    func create(_ request: BackendCreateRequest) async throws
+    func start(id: String) async throws
+    /// Stops gracefully within `timeout`, then forcibly; or at once when `force`.
+    func stop(id: String, force: Bool, timeout: Duration) async throws
+    func restart(id: String, hard: Bool, timeout: Duration) async throws
+    func pause(id: String) async throws
+    func resume(id: String) async throws
+    /// Removes the instance; when `force`, kills it first if it runs.
+    func delete(id: String, force: Bool) async throws
+    /// Applies new resources; returns true when applied to the running instance, false when they take
+    /// effect on the next start.
+    func update(id: String, resources: Resources) async throws -> Bool
+    /// The live state of one instance.
+    func inspect(id: String) async throws -> ObservedInstance
+    /// Live usage figures, read from the backend (never invented).
+    func usage(id: String) async throws -> InstanceUsage
+    /// Every instance this backend holds that Flotilla owns (for adoption after a restart).
+    func list() async throws -> [ObservedInstance]
+}
+
+/// Optional abilities.
+public struct BackendFeatures: Sendable, Equatable, Codable {
+    public var pause: Bool
+    public var liveResize: Bool
+    public init(pause: Bool, liveResize: Bool) {
+        self.pause = pause
+        self.liveResize = liveResize
+    }
+}
+
+/// What the backend needs to create an instance.
+public struct BackendCreateRequest: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var kind: InstanceKind
+    public var spec: InstanceSpec
+    /// Artifacts resolved from the image catalog, when the image is a catalog entry.
+    public var artifacts: ImageArtifacts?
+
+    public init(id: String, name: String, kind: InstanceKind, spec: InstanceSpec, artifacts: ImageArtifacts? = nil) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.spec = spec
+        self.artifacts = artifacts
+    }
+}
+
+/// The state a backend reports for one instance.
+public struct ObservedInstance: Sendable, Equatable {
+    public enum State: String, Sendable, Equatable {
+        case created, running, paused, stopped, error
+    }
+    public var id: String
+    public var state: State
+    /// e.g. "exited with code 137".
+    public var description: String?
+    public var exitCode: Int32?
+
+    public init(id: String, state: State, description: String? = nil, exitCode: Int32? = nil) {
+        self.id = id
+        self.state = state
+        self.description = description
+        self.exitCode = exitCode
+    }
+
+    /// The lifecycle state this observation means.
+    public var lifecycleState: InstanceState {
+        switch state {
+        case .created, .stopped: return .stopped
+        case .running: return .running
+        case .paused: return .paused
+        case .error: return .error
+        }
+    }
+}
+
+/// Live facts about a backend.
+public struct BackendInfo: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable { case running, unavailable }
+    public var kind: BackendKind
+    public var version: String
+    public var apiVersion: String
+    public var status: Status
+    public var capabilities: [String]
+    public var supportedKinds: [InstanceKind]
+    /// Why the backend is unavailable, when it is.
+    public var reason: String?
+    public var checkedAt: Date
+
+    public init(
+        kind: BackendKind, version: String, apiVersion: String, status: Status, capabilities: [String],
+        supportedKinds: [InstanceKind], reason: String? = nil, checkedAt: Date
+    ) {
+        self.kind = kind
+        self.version = version
+        self.apiVersion = apiVersion
+        self.status = status
+        self.capabilities = capabilities
+        self.supportedKinds = supportedKinds
+        self.reason = reason
+        self.checkedAt = checkedAt
+    }
+}
+
+/// Live usage of one instance, in seed 003's units.
+public struct InstanceUsage: Sendable, Equatable, Codable {
+    public var cpuPercent: Double
+    public var cpuCores: Double
+    public var memoryUsedBytes: Int64
+    public var memoryLimitBytes: Int64
+    public var storageUsedBytes: Int64
+    public var storageTotalBytes: Int64
+    public var networkRxBytes: Int64
+    public var networkTxBytes: Int64
+    public var observedAt: Date
+
+    public init(
+        cpuPercent: Double, cpuCores: Double, memoryUsedBytes: Int64, memoryLimitBytes: Int64,
+        storageUsedBytes: Int64, storageTotalBytes: Int64, networkRxBytes: Int64, networkTxBytes: Int64,
+        observedAt: Date
+    ) {
+        self.cpuPercent = cpuPercent
+        self.cpuCores = cpuCores
+        self.memoryUsedBytes = memoryUsedBytes
+        self.memoryLimitBytes = memoryLimitBytes
+        self.storageUsedBytes = storageUsedBytes
+        self.storageTotalBytes = storageTotalBytes
+        self.networkRxBytes = networkRxBytes
+        self.networkTxBytes = networkTxBytes
+        self.observedAt = observedAt
+    }
+
+    public var memoryPercent: Double {
+        memoryLimitBytes > 0 ? Double(memoryUsedBytes) / Double(memoryLimitBytes) * 100 : 0
+    }
+}
+
+/// Errors adapters throw; the cluster layer maps them onto ``FlotillaError``.
+public enum BackendError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notFound(String)
+    case unavailable(String)
+    case unsupported(String)
+    case failed(String)
+    case invalidRequest(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): return "instance \(id) not found in the backend"
+        case .unavailable(let m): return "backend unavailable: \(m)"
+        case .unsupported(let op): return "\(op) is not supported by this backend"
+        case .failed(let m): return m
+        case .invalidRequest(let m): return m
+        }
+    }
+
+    public func flotillaError(backend: BackendKind) -> FlotillaError {
+        switch self {
+        case .notFound(let id): return .instanceNotFound(id)
+        case .unavailable(let m):
+            return FlotillaError(
+                .backendUnavailable, "\(backend.rawValue) backend is not available",
+                details: ["backend": .string(backend.rawValue), "reason": .string(m)])
+        case .unsupported(let op):
+            return FlotillaError(
+                .operationNotSupported, "\(op) is not supported by the \(backend.rawValue) backend",
+                details: ["backend": .string(backend.rawValue), "operation": .string(op)])
+        case .failed(let m):
+            return FlotillaError(.backendError, m, details: ["backend": .string(backend.rawValue)])
+        case .invalidRequest(let m):
+            return FlotillaError(.validationError, m, details: ["backend": .string(backend.rawValue)])
+        }
+    }
+}

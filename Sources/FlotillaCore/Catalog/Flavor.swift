@@ -1,0 +1,40 @@
+/// A named size for VMs (seed 002).
+public struct Flavor: Sendable, Codable, Equatable, Hashable, Identifiable {
+    public var id: String
+    public var name: String
+    public var vcpus: Int
+    public var memoryMB: Int64
+    public var diskGB: Int64
+    public var ephemeralGB: Int64
+    public var swapMB: Int64
+    public var isPublic: Bool
+    public var description: String
+
+    public init(
+        id: String, name: String, vcpus: Int, memoryMB: Int64, diskGB: Int64, ephemeralGB: Int64 = 0,
+        swapMB: Int64 = 0, isPublic: Bool = true, description: String = ""
+    ) {
+        self.id = id
+        self.name = name
+        self.vcpus = vcpus
+        self.memoryMB = memoryMB
+        self.diskGB = diskGB
+        self.ephemeralGB = ephemeralGB
+        self.swapMB = swapMB
+        self.isPublic = isPublic
+        self.description = description
+    }
+
+    public var resources: Resources {
+        Resources(cpuCores: Double(vcpus), memoryBytes: memoryMB << 20, storageBytes: diskGB << 30)
+    }
+
+    /// The built-in flavors of contract section 4, seeded into the store once.
+    public static let builtIn: [Flavor] = [
+        Flavor(id: "m1.tiny", name: "m1.tiny", vcpus: 1, memoryMB: 512, diskGB: 1, description: "Tiny"),
+        Flavor(id: "m1.small", name: "m1.small", vcpus: 1, memoryMB: 2048, diskGB: 20, description: "Small"),
+        Flavor(id: "m1.medium", name: "m1.medium", vcpus: 2, memoryMB: 4096, diskGB: 40, description: "Medium"),
+        Flavor(id: "m1.large", name: "m1.large", vcpus: 4, memoryMB: 8192, diskGB: 80, description: "Large"),
+        Flavor(id: "m1.xlarge", name: "m1.xlarge", vcpus: 8, memoryMB: 16384, diskGB: 160, description: "Extra large"),
+    ]
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// Options of the last stop the API asked for, so the owning host stops the way the user asked.
+public struct StopOptions: Sendable, Codable, Equatable, Hashable {
+    public var force: Bool
+    public var timeoutSeconds: Int
+    public init(force: Bool = false, timeoutSeconds: Int = 30) {
+        self.force = force
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+/// One instance as the registry holds it: the record stored at `/flotilla/instances/<id>`.
+public struct Instance: Sendable, Codable, Equatable, Hashable, Identifiable {
+    /// A lowercase UUID.
+    public var id: String
+    public var name: String
+    public var kind: InstanceKind
+    public var backend: BackendKind
+    public var spec: InstanceSpec
+    /// Bumped whenever `spec` changes.
+    public var generation: Int64
+    public var desired: DesiredState
+    public var state: InstanceState
+    /// Why the instance is in its state (e.g. an exit code or a backend error), when there is a reason.
+    public var stateDescription: String?
+    /// The worker the instance is placed on; nil while pending.
+    public var workerId: String?
+    /// The spec generation the backend last applied.
+    public var appliedGeneration: Int64
+    public var stopOptions: StopOptions
+    /// True when the last restart asked for a hard reset.
+    public var hardRestart: Bool
+    /// Counts every restart the API asked for, so the host can tell a new one from an old one.
+    public var restartCount: Int64
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var launchedAt: Date?
+    public var terminatedAt: Date?
+
+    public init(
+        id: String, name: String, kind: InstanceKind, backend: BackendKind, spec: InstanceSpec,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.backend = backend
+        self.spec = spec
+        self.generation = 1
+        self.desired = .running
+        self.state = .pending
+        self.stateDescription = nil
+        self.workerId = nil
+        self.appliedGeneration = 0
+        self.stopOptions = StopOptions()
+        self.hardRestart = false
+        self.restartCount = 0
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+        self.launchedAt = nil
+        self.terminatedAt = nil
+    }
+
+    /// Whether the instance still counts: placed instances that are not deleted hold their resources.
+    public var isLive: Bool { state != .deleted }
+
+    /// The state that completes the last accepted action.
+    public var targetState: InstanceState {
+        switch desired {
+        case .running: return .running
+        case .stopped: return .stopped
+        case .paused: return .paused
+        case .deleted: return .deleted
+        }
+    }
+
+    /// True when the instance has settled where the API asked (or failed).
+    public var hasSettled: Bool { state == targetState || state == .error }
+}

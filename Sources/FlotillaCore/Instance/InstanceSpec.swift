@@ -1,0 +1,105 @@
+/// Resources reserved for an instance.
+public struct Resources: Sendable, Codable, Equatable, Hashable {
+    public var cpuCores: Double
+    public var memoryBytes: Int64
+    /// Root storage; 0 when the backend uses its default.
+    public var storageBytes: Int64
+
+    public init(cpuCores: Double = 1, memoryBytes: Int64 = 512 * 1024 * 1024, storageBytes: Int64 = 0) {
+        self.cpuCores = cpuCores
+        self.memoryBytes = memoryBytes
+        self.storageBytes = storageBytes
+    }
+
+    /// Memory in MiB, rounded up: the unit workers account capacity in.
+    public var memoryMB: Int64 { (memoryBytes + (1 << 20) - 1) >> 20 }
+    /// Storage in GiB, rounded up.
+    public var storageGB: Int64 { (storageBytes + (1 << 30) - 1) >> 30 }
+}
+
+/// Cloud-init data for VMs (NoCloud).
+public struct CloudInit: Sendable, Codable, Equatable, Hashable {
+    public var userData: String?
+    public var metaData: String?
+    public init(userData: String? = nil, metaData: String? = nil) {
+        self.userData = userData
+        self.metaData = metaData
+    }
+}
+
+/// Backend configuration, the union of seed 003's KVM and Docker configuration objects.
+/// Fields a backend does not use are ignored by it.
+public struct InstanceConfig: Sendable, Codable, Equatable, Hashable {
+    public var image: String
+    // Docker
+    public var command: [String]?
+    public var env: [String]?
+    public var volumes: [String]?
+    public var ports: [String]?
+    public var networkMode: String?
+    public var restartPolicy: String?
+    // KVM
+    public var diskFormat: String?
+    public var networkType: String?
+    public var networkSource: String?
+    public var cloudInit: CloudInit?
+
+    public init(
+        image: String, command: [String]? = nil, env: [String]? = nil, volumes: [String]? = nil,
+        ports: [String]? = nil, networkMode: String? = nil, restartPolicy: String? = nil,
+        diskFormat: String? = nil, networkType: String? = nil, networkSource: String? = nil,
+        cloudInit: CloudInit? = nil
+    ) {
+        self.image = image
+        self.command = command
+        self.env = env
+        self.volumes = volumes
+        self.ports = ports
+        self.networkMode = networkMode
+        self.restartPolicy = restartPolicy
+        self.diskFormat = diskFormat
+        self.networkType = networkType
+        self.networkSource = networkSource
+        self.cloudInit = cloudInit
+    }
+}
+
+/// Where an instance may be placed.
+public struct PlacementConstraints: Sendable, Codable, Equatable, Hashable {
+    public enum Strategy: String, Sendable, Codable, CaseIterable { case spread, binpack }
+    public var zone: String?
+    /// Every label here must be on the worker with the same value.
+    public var workerLabels: [String: String]
+    /// Pin to one worker.
+    public var workerId: String?
+    public var strategy: Strategy
+
+    public init(
+        zone: String? = nil, workerLabels: [String: String] = [:], workerId: String? = nil, strategy: Strategy = .spread
+    ) {
+        self.zone = zone
+        self.workerLabels = workerLabels
+        self.workerId = workerId
+        self.strategy = strategy
+    }
+}
+
+/// What the user asked for: everything needed to run the instance anywhere.
+public struct InstanceSpec: Sendable, Codable, Equatable, Hashable {
+    public var config: InstanceConfig
+    public var resources: Resources
+    public var labels: [String: String]
+    public var metadata: [String: String]
+    public var placement: PlacementConstraints
+
+    public init(
+        config: InstanceConfig, resources: Resources = Resources(), labels: [String: String] = [:],
+        metadata: [String: String] = [:], placement: PlacementConstraints = PlacementConstraints()
+    ) {
+        self.config = config
+        self.resources = resources
+        self.labels = labels
+        self.metadata = metadata
+        self.placement = placement
+    }
+}
