@@ -45,7 +45,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // Wire types of the HTTP surfaces, shared by server and client.
-        .target(name: "FlotillaAPI"),
+        .target(name: "FlotillaAPI", dependencies: ["FlotillaCore"]),
         // Hummingbird application: surfaces, auth.
         .target(
             name: "FlotillaServer",

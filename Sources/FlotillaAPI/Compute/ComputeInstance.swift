@@ -1,0 +1,225 @@
+import Foundation
+
+/// Surface A (seed 003) wire types. camelCase JSON, bare objects.
+public enum Compute {}
+
+extension Compute {
+    public struct CPU: Codable, Sendable, Equatable {
+        public var cores: Double?
+        public init(cores: Double?) { self.cores = cores }
+    }
+
+    public struct Memory: Codable, Sendable, Equatable {
+        /// Bytes.
+        public var limit: Int64?
+        public init(limit: Int64?) { self.limit = limit }
+    }
+
+    public struct Storage: Codable, Sendable, Equatable {
+        /// Bytes.
+        public var totalSpace: Int64?
+        public init(totalSpace: Int64?) { self.totalSpace = totalSpace }
+    }
+
+    public struct Resources: Codable, Sendable, Equatable {
+        public var cpu: CPU?
+        public var memory: Memory?
+        public var storage: Storage?
+        public init(cpu: CPU? = nil, memory: Memory? = nil, storage: Storage? = nil) {
+            self.cpu = cpu
+            self.memory = memory
+            self.storage = storage
+        }
+    }
+
+    public struct CloudInit: Codable, Sendable, Equatable {
+        public var userData: String?
+        public var metaData: String?
+        public init(userData: String? = nil, metaData: String? = nil) {
+            self.userData = userData
+            self.metaData = metaData
+        }
+    }
+
+    /// Seed 003's backend configuration (KVM and Docker fields together).
+    public struct Config: Codable, Sendable, Equatable {
+        public var image: String?
+        public var command: [String]?
+        public var env: [String]?
+        public var volumes: [String]?
+        public var ports: [String]?
+        public var networkMode: String?
+        public var restartPolicy: String?
+        public var diskFormat: String?
+        public var networkType: String?
+        public var networkSource: String?
+        public var cloudInit: CloudInit?
+
+        public init(
+            image: String? = nil, command: [String]? = nil, env: [String]? = nil, volumes: [String]? = nil,
+            ports: [String]? = nil, networkMode: String? = nil, restartPolicy: String? = nil,
+            diskFormat: String? = nil, networkType: String? = nil, networkSource: String? = nil,
+            cloudInit: CloudInit? = nil
+        ) {
+            self.image = image
+            self.command = command
+            self.env = env
+            self.volumes = volumes
+            self.ports = ports
+            self.networkMode = networkMode
+            self.restartPolicy = restartPolicy
+            self.diskFormat = diskFormat
+            self.networkType = networkType
+            self.networkSource = networkSource
+            self.cloudInit = cloudInit
+        }
+    }
+
+    public struct Metadata: Codable, Sendable, Equatable {
+        public var labels: [String: String]?
+        /// Free-form string metadata.
+        public var annotations: [String: String]?
+        public init(labels: [String: String]? = nil, annotations: [String: String]? = nil) {
+            self.labels = labels
+            self.annotations = annotations
+        }
+    }
+
+    /// Where to place an instance (a Flotilla extension of seed 003).
+    public struct Placement: Codable, Sendable, Equatable {
+        public var zone: String?
+        public var workerLabels: [String: String]?
+        public var workerId: String?
+        /// `spread` (default) or `binpack`.
+        public var strategy: String?
+        public init(zone: String? = nil, workerLabels: [String: String]? = nil, workerId: String? = nil, strategy: String? = nil) {
+            self.zone = zone
+            self.workerLabels = workerLabels
+            self.workerId = workerId
+            self.strategy = strategy
+        }
+    }
+
+    /// `POST /api/v1/compute/instances`.
+    public struct CreateRequest: Codable, Sendable, Equatable {
+        public var name: String?
+        public var type: String?
+        public var backend: String?
+        public var config: Config?
+        public var resources: Resources?
+        public var metadata: Metadata?
+        public var placement: Placement?
+
+        public init(
+            name: String?, type: String? = nil, backend: String?, config: Config?, resources: Resources? = nil,
+            metadata: Metadata? = nil, placement: Placement? = nil
+        ) {
+            self.name = name
+            self.type = type
+            self.backend = backend
+            self.config = config
+            self.resources = resources
+            self.metadata = metadata
+            self.placement = placement
+        }
+    }
+
+    /// `PUT /api/v1/compute/instances/:id`.
+    public struct UpdateRequest: Codable, Sendable, Equatable {
+        public var resources: Resources?
+        public var metadata: Metadata?
+        public init(resources: Resources? = nil, metadata: Metadata? = nil) {
+            self.resources = resources
+            self.metadata = metadata
+        }
+    }
+
+    /// Optional body of `PUT .../stop`.
+    public struct StopRequest: Codable, Sendable, Equatable {
+        public var force: Bool?
+        /// Seconds.
+        public var timeout: Int?
+        public init(force: Bool? = nil, timeout: Int? = nil) {
+            self.force = force
+            self.timeout = timeout
+        }
+    }
+
+    /// Optional body of `PUT .../restart`.
+    public struct RestartRequest: Codable, Sendable, Equatable {
+        public var hard: Bool?
+        public var timeout: Int?
+        public init(hard: Bool? = nil, timeout: Int? = nil) {
+            self.hard = hard
+            self.timeout = timeout
+        }
+    }
+
+    /// One compute instance as surface A shows it.
+    public struct Instance: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var uuid: String
+        /// `vm` or `container`.
+        public var type: String
+        public var backend: String
+        /// Seed 003's vocabulary: created, starting, running, stopping, stopped, paused, restarting, error,
+        /// deleting.
+        public var state: String
+        /// `healthy`, `unhealthy` or `unknown`.
+        public var status: String
+        public var stateDescription: String?
+        /// The state the instance is being driven to.
+        public var desiredState: String
+        public var workerId: String?
+        public var config: Config
+        public var resources: Resources
+        public var metadata: Metadata
+        public var placement: Placement?
+        public var createdAt: Date
+        public var updatedAt: Date
+        public var launchedAt: Date?
+        /// Only in the reply to an update: `live` when applied to the running instance, `nextStart` otherwise.
+        public var applied: String?
+
+        public init(
+            id: String, name: String, type: String, backend: String, state: String, status: String,
+            stateDescription: String?, desiredState: String, workerId: String?, config: Config,
+            resources: Resources, metadata: Metadata, placement: Placement?, createdAt: Date, updatedAt: Date,
+            launchedAt: Date?, applied: String? = nil
+        ) {
+            self.id = id
+            self.name = name
+            self.uuid = id
+            self.type = type
+            self.backend = backend
+            self.state = state
+            self.status = status
+            self.stateDescription = stateDescription
+            self.desiredState = desiredState
+            self.workerId = workerId
+            self.config = config
+            self.resources = resources
+            self.metadata = metadata
+            self.placement = placement
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
+            self.launchedAt = launchedAt
+            self.applied = applied
+        }
+    }
+
+    /// `GET /api/v1/compute/instances`.
+    public struct InstanceList: Codable, Sendable, Equatable {
+        public var instances: [Instance]
+        public var total: Int
+        public var page: Int
+        public var pageSize: Int
+        public init(instances: [Instance], total: Int, page: Int, pageSize: Int) {
+            self.instances = instances
+            self.total = total
+            self.page = page
+            self.pageSize = pageSize
+        }
+    }
+}

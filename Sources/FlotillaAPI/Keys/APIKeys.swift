@@ -1,0 +1,93 @@
+import Foundation
+
+/// Wire types of the key management routes, `/api/v1/keys` (admin only).
+public enum Keys {
+    /// `POST /api/v1/keys`.
+    public struct CreateRequest: Codable, Sendable, Equatable {
+        public var name: String?
+        /// `admin`, `operator` or `reader`.
+        public var role: String?
+        public init(name: String?, role: String?) {
+            self.name = name
+            self.role = role
+        }
+    }
+
+    /// A key as listed: never the secret.
+    public struct Key: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var role: String
+        /// The first characters of the secret.
+        public var prefix: String
+        public var createdAt: Date
+        public init(id: String, name: String, role: String, prefix: String, createdAt: Date) {
+            self.id = id
+            self.name = name
+            self.role = role
+            self.prefix = prefix
+            self.createdAt = createdAt
+        }
+    }
+
+    /// The reply to a create: the only time the secret is shown.
+    public struct Created: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var role: String
+        public var prefix: String
+        public var createdAt: Date
+        public var key: String
+        public init(key: Key, secret: String) {
+            self.id = key.id
+            self.name = key.name
+            self.role = key.role
+            self.prefix = key.prefix
+            self.createdAt = key.createdAt
+            self.key = secret
+        }
+    }
+
+    public struct List: Codable, Sendable, Equatable {
+        public var keys: [Key]
+        public var total: Int
+        public init(keys: [Key]) {
+            self.keys = keys
+            self.total = keys.count
+        }
+    }
+}
+
+/// `GET /health`.
+public struct HealthResponse: Codable, Sendable, Equatable {
+    public var status: String
+    public var version: String
+    public var hostId: String
+    public var store: String
+    public var revision: Int64
+    public var backends: [String]
+    public init(status: String, version: String, hostId: String, store: String, revision: Int64, backends: [String]) {
+        self.status = status
+        self.version = version
+        self.hostId = hostId
+        self.store = store
+        self.revision = revision
+        self.backends = backends
+    }
+}
+
+/// The JSON coders every surface and the client use: RFC 3339 UTC timestamps.
+public enum WireJSON {
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+}
