@@ -1,0 +1,57 @@
+import FlotillaCore
+
+/// A request to create an instance, already mapped from a surface's wire type.
+public struct CreateInstance: Sendable, Equatable {
+    public var name: String
+    public var kind: InstanceKind?
+    public var backend: BackendKind
+    public var spec: InstanceSpec
+    /// The state to drive the new instance to (`running` unless the surface creates stopped instances).
+    public var desired: DesiredState
+
+    public init(name: String, kind: InstanceKind? = nil, backend: BackendKind, spec: InstanceSpec, desired: DesiredState = .running) {
+        self.name = name
+        self.kind = kind
+        self.backend = backend
+        self.spec = spec
+        self.desired = desired
+    }
+}
+
+/// An `Idempotency-Key`, as digests computed by the surface.
+public struct IdempotencyToken: Sendable, Equatable {
+    /// Digest of the key (used as the store key).
+    public var keyDigest: String
+    /// Digest of the request body: the same key with another body is refused.
+    public var requestDigest: String
+    public init(keyDigest: String, requestDigest: String) {
+        self.keyDigest = keyDigest
+        self.requestDigest = requestDigest
+    }
+}
+
+/// The stored record of an idempotent create.
+struct IdempotencyRecord: Codable, Sendable {
+    var requestDigest: String
+    var instanceId: String
+}
+
+/// Options of one lifecycle action.
+public struct ActionOptions: Sendable, Equatable {
+    public var force: Bool
+    public var timeoutSeconds: Int?
+    public var hard: Bool
+    public init(force: Bool = false, timeoutSeconds: Int? = nil, hard: Bool = false) {
+        self.force = force
+        self.timeoutSeconds = timeoutSeconds
+        self.hard = hard
+    }
+}
+
+/// The result of a write: the instance as written and the store revision of the write.
+public struct Written: Sendable, Equatable {
+    public var instance: Instance
+    public var revision: Revision
+    /// True when an idempotent create returned an earlier result.
+    public var replayed: Bool = false
+}

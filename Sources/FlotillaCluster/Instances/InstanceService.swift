@@ -1,0 +1,255 @@
+import FlotillaCore
+import Foundation
+import Logging
+
+/// The command side of the instance lifecycle, shared by every surface: each change is one store
+/// transaction guarded by compares, checked against the lifecycle state machine.
+public final class InstanceService: Sendable {
+    let store: any ClusterStore
+    public let registry: RegistryCache
+    let identity: HostIdentity
+    let backends: BackendSet
+    let logger: Logger
+
+    public init(
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
+        logger: Logger = Logger(label: "flotilla.instances")
+    ) {
+        self.store = store
+        self.registry = registry
+        self.identity = identity
+        self.backends = backends
+        self.logger = logger
+    }
+
+    // MARK: Reads
+
+    /// A live instance by id.
+    public func instance(id: String) throws(FlotillaError) -> Instance {
+        guard let i = registry.read({ $0.liveInstance(id.lowercased()) }) else { throw .instanceNotFound(id) }
+        return i
+    }
+
+    /// A live instance by name.
+    public func instance(named name: String) throws(FlotillaError) -> Instance {
+        guard let i = registry.read({ $0.liveInstance(named: name) }) else {
+            throw FlotillaError(.instanceNotFound, "Instance named \(name) not found", details: ["name": .string(name)])
+        }
+        return i
+    }
+
+    /// Live usage from the backend that runs the instance.
+    public func usage(id: String) async throws(FlotillaError) -> InstanceUsage {
+        let instance = try instance(id: id)
+        guard let worker = instance.workerId, instance.state != .pending else {
+            throw .invalidState(
+                "Instance \(instance.id) is not placed on a host yet", instanceId: instance.id,
+                currentState: instance.state, action: "usage")
+        }
+        guard worker == identity.hostId else {
+            throw FlotillaError(
+                .backendUnavailable, "Instance \(instance.id) runs on host \(worker); ask that host",
+                details: ["workerId": .string(worker)])
+        }
+        guard let backend = backends[instance.backend] else {
+            throw BackendError.unavailable("not configured on this host").flotillaError(backend: instance.backend)
+        }
+        do {
+            return try await backend.usage(id: instance.id)
+        } catch let e as BackendError {
+            throw e.flotillaError(backend: instance.backend)
+        } catch {
+            throw FlotillaError(.backendError, "usage failed", cause: "\(error)")
+        }
+    }
+
+    // MARK: Create
+
+    /// Validates and records a new instance (state `pending`); the leader places it.
+    public func create(_ request: CreateInstance, idempotency: IdempotencyToken? = nil) async throws(FlotillaError) -> Written {
+        try InstanceValidation.validateName(request.name)
+        try InstanceValidation.validateResources(request.spec.resources)
+        try InstanceValidation.validateLabels(request.spec.labels)
+        let kind = try InstanceValidation.kind(requested: request.kind, backend: request.backend)
+        guard !request.spec.config.image.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw .validation("config.image is required", field: "config.image")
+        }
+        if let idempotency, let earlier = try await replay(idempotency) { return earlier }
+        try checkPlaceable(request)
+
+        let id = UUID().uuidString.lowercased()
+        let now = identity.now()
+        var instance = Instance(id: id, name: request.name, kind: kind, backend: request.backend, spec: request.spec, createdAt: now)
+        instance.desired = request.desired
+        let instanceKey = StoreKeys.instance(id)
+        let nameKey = StoreKeys.name(request.name)
+        var compares = [Compare.absent(nameKey)]
+        var then: [TxnOp] = [.put(nameKey, Data(id.utf8)), .put(instanceKey, try encode(instance))]
+        if let idempotency {
+            let key = StoreKeys.idempotency(idempotency.keyDigest)
+            compares.append(.absent(key))
+            then.append(.put(key, try encode(IdempotencyRecord(requestDigest: idempotency.requestDigest, instanceId: id))))
+        }
+        let result = try await txn(compares, then: then)
+        guard result.succeeded else {
+            if let idempotency, let earlier = try await replay(idempotency) { return earlier }
+            throw FlotillaError(
+                .nameConflict, "An instance named \(request.name) already exists", details: ["name": .string(request.name)])
+        }
+        logger.info("instance created", metadata: ["id": "\(id)", "name": "\(request.name)", "backend": "\(request.backend)"])
+        return Written(instance: instance, revision: result.revision)
+    }
+
+    private func replay(_ token: IdempotencyToken) async throws(FlotillaError) -> Written? {
+        let kv: KeyValue?
+        do { kv = try await store.get(StoreKeys.idempotency(token.keyDigest)) } catch { throw storeError(error) }
+        guard let kv else { return nil }
+        guard let record = try? StoreCodec.decode(IdempotencyRecord.self, from: kv.value) else { return nil }
+        guard record.requestDigest == token.requestDigest else {
+            throw .validation("Idempotency-Key was already used with a different request", field: "Idempotency-Key")
+        }
+        let revision = max(kv.modRevision, registry.revision)
+        _ = await registry.waitForRevision(kv.modRevision, timeout: .seconds(5))
+        guard let instance = registry.read({ $0.instances[record.instanceId]?.value }) else { return nil }
+        return Written(instance: instance, revision: revision, replayed: true)
+    }
+
+    /// Refuses at once what no worker could ever run.
+    private func checkPlaceable(_ request: CreateInstance) throws(FlotillaError) {
+        let state = registry.snapshot
+        guard state.availableBackends.contains(request.backend) else {
+            throw FlotillaError(
+                .backendUnavailable, "\(request.backend.rawValue) backend is not available on any host",
+                details: ["backend": .string(request.backend.rawValue)])
+        }
+        let workers = state.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow)
+        let probe = PlacementRequest(
+            instanceId: "", backend: request.backend, resources: request.spec.resources,
+            constraints: request.spec.placement)
+        if case .unplaceable(let reason) = Scheduler.decide(probe, workers) {
+            throw FlotillaError(
+                .resourceLimitExceeded, "No worker can run this instance: \(reason)",
+                details: ["reason": .string(reason)])
+        }
+    }
+
+    // MARK: Actions
+
+    /// Checks `action` against the instance's state and records it; the owning host carries it out.
+    public func perform(_ action: LifecycleAction, id: String, options: ActionOptions = ActionOptions())
+        async throws(FlotillaError) -> Written
+    {
+        try await mutate(id: id) { instance throws(FlotillaError) in
+            let accepted = try LifecycleStateMachine.request(action, from: instance.state, instanceId: instance.id)
+            if action == .delete && instance.workerId == nil {
+                // Never placed: nothing runs anywhere, so the delete completes here.
+                instance.state = .deleted
+                instance.desired = .deleted
+                instance.terminatedAt = self.identity.now()
+                return
+            }
+            instance.state = accepted.state
+            instance.desired = accepted.desired
+            instance.stateDescription = nil
+            switch action {
+            case .stop, .delete:
+                instance.stopOptions = StopOptions(force: options.force, timeoutSeconds: options.timeoutSeconds ?? 30)
+            case .restart:
+                instance.hardRestart = options.hard
+                instance.restartCount += 1
+                instance.stopOptions = StopOptions(force: options.hard, timeoutSeconds: options.timeoutSeconds ?? 30)
+            case .start, .pause, .resume:
+                break
+            }
+        }
+    }
+
+    /// Changes resources and labels. Returns whether the change applies to the running instance now.
+    public func update(id: String, resources: Resources?, labels: [String: String]?) async throws(FlotillaError)
+        -> (Written, live: Bool)
+    {
+        if let resources { try InstanceValidation.validateResources(resources) }
+        if let labels { try InstanceValidation.validateLabels(labels) }
+        let snapshot = registry.snapshot
+        let written = try await mutate(id: id) { instance throws(FlotillaError) in
+            if let resources, resources != instance.spec.resources {
+                try self.checkFits(resources, replacing: instance, in: snapshot)
+                instance.spec.resources = resources
+                instance.generation += 1
+            }
+            if let labels { instance.spec.labels = labels }
+        }
+        let live = written.instance.state == .running && written.instance.backend.canResizeLive
+        return (written, live)
+    }
+
+    private func checkFits(_ resources: Resources, replacing instance: Instance, in state: RegistryState) throws(FlotillaError) {
+        guard let workerId = instance.workerId,
+            var worker = state.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow)
+                .first(where: { $0.id == workerId })
+        else { return }
+        worker.allocated.cpuCores -= instance.spec.resources.cpuCores
+        worker.allocated.memoryMB -= instance.spec.resources.memoryMB
+        worker.allocated.diskGB -= instance.spec.resources.storageGB
+        worker.allocated.instances -= 1
+        guard worker.fits(resources) else {
+            throw FlotillaError(
+                .resourceLimitExceeded, "Worker \(workerId) has no room for the new resources",
+                details: ["workerId": .string(workerId)])
+        }
+    }
+
+    // MARK: Waiting
+
+    /// Waits until the registry applied `written` and the instance settled (reached what was asked, or
+    /// `error`), or `timeout` passed. Returns the latest instance and whether it settled.
+    public func settle(_ written: Written, timeout: Duration) async -> (Instance, settled: Bool) {
+        let id = written.instance.id
+        let revision = written.revision
+        let state = await registry.wait(timeout: timeout) { s in
+            guard s.revision >= revision, let i = s.instances[id]?.value else { return false }
+            return i.hasSettled
+        }
+        if let i = state?.instances[id]?.value { return (i, true) }
+        let latest = registry.read { $0.instances[id]?.value } ?? written.instance
+        return (latest, false)
+    }
+
+    // MARK: Store helpers
+
+    /// Reads the instance from the store, applies `body`, and writes it back if nobody wrote in between;
+    /// retries on conflict.
+    func mutate(id rawId: String, _ body: (inout Instance) throws(FlotillaError) -> Void) async throws(FlotillaError) -> Written {
+        let id = rawId.lowercased()
+        let key = StoreKeys.instance(id)
+        for _ in 0..<32 {
+            let kv: KeyValue?
+            do { kv = try await store.get(key) } catch { throw storeError(error) }
+            guard let kv, var instance = try? StoreCodec.decode(Instance.self, from: kv.value), instance.isLive else {
+                throw .instanceNotFound(rawId)
+            }
+            try body(&instance)
+            instance.updatedAt = identity.now()
+            var then: [TxnOp] = [.put(key, try encode(instance))]
+            if instance.state == .deleted { then.append(.delete(key: StoreKeys.name(instance.name))) }
+            let result = try await txn([.unchanged(key, since: kv.modRevision)], then: then)
+            if result.succeeded { return Written(instance: instance, revision: result.revision) }
+        }
+        throw FlotillaError(.storeUnavailable, "Too many concurrent changes to instance \(rawId); try again")
+    }
+
+    func txn(_ compares: [Compare], then: [TxnOp]) async throws(FlotillaError) -> TxnResult {
+        do { return try await store.txn(compares, then: then, otherwise: []) } catch { throw storeError(error) }
+    }
+
+    func encode<T: Encodable>(_ value: T) throws(FlotillaError) -> Data {
+        do { return try StoreCodec.encode(value) } catch {
+            throw FlotillaError(.internalError, "could not encode a record", cause: "\(error)")
+        }
+    }
+
+    func storeError(_ error: any Error) -> FlotillaError {
+        if let e = error as? FlotillaError { return e }
+        return FlotillaError(.storeUnavailable, "The cluster store is not available", cause: "\(error)")
+    }
+}

@@ -1,0 +1,109 @@
+import FlotillaCore
+import Foundation
+import Logging
+
+/// The leader's scheduler loop: places pending instances with the pure ``Scheduler`` and writes each batch
+/// in one transaction fenced by the leader key and guarded by every instance's revision.
+public struct PlacementDuty: LeaderDuty {
+    public let name = "placement"
+    let store: any ClusterStore
+    let registry: RegistryCache
+    let identity: HostIdentity
+    let batchSize: Int
+    let logger: Logger
+
+    public init(
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, batchSize: Int = 128,
+        logger: Logger = Logger(label: "flotilla.scheduler")
+    ) {
+        self.store = store
+        self.registry = registry
+        self.identity = identity
+        self.batchSize = batchSize
+        self.logger = logger
+    }
+
+    public func lead(_ leadership: Leadership) async throws {
+        let updates = registry.updates()
+        _ = try await placePending(leadership)
+        for await update in updates {
+            try Task.checkCancellation()
+            // Only instance and worker changes can make a placement possible.
+            let relevant = update.changes.isEmpty || update.changes.contains {
+                switch $0 {
+                case .instance, .worker: return true
+                default: return false
+                }
+            }
+            if relevant { _ = try await placePending(leadership) }
+        }
+    }
+
+    /// Places every pending instance it can; returns how many it placed.
+    @discardableResult
+    public func placePending(_ leadership: Leadership) async throws -> Int {
+        let state = registry.snapshot
+        let pending = state.instances.values
+            .filter { $0.value.state == .pending && $0.value.workerId == nil && $0.value.desired != .deleted }
+            .sorted { ($0.value.createdAt, $0.value.id) < ($1.value.createdAt, $1.value.id) }
+        guard !pending.isEmpty else { return 0 }
+        let workers = state.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow)
+        let decisions = Scheduler.place(pending.map { PlacementRequest($0.value) }, on: workers)
+        var placed = 0
+        var batch: [(Versioned<Instance>, Instance)] = []
+        for (versioned, decision) in zip(pending, decisions) {
+            var instance = versioned.value
+            switch decision {
+            case .placed(let workerId):
+                instance.workerId = workerId
+                instance.state = .creating
+                instance.stateDescription = nil
+                instance.updatedAt = identity.now()
+                batch.append((versioned, instance))
+            case .unplaceable(let reason):
+                let description = "waiting for a worker: \(reason)"
+                guard instance.stateDescription != description else { continue }
+                instance.stateDescription = description
+                instance.updatedAt = identity.now()
+                batch.append((versioned, instance))
+            }
+            if batch.count >= batchSize {
+                placed += try await write(batch, leadership)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { placed += try await write(batch, leadership) }
+        return placed
+    }
+
+    /// One transaction for the batch; if any instance changed meanwhile, each is retried alone next round.
+    private func write(_ batch: [(Versioned<Instance>, Instance)], _ leadership: Leadership) async throws -> Int {
+        var compares = [leadership.fence]
+        var ops: [TxnOp] = []
+        for (old, new) in batch {
+            let key = StoreKeys.instance(new.id)
+            compares.append(.unchanged(key, since: old.modRevision))
+            ops.append(.put(key, try StoreCodec.encode(new)))
+        }
+        let result = try await store.txn(compares, then: ops, otherwise: [])
+        let placed = batch.filter { $0.1.workerId != nil }.count
+        if result.succeeded {
+            if placed > 0 { logger.debug("placed instances", metadata: ["count": "\(placed)"]) }
+            return placed
+        }
+        // Fenced out or raced: write one by one so one changed instance does not hold back the rest.
+        var count = 0
+        for (old, new) in batch {
+            let key = StoreKeys.instance(new.id)
+            let single = try await store.txn(
+                [leadership.fence, .unchanged(key, since: old.modRevision)],
+                then: [.put(key, try StoreCodec.encode(new))], otherwise: [.get(key: StoreKeys.leader)])
+            if single.succeeded {
+                if new.workerId != nil { count += 1 }
+            } else if case .get(let leader)? = single.results.first, leader?.createRevision != leadership.createRevision {
+                throw CancellationError()  // No longer the leader: stop writing.
+            }
+        }
+        return count
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+extension RegistryState {
+    /// Every known worker as the scheduler sees it: status, health (a heartbeat younger than `healthWindow`)
+    /// and the resources its live instances hold.
+    public func schedulableWorkers(now: Date, healthWindow: TimeInterval) -> [SchedulableWorker] {
+        let allocations = allocations()
+        return workers.values.map { versioned in
+            let w = versioned.value
+            let beat = heartbeats[w.id]?.value.at
+            return SchedulableWorker(
+                id: w.id, zone: w.zone, labels: w.labels, capabilities: Set(w.capabilities),
+                status: status(ofWorker: w.id),
+                healthy: beat.map { now.timeIntervalSince($0) < healthWindow } ?? false,
+                capacity: w.capacity, allocated: allocations[w.id] ?? Allocation())
+        }
+    }
+
+    /// Backends offered by at least one worker that is not offline.
+    public var availableBackends: Set<BackendKind> {
+        var result = Set<BackendKind>()
+        for (id, w) in workers where status(ofWorker: id) != .offline {
+            result.formUnion(w.value.capabilities)
+        }
+        return result
+    }
+
+    /// The live instance with this id, or nil (deleted instances are gone for every surface).
+    public func liveInstance(_ id: String) -> Instance? {
+        guard let i = instances[id]?.value, i.isLive else { return nil }
+        return i
+    }
+
+    /// The live instance with this name, or nil.
+    public func liveInstance(named name: String) -> Instance? {
+        names[name].flatMap { liveInstance($0) }
+    }
+}
