@@ -1,0 +1,140 @@
+import FlotillaBackends
+import FlotillaCluster
+import FlotillaCore
+import FlotillaServer
+import FlotillaStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// One Flotilla host, assembled in one place: store, registry, backends, cluster services and the HTTP app.
+public final class FlotillaHost: Sendable {
+    public static let version = "0.1.0"
+
+    public let configuration: HostConfiguration
+    public let store: SQLiteClusterStore
+    public let registry: RegistryCache
+    public let instances: InstanceService
+    public let keys: KeyService
+    public let backends: BackendSet
+    public let identity: HostIdentity
+    public let routes: RouteTable
+    /// The admin key generated on first start, if one was; shown once by the caller.
+    public let generatedAdminKey: String?
+    let membership: Membership
+    let election: LeaderElection
+    let agent: Agent
+    let dependencies: ServerDependencies
+    let logger: Logger
+
+    /// Opens the store, loads the registry, makes sure an admin key exists and registers this host.
+    public static func build(_ configuration: HostConfiguration, logger: Logger = Logger(label: "flotilla")) async throws -> FlotillaHost {
+        guard configuration.store == "sqlite" else {
+            throw HostError.configuration("store \(configuration.store) is not supported yet: use --store sqlite")
+        }
+        try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
+        let store = try SQLiteClusterStore(path: configuration.dataDir + "/flotilla.sqlite")
+        let registry = RegistryCache(store: store, logger: logger.child("registry"))
+        try await registry.load()
+        let identity = HostIdentity(
+            hostId: configuration.hostId, address: configuration.advertiseAddress,
+            healthWindow: configuration.healthWindow, leaseTTL: configuration.leaseTTL)
+        let backends = try BackendSet(BackendFactory.make(configuration, logger: logger))
+        let keys = KeyService(store: store, registry: registry)
+        let generated = try await bootstrapKeys(configuration, keys)
+        try await CatalogSeeder.seed(store: store)
+        // The watch is not running yet: list again so the registry holds the bootstrap writes.
+        try await registry.load()
+        let worker = Worker(
+            id: configuration.hostId, hostname: ProcessInfo.processInfo.hostName, address: identity.address,
+            zone: configuration.zone, labels: configuration.labels, capabilities: backends.kinds,
+            capacity: MachineCapacity.read(configuration), startedAt: Date())
+        let membership = Membership(store: store, identity: identity, worker: worker, logger: logger.child("membership"))
+        let instances = InstanceService(store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("instances"))
+        let placement = PlacementDuty(store: store, registry: registry, identity: identity, logger: logger.child("scheduler"))
+        let election = LeaderElection(store: store, registry: registry, identity: identity, duties: [placement], logger: logger.child("leader"))
+        let agent = Agent(store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("agent"))
+        let deps = ServerDependencies(
+            store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,
+            version: version, actionTimeout: configuration.actionTimeout)
+        let (_, routes) = FlotillaRouter.build(deps, logger: logger.child("http"))
+        return FlotillaHost(
+            configuration: configuration, store: store, registry: registry, instances: instances, keys: keys,
+            backends: backends, identity: identity, routes: routes, generatedAdminKey: generated, membership: membership,
+            election: election, agent: agent, dependencies: deps, logger: logger)
+    }
+
+    private init(
+        configuration: HostConfiguration, store: SQLiteClusterStore, registry: RegistryCache, instances: InstanceService,
+        keys: KeyService, backends: BackendSet, identity: HostIdentity, routes: RouteTable, generatedAdminKey: String?,
+        membership: Membership, election: LeaderElection, agent: Agent, dependencies: ServerDependencies, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.registry = registry
+        self.instances = instances
+        self.keys = keys
+        self.backends = backends
+        self.identity = identity
+        self.routes = routes
+        self.generatedAdminKey = generatedAdminKey
+        self.membership = membership
+        self.election = election
+        self.agent = agent
+        self.dependencies = dependencies
+        self.logger = logger
+    }
+
+    /// A fresh router over this host's services (for in-process HTTP tests and the application).
+    public func router() -> Router<FlotillaRequestContext> {
+        FlotillaRouter.build(dependencies, logger: logger.child("http")).0
+    }
+
+    /// The background services, in start order: store, registry, membership, election, agent.
+    public var backgroundServices: [any Service] { [store, registry, membership, election, agent] }
+
+    /// The HTTP application on the configured address. `onListening` receives the bound port.
+    public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(
+                address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "flotilla"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger.child("http"))
+    }
+
+    /// Runs every service until SIGTERM or SIGINT, then shuts them down in reverse order.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = application(onListening: onListening)
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] =
+            backgroundServices.map { .init(service: $0) } + [.init(service: app)]
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info("flotilla serving", metadata: ["host": "\(identity.hostId)", "address": "\(configuration.listenHost):\(configuration.listenPort)", "backends": "\(backends.kinds.map(\.rawValue))"])
+        try await group.run()
+        logger.info("flotilla stopped", metadata: ["host": "\(identity.hostId)"])
+    }
+
+    private static func bootstrapKeys(_ configuration: HostConfiguration, _ keys: KeyService) async throws -> String? {
+        if let secret = configuration.apiKey {
+            let existing = keys.list().first { $0.secretHash == Authenticator.digest(secret) }
+            if existing == nil {
+                let name = keys.list().contains { $0.name == "bootstrap" } ? "bootstrap-\(Authenticator.digest(secret).prefix(8))" : "bootstrap"
+                _ = try await keys.create(name: name, role: .admin, secret: secret, waitForRegistry: false)
+            }
+            return nil
+        }
+        guard keys.list().isEmpty else { return nil }
+        let (_, secret) = try await keys.create(name: "admin", role: .admin, waitForRegistry: false)
+        return secret
+    }
+}
+
+extension Logger {
+    func child(_ name: String) -> Logger {
+        var l = Logger(label: label + "." + name)
+        l.logLevel = logLevel
+        return l
+    }
+}

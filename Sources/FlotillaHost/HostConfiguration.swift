@@ -1,0 +1,53 @@
+import FlotillaCore
+import Foundation
+
+/// Everything `flotilla serve` is configured with (contract section 8).
+public struct HostConfiguration: Sendable {
+    public var listenHost: String = "127.0.0.1"
+    public var listenPort: Int = 8080
+    /// How other hosts reach this one; `http://` + the listen address when nil.
+    public var advertise: String?
+    public var dataDir: String = "./.flotilla"
+    /// `sqlite`, or `etcd://h:p,h:p` (a later issue).
+    public var store: String = "sqlite"
+    public var hostId: String = ProcessInfo.processInfo.hostName
+    public var zone: String?
+    public var labels: [String: String] = [:]
+    /// nil: every backend found working, plus `sim`.
+    public var backends: [BackendKind]?
+    /// An admin key to create at start (for scripts).
+    public var apiKey: String?
+    /// Capacity overrides; nil reads the machine.
+    public var cpuCores: Double?
+    public var memoryMB: Int64?
+    public var diskGB: Int64?
+    public var maxInstances: Int = 100
+    public var healthWindow: TimeInterval = 60
+    public var leaseTTL: Duration = .seconds(3)
+    public var actionTimeout: Duration = .seconds(60)
+    /// Latency of every simulated backend operation.
+    public var simLatency: Duration = .zero
+
+    public init() {}
+
+    public var advertiseAddress: String { advertise ?? "http://\(listenHost):\(listenPort)" }
+
+    /// Parses `HOST:PORT`.
+    public static func parseListen(_ value: String) throws -> (String, Int) {
+        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { throw HostError.configuration("--listen must look like HOST:PORT, got \(value)") }
+        let host = String(value[..<colon])
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}
+
+/// Why a host could not start.
+public enum HostError: Error, CustomStringConvertible {
+    case configuration(String)
+    public var description: String {
+        switch self {
+        case .configuration(let m): return m
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Crypto
+import FlotillaCluster
+import FlotillaCore
+import Foundation
+import Hummingbird
+
+/// Checks the credential of a request against the API keys in the registry (contract section 0): an API key
+/// as `X-API-Key: KEY` or `Authorization: Bearer KEY`. Keys are compared by their SHA-256.
+public struct Authenticator: Sendable {
+    let registry: RegistryCache
+
+    public init(registry: RegistryCache) { self.registry = registry }
+
+    /// The hex SHA-256 of a secret, the form keys are stored in.
+    public static func digest(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The credential a request carries, if any.
+    static func credential(of request: Request) -> String? {
+        if let key = request.headers[.apiKey], !key.isEmpty { return key }
+        if let auth = request.headers[.authorization] {
+            let parts = auth.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                return String(parts[1]).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
+    /// The caller, if its key grants `permission`; 401 for a missing or unknown key, 403 for a weaker role.
+    func authorize(_ request: Request, permission: Permission) throws -> Principal {
+        guard let secret = Self.credential(of: request) else {
+            throw FlotillaError(.unauthorized, "API key is required: send X-API-Key or Authorization: Bearer")
+        }
+        let hash = Self.digest(secret)
+        guard let record = registry.read({ $0.apiKeys[hash] }) else {
+            throw FlotillaError(.unauthorized, "Invalid API key")
+        }
+        guard record.role.grants(permission) else {
+            throw FlotillaError(
+                .forbidden, "The \(record.role.rawValue) role may not do this",
+                details: ["role": .string(record.role.rawValue), "requiredRole": .string(permission.minimumRole.rawValue)])
+        }
+        return Principal(keyId: record.id, name: record.name, role: record.role)
+    }
+}

@@ -1,0 +1,142 @@
+import Crypto
+import FlotillaAPI
+import FlotillaCluster
+import FlotillaCore
+import Foundation
+import Hummingbird
+
+/// Surface A, the Unified Compute API of seed 003, under `/api/v1/compute`.
+struct ComputeRoutes {
+    let deps: ServerDependencies
+    static let base = "/api/v1/compute"
+
+    func register(_ routes: Routes) {
+        let b = Self.base
+        routes.add(.get, "\(b)/instances", permission: .read) { req, _ in try list(req) }
+        routes.add(.post, "\(b)/instances", permission: .operateInstances) { req, ctx in try await create(req, ctx) }
+        routes.add(.get, "\(b)/instances/name/:name", permission: .read) { _, ctx in
+            let name = try ctx.parameters.require("name")
+            return JSONResponse.make(ComputeMapping.instance(try deps.instances.instance(named: name)))
+        }
+        routes.add(.get, "\(b)/instances/:id", permission: .read) { _, ctx in
+            JSONResponse.make(ComputeMapping.instance(try deps.instances.instance(id: try ctx.parameters.require("id"))))
+        }
+        routes.add(.put, "\(b)/instances/:id", permission: .operateInstances) { req, ctx in try await update(req, ctx) }
+        routes.add(.delete, "\(b)/instances/:id", permission: .operateInstances) { req, ctx in
+            let options = ActionOptions(force: try req.queryBool("force", default: false))
+            return try await act(.delete, req, ctx, options)
+        }
+        for (verb, action) in [("start", LifecycleAction.start), ("pause", .pause), ("unpause", .resume)] {
+            routes.add(.put, "\(b)/instances/:id/\(verb)", permission: .operateInstances) { req, ctx in
+                try await act(action, req, ctx, ActionOptions())
+            }
+        }
+        routes.add(.put, "\(b)/instances/:id/stop", permission: .operateInstances) { req, ctx in
+            let body = try await req.decodeJSON(Compute.StopRequest.self, context: ctx, empty: Compute.StopRequest())
+            try Self.validateTimeout(body.timeout)
+            return try await act(.stop, req, ctx, ActionOptions(force: body.force ?? false, timeoutSeconds: body.timeout))
+        }
+        routes.add(.put, "\(b)/instances/:id/restart", permission: .operateInstances) { req, ctx in
+            let body = try await req.decodeJSON(Compute.RestartRequest.self, context: ctx, empty: Compute.RestartRequest())
+            try Self.validateTimeout(body.timeout)
+            return try await act(.restart, req, ctx, ActionOptions(timeoutSeconds: body.timeout, hard: body.hard ?? false))
+        }
+        routes.add(.get, "\(b)/instances/:id/usage", permission: .read) { _, ctx in
+            let usage = try await deps.instances.usage(id: try ctx.parameters.require("id"))
+            return JSONResponse.make(ComputeMapping.usage(usage))
+        }
+        routes.add(.get, "\(b)/cluster/status", permission: .read) { _, _ in
+            JSONResponse.make(await ComputeStatus(deps: deps).clusterStatus())
+        }
+        routes.add(.get, "\(b)/backends/:backend/info", permission: .read) { _, ctx in
+            let kind = try ComputeMapping.backend(try ctx.parameters.require("backend"))
+            return JSONResponse.make(try await ComputeStatus(deps: deps).backendInfo(kind))
+        }
+    }
+
+    static func validateTimeout(_ timeout: Int?) throws {
+        if let timeout, !(0...3600).contains(timeout) {
+            throw FlotillaError.validation("timeout must be from 0 to 3600 seconds", field: "timeout")
+        }
+    }
+
+    private func list(_ req: Request) throws -> Response {
+        let page = try req.queryInt("page", default: 1, range: 1...1_000_000)
+        let pageSize = try req.queryInt("pageSize", default: 50, range: 1...500)
+        let backend = try req.query("backend").map { try ComputeMapping.backend($0) }
+        let states = try req.query("state").map { try ComputeMapping.states(forFilter: $0) }
+        let selector = try ComputeMapping.labelSelector(req.query("labels"))
+        let matching = deps.registry.read { s in
+            s.liveInstances.filter { i in
+                (backend == nil || i.backend == backend) && (states?.contains(i.state) ?? true)
+                    && selector.allSatisfy { i.spec.labels[$0.key] == $0.value }
+            }
+        }
+        .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+        let start = min((page - 1) * pageSize, matching.count)
+        let slice = matching[start..<min(start + pageSize, matching.count)]
+        return JSONResponse.make(
+            Compute.InstanceList(
+                instances: slice.map { ComputeMapping.instance($0) }, total: matching.count, page: page, pageSize: pageSize))
+    }
+
+    private func create(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
+        let wait = try req.queryBool("wait", default: true)
+        let body = try await req.collectLimitedBody(context: ctx)
+        let wire: Compute.CreateRequest
+        do {
+            wire = try WireJSON.decoder().decode(Compute.CreateRequest.self, from: Data(buffer: body))
+        } catch let error as DecodingError {
+            throw FlotillaError.validation(Request.describe(error), field: Request.path(of: error))
+        }
+        let request = try ComputeMapping.create(wire)
+        let token = req.headers[.idempotencyKey].map { key in
+            IdempotencyToken(
+                keyDigest: Authenticator.digest("compute:" + key),
+                requestDigest: SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined())
+        }
+        let written = try await deps.instances.create(request, idempotency: token)
+        if written.replayed || !wait {
+            return JSONResponse.make(ComputeMapping.instance(written.instance), status: written.replayed ? .ok : .accepted)
+        }
+        let (instance, _) = await deps.instances.settle(written, timeout: try timeout(req))
+        return JSONResponse.make(ComputeMapping.instance(instance), status: .created)
+    }
+
+    private func update(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
+        let id = try ctx.parameters.require("id")
+        let body = try await req.decodeJSON(Compute.UpdateRequest.self, context: ctx)
+        let current = try deps.instances.instance(id: id)
+        let resources = body.resources.map { ComputeMapping.resources($0, base: current.spec.resources) }
+        let (written, live) = try await deps.instances.update(id: id, resources: resources, labels: body.metadata?.labels)
+        var instance = written.instance
+        if live && resources != nil {
+            // Wait (bounded) for the owning host to apply it, so the reply is true when it says `live`.
+            let gen = written.instance.generation
+            if let s = await deps.registry.wait(timeout: .seconds(10), until: { $0.instances[written.instance.id].map { $0.value.appliedGeneration >= gen } ?? false }) {
+                instance = s.instances[written.instance.id]?.value ?? instance
+            }
+        }
+        return JSONResponse.make(ComputeMapping.instance(instance, applied: live ? "live" : "nextStart"))
+    }
+
+    private func act(_ action: LifecycleAction, _ req: Request, _ ctx: FlotillaRequestContext, _ options: ActionOptions)
+        async throws -> Response
+    {
+        let wait = try req.queryBool("wait", default: true)
+        let written = try await deps.instances.perform(action, id: try ctx.parameters.require("id"), options: options)
+        guard wait, !written.instance.hasSettled else {
+            return JSONResponse.make(ComputeMapping.instance(written.instance), status: written.instance.hasSettled ? .ok : .accepted)
+        }
+        let (instance, settled) = await deps.instances.settle(written, timeout: try timeout(req, options))
+        return JSONResponse.make(ComputeMapping.instance(instance), status: settled ? .ok : .accepted)
+    }
+
+    /// The synchronous wait: `timeout` seconds from the query, or the action's own timeout plus a margin, or
+    /// the server default.
+    private func timeout(_ req: Request, _ options: ActionOptions = ActionOptions()) throws -> Duration {
+        if req.query("timeout") != nil { return .seconds(try req.queryInt("timeout", default: 60, range: 0...3600)) }
+        if let t = options.timeoutSeconds { return max(deps.actionTimeout, .seconds(t + 10)) }
+        return deps.actionTimeout
+    }
+}

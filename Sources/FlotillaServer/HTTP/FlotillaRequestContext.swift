@@ -1,0 +1,28 @@
+import FlotillaCore
+import Hummingbird
+
+/// Who is calling.
+public struct Principal: Sendable, Equatable {
+    public var keyId: String
+    public var name: String
+    public var role: Role
+}
+
+/// The request context of every route: Hummingbird's core storage plus the caller.
+public struct FlotillaRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+
+    public init(source: Source) {
+        self.coreContext = .init(source: source)
+        self.principal = nil
+    }
+
+    /// Bodies above this size are refused with 413 (contract section 0).
+    public var maxUploadSize: Int { HTTPLimits.maxBody }
+}
+
+/// Limits every surface shares.
+public enum HTTPLimits {
+    public static let maxBody = 1 << 20
+}

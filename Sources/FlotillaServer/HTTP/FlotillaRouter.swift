@@ -1,0 +1,21 @@
+import FlotillaCluster
+import FlotillaCore
+import Hummingbird
+import Logging
+
+/// Builds the router with every surface. The host wraps it in a Hummingbird `Application`.
+public enum FlotillaRouter {
+    public static func build(
+        _ deps: ServerDependencies, logger: Logger = Logger(label: "flotilla.http")
+    ) -> (Router<FlotillaRequestContext>, RouteTable) {
+        let router = Router(context: FlotillaRequestContext.self)
+        let table = RouteTable()
+        let routes = Routes(router: router, authenticator: Authenticator(registry: deps.registry), table: table)
+        router.add(
+            middleware: EdgeMiddleware(registry: deps.registry, routes: table, logger: logger, consistencyWait: deps.consistencyWait))
+        HealthRoutes(deps: deps).register(routes)
+        ComputeRoutes(deps: deps).register(routes)
+        KeyRoutes(deps: deps).register(routes)
+        return (router, table)
+    }
+}

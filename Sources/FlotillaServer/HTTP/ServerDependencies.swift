@@ -1,0 +1,34 @@
+import FlotillaCluster
+import FlotillaCore
+import Foundation
+
+/// What the HTTP surfaces need, assembled once by the host.
+public struct ServerDependencies: Sendable {
+    public var store: any ClusterStore
+    public var registry: RegistryCache
+    public var instances: InstanceService
+    public var keys: KeyService
+    public var backends: BackendSet
+    public var identity: HostIdentity
+    public var version: String
+    /// How long synchronous actions wait by default (contract: 60 s).
+    public var actionTimeout: Duration
+    /// How long a GET with `min_revision` waits.
+    public var consistencyWait: Duration
+
+    public init(
+        store: any ClusterStore, registry: RegistryCache, instances: InstanceService, keys: KeyService,
+        backends: BackendSet, identity: HostIdentity, version: String, actionTimeout: Duration = .seconds(60),
+        consistencyWait: Duration = .seconds(5)
+    ) {
+        self.store = store
+        self.registry = registry
+        self.instances = instances
+        self.keys = keys
+        self.backends = backends
+        self.identity = identity
+        self.version = version
+        self.actionTimeout = actionTimeout
+        self.consistencyWait = consistencyWait
+    }
+}

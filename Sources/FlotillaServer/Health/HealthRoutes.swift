@@ -1,0 +1,25 @@
+import FlotillaCluster
+import FlotillaAPI
+import FlotillaCore
+import Hummingbird
+
+/// `GET /health`: liveness, no credential. Reports `degraded` when the store does not answer.
+struct HealthRoutes {
+    let deps: ServerDependencies
+
+    func register(_ routes: Routes) {
+        routes.add(.get, "/health", permission: nil) { _, _ in
+            let store = deps.store
+            let healthy = (try? await withDeadlineOrNil(.seconds(2)) { try await store.status().healthy }) ?? false
+            let body = HealthResponse(
+                status: healthy ? "ok" : "degraded", version: deps.version, hostId: deps.identity.hostId,
+                store: store.kind, revision: deps.registry.revision, backends: deps.backends.kinds.map(\.rawValue))
+            return JSONResponse.make(body, status: healthy ? .ok : .serviceUnavailable)
+        }
+    }
+}
+
+/// `withDeadline` from the cluster module, returning nil instead of throwing on timeout.
+func withDeadlineOrNil<T: Sendable>(_ timeout: Duration, _ op: @escaping @Sendable () async throws -> T) async throws -> T? {
+    try? await FlotillaCluster.withDeadline(timeout, op)
+}
