@@ -28,6 +28,7 @@ let package = Package(
                 "FlotillaCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // Compute backend adapters behind the ComputeBackend port.
         .target(
