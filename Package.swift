@@ -92,7 +92,12 @@ let package = Package(
             dependencies: ["FlotillaCore", "FlotillaStore", "FlotillaHost", "FlotillaClient"],
             path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore"]),
-        .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaCore", "FlotillaStore", "FlotillaTestSupport"]),
+        .testTarget(
+            name: "FlotillaStoreTests",
+            dependencies: [
+                "FlotillaCore", "FlotillaStore", "FlotillaTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "FlotillaBackendsTests", dependencies: ["FlotillaCore", "FlotillaBackends"]),
         .testTarget(
             name: "FlotillaServerTests",
