@@ -29,6 +29,7 @@ let package = Package(
                 "FlotillaCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // Compute backend adapters behind the ComputeBackend port.
         .target(
@@ -93,7 +94,12 @@ let package = Package(
             dependencies: ["FlotillaCore", "FlotillaStore", "FlotillaHost", "FlotillaClient"],
             path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore"]),
-        .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaCore", "FlotillaStore", "FlotillaTestSupport"]),
+        .testTarget(
+            name: "FlotillaStoreTests",
+            dependencies: [
+                "FlotillaCore", "FlotillaStore", "FlotillaTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "FlotillaBackendsTests", dependencies: ["FlotillaCore", "FlotillaBackends"]),
         .testTarget(
             name: "FlotillaServerTests",
