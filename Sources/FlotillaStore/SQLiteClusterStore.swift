@@ -47,6 +47,8 @@ public final class SQLiteClusterStore: ClusterStore {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB switches the writer to NORMAL when it enables WAL, after `prepareDatabase`: set it again.
+            try pool.writeWithoutTransaction { try $0.execute(sql: pragma) }
             try SQLiteSchema.migrator.migrate(pool)
             let revision = try pool.read { try SQLiteQueries.currentRevision($0) }
             self.pool = pool

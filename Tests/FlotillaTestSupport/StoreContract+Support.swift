@@ -8,11 +8,7 @@ extension StoreContract {
     public static func withDeadline<T: Sendable>(
         seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        enum Outcome: Sendable {
-            case done(T)
-            case timedOut
-        }
-        return try await withThrowingTaskGroup(of: Outcome.self) { group in
+        try await withThrowingTaskGroup(of: DeadlineOutcome<T>.self) { group in
             group.addTask { .done(try await body()) }
             group.addTask {
                 try await Task.sleep(for: .seconds(seconds))
@@ -83,4 +79,10 @@ extension StoreContract {
     static func summary(_ events: [WatchEvent]) -> [String] {
         events.map { "\($0.kind.rawValue) \($0.kv.key)\($0.kind == .put ? "=" + (text($0.kv.value) ?? "") : "")" }
     }
+}
+
+/// How a race between a body and its deadline ended.
+private enum DeadlineOutcome<T: Sendable>: Sendable {
+    case done(T)
+    case timedOut
 }

@@ -13,7 +13,7 @@ extension StoreContract {
         try await store.put(String(p.dropLast()) + "-other/a", value: bytes("not under the prefix"))
         try await store.put(p + "a", value: bytes("3"))
         try await store.delete(p + "b")
-        try await store.txn([], then: [.put(p + "c", bytes("4")), .put(p + "d", bytes("5"))], otherwise: [])
+        _ = try await store.txn([], then: [.put(p + "c", bytes("4")), .put(p + "d", bytes("5"))], otherwise: [])
 
         let stream = store.watch(prefix: p, fromRevision: r2)
         let replayed = try await collect(stream, "replay") { $0.count >= 6 }
