@@ -44,13 +44,14 @@ public final class FlotillaHost: Sendable {
         let keys = KeyService(store: store, registry: registry)
         let generated = try await bootstrapKeys(configuration, keys)
         try await CatalogSeeder.seed(store: store)
-        // The watch is not running yet: list again so the registry holds the bootstrap writes.
-        try await registry.load()
         let worker = Worker(
             id: configuration.hostId, hostname: ProcessInfo.processInfo.hostName, address: identity.address,
             zone: configuration.zone, labels: configuration.labels, capabilities: backends.kinds,
             capacity: MachineCapacity.read(configuration), startedAt: Date())
         let membership = Membership(store: store, identity: identity, worker: worker, logger: logger.child("membership"))
+        _ = try await membership.register()
+        // The watch is not running yet: list again so the registry holds the bootstrap writes.
+        try await registry.load()
         let instances = InstanceService(store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("instances"))
         let placement = PlacementDuty(store: store, registry: registry, identity: identity, logger: logger.child("scheduler"))
         let election = LeaderElection(store: store, registry: registry, identity: identity, duties: [placement], logger: logger.child("leader"))

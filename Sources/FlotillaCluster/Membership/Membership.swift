@@ -2,6 +2,7 @@ import FlotillaCore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Registers this host as a worker and keeps it alive: a persistent worker record plus a heartbeat key
 /// under a lease. When the host stops (or is cut off), the lease expires and every host sees it `offline`.
@@ -11,6 +12,8 @@ public final class Membership: Service, Sendable {
     private let worker: Worker
     private let heartbeatInterval: Duration
     private let logger: Logger
+    /// The lease of the current registration.
+    private let lease = Mutex<LeaseID?>(nil)
 
     /// - Parameter worker: this host's registration; its `adminStatus` is kept from an earlier registration.
     public init(
@@ -44,6 +47,7 @@ public final class Membership: Service, Sendable {
                 ], otherwise: [])
             if result.succeeded {
                 logger.info("worker registered", metadata: ["worker": "\(worker.id)", "lease": "\(lease)"])
+                self.lease.withLock { $0 = lease }
                 return lease
             }
         }
@@ -51,7 +55,7 @@ public final class Membership: Service, Sendable {
     }
 
     public func run() async throws {
-        var lease: LeaseID?
+        var lease = self.lease.withLock { $0 }
         var backoff = Duration.milliseconds(200)
         while !Task.isCancelled {
             do {

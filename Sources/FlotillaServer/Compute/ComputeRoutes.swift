@@ -96,6 +96,8 @@ struct ComputeRoutes {
                 requestDigest: SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined())
         }
         let written = try await deps.instances.create(request, idempotency: token)
+        // Read-your-writes on this host: answer only once the registry holds the write.
+        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         if written.replayed || !wait {
             return JSONResponse.make(ComputeMapping.instance(written.instance), status: written.replayed ? .ok : .accepted)
         }
@@ -125,6 +127,7 @@ struct ComputeRoutes {
     {
         let wait = try req.queryBool("wait", default: true)
         let written = try await deps.instances.perform(action, id: try ctx.parameters.require("id"), options: options)
+        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         guard wait, !written.instance.hasSettled else {
             return JSONResponse.make(ComputeMapping.instance(written.instance), status: written.instance.hasSettled ? .ok : .accepted)
         }

@@ -1,0 +1,52 @@
+import FlotillaCore
+import FlotillaHost
+import Foundation
+import Logging
+
+/// A whole Flotilla host in this process, on a temporary data folder, with its background services
+/// running (store, registry, membership, election, agent) but no socket: tests drive its router.
+public struct TestHost: Sendable {
+    public let host: FlotillaHost
+    /// An admin key created at start.
+    public let adminKey: String
+    public let dataDir: String
+
+    /// Builds a host, runs `body` while its services run, then stops them and (unless `keepData`) removes the
+    /// data folder. Cleanup always runs.
+    public static func with<T: Sendable>(
+        dataDir: String? = nil, keepData: Bool = false, configure: @Sendable (inout HostConfiguration) -> Void = { _ in },
+        _ body: @Sendable (TestHost) async throws -> T
+    ) async throws -> T {
+        let dir = dataDir ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("flotilla-test-\(UUID().uuidString.prefix(8))").path
+        defer { if !keepData { try? FileManager.default.removeItem(atPath: dir) } }
+        var config = HostConfiguration()
+        config.dataDir = dir
+        config.hostId = "test-host"
+        config.apiKey = TestHost.adminSecret
+        config.leaseTTL = .seconds(2)
+        config.actionTimeout = .seconds(20)
+        configure(&config)
+        var logger = Logger(label: "flotilla.test")
+        logger.logLevel = ProcessInfo.processInfo.environment["FLOTILLA_TEST_LOG"] == nil ? .critical : .debug
+        let host = try await FlotillaHost.build(config, logger: logger)
+        let testHost = TestHost(host: host, adminKey: TestHost.adminSecret, dataDir: dir)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in host.backgroundServices {
+                group.addTask { try await service.run() }
+            }
+            do {
+                let result = try await body(testHost)
+                group.cancelAll()
+                while let _ = try? await group.next() {}
+                return result
+            } catch {
+                group.cancelAll()
+                while let _ = try? await group.next() {}
+                throw error
+            }
+        }
+    }
+
+    public static let adminSecret = "flt_test_admin_key_0123456789abcdef"
+}
