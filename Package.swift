@@ -92,7 +92,7 @@ let package = Package(
             path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore"]),
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaCore", "FlotillaStore", "FlotillaTestSupport"]),
-        .testTarget(name: "FlotillaBackendsTests", dependencies: ["FlotillaCore", "FlotillaBackends"]),
+        .testTarget(name: "FlotillaBackendsTests", dependencies: ["FlotillaCore", "FlotillaBackends", "FlotillaTestSupport"]),
         .testTarget(
             name: "FlotillaServerTests",
             dependencies: [
