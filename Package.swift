@@ -100,7 +100,7 @@ let package = Package(
                 "FlotillaCore", "FlotillaStore", "FlotillaTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
-        .testTarget(name: "FlotillaBackendsTests", dependencies: ["FlotillaCore", "FlotillaBackends"]),
+        .testTarget(name: "FlotillaBackendsTests", dependencies: ["FlotillaCore", "FlotillaBackends", "FlotillaTestSupport"]),
         .testTarget(
             name: "FlotillaServerTests",
             dependencies: [

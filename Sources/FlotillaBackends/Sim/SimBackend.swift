@@ -14,7 +14,7 @@ import Logging
 ///   instance can be started again), and is refused while the instance runs or is paused;
 /// - `stop` is graceful within its timeout (exit code 0) or forced (exit code 137); stopping an instance
 ///   that does not run does nothing;
-/// - `restart`, `pause` and `resume` need a running (or, for restart and resume, paused) instance;
+/// - `restart` and `pause` need a running instance, `resume` a paused one;
 /// - `delete` without `force` refuses a running or paused instance.
 public actor SimBackend: ComputeBackend {
     private let configuration: Configuration
@@ -128,10 +128,12 @@ public actor SimBackend: ComputeBackend {
     public func restart(id: String, hard: Bool, timeout: Duration) async throws {
         try await begin(.restart)
         var instance = try existing(id)
-        guard instance.isRunning else {
+        switch instance.state {
+        case .running: break
+        case .paused: throw BackendError.invalidRequest("instance \(id) is paused; resume it before restarting")
+        case .created, .stopped, .error:
             throw BackendError.invalidRequest("instance \(id) is \(instance.state.rawValue); start it instead")
         }
-        instance.state = .running
         instance.exitCode = nil
         instance.description = nil
         instance.meter.stopped()

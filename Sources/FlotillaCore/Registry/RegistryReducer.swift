@@ -34,7 +34,11 @@ public enum RegistryReducer {
         let key = event.kv.key
         let isPut = event.kind == .put
         func decoded<T: Decodable>(_ type: T.Type) -> T? {
-            guard isPut else { return nil }
+            guard isPut else {
+                // A deleted key holds no record, so none that fails to decode.
+                state.undecodable.remove(key)
+                return nil
+            }
             do {
                 let value = try StoreCodec.decode(type, from: event.kv.value)
                 state.undecodable.remove(key)
