@@ -26,6 +26,10 @@ public struct TestHost: Sendable {
         config.apiKey = TestHost.adminSecret
         config.leaseTTL = .seconds(2)
         config.actionTimeout = .seconds(20)
+        // Room for many small instances whatever the machine: capacity is not what these tests check.
+        config.cpuCores = 64
+        config.memoryMB = 65536
+        config.diskGB = 1000
         configure(&config)
         var logger = Logger(label: "flotilla.test")
         logger.logLevel = ProcessInfo.processInfo.environment["FLOTILLA_TEST_LOG"] == nil ? .critical : .debug

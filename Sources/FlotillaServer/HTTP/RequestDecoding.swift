@@ -2,12 +2,15 @@ import FlotillaAPI
 import FlotillaCore
 import Foundation
 import Hummingbird
+import NIOCore
 
 extension Request {
     /// The body, at most ``HTTPLimits/maxBody`` bytes; 413 past that.
     func collectLimitedBody(context: FlotillaRequestContext) async throws -> ByteBuffer {
         do {
             return try await body.collect(upTo: HTTPLimits.maxBody)
+        } catch is NIOTooManyBytesError {
+            throw FlotillaError(.payloadTooLarge, "Request body is larger than \(HTTPLimits.maxBody) bytes")
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw FlotillaError(.payloadTooLarge, "Request body is larger than \(HTTPLimits.maxBody) bytes")
         }
