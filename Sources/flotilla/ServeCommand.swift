@@ -1,0 +1,133 @@
+import ArgumentParser
+import FlotillaCore
+import FlotillaHost
+import Foundation
+import Logging
+
+/// `flotilla serve`: runs one host (contract section 8). Every option also reads `FLOTILLA_<NAME>`.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run a Flotilla host: the API, the agent and (when elected) the leader duties.")
+
+    @Option(help: "HTTP address, HOST:PORT (env FLOTILLA_LISTEN; default 127.0.0.1:8080).")
+    var listen: String?
+    @Option(help: "Flintlock gRPC address, HOST:PORT (env FLOTILLA_GRPC_LISTEN; not served yet).")
+    var grpcListen: String?
+    @Option(help: "How other hosts reach this one (env FLOTILLA_ADVERTISE; default http://LISTEN).")
+    var advertise: String?
+    @Option(help: "Data folder: store, instance files (env FLOTILLA_DATA_DIR; default ./.flotilla).")
+    var dataDir: String?
+    @Option(help: "Cluster store: sqlite (env FLOTILLA_STORE; default sqlite).")
+    var store: String?
+    @Option(help: "This worker's id (env FLOTILLA_HOST_ID; default the hostname).")
+    var hostId: String?
+    @Option(help: "Placement zone (env FLOTILLA_ZONE).")
+    var zone: String?
+    @Option(help: "Placement label K=V, repeatable (env FLOTILLA_LABEL=K=V,K2=V2).")
+    var label: [String] = []
+    @Option(help: "Backends to run, e.g. sim (env FLOTILLA_BACKENDS; default: every backend found working, plus sim).")
+    var backends: String?
+    @Option(help: "An admin API key to create at start (env FLOTILLA_API_KEY); otherwise one is generated and printed on first start.")
+    var apiKey: String?
+    @Option(help: "Host-to-host credential (env FLOTILLA_CLUSTER_SECRET; used by cluster mode).")
+    var clusterSecret: String?
+    @Option(help: "kvm acceleration: auto, kvm or tcg (env FLOTILLA_KVM_ACCEL).")
+    var kvmAccel: String?
+    @Option(help: "CPU cores offered to instances (env FLOTILLA_CPUS; default the machine's).")
+    var cpus: Double?
+    @Option(help: "Memory offered to instances, MiB (env FLOTILLA_MEMORY_MB; default the machine's).")
+    var memoryMb: Int64?
+    @Option(help: "Disk offered to instances, GiB (env FLOTILLA_DISK_GB; default the data folder's file system).")
+    var diskGb: Int64?
+    @Option(help: "Most instances on this host (env FLOTILLA_MAX_INSTANCES; default 100).")
+    var maxInstances: Int?
+    @Option(help: "Latency of every simulated backend operation, ms (env FLOTILLA_SIM_LATENCY_MS; default 0).")
+    var simLatencyMs: Int?
+    @Option(help: "trace, debug, info, notice, warning, error (env FLOTILLA_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let env = Environment()
+        let level = Logger.Level(rawValue: logLevel ?? env["LOG_LEVEL"] ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "flotilla")
+        logger.logLevel = level
+        let config = try configuration(env)
+        let host = try await FlotillaHost.build(config, logger: logger)
+        if let secret = host.generatedAdminKey {
+            say(
+                """
+                Flotilla created an admin API key. It is shown only this once and stored only as a hash:
+
+                    \(secret)
+
+                Use it with: export FLOTILLA_API_KEY=\(secret)
+
+                """)
+        }
+        try await host.run { port in
+            say("flotilla listening on http://\(config.listenHost):\(port) (host \(config.hostId))\n")
+        }
+    }
+
+    func configuration(_ env: Environment) throws -> HostConfiguration {
+        var c = HostConfiguration()
+        if let listen = listen ?? env["LISTEN"] {
+            let (host, port) = try HostConfiguration.parseListen(listen)
+            c.listenHost = host
+            c.listenPort = port
+        }
+        c.advertise = advertise ?? env["ADVERTISE"]
+        c.dataDir = dataDir ?? env["DATA_DIR"] ?? c.dataDir
+        c.store = store ?? env["STORE"] ?? c.store
+        c.hostId = hostId ?? env["HOST_ID"] ?? c.hostId
+        c.zone = zone ?? env["ZONE"]
+        let labels = label.isEmpty ? (env["LABEL"]?.split(separator: ",").map(String.init) ?? []) : label
+        for pair in labels {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2, !kv[0].isEmpty else { throw ValidationError("--label must look like K=V, got \(pair)") }
+            c.labels[kv[0]] = kv[1]
+        }
+        if let list = backends ?? env["BACKENDS"] {
+            c.backends = try list.split(separator: ",").map { raw in
+                guard let kind = BackendKind(rawValue: raw.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("unknown backend \(raw); known: kvm, docker, sim")
+                }
+                return kind
+            }
+        }
+        c.apiKey = apiKey ?? env["API_KEY"]
+        if let accel = kvmAccel ?? env["KVM_ACCEL"], !["auto", "kvm", "tcg"].contains(accel) {
+            throw ValidationError("--kvm-accel must be auto, kvm or tcg")
+        }
+        c.cpuCores = try cpus ?? env.number("CPUS")
+        c.memoryMB = try memoryMb ?? env.number("MEMORY_MB")
+        c.diskGB = try diskGb ?? env.number("DISK_GB")
+        c.maxInstances = try maxInstances ?? env.number("MAX_INSTANCES") ?? c.maxInstances
+        if let ms: Int = try simLatencyMs ?? env.number("SIM_LATENCY_MS") { c.simLatency = .milliseconds(ms) }
+        _ = grpcListen ?? env["GRPC_LISTEN"]
+        _ = clusterSecret ?? env["CLUSTER_SECRET"]
+        return c
+    }
+}
+
+/// `FLOTILLA_<NAME>` environment variables.
+struct Environment {
+    let values = ProcessInfo.processInfo.environment
+    subscript(name: String) -> String? { values["FLOTILLA_" + name].flatMap { $0.isEmpty ? nil : $0 } }
+
+    func number<T: LosslessStringConvertible>(_ name: String) throws -> T? {
+        guard let raw = self[name] else { return nil }
+        guard let value = T(raw) else { throw ValidationError("FLOTILLA_\(name) must be a number, got \(raw)") }
+        return value
+    }
+}
+
+/// Writes to standard output unbuffered, so scripts waiting on a line see it at once.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
