@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `flotilla-bench`: benchmarks that print the figures recorded in docs/benchmarks.md.
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flotilla-bench", abstract: "Flotilla benchmarks (run with swift run -c release).",
+        subcommands: [HTTPBenchCommand.self])
+}
