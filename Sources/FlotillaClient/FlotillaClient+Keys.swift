@@ -1,0 +1,26 @@
+import FlotillaAPI
+
+/// Key management (`/api/v1/keys`, admin only) and `GET /health`.
+extension FlotillaClient {
+    static let keysPath = ["api", "v1", "keys"]
+
+    /// `POST /api/v1/keys`. The answer carries the secret (`key`): the only time it is shown.
+    public func createKey(name: String, role: String) async throws -> Keys.Created {
+        try await send(.post, RequestTarget(Self.keysPath), body: Keys.CreateRequest(name: name, role: role)).value
+    }
+
+    /// `GET /api/v1/keys`: the keys without their secrets.
+    public func listKeys() async throws -> Keys.List {
+        try await send(.get, RequestTarget(Self.keysPath)).value
+    }
+
+    /// `DELETE /api/v1/keys/{id}`: the revoked key.
+    public func revokeKey(id: String) async throws -> Keys.Key {
+        try await send(.delete, RequestTarget(Self.keysPath + [id])).value
+    }
+
+    /// `GET /health` (no credential needed).
+    public func health() async throws -> HealthResponse {
+        try await send(.get, RequestTarget(["health"])).value
+    }
+}

@@ -1,0 +1,62 @@
+import FlotillaCore
+import FlotillaAPI
+import Foundation
+
+extension FlotillaClientError: CustomStringConvertible {
+    /// The message for a person, without any `error:` prefix.
+    ///
+    /// An API error reads `<message> (<CODE>, HTTP <status>)`.
+    public var description: String {
+        switch self {
+        case .api(let status, let code, let message, _):
+            return "\(message) (\(code), HTTP \(status))"
+        case .unreachable(let url, let reason):
+            return "cannot reach the Flotilla server at \(url): \(reason)"
+        case .timedOut(let url, let after):
+            return "no complete answer from \(url) within \(Self.seconds(after))"
+        case .invalidResponse(let url, let reason):
+            return "unusable answer from \(url): \(reason)"
+        case .invalidRequest(let reason):
+            return reason
+        }
+    }
+
+    /// The lines a command-line tool prints to standard error: `error: <description>`, then one
+    /// indented `key: value` line per error detail (sorted by key).
+    public var renderedLines: [String] {
+        var lines = ["error: \(description)"]
+        if case .api(_, _, _, let details?) = self {
+            for key in details.keys.sorted() {
+                lines.append("  \(key): \(Self.render(details[key]!))")
+            }
+        }
+        return lines
+    }
+
+    /// The process exit status a command-line tool uses for this error:
+    /// 1 for an error answer of the server (or an unusable answer), 2 for a request that could not be
+    /// built (a usage error), 3 when the server could not be reached in time.
+    public var exitStatus: Int32 {
+        switch self {
+        case .api, .invalidResponse: return 1
+        case .invalidRequest: return 2
+        case .unreachable, .timedOut: return 3
+        }
+    }
+
+    /// A detail value as a person reads it: strings bare, everything else as compact JSON.
+    static func render(_ value: JSONValue) -> String {
+        if case .string(let s) = value { return s }
+        guard let data = try? WireJSON.encoder().encode(value), let text = String(data: data, encoding: .utf8) else {
+            return "\(value)"
+        }
+        return text
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        if attoseconds == 0 { return "\(seconds)s" }
+        let value = Double(seconds) + Double(attoseconds) / 1e18
+        return String(format: "%.1fs", value)
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import FlotillaClient
+import Foundation
+
+/// How the client commands print results.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// Aligned columns and `key: value` lines for people.
+    case table
+    /// The wire JSON, pretty-printed, for scripts.
+    case json
+}
+
+/// `--url`, `--api-key`, `--output`, shared by every client command.
+struct ClientOptions: ParsableArguments {
+    static let defaultURL = "http://127.0.0.1:8080"
+
+    @Option(help: "The server's URL (default: $FLOTILLA_URL, else \(ClientOptions.defaultURL)).")
+    var url: String?
+
+    @Option(help: "The API key (default: $FLOTILLA_API_KEY).")
+    var apiKey: String?
+
+    @Option(help: "Output format: table or json.")
+    var output: OutputFormat = .table
+
+    /// `--url`, else a non-empty `FLOTILLA_URL`, else the default.
+    var resolvedURL: String {
+        url ?? Self.environment("FLOTILLA_URL") ?? Self.defaultURL
+    }
+
+    /// `--api-key`, else a non-empty `FLOTILLA_API_KEY`.
+    var resolvedAPIKey: String? {
+        apiKey ?? Self.environment("FLOTILLA_API_KEY")
+    }
+
+    private static func environment(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+
+/// The `flotilla` executable: the client commands, and `serve` (added by the server side).
+@main
+struct FlotillaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flotilla",
+        abstract: "Flotilla: a control plane for microVMs and containers.",
+        subcommands: [
+            InstanceCommand.self,
+            KeyCommand.self,
+            // ServeCommand.self — added by the server side.
+        ]
+    )
+
+    /// Exit status for a command line that cannot be used (ArgumentParser itself uses 64, EX_USAGE).
+    static let usageExitStatus: Int32 = 2
+
+    /// ArgumentParser's `main()`, except that usage errors exit with status 2.
+    /// Client commands report their own errors and throw `ExitCode` (1: API error, 3: unreachable).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(usageExitStatus)
+            }
+            exit(withError: error)
+        }
+    }
+}
