@@ -8,9 +8,9 @@ struct FlotillaCommand: AsyncParsableCommand {
         commandName: "flotilla",
         abstract: "Flotilla: a control plane for microVMs and containers.",
         subcommands: [
+            ServeCommand.self,
             InstanceCommand.self,
             KeyCommand.self,
-            // ServeCommand.self — added by the server side.
         ]
     )
 
