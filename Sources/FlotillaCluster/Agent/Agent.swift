@@ -28,7 +28,16 @@ public final class Agent: Service, Sendable {
         self.logger = logger
     }
 
+    /// Runs until the task is cancelled or, in a `ServiceGroup`, until graceful shutdown.
     public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await self.runUntilCancelled() }
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    private func runUntilCancelled() async throws {
         let (ids, queue) = AsyncStream<String>.makeStream(bufferingPolicy: .unbounded)
         let updates = registry.updates()
         await adopt()

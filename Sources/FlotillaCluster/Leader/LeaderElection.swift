@@ -28,7 +28,16 @@ public final class LeaderElection: Service, Sendable {
     /// This host's leadership, while it leads.
     public var leadership: Leadership? { current.withLock { $0 } }
 
+    /// Runs until the task is cancelled or, in a `ServiceGroup`, until graceful shutdown.
     public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await self.runUntilCancelled() }
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    private func runUntilCancelled() async throws {
         while !Task.isCancelled {
             do {
                 if let won = try await campaign() {
@@ -94,7 +103,8 @@ public final class LeaderElection: Service, Sendable {
             try await group.next()
         }
         if Task.isCancelled {
-            try? await withDeadline(.seconds(2)) { [store] in try await store.revokeLease(leadership.lease) }
+            // Stepping down on purpose: free the key at once so another host leads without waiting for the TTL.
+            await revokeAfterCancellation(leadership.lease, store: store)
         }
     }
 

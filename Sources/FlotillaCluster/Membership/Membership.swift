@@ -54,7 +54,16 @@ public final class Membership: Service, Sendable {
         throw StoreError.unavailable("could not register worker \(worker.id): too many concurrent changes")
     }
 
+    /// Runs until the task is cancelled or, in a `ServiceGroup`, until graceful shutdown.
     public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await self.runUntilCancelled() }
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    private func runUntilCancelled() async throws {
         var lease = self.lease.withLock { $0 }
         var backoff = Duration.milliseconds(200)
         while !Task.isCancelled {
@@ -79,7 +88,7 @@ public final class Membership: Service, Sendable {
         }
         if let lease {
             // Leaving on purpose: go offline at once instead of waiting for the TTL.
-            try? await withDeadline(.seconds(2)) { [store] in try await store.revokeLease(lease) }
+            await revokeAfterCancellation(lease, store: store)
             logger.info("worker left", metadata: ["worker": "\(worker.id)"])
         }
     }

@@ -44,7 +44,16 @@ public final class RegistryCache: Service, Sendable {
 
     /// Watches the store until cancelled, re-listing when the watch history was compacted and retrying
     /// with backoff when the store fails.
+    /// Runs until the task is cancelled or, in a `ServiceGroup`, until graceful shutdown.
     public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await self.runUntilCancelled() }
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    private func runUntilCancelled() async throws {
         var backoff = Duration.milliseconds(100)
         while !Task.isCancelled {
             do {

@@ -1,0 +1,119 @@
+import Foundation
+
+
+/// A real `flotilla serve` process on loopback, for tests that need the binary: SIGKILL, SIGTERM, the CLI.
+/// Build first (`swift build`); the binary is `.build/debug/flotilla` or `FLOTILLA_BIN`.
+public final class ServeProcess: Sendable {
+    public let url: String
+    public let apiKey: String
+    public let dataDir: String
+    private let process: Process
+    private let output: LockedBox<String>
+
+    public static var binary: String {
+        if let bin = ProcessInfo.processInfo.environment["FLOTILLA_BIN"] { return bin }
+        return packageRoot + "/.build/debug/flotilla"
+    }
+
+    public static var packageRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// Starts a host on a free port and waits until it listens.
+    public static func start(dataDir: String, apiKey: String = "flt_process_test_key_0123456789", extra: [String] = []) async throws -> ServeProcess {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw ProcessFailure("no flotilla binary at \(binary): run `swift build` first (the test command does)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--api-key", apiKey, "--host-id", "proc-host",
+            "--backends", "sim", "--cpus", "64", "--memory-mb", "65536", "--log-level", "warning",
+        ] + extra
+        var env = ProcessInfo.processInfo.environment
+        env["FLOTILLA_API_KEY"] = nil
+        process.environment = env
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.standardError
+        let output = LockedBox("")
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil; return }
+            output.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let text = output.withLock { $0 }
+            if let range = text.range(of: #"listening on (http://[0-9.]+:[0-9]+)"#, options: .regularExpression) {
+                let url = String(text[range].dropFirst("listening on ".count))
+                return ServeProcess(url: url, apiKey: apiKey, dataDir: dataDir, process: process, output: output)
+            }
+            if !process.isRunning { throw ProcessFailure("flotilla serve exited with \(process.terminationStatus): \(text)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.terminate()
+        throw ProcessFailure("flotilla serve did not start listening within 60 s")
+    }
+
+    private init(url: String, apiKey: String, dataDir: String, process: Process, output: LockedBox<String>) {
+        self.url = url
+        self.apiKey = apiKey
+        self.dataDir = dataDir
+        self.process = process
+        self.output = output
+    }
+
+    public var stdout: String { output.withLock { $0 } }
+    public var isRunning: Bool { process.isRunning }
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends `signal` and waits (up to `timeout`) for the process to exit; returns its status, or nil.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(20)) async -> Int32? {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// Runs the `flotilla` CLI against this host; returns exit status, stdout and stderr.
+    public func cli(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["FLOTILLA_URL"] = url
+        env["FLOTILLA_API_KEY"] = apiKey
+        p.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        async let o = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
+        async let e = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        let (od, ed) = await (o, e)
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+    }
+}
+
+public struct ProcessFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A temporary folder removed when the body ends.
+public func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-\(UUID().uuidString.prefix(8))").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    return try await body(dir)
+}
