@@ -22,6 +22,8 @@ public struct HostConfiguration: Sendable {
     public var memoryMB: Int64?
     public var diskGB: Int64?
     public var maxInstances: Int = 100
+    /// vCPUs offered per physical core when `cpuCores` is not set.
+    public var cpuAllocationRatio: Double = 4
     public var healthWindow: TimeInterval = 60
     public var leaseTTL: Duration = .seconds(3)
     public var actionTimeout: Duration = .seconds(60)

@@ -33,8 +33,10 @@ struct ServeCommand: AsyncParsableCommand {
     var clusterSecret: String?
     @Option(help: "kvm acceleration: auto, kvm or tcg (env FLOTILLA_KVM_ACCEL).")
     var kvmAccel: String?
-    @Option(help: "CPU cores offered to instances (env FLOTILLA_CPUS; default the machine's).")
+    @Option(help: "CPU cores offered to instances (env FLOTILLA_CPUS; default the machine's cores times --cpu-allocation-ratio).")
     var cpus: Double?
+    @Option(help: "vCPUs offered per physical core when --cpus is not given (env FLOTILLA_CPU_ALLOCATION_RATIO; default 4).")
+    var cpuAllocationRatio: Double?
     @Option(help: "Memory offered to instances, MiB (env FLOTILLA_MEMORY_MB; default the machine's).")
     var memoryMb: Int64?
     @Option(help: "Disk offered to instances, GiB (env FLOTILLA_DISK_GB; default the data folder's file system).")
@@ -105,6 +107,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--kvm-accel must be auto, kvm or tcg")
         }
         c.cpuCores = try cpus ?? env.number("CPUS")
+        c.cpuAllocationRatio = try cpuAllocationRatio ?? env.number("CPU_ALLOCATION_RATIO") ?? c.cpuAllocationRatio
+        guard c.cpuAllocationRatio > 0 else { throw ValidationError("--cpu-allocation-ratio must be greater than 0") }
         c.memoryMB = try memoryMb ?? env.number("MEMORY_MB")
         c.diskGB = try diskGb ?? env.number("DISK_GB")
         c.maxInstances = try maxInstances ?? env.number("MAX_INSTANCES") ?? c.maxInstances

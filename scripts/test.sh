@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole Flotilla test suite on a fresh Debian 12 machine, as root: installs the Debian packages the
+# real-component tests need, starts the daemons they need, lints, builds and runs every test.
+# Real-component tests fail (never skip) here: FLOTILLA_REQUIRE_REAL=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests use.
+PACKAGES=(ca-certificates)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== lint (swift format, config in .swift-format)"
+swift format lint --strict --recursive Sources Tests Package.swift
+
+echo "== build"
+swift build --build-tests
+
+echo "== test"
+export FLOTILLA_REQUIRE_REAL=1
+swift test
