@@ -112,6 +112,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(
+            name: "FlotillaClusterTests",
+            dependencies: [
+                "FlotillaCore", "FlotillaCluster", "FlotillaStore", "FlotillaBackends", "FlotillaHost", "FlotillaTestSupport",
+            ]),
+        .testTarget(
             name: "FlotillaHostTests",
             dependencies: ["FlotillaHost", "FlotillaClient", "FlotillaTestSupport", "FlotillaAPI"]),
     ],
