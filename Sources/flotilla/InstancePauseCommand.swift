@@ -4,17 +4,11 @@ import FlotillaClient
 struct InstancePauseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause a running instance.")
 
-    @OptionGroup var client: ClientOptions
-
-    @Argument(help: "The instance's id (a UUID) or name.")
-    var instance: String
-
-    @Flag(name: .customLong("no-wait"), help: "Return at once instead of waiting for the result.")
-    var noWait = false
+    @OptionGroup var target: InstanceTarget
 
     func run() async throws {
-        let wait = !noWait
-        try await InstanceAction.run("pause", instance: instance, options: client) { api, id in
+        let wait = target.wait
+        try await InstanceAction.run("pause", target) { api, id in
             try await api.pause(id: id, wait: wait)
         }
     }

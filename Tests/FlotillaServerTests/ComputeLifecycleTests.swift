@@ -62,6 +62,24 @@ struct ComputeLifecycleTests {
         }
     }
 
+    @Test("seed 003's KVM example, on sim: a vm with cloud-init, storage and 2 cores")
+    func seedVMExample() async throws {
+        try await withProbe { api, _ in
+            let r = try await api.post(
+                "/api/v1/compute/instances",
+                #"{"name":"ubuntu-vm","backend":"sim","type":"vm","config":{"image":"ubuntu-22.04","diskFormat":"qcow2","cloudInit":{"userData":"#cloud-config\npackages:\n  - nginx\n"}},"resources":{"cpu":{"cores":2},"memory":{"limit":2147483648},"storage":{"totalSpace":21474836480}}}"#
+            )
+            #expect(r.status == 201, "\(r.text)")
+            #expect(r["type"] == "vm")
+            #expect(r["state"] == "running")
+            let config = try #require(r.json["config"] as? [String: Any])
+            #expect((config["cloudInit"] as? [String: Any])?["userData"] as? String == "#cloud-config\npackages:\n  - nginx\n")
+            #expect(((r.json["resources"] as? [String: Any])?["storage"] as? [String: Any])?["totalSpace"] as? Int == 21_474_836_480)
+            let running = try await api.get("/api/v1/compute/instances?state=running")
+            #expect(running.json["total"] as? Int == 1)
+        }
+    }
+
     @Test("wait=false answers 202 with the transitional state")
     func asynchronous() async throws {
         try await withProbe { api, _ in
