@@ -93,7 +93,7 @@ struct ComputeRoutes {
         let token = req.headers[.idempotencyKey].map { key in
             IdempotencyToken(
                 keyDigest: Authenticator.digest("compute:" + key),
-                requestDigest: SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined())
+                requestDigest: Authenticator.hex(SHA256.hash(data: Data(buffer: body))))
         }
         let written = try await deps.instances.create(request, idempotency: token)
         // Read-your-writes on this host: answer only once the registry holds the write.

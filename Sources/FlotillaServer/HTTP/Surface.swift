@@ -47,8 +47,11 @@ extension HTTPField.Name {
 
 /// JSON responses with the wire coders.
 enum JSONResponse {
+    /// One encoder for every response: encoding does not mutate it, so sharing it across requests is safe.
+    nonisolated(unsafe) static let encoder = WireJSON.encoder()
+
     static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? WireJSON.encoder().encode(value)) ?? Data(#"{"error":{"code":"INTERNAL_ERROR","message":"encoding failed"}}"#.utf8)
+        let data = (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"INTERNAL_ERROR","message":"encoding failed"}}"#.utf8)
         return Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
