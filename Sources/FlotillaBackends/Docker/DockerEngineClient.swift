@@ -38,6 +38,9 @@ final class DockerEngineClient: Sendable {
     /// The highest Engine API version this client is written against.
     static let preferredAPIVersion = "1.41"
 
+    /// AsyncHTTPClient sends no `Host` for `http+unix` URLs; the daemon (Go's HTTP server) requires one.
+    static let hostHeader = "docker"
+
     let socketPath: String
     let requestTimeout: Duration
     let bodyLimit: Int
@@ -76,6 +79,7 @@ final class DockerEngineClient: Sendable {
         let prefix = versioned ? try await negotiatedPrefix() : ""
         var request = HTTPClientRequest(url: try url(prefix + path, query: query))
         request.method = method
+        request.headers.add(name: "Host", value: Self.hostHeader)
         if let json {
             let data: Data
             do { data = try JSONEncoder().encode(json) } catch {
@@ -103,6 +107,7 @@ final class DockerEngineClient: Sendable {
         let prefix = try await negotiatedPrefix()
         var request = HTTPClientRequest(url: try url(prefix + path, query: query))
         request.method = method
+        request.headers.add(name: "Host", value: Self.hostHeader)
         do {
             let response = try await http.execute(request, deadline: .now() + TimeAmount(timeout))
             guard response.status == .ok else {
