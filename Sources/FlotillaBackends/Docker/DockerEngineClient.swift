@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 /// A small client for the Docker Engine HTTP API on its unix socket (`http+unix://`).
@@ -46,6 +47,10 @@ final class DockerEngineClient: Sendable {
     let bodyLimit: Int
     private let http: HTTPClient
     private let apiPrefix = Mutex<String?>(nil)
+    /// Set after a transport failure (and at first): the next call first checks, with a quick connect, that
+    /// the socket accepts connections, because AsyncHTTPClient retries a refused connection until the
+    /// request's deadline. A down daemon is so reported at once instead of after the whole deadline.
+    private let suspect = Mutex(true)
 
     init(socketPath: String, requestTimeout: Duration, bodyLimit: Int, http: HTTPClient) {
         self.socketPath = socketPath
@@ -76,6 +81,7 @@ final class DockerEngineClient: Sendable {
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: (any Encodable & Sendable)? = nil,
         timeout: Duration? = nil, limit: Int? = nil, versioned: Bool = true
     ) async throws -> Response {
+        try await checkReachable(timeout: timeout)
         let prefix = versioned ? try await negotiatedPrefix() : ""
         var request = HTTPClientRequest(url: try url(prefix + path, query: query))
         request.method = method
@@ -104,6 +110,7 @@ final class DockerEngineClient: Sendable {
     func streamError(
         _ method: HTTPMethod, _ path: String, query: [(String, String)], timeout: Duration
     ) async throws -> (status: Int, error: String?) {
+        try await checkReachable(timeout: timeout)
         let prefix = try await negotiatedPrefix()
         var request = HTTPClientRequest(url: try url(prefix + path, query: query))
         request.method = method
@@ -149,6 +156,24 @@ final class DockerEngineClient: Sendable {
 
     // MARK: - Helpers
 
+    /// When the daemon was last seen down: one connect to its socket (bounded by a second), closed at once.
+    private func checkReachable(timeout: Duration?) async throws {
+        guard suspect.withLock({ $0 }) else { return }
+        guard FileManager.default.fileExists(atPath: socketPath) else {
+            throw BackendError.unavailable("no docker daemon socket at \(socketPath)")
+        }
+        let bound = min(timeout ?? requestTimeout, .seconds(1))
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(TimeAmount(bound))
+                .connect(unixDomainSocketPath: socketPath).get()
+            try? await channel.close().get()
+        } catch {
+            throw BackendError.unavailable("the docker daemon socket \(socketPath) does not accept connections: \(error)")
+        }
+        suspect.withLock { $0 = false }
+    }
+
     /// `/v1.41` (or the daemon's own version when older), asked once and kept until the daemon goes away.
     private func negotiatedPrefix() async throws -> String {
         if let known = apiPrefix.withLock({ $0 }) { return known }
@@ -189,12 +214,14 @@ final class DockerEngineClient: Sendable {
         if let http = error as? HTTPClientError, http == .cancelled { return CancellationError() }
         if let http = error as? HTTPClientError, http == .deadlineExceeded {
             apiPrefix.withLock { $0 = nil }
+            suspect.withLock { $0 = true }
             return BackendError.unavailable("the docker daemon at \(socketPath) did not answer \(method) \(path) in time")
         }
         if error is NIOTooManyBytesError {
             return BackendError.failed("the docker daemon's answer to \(method) \(path) is larger than \(bodyLimit) bytes")
         }
         apiPrefix.withLock { $0 = nil }
+        suspect.withLock { $0 = true }
         return BackendError.unavailable("cannot reach the docker daemon at \(socketPath): \(error)")
     }
 }
