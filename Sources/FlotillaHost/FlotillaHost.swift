@@ -40,7 +40,7 @@ public final class FlotillaHost: Sendable {
         let identity = HostIdentity(
             hostId: configuration.hostId, address: configuration.advertiseAddress,
             healthWindow: configuration.healthWindow, leaseTTL: configuration.leaseTTL)
-        let backends = try BackendSet(BackendFactory.make(configuration, logger: logger))
+        let backends = try BackendSet(await BackendFactory.make(configuration, logger: logger))
         let keys = KeyService(store: store, registry: registry)
         let generated = try await bootstrapKeys(configuration, keys)
         try await CatalogSeeder.seed(store: store)

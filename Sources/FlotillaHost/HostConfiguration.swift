@@ -29,8 +29,16 @@ public struct HostConfiguration: Sendable {
     public var actionTimeout: Duration = .seconds(60)
     /// Latency of every simulated backend operation.
     public var simLatency: Duration = .zero
+    /// The Docker Engine's unix socket: `FLOTILLA_DOCKER_SOCKET` when set, else `/var/run/docker.sock`.
+    public var dockerSocket: String = HostConfiguration.defaultDockerSocket()
 
     public init() {}
+
+    /// `FLOTILLA_DOCKER_SOCKET` from `environment` when set and not empty, else `/var/run/docker.sock`.
+    public static func defaultDockerSocket(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let socket = environment["FLOTILLA_DOCKER_SOCKET"], !socket.isEmpty { return socket }
+        return "/var/run/docker.sock"
+    }
 
     public var advertiseAddress: String { advertise ?? "http://\(listenHost):\(listenPort)" }
 

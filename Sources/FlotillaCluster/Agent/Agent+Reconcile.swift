@@ -41,8 +41,14 @@ extension Agent {
                 await report(instance, to: .stopped, description: nil)
             }
         case (.starting, _):
-            try await applyPendingResources(instance, backend)
-            try await backend.start(id: id)
+            do {
+                try await applyPendingResources(instance, backend)
+                try await backend.start(id: id)
+            } catch BackendError.notFound {
+                // The backend lost it (e.g. after a restart, before the first resync re-created it).
+                try await create(instance, backend)
+                try await backend.start(id: id)
+            }
             await report(instance, to: .running, description: nil, launched: true)
         case (.stopping, _):
             try await backend.stop(id: id, force: instance.stopOptions.force, timeout: stopTimeout)
