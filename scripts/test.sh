@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests use.
-PACKAGES=(ca-certificates)
+# Debian packages the tests use: docker.io (a real dockerd, started by the docker test fixture with its own
+# data root when no daemon answers on /var/run/docker.sock) and busybox-static (the local test image).
+PACKAGES=(ca-certificates docker.io busybox-static)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
