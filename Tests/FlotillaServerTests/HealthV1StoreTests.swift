@@ -67,13 +67,21 @@ struct FaultyStatusStore: ClusterStore {
 extension TestHost {
     /// A test host's router, built over a store whose `status()` misbehaves.
     static func withFaultyStatus(_ fault: StatusFault, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        try await TestHost.with { host in
-            let h = host.host
-            let deps = ServerDependencies(
+        try await withRouter({ h in
+            ServerDependencies(
                 store: FaultyStatusStore(base: h.store, fault: fault), registry: h.registry, instances: h.instances,
                 keys: h.keys, backends: h.backends, identity: h.identity, version: FlotillaHost.version)
-            let app = Application(router: FlotillaRouter.build(deps).0)
-            try await app.test(.router) { client in try await body(client) }
+        }) { client, _ in try await body(client) }
+    }
+
+    /// A test host whose router is built over dependencies made by `deps` (to vary one of them).
+    static func withRouter(
+        _ deps: @escaping @Sendable (FlotillaHost) -> ServerDependencies,
+        _ body: @escaping @Sendable (any TestClientProtocol, TestHost) async throws -> Void
+    ) async throws {
+        try await TestHost.with { host in
+            let app = Application(router: FlotillaRouter.build(deps(host.host)).0)
+            try await app.test(.router) { client in try await body(client, host) }
         }
     }
 }

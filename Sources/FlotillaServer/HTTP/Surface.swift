@@ -70,7 +70,9 @@ public enum Surface: Sendable {
                 response = JSONResponse.make(Self.authBody(error), status: status)
             default:
                 response = JSONResponse.make(
-                    VMs.ErrorBody(error: name(of: error.code), message: error.message, details: error.details, timestamp: now),
+                    VMs.ErrorBody(
+                        error: name(of: error.code), message: error.message, details: Self.snakeCased(error.details),
+                        timestamp: now),
                     status: status)
             }
         }
@@ -89,6 +91,14 @@ public enum Surface: Sendable {
             response.headers[.flotillaRevision] = String(revision)
             return response
         }
+    }
+
+    /// Detail keys in surface C's snake_case (the shared services write camelCase, as surface A shows them).
+    static func snakeCased(_ details: [String: JSONValue]) -> [String: JSONValue] {
+        Dictionary(
+            details.map { key, value in
+                (key.reduce(into: "") { out, c in out += c.isUppercase ? "_" + c.lowercased() : String(c) }, value)
+            }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Surface C's 401 and 403 bodies, as seed 002's API key dependency answers them.
