@@ -43,6 +43,21 @@ struct VMFailureTests {
         }
     }
 
+    @Test("sync while the backend is unavailable: 503 BACKEND_UNAVAILABLE")
+    func syncUnavailable() async throws {
+        try await withProbe { api, host in
+            let id = try await api.createVM("unreachable")
+            let sim = try #require(host.host.backends[.sim] as? SimBackend)
+            await sim.setUnavailable("maintenance")
+            let r = try await api.post("/api/v1/vms/\(id)/sync", "")
+            expectBody(
+                r, 503,
+                #"{"error":"BACKEND_UNAVAILABLE","message":"sim backend is not available","details":{"backend":"sim","reason":"maintenance"},"timestamp":""}"#)
+            await sim.setUnavailable(nil)
+            #expect(try await api.post("/api/v1/vms/\(id)/sync", "")["state"] == "ACTIVE")
+        }
+    }
+
     @Test("Idempotency-Key on create returns the first VM instead of creating twice")
     func idempotency() async throws {
         try await withProbe { api, _ in

@@ -2,6 +2,9 @@ import FlotillaCore
 import Foundation
 
 extension InstanceService {
+    /// How long `sync` waits for the backend.
+    static let inspectDeadline = Duration.seconds(10)
+
     /// Asks the backend that runs the instance for its live state and records what it sees when that differs
     /// from the registry, by the same rules as the agent's reports (``LifecycleStateMachine/observe(from:to:)``).
     /// Returns the instance as now recorded.
@@ -23,8 +26,13 @@ extension InstanceService {
             throw BackendError.unavailable("not configured on this host").flotillaError(backend: current.backend)
         }
         let observed: ObservedInstance
+        let id = current.id
         do {
-            observed = try await backend.inspect(id: current.id)
+            observed = try await withDeadline(Self.inspectDeadline) { try await backend.inspect(id: id) }
+        } catch is DeadlineExceeded {
+            throw FlotillaError(
+                .backendUnavailable, "The \(current.backend.rawValue) backend did not answer within \(Self.inspectDeadline)",
+                details: ["backend": .string(current.backend.rawValue)])
         } catch let e as BackendError {
             // Not there (yet, or lost): the agent creates or re-creates it; report the record as it is.
             if case .notFound = e { return Written(instance: current, revision: registry.revision) }
