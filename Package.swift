@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "FlotillaServerTests",
             dependencies: [
-                "FlotillaCore", "FlotillaServer", "FlotillaHost", "FlotillaTestSupport", "FlotillaAPI",
+                "FlotillaCore", "FlotillaServer", "FlotillaHost", "FlotillaTestSupport", "FlotillaAPI", "FlotillaBackends",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(

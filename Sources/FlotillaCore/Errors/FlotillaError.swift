@@ -21,6 +21,8 @@ public struct FlotillaError: Error, Sendable, Equatable, CustomStringConvertible
         case storeUnavailable = "STORE_UNAVAILABLE"
         case timeout = "TIMEOUT"
         case internalError = "INTERNAL_ERROR"
+        /// The image has nothing the chosen backend can run (e.g. no kernel for `kvm`).
+        case imageArtifactMissing = "IMAGE_ARTIFACT_MISSING"
     }
 
     public var code: Code

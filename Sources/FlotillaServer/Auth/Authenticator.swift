@@ -11,6 +11,9 @@ public struct Authenticator: Sendable {
 
     public init(registry: RegistryCache) { self.registry = registry }
 
+    /// The message of a 401 for a key that is not known (surfaces tell it from a missing key by it).
+    static let invalidKeyMessage = "Invalid API key"
+
     /// The hex SHA-256 of a secret, the form keys are stored in.
     public static func digest(_ secret: String) -> String {
         hex(SHA256.hash(data: Data(secret.utf8)))
@@ -47,7 +50,7 @@ public struct Authenticator: Sendable {
         }
         let hash = Self.digest(secret)
         guard let record = registry.read({ $0.apiKeys[hash] }) else {
-            throw FlotillaError(.unauthorized, "Invalid API key")
+            throw FlotillaError(.unauthorized, Self.invalidKeyMessage)
         }
         guard record.role.grants(permission) else {
             throw FlotillaError(

@@ -34,6 +34,8 @@ struct EdgeMiddleware: RouterMiddleware {
                 logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)", "cause": "\(error.cause ?? "")"])
             }
             return surface.response(for: error, revision: registry.revision)
+        } catch let error as RequestValidationError {
+            return surface.response(for: error, revision: registry.revision)
         } catch let error as HTTPError {
             return surface.response(for: map(error, request), revision: registry.revision)
         } catch {

@@ -16,6 +16,10 @@ public enum FlotillaRouter {
         HealthRoutes(deps: deps).register(routes)
         ComputeRoutes(deps: deps).register(routes)
         KeyRoutes(deps: deps).register(routes)
+        HealthV1Routes(deps: deps).register(routes)
+        VMRoutes(deps: deps).register(routes)
+        FlavorRoutes(deps: deps).register(routes)
+        ImageRoutes(deps: deps).register(routes)
         return (router, table)
     }
 }

@@ -15,11 +15,16 @@ public struct ServerDependencies: Sendable {
     public var actionTimeout: Duration
     /// How long a GET with `min_revision` waits.
     public var consistencyWait: Duration
+    /// The flavor and image catalogs (surface C).
+    public var catalog: CatalogService
+    /// The backend surface C puts VMs on unless `metadata.backend` says otherwise: `kvm` where this host has
+    /// it, else `sim`.
+    public var defaultVMBackend: BackendKind
 
     public init(
         store: any ClusterStore, registry: RegistryCache, instances: InstanceService, keys: KeyService,
         backends: BackendSet, identity: HostIdentity, version: String, actionTimeout: Duration = .seconds(60),
-        consistencyWait: Duration = .seconds(5)
+        consistencyWait: Duration = .seconds(5), defaultVMBackend: BackendKind? = nil
     ) {
         self.store = store
         self.registry = registry
@@ -30,5 +35,7 @@ public struct ServerDependencies: Sendable {
         self.version = version
         self.actionTimeout = actionTimeout
         self.consistencyWait = consistencyWait
+        self.catalog = CatalogService(store: store, registry: registry)
+        self.defaultVMBackend = defaultVMBackend ?? (backends[.kvm] != nil ? .kvm : .sim)
     }
 }

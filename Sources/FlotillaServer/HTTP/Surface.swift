@@ -6,36 +6,116 @@ import Hummingbird
 
 /// An API surface: which error body a path gets. Each surface maps codes to statuses in exactly one place.
 public enum Surface: Sendable {
-    /// Surface A and everything without a surface of its own (keys, health).
+    /// Surface A and everything without a surface of its own (keys, `/health`).
     case compute
+    /// Surface C (seed 002): VMs, flavors, images, `/api/v1/health` and the `/api/v1/` root.
+    case vms
 
-    static func of(path: String) -> Surface { .compute }
+    /// Path prefixes of surface C.
+    static let vmPrefixes = ["/api/v1/vms", "/api/v1/flavors", "/api/v1/images", "/api/v1/health"]
+
+    static func of(path: String) -> Surface {
+        if path == "/api/v1" || path == "/api/v1/" { return .vms }
+        for prefix in vmPrefixes where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            if rest.isEmpty || rest.hasPrefix("/") || rest.hasPrefix("?") { return .vms }
+        }
+        return .compute
+    }
 
     /// The HTTP status of a code on this surface.
     func status(of code: FlotillaError.Code) -> HTTPResponse.Status {
-        switch code {
-        case .instanceNotFound, .notFound, .resourceNotFound: return .notFound
-        case .invalidBackend, .validationError: return .badRequest
-        case .backendUnavailable, .storeUnavailable: return .serviceUnavailable
-        case .resourceLimitExceeded, .operationNotSupported, .invalidState, .nameConflict: return .conflict
-        case .backendError: return .badGateway
-        case .unauthorized: return .unauthorized
-        case .forbidden: return .forbidden
-        case .methodNotAllowed: return .methodNotAllowed
-        case .payloadTooLarge: return .contentTooLarge
-        case .timeout: return .gatewayTimeout
-        case .internalError: return .internalServerError
+        switch (self, code) {
+        case (.vms, .invalidBackend), (.vms, .validationError): return .unprocessableContent
+        case (_, .instanceNotFound), (_, .notFound), (_, .resourceNotFound): return .notFound
+        case (_, .invalidBackend), (_, .validationError): return .badRequest
+        case (_, .backendUnavailable), (_, .storeUnavailable): return .serviceUnavailable
+        case (_, .resourceLimitExceeded), (_, .operationNotSupported), (_, .invalidState), (_, .nameConflict),
+            (_, .imageArtifactMissing):
+            return .conflict
+        case (_, .backendError): return .badGateway
+        case (_, .unauthorized): return .unauthorized
+        case (_, .forbidden): return .forbidden
+        case (_, .methodNotAllowed): return .methodNotAllowed
+        case (_, .payloadTooLarge): return .contentTooLarge
+        case (_, .timeout): return .gatewayTimeout
+        case (_, .internalError): return .internalServerError
+        }
+    }
+
+    /// The name a code goes by on this surface (surface C renames a few).
+    func name(of code: FlotillaError.Code) -> String {
+        switch (self, code) {
+        case (.vms, .instanceNotFound): return "VM_NOT_FOUND"
+        case (.vms, .invalidState): return "INVALID_VM_STATE"
+        default: return code.rawValue
         }
     }
 
     /// The response for an error on this surface.
-    func response(for error: FlotillaError, revision: Revision) -> Response {
-        let body = Compute.ErrorBody(
-            error: .init(code: error.code.rawValue, message: error.message, details: error.details.isEmpty ? nil : error.details))
-        var response = JSONResponse.make(body, status: status(of: error.code))
+    func response(for error: FlotillaError, revision: Revision, now: Date = Date()) -> Response {
+        let status = status(of: error.code)
+        var response: Response
+        switch self {
+        case .compute:
+            let body = Compute.ErrorBody(
+                error: .init(code: error.code.rawValue, message: error.message, details: error.details.isEmpty ? nil : error.details))
+            response = JSONResponse.make(body, status: status)
+        case .vms:
+            switch error.code {
+            case .validationError, .invalidBackend:
+                response = JSONResponse.make(
+                    VMs.ValidationErrorBody(detail: [RequestValidationError.issue(from: error)]), status: status)
+            case .unauthorized, .forbidden:
+                response = JSONResponse.make(Self.authBody(error), status: status)
+            default:
+                response = JSONResponse.make(
+                    VMs.ErrorBody(
+                        error: name(of: error.code), message: error.message, details: Self.snakeCased(error.details),
+                        timestamp: now),
+                    status: status)
+            }
+        }
         response.headers[.flotillaRevision] = String(revision)
         if error.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
         return response
+    }
+
+    /// The response for a structured validation failure on this surface.
+    func response(for error: RequestValidationError, revision: Revision) -> Response {
+        switch self {
+        case .compute:
+            return response(for: error.flotillaError, revision: revision)
+        case .vms:
+            var response = JSONResponse.make(VMs.ValidationErrorBody(detail: error.issues), status: .unprocessableContent)
+            response.headers[.flotillaRevision] = String(revision)
+            return response
+        }
+    }
+
+    /// Detail keys in surface C's snake_case (the shared services write camelCase, as surface A shows them).
+    static func snakeCased(_ details: [String: JSONValue]) -> [String: JSONValue] {
+        Dictionary(
+            details.map { key, value in
+                (key.reduce(into: "") { out, c in out += c.isUppercase ? "_" + c.lowercased() : String(c) }, value)
+            }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Surface C's 401 and 403 bodies, as seed 002's API key dependency answers them.
+    private static func authBody(_ error: FlotillaError) -> VMs.AuthErrorBody {
+        if error.code == .forbidden {
+            let required = error.details["requiredRole"]?.stringValue ?? "a stronger"
+            return VMs.AuthErrorBody(
+                detail: .init(error: "AUTHORIZATION_ERROR", message: error.message, details: "This action needs the \(required) role"))
+        }
+        if error.message == Authenticator.invalidKeyMessage {
+            return VMs.AuthErrorBody(
+                detail: .init(error: "AUTHENTICATION_ERROR", message: "Invalid API key", details: "The provided API key is not valid"))
+        }
+        return VMs.AuthErrorBody(
+            detail: .init(
+                error: "AUTHENTICATION_ERROR", message: "API key is required",
+                details: "Provide an API key in the X-API-Key header"))
     }
 }
 

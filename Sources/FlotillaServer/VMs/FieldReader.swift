@@ -1,0 +1,187 @@
+import FlotillaAPI
+import FlotillaCore
+import Foundation
+import Hummingbird
+
+/// Reads the fields of a JSON body or a query string and collects every failure the way FastAPI (pydantic)
+/// reports them, so that surface C's 422 names each bad field: `type`, `loc`, `msg`, `input`.
+/// `null` counts as absent for optional fields.
+struct FieldReader {
+    /// `body` or `query`.
+    let location: String
+    let object: [String: JSONValue]
+    /// The whole input, shown as `input` of a missing field (as pydantic does).
+    let whole: JSONValue
+    private(set) var issues: [VMs.ValidationIssue] = []
+
+    init(location: String, object: [String: JSONValue]) {
+        self.location = location
+        self.object = object
+        self.whole = .object(object)
+    }
+
+    /// The query parameters of a request (the last value of a repeated one).
+    init(query request: Request) {
+        var fields: [String: JSONValue] = [:]
+        for (k, v) in request.uri.queryParameters { fields[String(k)] = .string(String(v)) }
+        self.init(location: "query", object: fields)
+    }
+
+    /// Reads a JSON object body. A missing body is `missing` unless `optional` (then it reads as `{}`);
+    /// malformed JSON is `json_invalid`; anything but an object is `model_attributes_type`.
+    static func body(_ request: Request, context: FlotillaRequestContext, optional: Bool = false) async throws -> FieldReader {
+        let buffer = try await request.collectLimitedBody(context: context)
+        let blank = buffer.readableBytesView.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        if buffer.readableBytes == 0 || blank {
+            if optional { return FieldReader(location: "body", object: [:]) }
+            throw RequestValidationError(type: "missing", loc: ["body"], msg: "Field required")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+        } catch {
+            throw RequestValidationError(type: "json_invalid", loc: ["body"], msg: "JSON decode error", input: .object([:]))
+        }
+        guard case .object(let object) = value else {
+            throw RequestValidationError(
+                type: "model_attributes_type", loc: ["body"],
+                msg: "Input should be a valid dictionary or object to extract fields from", input: value)
+        }
+        return FieldReader(location: "body", object: object)
+    }
+
+    mutating func fail(_ type: String, _ path: [String], _ msg: String, input: JSONValue) {
+        issues.append(VMs.ValidationIssue(type: type, loc: [.string(location)] + path.map { .string($0) }, msg: msg, input: input))
+    }
+
+    /// The value of `key`, or nil (noting `missing` when `required`).
+    private mutating func value(_ key: String, required: Bool) -> JSONValue? {
+        switch object[key] {
+        case nil, .null?:
+            if required { fail("missing", [key], "Field required", input: object[key] == nil ? whole : .null) }
+            return nil
+        case let v?: return v
+        }
+    }
+
+    mutating func string(_ key: String, required: Bool = false, minLength: Int = 0, maxLength: Int? = nil) -> String? {
+        guard let v = value(key, required: required) else { return nil }
+        guard case .string(let s) = v else {
+            fail("string_type", [key], "Input should be a valid string", input: v)
+            return nil
+        }
+        if s.count < minLength {
+            fail("string_too_short", [key], "String should have at least \(Self.count(minLength, "character"))", input: v)
+            return nil
+        }
+        if let maxLength, s.count > maxLength {
+            fail("string_too_long", [key], "String should have at most \(Self.count(maxLength, "character"))", input: v)
+            return nil
+        }
+        return s
+    }
+
+    /// An integer within `range`. Strings holding an integer are accepted (pydantic's lax mode); query values
+    /// are always strings.
+    mutating func integer(_ key: String, required: Bool = false, range: ClosedRange<Int64>) -> Int64? {
+        guard let v = value(key, required: required) else { return nil }
+        let n: Int64
+        switch v {
+        case .int(let i): n = i
+        case .double(let d) where d.rounded() == d && abs(d) < 9.0e18: n = Int64(d)
+        case .double:
+            fail("int_from_float", [key], "Input should be a valid integer, got a number with a fractional part", input: v)
+            return nil
+        case .string(let s):
+            guard let parsed = Int64(s.trimmingCharacters(in: .whitespaces)) else {
+                fail("int_parsing", [key], "Input should be a valid integer, unable to parse string as an integer", input: v)
+                return nil
+            }
+            n = parsed
+        default:
+            fail("int_type", [key], "Input should be a valid integer", input: v)
+            return nil
+        }
+        if n < range.lowerBound {
+            fail("greater_than_equal", [key], "Input should be greater than or equal to \(range.lowerBound)", input: v)
+            return nil
+        }
+        if n > range.upperBound {
+            fail("less_than_equal", [key], "Input should be less than or equal to \(range.upperBound)", input: v)
+            return nil
+        }
+        return n
+    }
+
+    mutating func bool(_ key: String) -> Bool? {
+        guard let v = value(key, required: false) else { return nil }
+        switch v {
+        case .bool(let b): return b
+        case .string(let s) where ["true", "1", "yes", "on"].contains(s.lowercased()): return true
+        case .string(let s) where ["false", "0", "no", "off"].contains(s.lowercased()): return false
+        default:
+            fail("bool_type", [key], "Input should be a valid boolean", input: v)
+            return nil
+        }
+    }
+
+    /// One of `allowed`, exactly.
+    mutating func choice(_ key: String, _ allowed: [String], required: Bool = false) -> String? {
+        guard let v = value(key, required: required) else { return nil }
+        guard case .string(let s) = v, allowed.contains(s) else {
+            fail("enum", [key], "Input should be \(Self.alternatives(allowed))", input: v)
+            return nil
+        }
+        return s
+    }
+
+    mutating func strings(_ key: String, maxLength: Int = 255) -> [String]? {
+        guard let v = value(key, required: false) else { return nil }
+        guard case .array(let items) = v else {
+            fail("list_type", [key], "Input should be a valid list", input: v)
+            return nil
+        }
+        var result: [String] = []
+        for (i, item) in items.enumerated() {
+            guard case .string(let s) = item else {
+                issues.append(.init(type: "string_type", loc: [.string(location), .string(key), .int(Int64(i))], msg: "Input should be a valid string", input: item))
+                continue
+            }
+            result.append(String(s.prefix(maxLength)))
+        }
+        return result
+    }
+
+    /// An object of strings (numbers and booleans are taken as their JSON text).
+    mutating func stringMap(_ key: String) -> [String: String]? {
+        guard let v = value(key, required: false) else { return nil }
+        guard case .object(let fields) = v else {
+            fail("dict_type", [key], "Input should be a valid dictionary", input: v)
+            return nil
+        }
+        var result: [String: String] = [:]
+        for (k, item) in fields {
+            switch item {
+            case .string(let s): result[k] = s
+            case .int(let i): result[k] = String(i)
+            case .double(let d): result[k] = String(d)
+            case .bool(let b): result[k] = String(b)
+            default: fail("string_type", [key, k], "Input should be a valid string", input: item)
+            }
+        }
+        return result
+    }
+
+    /// Throws every failure noted so far.
+    func check() throws {
+        if !issues.isEmpty { throw RequestValidationError(issues) }
+    }
+
+    static func alternatives(_ values: [String]) -> String {
+        let quoted = values.map { "'\($0)'" }
+        guard quoted.count > 1 else { return quoted.first ?? "" }
+        return quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!
+    }
+
+    private static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+}

@@ -1,0 +1,274 @@
+import FlotillaAPI
+import FlotillaCluster
+import FlotillaCore
+import Foundation
+
+/// The one place surface C (seed 002) maps between its wire types and the domain.
+///
+/// A VM is an instance of kind `vm`. What seed 002 keeps beside the instance (flavor, description, key name,
+/// network, security groups, availability zone) is kept in the instance's metadata under ``Key``; the image id
+/// is the instance's `config.image` (the agent resolves the catalog artifacts from it) and `user_data`
+/// becomes its cloud-init user data.
+enum VMMapping {
+    /// Metadata keys surface C keeps on its instances.
+    enum Key {
+        static let flavor = "vm.flavor_id"
+        static let description = "vm.description"
+        static let keyName = "vm.key_name"
+        static let network = "vm.network_id"
+        static let securityGroups = "vm.security_groups"
+        static let availabilityZone = "vm.availability_zone"
+    }
+
+    // MARK: States
+
+    /// Every `state` value, in the order the 422 for a bad filter lists them.
+    static let stateNames = ["BUILDING", "ACTIVE", "SHUTOFF", "PAUSED", "REBOOT", "HARD_REBOOT", "ERROR", "DELETED"]
+
+    /// Seed 002's `state` (contract section 1).
+    static func state(_ s: InstanceState, hardRestart: Bool = false) -> String {
+        switch s {
+        case .pending, .creating, .starting: return "BUILDING"
+        case .running: return "ACTIVE"
+        case .stopping, .stopped: return "SHUTOFF"
+        case .paused: return "PAUSED"
+        case .restarting: return hardRestart ? "HARD_REBOOT" : "REBOOT"
+        case .error: return "ERROR"
+        case .deleting, .deleted: return "DELETED"
+        }
+    }
+
+    static func state(_ i: Instance) -> String { state(i.state, hardRestart: i.hardRestart) }
+
+    /// The lowercase `status` of worker-API clients (contract section 1).
+    static func status(_ s: InstanceState) -> String {
+        switch s {
+        case .pending, .creating, .starting: return "pending"
+        case .running: return "running"
+        case .stopping, .stopped: return "stopped"
+        case .paused: return "paused"
+        case .restarting: return "restarting"
+        case .error: return "error"
+        case .deleting, .deleted: return "deleted"
+        }
+    }
+
+    // MARK: VMs
+
+    static func vm(_ i: Instance) -> VMs.VM {
+        let r = i.spec.resources
+        let m = i.spec.metadata
+        let stopped = i.state == .stopped
+        return VMs.VM(
+            uuid: i.id, name: i.name, state: state(i), stateDescription: i.stateDescription, flavorId: m[Key.flavor],
+            imageId: i.spec.config.image, vcpus: Int(r.cpuCores.rounded(.up)), memoryMB: r.memoryMB, diskGB: r.storageGB,
+            ipAddress: nil, floatingIp: nil, description: m[Key.description], keyName: m[Key.keyName],
+            createdAt: i.createdAt, updatedAt: i.updatedAt, launchedAt: i.launchedAt, terminatedAt: i.terminatedAt,
+            isRunning: i.state == .running, isStopped: stopped, isTransitioning: i.state.isTransitional,
+            status: status(i.state), workerId: i.workerId, backend: i.backend.rawValue)
+    }
+
+    /// `action` names of seed 002.
+    static func actionName(_ action: LifecycleAction, hard: Bool) -> String {
+        switch action {
+        case .restart: return hard ? "reboot_hard" : "reboot_soft"
+        default: return action.rawValue
+        }
+    }
+
+    static func actionResult(
+        _ instance: Instance, action: String, previous: String, settled: Bool, now: Date
+    ) -> VMs.ActionResult {
+        let current = state(instance)
+        let message: String
+        if !settled {
+            message = "VM \(instance.name): \(action) accepted and still under way (\(current))"
+        } else {
+            switch action {
+            case "start": message = "VM \(instance.name) started"
+            case "stop": message = "VM \(instance.name) stopped"
+            case "reboot_soft": message = "VM \(instance.name) rebooted"
+            case "reboot_hard": message = "VM \(instance.name) hard rebooted"
+            case "delete": message = "VM \(instance.name) deleted"
+            default: message = "VM \(instance.name): \(action) done"
+            }
+        }
+        return VMs.ActionResult(
+            vmUUID: instance.id, action: action, status: settled ? "success" : "in_progress", message: message,
+            previousState: previous, currentState: current, timestamp: now)
+    }
+
+    /// A core INVALID_STATE, in surface C's terms: `{vm_id, current_state, requested_action}`.
+    static func invalidState(_ error: FlotillaError, _ instance: Instance, action: String) -> FlotillaError {
+        let raw = error.details["currentState"]?.stringValue.flatMap(InstanceState.init(rawValue:)) ?? instance.state
+        let current = state(raw, hardRestart: instance.hardRestart)
+        return FlotillaError(
+            .invalidState, "Cannot \(action) VM \(instance.id) in state \(current)",
+            details: ["vm_id": .string(instance.id), "current_state": .string(current), "requested_action": .string(action)])
+    }
+
+    static func vmNotFound(_ id: String) -> FlotillaError {
+        FlotillaError(.instanceNotFound, "VM \(id) not found", details: ["vm_id": .string(id)])
+    }
+
+    // MARK: Create
+
+    /// A checked `POST /api/v1/vms` body.
+    struct CreateBody {
+        var name: String
+        var flavorId: String
+        var imageId: String
+        var description: String?
+        var keyName: String?
+        var userData: String?
+        var networkId: String?
+        var securityGroups: [String]?
+        var availabilityZone: String?
+        var metadata: [String: String]
+        var backend: BackendKind?
+    }
+
+    /// Reads and checks a create body; every bad field is reported at once.
+    static func createBody(_ fields: FieldReader) throws -> CreateBody {
+        var f = fields
+        let name = f.string("name", required: true, minLength: 1, maxLength: 255)
+        let flavor = f.string("flavor_id", required: true, minLength: 1, maxLength: 255)
+        let image = f.string("image_id", required: true, minLength: 1, maxLength: 255)
+        let description = f.string("description", maxLength: 1000)
+        let keyName = f.string("key_name", maxLength: 255)
+        let userData = f.string("user_data", maxLength: 65535)
+        let network = f.string("network_id", maxLength: 255)
+        let groups = f.strings("security_groups")
+        let zone = f.string("availability_zone", maxLength: 255)
+        let metadata = f.stringMap("metadata") ?? [:]
+        var backend: BackendKind?
+        if let raw = metadata["backend"] {
+            let vmBackends = BackendKind.allCases.filter { $0.supportedKinds.contains(.vm) }
+            backend = BackendKind(rawValue: raw.lowercased()).flatMap { vmBackends.contains($0) ? $0 : nil }
+            if backend == nil {
+                f.fail(
+                    "enum", ["metadata", "backend"], "Input should be \(FieldReader.alternatives(vmBackends.map(\.rawValue)))",
+                    input: .string(raw))
+            }
+        }
+        try f.check()
+        // Every required field passed its check above, so these are present.
+        guard let name, let flavor, let image else { throw RequestValidationError(type: "missing", loc: ["body"], msg: "Field required") }
+        return CreateBody(
+            name: name, flavorId: flavor, imageId: image, description: description, keyName: keyName, userData: userData,
+            networkId: network, securityGroups: groups, availabilityZone: zone, metadata: metadata, backend: backend)
+    }
+
+    /// The instance to create for a checked body, its flavor and image resolved in the catalog. 409
+    /// IMAGE_ARTIFACT_MISSING when the image has nothing the backend can run.
+    static func create(_ body: CreateBody, flavor: Flavor, image: Image, backend: BackendKind) throws -> CreateInstance {
+        if let missing = image.artifacts.missing(for: backend) {
+            throw FlotillaError(
+                .imageArtifactMissing,
+                "Image \(image.id) has no artifact for the \(backend.rawValue) backend: it needs \(missing) (add one with `flotilla image import`)",
+                details: ["image_id": .string(image.id), "backend": .string(backend.rawValue), "missing": .string(missing)])
+        }
+        var metadata = body.metadata
+        metadata["backend"] = nil
+        metadata[Key.flavor] = flavor.id
+        metadata[Key.description] = body.description
+        metadata[Key.keyName] = body.keyName
+        metadata[Key.network] = body.networkId
+        metadata[Key.securityGroups] = body.securityGroups.map { $0.joined(separator: ",") }
+        metadata[Key.availabilityZone] = body.availabilityZone
+        let config = InstanceConfig(image: image.id, cloudInit: body.userData.map { CloudInit(userData: $0) })
+        let spec = InstanceSpec(config: config, resources: flavor.resources, metadata: metadata)
+        return CreateInstance(name: body.name, kind: .vm, backend: backend, spec: spec)
+    }
+
+    // MARK: Catalog
+
+    static func flavor(_ f: Flavor) -> VMs.Flavor {
+        VMs.Flavor(
+            id: f.id, name: f.name, vcpus: f.vcpus, memoryMB: f.memoryMB, diskGB: f.diskGB, ephemeralGB: f.ephemeralGB,
+            swapMB: f.swapMB, isPublic: f.isPublic, description: f.description.isEmpty ? nil : f.description)
+    }
+
+    static func image(_ i: Image) -> VMs.Image {
+        let a = i.artifacts
+        return VMs.Image(
+            id: i.id, name: i.name, status: i.status, sizeBytes: i.sizeBytes, minDiskGB: i.minDiskGB,
+            minMemoryMB: i.minMemoryMB, osDistro: i.osDistro, osVersion: i.osVersion, architecture: i.architecture,
+            createdAt: i.createdAt, description: i.description.isEmpty ? nil : i.description,
+            artifacts: VMs.ImageArtifacts(
+                dockerReference: a.dockerReference, kernelPath: a.kernelPath, initrdPath: a.initrdPath,
+                rootDiskPath: a.rootDiskPath, rootDiskFormat: a.rootDiskFormat),
+            backends: BackendKind.allCases.filter { a.missing(for: $0) == nil }.sorted().map(\.rawValue))
+    }
+
+    /// Catalog ids: 1-64 characters of letters, digits, `.`, `-` and `_` (they are store keys and URL parts).
+    static func catalogId(_ f: inout FieldReader, _ key: String, required: Bool) -> String? {
+        guard let id = f.string(key, required: required, minLength: 1, maxLength: 64) else { return nil }
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+        guard id.unicodeScalars.allSatisfy(allowed.contains), id != ".", id != ".." else {
+            f.fail(
+                "string_pattern_mismatch", [key], "String should match pattern '^[A-Za-z0-9._-]+$'", input: .string(id))
+            return nil
+        }
+        return id
+    }
+
+    static func flavorBody(_ fields: FieldReader) throws -> Flavor {
+        var f = fields
+        let name = f.string("name", required: true, minLength: 1, maxLength: 255)
+        let id = catalogId(&f, "id", required: false)
+        let vcpus = f.integer("vcpus", required: true, range: 1...1024)
+        let memory = f.integer("memory_mb", required: true, range: 4...16_777_216)
+        let disk = f.integer("disk_gb", required: true, range: 0...1_048_576)
+        let ephemeral = f.integer("ephemeral_gb", range: 0...1_048_576)
+        let swap = f.integer("swap_mb", range: 0...16_777_216)
+        let isPublic = f.bool("is_public")
+        let description = f.string("description", maxLength: 1000)
+        if id == nil, let name, f.object["id"] == nil {
+            // Without an id, the name is the id: it must fit the id rules.
+            var probe = FieldReader(location: "body", object: ["name": .string(name)])
+            _ = catalogId(&probe, "name", required: true)
+            for issue in probe.issues { f.fail(issue.type, ["name"], issue.msg, input: issue.input) }
+        }
+        try f.check()
+        guard let name, let vcpus, let memory, let disk else { throw RequestValidationError(type: "missing", loc: ["body"], msg: "Field required") }
+        return Flavor(
+            id: id ?? name, name: name, vcpus: Int(vcpus), memoryMB: memory, diskGB: disk, ephemeralGB: ephemeral ?? 0,
+            swapMB: swap ?? 0, isPublic: isPublic ?? true, description: description ?? "")
+    }
+
+    static func imageBody(_ fields: FieldReader, now: Date) throws -> Image {
+        var f = fields
+        let id = catalogId(&f, "id", required: true)
+        let name = f.string("name", minLength: 1, maxLength: 255)
+        let size = f.integer("size_bytes", range: 0...Int64.max)
+        let minDisk = f.integer("min_disk_gb", range: 0...1_048_576)
+        let minMemory = f.integer("min_memory_mb", range: 0...16_777_216)
+        let distro = f.string("os_distro", maxLength: 255)
+        let version = f.string("os_version", maxLength: 255)
+        let arch = f.string("architecture", minLength: 1, maxLength: 64)
+        let description = f.string("description", maxLength: 1000)
+        let docker = f.string("docker_reference", minLength: 1, maxLength: 1024)
+        let kernel = f.string("kernel_path", minLength: 1, maxLength: 4096)
+        let initrd = f.string("initrd_path", minLength: 1, maxLength: 4096)
+        let rootDisk = f.string("root_disk_path", minLength: 1, maxLength: 4096)
+        let rootFormat = f.choice("root_disk_format", ["raw", "qcow2"])
+        for (key, path) in [("kernel_path", kernel), ("initrd_path", initrd), ("root_disk_path", rootDisk)] {
+            if let path, !path.hasPrefix("/") {
+                f.fail("value_error", [key], "Value error, must be an absolute path", input: .string(path))
+            }
+        }
+        if kernel == nil, initrd != nil || rootDisk != nil {
+            f.fail("missing", ["kernel_path"], "Field required: a kvm image needs a kernel", input: f.whole)
+        }
+        try f.check()
+        guard let id else { throw RequestValidationError(type: "missing", loc: ["body", "id"], msg: "Field required") }
+        return Image(
+            id: id, name: name ?? id, sizeBytes: size ?? 0, minDiskGB: minDisk ?? 0, minMemoryMB: minMemory ?? 0,
+            osDistro: distro ?? "", osVersion: version ?? "", architecture: arch ?? "x86_64", createdAt: now,
+            description: description ?? "",
+            artifacts: ImageArtifacts(
+                dockerReference: docker, kernelPath: kernel, initrdPath: initrd, rootDiskPath: rootDisk,
+                rootDiskFormat: rootFormat))
+    }
+}
