@@ -26,8 +26,13 @@ public final class InstanceService: Sendable {
 
     /// A live instance by id.
     public func instance(id: String) throws(FlotillaError) -> Instance {
-        guard let i = registry.read({ $0.liveInstance(id.lowercased()) }) else { throw .instanceNotFound(id) }
-        return i
+        try record(id: id).value
+    }
+
+    /// A live instance by id, with the revision it was last written at.
+    public func record(id: String) throws(FlotillaError) -> Versioned<Instance> {
+        guard let v = registry.read({ $0.instances[id.lowercased()] }), v.value.isLive else { throw .instanceNotFound(id) }
+        return v
     }
 
     /// A live instance by name.

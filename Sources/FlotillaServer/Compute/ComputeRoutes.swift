@@ -18,8 +18,11 @@ struct ComputeRoutes {
             let name = try ctx.parameters.require("name")
             return JSONResponse.make(ComputeMapping.instance(try deps.instances.instance(named: name)))
         }
+        let cache = EncodedBodyCache()
         routes.add(.get, "\(b)/instances/:id", permission: .read) { _, ctx in
-            JSONResponse.make(ComputeMapping.instance(try deps.instances.instance(id: try ctx.parameters.require("id"))))
+            let record = try deps.instances.record(id: try ctx.parameters.require("id"))
+            let body = cache.body(key: record.value.id, revision: record.modRevision) { ComputeMapping.instance(record.value) }
+            return JSONResponse.make(body: body)
         }
         routes.add(.put, "\(b)/instances/:id", permission: .operateInstances) { req, ctx in try await update(req, ctx) }
         routes.add(.delete, "\(b)/instances/:id", permission: .operateInstances) { req, ctx in

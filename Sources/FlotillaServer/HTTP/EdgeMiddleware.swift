@@ -16,7 +16,9 @@ struct EdgeMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let surface = Surface.of(path: request.uri.path)
         do {
-            if request.method == .get, let raw = request.uri.queryParameters["min_revision"] {
+            if request.method == .get, request.uri.query?.contains("min_revision") == true,
+                let raw = request.uri.queryParameters["min_revision"]
+            {
                 guard let wanted = Int64(String(raw)), wanted >= 0 else {
                     throw FlotillaError.validation("min_revision must be a non-negative integer", field: "min_revision")
                 }

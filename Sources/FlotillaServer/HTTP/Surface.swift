@@ -131,9 +131,16 @@ enum JSONResponse {
     nonisolated(unsafe) static let encoder = WireJSON.encoder()
 
     static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        make(body: encode(value), status: status)
+    }
+
+    static func make(body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: body))
+    }
+
+    static func encode<T: Encodable>(_ value: T) -> ByteBuffer {
         let data = (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"INTERNAL_ERROR","message":"encoding failed"}}"#.utf8)
-        return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return ByteBuffer(bytes: data)
     }
 }
