@@ -1,0 +1,146 @@
+import FlotillaCore
+import FlotillaStore
+import FlotillaTestSupport
+import Foundation
+import Testing
+
+/// etcd-specific behaviour: fail-over across members, a cluster that is down, status facts. Each test that
+/// stops members has a cluster of its own.
+@Suite("etcd store on a real cluster", .etcdAvailable, .timeLimit(.minutes(2)))
+struct EtcdClusterStoreTests {
+    /// With the member the store talks to killed, reads, writes and transactions go on through the other two,
+    /// and a running watch resumes on another member from its last revision: no event missed or repeated.
+    @Test func oneMemberDownKeepsReadsWritesTxnsAndWatches() async throws {
+        try await withEtcdCluster { cluster in
+            try await withStore(endpoints: cluster.endpoints) { store in
+                let p = "/failover/"
+                let first = try await store.put(p + "k0", value: Data("0".utf8))
+                let events = LockedBox<[WatchEvent]>([])
+                let watcher = Task {
+                    for try await batch in store.watch(prefix: p, fromRevision: first) {
+                        events.withLock { $0 += batch.events }
+                    }
+                }
+                defer { watcher.cancel() }
+                for i in 1..<5 { try await store.put(p + "k\(i)", value: Data(String(i).utf8)) }
+                try await StoreContract.waitUntil("the watch saw the first writes") { events.value.count >= 5 }
+
+                // The store and its watch talk to the first endpoint: kill that member.
+                await cluster.stop(member: 0)
+                // If it was the leader, the others elect a new one first (etcd's election timeout: 1 s); writes
+                // sent meanwhile may time out (unavailable: their outcome is unknown). Reads go on at once.
+                #expect(try await store.get(p + "k4")?.value == Data("4".utf8))
+                try await StoreContract.waitUntil("the two members left have a leader") {
+                    (try? await store.status())?.healthy == true
+                }
+
+                var written: [Revision] = []
+                for i in 5..<10 { written.append(try await store.put(p + "k\(i)", value: Data(String(i).utf8))) }
+                let swapped = try await store.txn(
+                    [.holds(p + "k9", Data("9".utf8))], then: [.put(p + "k9", Data("nine".utf8)), .delete(key: p + "k0")], otherwise: [])
+                #expect(swapped.succeeded)
+                #expect(try await store.get(p + "k9")?.value == Data("nine".utf8))
+                #expect(try await store.range(prefix: p).kvs.count == 9)
+                let status = try await store.status()
+                #expect(status.healthy)
+
+                try await StoreContract.waitUntil("the watch resumed and saw every later write") { events.value.count >= 12 }
+                try await Task.sleep(for: .milliseconds(300))
+                let seen = events.value
+                #expect(seen.count == 12, "nothing repeated")
+                #expect(seen.map(\.revision) == seen.map(\.revision).sorted())
+                #expect(Set(seen.map(\.revision)).count == 11, "one revision per write, the txn's two events share one")
+                #expect(seen.suffix(7).prefix(5).map(\.revision) == written)
+                #expect(seen.suffix(2).map(\.revision) == [swapped.revision, swapped.revision])
+
+                // The member comes back and catches up.
+                try await cluster.start(member: 0)
+                try await withStore(endpoints: [cluster.endpoints[0]]) { back in
+                    try await StoreContract.waitUntil("the restarted member has the writes") {
+                        (try? await back.get(p + "k9"))?.value == Data("nine".utf8)
+                    }
+                }
+                watcher.cancel()
+                _ = await watcher.result
+            }
+        }
+    }
+
+    /// With every member down, each call fails with `unavailable` promptly instead of hanging, and a watch
+    /// gives up after its reconnect window.
+    @Test func allMembersDownIsUnavailableWithinTheDeadline() async throws {
+        try await withEtcdCluster { cluster in
+            try await withStore(endpoints: cluster.endpoints, watchReconnectWindow: .seconds(1)) { store in
+                try await store.put("/down/k", value: Data("v".utf8))
+                for member in cluster.members.indices { await cluster.stop(member: member) }
+
+                let clock = ContinuousClock()
+                let calls: [(String, @Sendable () async throws -> Void)] = [
+                    ("get", { _ = try await store.get("/down/k") }),
+                    ("put", { try await store.put("/down/k", value: Data("w".utf8)) }),
+                    ("txn", { _ = try await store.txn([.absent("/down/x")], then: [.put("/down/x", Data())], otherwise: []) }),
+                    ("grantLease", { _ = try await store.grantLease(ttl: .seconds(5)) }),
+                    ("status", { _ = try await store.status() }),
+                ]
+                for (name, call) in calls {
+                    let start = clock.now
+                    do {
+                        try await call()
+                        Issue.record("\(name) succeeded with every member down")
+                    } catch let error as StoreError {
+                        guard case .unavailable = error else {
+                            Issue.record("\(name) failed with \(error), not unavailable")
+                            continue
+                        }
+                    }
+                    #expect(clock.now - start < .seconds(2), "\(name) failed within the request deadline")
+                }
+
+                let start = clock.now
+                do {
+                    for try await _ in store.watch(prefix: "/down/", fromRevision: 1) {}
+                    Issue.record("the watch ended without an error")
+                } catch let error as StoreError {
+                    guard case .unavailable = error else {
+                        Issue.record("the watch failed with \(error), not unavailable")
+                        return
+                    }
+                }
+                #expect(clock.now - start < .seconds(5), "the watch gave up after its reconnect window")
+            }
+        }
+    }
+
+    /// status() reports the three members, the leader and the raft term.
+    @Test func statusReportsMembersAndLeader() async throws {
+        try await withEtcdCluster { cluster in
+            try await withStore(endpoints: cluster.endpoints) { store in
+                let status = try await store.status()
+                #expect(status.kind == "etcd")
+                #expect(status.healthy)
+                #expect(status.details["members"] == "3")
+                #expect(status.details["memberNames"] == "m0,m1,m2")
+                #expect(["m0", "m1", "m2"].contains(status.details["leader"] ?? ""))
+                #expect(Int(status.details["raftTerm"] ?? "") ?? 0 >= 1)
+                #expect(status.oldestRevision == 1)
+                let revision = try await store.put("/status/k", value: Data())
+                #expect(try await store.status().revision >= revision)
+            }
+        }
+    }
+}
+
+/// Runs `body` with a store on `endpoints`, closing it afterwards whatever happens.
+func withStore<T>(
+    endpoints: [String], watchReconnectWindow: Duration = .seconds(10), _ body: (EtcdClusterStore) async throws -> T
+) async throws -> T {
+    let store = try EtcdClusterStore(endpoints: endpoints, watchReconnectWindow: watchReconnectWindow)
+    do {
+        let result = try await body(store)
+        try await store.close()
+        return result
+    } catch {
+        try? await store.close()
+        throw error
+    }
+}
