@@ -108,6 +108,7 @@ let package = Package(
             dependencies: [
                 "FlotillaCore", "FlotillaStore", "FlotillaTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(name: "FlotillaBackendsTests", dependencies: ["FlotillaCore", "FlotillaBackends", "FlotillaTestSupport"]),
         .testTarget(

@@ -111,6 +111,38 @@ struct EtcdClusterStoreTests {
         }
     }
 
+    /// A watch on a member cut off from the quorum does not stay open and silent: etcd cancels it (the watch
+    /// asks for a leader), it tries again on the members it knows, and fails with `unavailable` after its
+    /// reconnect window.
+    @Test func watchOnAMemberWithoutLeaderFailsInsteadOfHanging() async throws {
+        try await withEtcdCluster { cluster in
+            try await withStore(endpoints: [cluster.endpoints[0]], watchReconnectWindow: .seconds(1)) { store in
+                let start = try await store.put("/cutoff/k", value: Data("v".utf8))
+                let events = LockedBox(0)
+                let outcome = LockedBox<StoreError?>(nil)
+                let watcher = Task {
+                    do {
+                        for try await batch in store.watch(prefix: "/cutoff/", fromRevision: start) {
+                            events.withLock { $0 += batch.events.count }
+                        }
+                    } catch let error as StoreError {
+                        outcome.withLock { $0 = error }
+                    }
+                }
+                try await StoreContract.waitUntil("the watch is live") { events.value >= 1 }
+                await cluster.stop(member: 1)
+                await cluster.stop(member: 2)
+                // Member 0 keeps running but loses its leader after the election timeout (1 s).
+                try await StoreContract.waitUntil(seconds: 20, "the watch fails") { outcome.value != nil }
+                _ = await watcher.result
+                guard case .unavailable = outcome.value else {
+                    Issue.record("the watch failed with \(String(describing: outcome.value)), not unavailable")
+                    return
+                }
+            }
+        }
+    }
+
     /// status() reports the three members, the leader and the raft term.
     @Test func statusReportsMembersAndLeader() async throws {
         try await withEtcdCluster { cluster in
