@@ -143,6 +143,47 @@ struct EtcdClusterStoreTests {
         }
     }
 
+    /// A member that hangs (SIGSTOP: connections open, no answers) costs a read one attempt deadline before
+    /// it moves on; a write sent to it is not sent again (it may still apply when the member wakes up) and
+    /// fails with `unavailable`; either way the next calls go to the other members.
+    @Test func hungMemberCostsOneDeadlineThenCallsGoElsewhere() async throws {
+        try await withEtcdCluster { cluster in
+            let clock = ContinuousClock()
+            try await withStore(endpoints: cluster.endpoints, requestTimeout: .seconds(1)) { store in
+                try await store.put("/hung/k", value: Data("v".utf8))
+                cluster.pause(member: 0)
+                defer { cluster.resume(member: 0) }
+
+                var start = clock.now
+                #expect(try await store.get("/hung/k")?.value == Data("v".utf8))
+                #expect(clock.now - start < .seconds(2), "one attempt deadline on the hung member, then another member")
+                try await StoreContract.waitUntil("the others have a leader") { (try? await store.status())?.healthy == true }
+                start = clock.now
+                try await store.put("/hung/k", value: Data("w".utf8))
+                #expect(clock.now - start < .milliseconds(900), "the write went straight to a member that answers")
+            }
+            try await cluster.waitHealthy()
+            try await withStore(endpoints: cluster.endpoints, requestTimeout: .seconds(1)) { store in
+                cluster.pause(member: 0)
+                defer { cluster.resume(member: 0) }
+                let start = clock.now
+                do {
+                    try await store.put("/hung/sent", value: Data("maybe".utf8))
+                    Issue.record("a write to a hung member succeeded")
+                } catch let error as StoreError {
+                    guard case .unavailable = error else {
+                        Issue.record("the write failed with \(error), not unavailable")
+                        return
+                    }
+                }
+                #expect(clock.now - start < .seconds(2), "the write was not sent again to another member")
+                try await StoreContract.waitUntil("the others have a leader") { (try? await store.status())?.healthy == true }
+                try await store.put("/hung/next", value: Data("n".utf8))
+                #expect(try await store.get("/hung/next")?.value == Data("n".utf8))
+            }
+        }
+    }
+
     /// status() reports the three members, the leader and the raft term.
     @Test func statusReportsMembersAndLeader() async throws {
         try await withEtcdCluster { cluster in
@@ -164,9 +205,11 @@ struct EtcdClusterStoreTests {
 
 /// Runs `body` with a store on `endpoints`, closing it afterwards whatever happens.
 func withStore<T>(
-    endpoints: [String], watchReconnectWindow: Duration = .seconds(10), _ body: (EtcdClusterStore) async throws -> T
+    endpoints: [String], requestTimeout: Duration = .seconds(2), watchReconnectWindow: Duration = .seconds(10),
+    _ body: (EtcdClusterStore) async throws -> T
 ) async throws -> T {
-    let store = try EtcdClusterStore(endpoints: endpoints, watchReconnectWindow: watchReconnectWindow)
+    let store = try EtcdClusterStore(
+        endpoints: endpoints, requestTimeout: requestTimeout, watchReconnectWindow: watchReconnectWindow)
     do {
         let result = try await body(store)
         try await store.close()

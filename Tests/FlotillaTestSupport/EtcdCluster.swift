@@ -95,6 +95,21 @@ public final class EtcdCluster: Sendable {
         try await waitUntil(timeout: timeout, "member \(members[index].name) answers") { try await self.memberAnswers(index) }
     }
 
+    /// Freezes member `index` (SIGSTOP): it keeps its connections open but answers nothing, like a hung
+    /// process or a black-holed network. ``resume(member:)`` thaws it.
+    public func pause(member index: Int) {
+        if let process = processes.withLock({ $0[index] }), process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGSTOP)
+        }
+    }
+
+    /// Thaws a member frozen by ``pause(member:)`` (SIGCONT).
+    public func resume(member index: Int) {
+        if let process = processes.withLock({ $0[index] }), process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGCONT)
+        }
+    }
+
     /// Kills every member and removes the cluster's folder. Safe to call more than once.
     public func tearDown() async {
         let all = processes.withLock { processes in
@@ -141,6 +156,8 @@ public final class EtcdCluster: Sendable {
             "--initial-cluster-state", state,
             "--initial-cluster-token", token,
             "--log-level", "warn",
+            // A member that comes back (restarted or thawed) must not force an election on the others.
+            "--pre-vote",
             // Small databases and no metrics listeners: these clusters live for seconds.
             "--quota-backend-bytes", String(256 * 1024 * 1024),
         ]

@@ -85,6 +85,15 @@ final class EtcdTransport: Sendable {
         preferred.withLock { $0 = index }
     }
 
+    /// After member `index` failed to answer: the next call starts with the member after it, so that a member
+    /// that hangs costs one deadline, not one per call (a write that is not sent again still moves the
+    /// preference on).
+    func markFailed(_ index: Int) {
+        preferred.withLock { preferred in
+            if preferred == index { preferred = (index + 1) % endpoints.count }
+        }
+    }
+
     /// POSTs `body` as JSON to `path` and decodes the answer, failing over across members per `retry`.
     func call<Request: Encodable & Sendable, Response: Decodable & Sendable>(
         _ path: String, _ body: Request, as: Response.Type = Response.self, retry: Retry
@@ -102,6 +111,7 @@ final class EtcdTransport: Sendable {
                 return response
             } catch {
                 lastError = error
+                if error.worthTryingAnotherMember { markFailed(index) }
                 let moveOn: Bool
                 switch (retry, error) {
                 case (.idempotent, _): moveOn = error.worthTryingAnotherMember
