@@ -33,7 +33,7 @@ public final class EtcdClusterStore: ClusterStore, Service {
     ///   - maxResponseBytes: the largest answer read from a unary call.
     ///   - maxWatchMessageBytes: the largest single message read from a watch stream.
     ///   - watchReconnectWindow: how long a watch whose member failed keeps trying the others.
-    ///   - logger: where the store logs (debug and below; warnings when a watch loses its member).
+    ///   - logger: where the store logs (debug and trace only: failed attempts, watches that change member).
     public init(
         endpoints: [String],
         requestTimeout: Duration = .seconds(2),
