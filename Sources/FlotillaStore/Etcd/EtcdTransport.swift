@@ -58,11 +58,12 @@ final class EtcdTransport: Sendable {
 
     /// Shuts the HTTP client down: open streams fail, later calls fail. Only the first call does anything.
     func shutdown() async throws {
-        guard
-            isShutDown.withLock({ shut in
-                defer { shut = true }; return !shut
-            })
-        else { return }
+        let first = isShutDown.withLock { shut -> Bool in
+            if shut { return false }
+            shut = true
+            return true
+        }
+        guard first else { return }
         try await client.shutdown()
     }
 
