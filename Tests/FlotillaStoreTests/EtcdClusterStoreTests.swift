@@ -184,6 +184,37 @@ struct EtcdClusterStoreTests {
         }
     }
 
+    /// A watch that loses its member and, on resuming elsewhere, finds the history it still needs compacted
+    /// fails with `compacted`, naming the revision it needed and the oldest one left (it never skips events).
+    @Test func watchResumingIntoCompactedHistoryFailsWithCompacted() async throws {
+        try await withEtcdCluster { cluster in
+            try await withStore(endpoints: cluster.endpoints) { store in
+                let p = "/resume-compacted/"
+                let first = try await store.put(p + "k1", value: Data("1".utf8))
+                var iterator = store.watch(prefix: p, fromRevision: first).makeAsyncIterator()
+                let batch = try await iterator.next()
+                #expect(batch?.events.map(\.revision) == [first])
+
+                // The watch reads only when asked: nothing is read while its member is down and history goes.
+                await cluster.stop(member: 0)
+                try await StoreContract.waitUntil("the two members left have a leader") {
+                    (try? await store.status())?.healthy == true
+                }
+                try await StoreContract.waitUntil("a write goes through") {
+                    (try? await store.put(p + "k2", value: Data("2".utf8))) != nil
+                }
+                let third = try await store.put(p + "k3", value: Data("3".utf8))
+                try await store.compact(revision: third)
+                do {
+                    let next = try await iterator.next()
+                    Issue.record("the watch delivered \(String(describing: next)) instead of failing")
+                } catch let error as StoreError {
+                    #expect(error == .compacted(requested: first + 1, oldest: third))
+                }
+            }
+        }
+    }
+
     /// status() reports the three members, the leader and the raft term.
     @Test func statusReportsMembersAndLeader() async throws {
         try await withEtcdCluster { cluster in
