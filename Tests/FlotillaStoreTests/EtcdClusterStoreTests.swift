@@ -149,36 +149,39 @@ struct EtcdClusterStoreTests {
     @Test func hungMemberCostsOneDeadlineThenCallsGoElsewhere() async throws {
         try await withEtcdCluster { cluster in
             let clock = ContinuousClock()
-            try await withStore(endpoints: cluster.endpoints, requestTimeout: .seconds(1)) { store in
+            // Freeze a follower the store talks to first, so that no election blurs the timings (losing the
+            // leader is the fail-over test's business).
+            let leader = try await withStore(endpoints: cluster.endpoints) { try await $0.status().details["leader"] }
+            let hung = try #require(cluster.members.firstIndex { $0.name != leader })
+            let endpoints = [cluster.endpoints[hung]] + cluster.endpoints.enumerated().filter { $0.offset != hung }.map(\.element)
+
+            try await withStore(endpoints: endpoints, requestTimeout: .seconds(1)) { store in
                 try await store.put("/hung/k", value: Data("v".utf8))
-                cluster.pause(member: 0)
-                defer { cluster.resume(member: 0) }
+                cluster.pause(member: hung)
+                defer { cluster.resume(member: hung) }
 
                 var start = clock.now
                 #expect(try await store.get("/hung/k")?.value == Data("v".utf8))
                 #expect(clock.now - start < .seconds(2), "one attempt deadline on the hung member, then another member")
-                try await StoreContract.waitUntil("the others have a leader") { (try? await store.status())?.healthy == true }
                 start = clock.now
                 try await store.put("/hung/k", value: Data("w".utf8))
-                #expect(clock.now - start < .milliseconds(900), "the write went straight to a member that answers")
+                #expect(clock.now - start < .seconds(1), "the write went straight to a member that answers")
             }
-            try await cluster.waitHealthy()
-            try await withStore(endpoints: cluster.endpoints, requestTimeout: .seconds(1)) { store in
-                cluster.pause(member: 0)
-                defer { cluster.resume(member: 0) }
-                let start = clock.now
+            try await withStore(endpoints: endpoints, requestTimeout: .seconds(1)) { store in
+                cluster.pause(member: hung)
+                defer { cluster.resume(member: hung) }
                 do {
                     try await store.put("/hung/sent", value: Data("maybe".utf8))
-                    Issue.record("a write to a hung member succeeded")
+                    Issue.record("a write to a hung member succeeded: it was sent again to another member")
                 } catch let error as StoreError {
                     guard case .unavailable = error else {
                         Issue.record("the write failed with \(error), not unavailable")
                         return
                     }
                 }
-                #expect(clock.now - start < .seconds(2), "the write was not sent again to another member")
-                try await StoreContract.waitUntil("the others have a leader") { (try? await store.status())?.healthy == true }
+                let start = clock.now
                 try await store.put("/hung/next", value: Data("n".utf8))
+                #expect(clock.now - start < .seconds(1), "the next write went straight to a member that answers")
                 #expect(try await store.get("/hung/next")?.value == Data("n".utf8))
             }
         }
