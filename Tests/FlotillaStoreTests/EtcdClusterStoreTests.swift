@@ -4,9 +4,10 @@ import FlotillaTestSupport
 import Foundation
 import Testing
 
-/// etcd-specific behaviour: fail-over across members, a cluster that is down, status facts. Each test that
-/// stops members has a cluster of its own.
-@Suite("etcd store on a real cluster", .etcdAvailable, .timeLimit(.minutes(2)))
+/// etcd-specific behaviour: fail-over across members, a cluster that is down, status facts. Each test has a
+/// cluster of its own; they run one at a time, so that at most two clusters (this suite's and the contract
+/// suite's) load the machine at once.
+@Suite("etcd store on a real cluster", .etcdAvailable, .serialized, .timeLimit(.minutes(2)))
 struct EtcdClusterStoreTests {
     /// With the member the store talks to killed, reads, writes and transactions go on through the other two,
     /// and a running watch resumes on another member from its last revision: no event missed or repeated.
