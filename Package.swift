@@ -28,6 +28,11 @@ let package = Package(
             dependencies: [
                 "FlotillaCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -113,6 +118,7 @@ let package = Package(
             dependencies: [
                 "FlotillaCore", "FlotillaStore", "FlotillaTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(name: "FlotillaBackendsTests", dependencies: ["FlotillaCore", "FlotillaBackends", "FlotillaTestSupport"]),
         .testTarget(

@@ -1,0 +1,169 @@
+import FlotillaCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The cluster ``ClusterStore``: a real etcd v3 cluster, reached through its JSON gateway (`/v3/...` on the
+/// client port) with AsyncHTTPClient. See `docs/decisions/0004-etcd-store.md`.
+///
+/// - Fail-over: each call goes to the member that answered last, then to the others. Reads, keep-alives,
+///   revokes, lease grants and compactions move on after any failure; writes (put, delete, txn with writes)
+///   move on only when the connection could not be made, because a write whose answer was lost may have
+///   been applied: it fails with ``StoreError/unavailable(_:)`` and the caller re-reads.
+/// - Deadlines: every attempt on a member has ``requestTimeout``; every answer has a size limit.
+/// - Watch: one streaming request per watch, resumed on another member from the revision after the last one
+///   delivered when its member fails.
+/// - Leases: etcd's TTLs are whole seconds (rounded up here) with a floor etcd sets (about 1.5 × its election
+///   timeout); etcd expires and revokes leases itself.
+public final class EtcdClusterStore: ClusterStore, Service {
+    public let kind = "etcd"
+
+    let transport: EtcdTransport
+    let logger: Logger
+    /// How long a watch keeps trying to reconnect (to any member) before it fails with `unavailable`.
+    let watchReconnectWindow: Duration
+    /// The largest single watch message accepted.
+    let maxWatchMessageBytes: Int
+
+    /// Connects (lazily) to the cluster whose client URLs are `endpoints`.
+    ///
+    /// - Parameters:
+    ///   - endpoints: client URLs of the members, e.g. `["http://127.0.0.1:2379", ...]`; at least one.
+    ///   - requestTimeout: the deadline of one attempt on one member (connect, request and answer).
+    ///   - maxResponseBytes: the largest answer read from a unary call.
+    ///   - maxWatchMessageBytes: the largest single message read from a watch stream.
+    ///   - watchReconnectWindow: how long a watch whose member failed keeps trying the others.
+    ///   - logger: where the store logs (debug and trace only: failed attempts, watches that change member).
+    public init(
+        endpoints: [String],
+        requestTimeout: Duration = .seconds(2),
+        maxResponseBytes: Int = 64 * 1024 * 1024,
+        maxWatchMessageBytes: Int = 16 * 1024 * 1024,
+        watchReconnectWindow: Duration = .seconds(10),
+        logger: Logger = Logger(label: "flotilla.store.etcd")
+    ) throws {
+        let endpoints = endpoints.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !endpoints.isEmpty else { throw StoreError.invalid("an etcd store needs at least one endpoint") }
+        for endpoint in endpoints where URL(string: endpoint)?.host == nil || !endpoint.hasPrefix("http") {
+            throw StoreError.invalid("not an etcd client URL: \(endpoint)")
+        }
+        transport = EtcdTransport(
+            endpoints: endpoints, requestTimeout: requestTimeout, maxResponseBytes: maxResponseBytes, logger: logger)
+        self.logger = logger
+        self.maxWatchMessageBytes = maxWatchMessageBytes
+        self.watchReconnectWindow = watchReconnectWindow
+        logger.debug("etcd store", metadata: ["endpoints": "\(endpoints.joined(separator: ","))"])
+    }
+
+    /// A comma-separated list of endpoints, as given on a command line.
+    public convenience init(endpoints: String, requestTimeout: Duration = .seconds(2), logger: Logger) throws {
+        try self.init(endpoints: endpoints.split(separator: ",").map(String.init), requestTimeout: requestTimeout, logger: logger)
+    }
+
+    /// The client URLs this store talks to.
+    public var endpoints: [String] { transport.endpoints }
+
+    /// The deadline of one attempt on one member.
+    public var requestTimeout: Duration { transport.requestTimeout }
+
+    /// Shuts the HTTP client down: open watches end with ``StoreError/unavailable(_:)`` and later calls fail.
+    /// Call it once, after the last use.
+    public func close() async throws {
+        do { try await transport.shutdown() } catch {
+            throw StoreError.unavailable("closing the etcd client failed: \(error)")
+        }
+    }
+
+    /// Nothing runs periodically (etcd expires leases itself): waits for graceful shutdown or cancellation.
+    /// Closing is the owner's call (``close()``), after every service that uses the store has stopped.
+    public func run() async throws {
+        let (stream, continuation) = AsyncStream<Void>.makeStream()
+        await withGracefulShutdownHandler {
+            for await _ in stream {}
+        } onGracefulShutdown: {
+            continuation.finish()
+        }
+    }
+
+    // MARK: KV
+
+    public func get(_ key: String) async throws -> KeyValue? {
+        let response = try await call(
+            "/v3/kv/range", EtcdWire.RangeRequest(key: EtcdWire.key(key)), as: EtcdWire.RangeResponse.self, retry: .idempotent)
+        return try mapped { () throws(EtcdError) in try response.kvs?.first.map(EtcdWire.keyValue) }
+    }
+
+    public func range(prefix: String) async throws -> RangeResult {
+        let response = try await call(
+            "/v3/kv/range", EtcdWire.rangeRequest(prefix: prefix), as: EtcdWire.RangeResponse.self, retry: .idempotent)
+        let kvs = try mapped { () throws(EtcdError) in try (response.kvs ?? []).map(EtcdWire.keyValue) }
+        return RangeResult(kvs: kvs, revision: try revision(response.header))
+    }
+
+    @discardableResult
+    public func put(_ key: String, value: Data, lease: LeaseID?) async throws -> Revision {
+        let request = EtcdWire.PutRequest(key: EtcdWire.key(key), value: value, lease: lease.map { .init($0.rawValue) })
+        let response = try await call("/v3/kv/put", request, as: EtcdWire.PutResponse.self, retry: .unlessSent, lease: lease)
+        return try revision(response.header)
+    }
+
+    @discardableResult
+    public func delete(_ key: String) async throws -> DeleteResult {
+        let response = try await call(
+            "/v3/kv/deleterange", EtcdWire.DeleteRangeRequest(key: EtcdWire.key(key)), as: EtcdWire.DeleteRangeResponse.self,
+            retry: .unlessSent)
+        return DeleteResult(revision: try revision(response.header), deleted: (response.deleted?.value ?? 0) > 0)
+    }
+
+    public func txn(_ compares: [Compare], then: [TxnOp], otherwise: [TxnOp]) async throws -> TxnResult {
+        let request = EtcdWire.TxnRequest(
+            compare: compares.map(EtcdWire.compare), success: then.map(EtcdWire.requestOp),
+            failure: otherwise.map(EtcdWire.requestOp))
+        let readOnly = !(then + otherwise).contains(where: EtcdWire.writes)
+        // A lease named by a put, for etcd's "requested lease not found".
+        let lease = (then + otherwise).lazy.compactMap { op -> LeaseID? in
+            if case .put(_, _, let lease) = op { return lease }
+            return nil
+        }.first
+        let response = try await call(
+            "/v3/kv/txn", request, as: EtcdWire.TxnResponse.self, retry: readOnly ? .idempotent : .unlessSent, lease: lease)
+        let succeeded = response.succeeded ?? false
+        let ops = succeeded ? then : otherwise
+        let responses = response.responses ?? []
+        guard responses.count == ops.count else {
+            throw StoreError.unavailable("etcd answered \(responses.count) results for \(ops.count) operations")
+        }
+        let results = try mapped { () throws(EtcdError) in
+            try zip(ops, responses).map { op, response throws(EtcdError) in try EtcdWire.opResult(op, response) }
+        }
+        return TxnResult(succeeded: succeeded, revision: try revision(response.header), results: results)
+    }
+
+    // MARK: Helpers
+
+    /// One unary call, with etcd's failures mapped to ``StoreError``.
+    func call<Request: Encodable & Sendable, Response: Decodable & Sendable>(
+        _ path: String, _ body: Request, as: Response.Type, retry: EtcdTransport.Retry, lease: LeaseID? = nil
+    ) async throws(StoreError) -> Response {
+        do throws(EtcdError) {
+            return try await transport.call(path, body, as: Response.self, retry: retry)
+        } catch {
+            throw error.storeError(lease: lease)
+        }
+    }
+
+    func mapped<T>(_ body: () throws(EtcdError) -> T) throws(StoreError) -> T {
+        do throws(EtcdError) {
+            return try body()
+        } catch {
+            throw error.storeError()
+        }
+    }
+
+    func revision(_ header: EtcdWire.ResponseHeader?) throws(StoreError) -> Revision {
+        guard let revision = header?.revision?.value, revision > 0 else {
+            throw StoreError.unavailable("etcd answered without a revision")
+        }
+        return revision
+    }
+}
