@@ -28,7 +28,7 @@ struct LeaderElectionTests {
         func election(_ id: String) -> LeaderElection {
             LeaderElection(
                 store: store, registry: registry,
-                identity: HostIdentity(hostId: id, address: "http://\(id)", leaseTTL: .seconds(1)),
+                identity: HostIdentity(hostId: id, address: "http://\(id)", leaseTTL: .seconds(3)),
                 duties: [RecordingDuty(terms: terms)])
         }
         let a = election("a")
@@ -66,7 +66,7 @@ struct LeaderElectionTests {
         defer { Task.detached { try? await harness.tearDown() } }
         let registry = RegistryCache(store: store)
         try await registry.load()
-        let identity = HostIdentity(hostId: "w1", address: "http://w1", leaseTTL: .seconds(1))
+        let identity = HostIdentity(hostId: "w1", address: "http://w1", leaseTTL: .seconds(2))
         let worker = Worker(
             id: "w1", hostname: "w1", address: "http://w1", capabilities: [.sim],
             capacity: WorkerCapacity(cpuCores: 4, memoryMB: 4096, diskGB: 10, maxInstances: 10), startedAt: Date())

@@ -28,10 +28,11 @@ extension StoreContract {
     public static func keepAliveExtendsLease(_ h: any StoreHarness) async throws {
         let store = try await h.makeStore()
         let p = uniquePrefix("keepalive")
-        let lease = try await store.grantLease(ttl: .seconds(2))
+        // A TTL well above the keep-alive period, so a loaded machine's stalls do not expire it.
+        let lease = try await store.grantLease(ttl: .seconds(4))
         try await store.put(p + "k", value: bytes("v"), lease: lease)
         let clock = ContinuousClock()
-        let end = clock.now.advanced(by: .seconds(3))
+        let end = clock.now.advanced(by: .seconds(5))
         while clock.now < end {
             let ttl = try await store.keepAlive(lease)
             #expect(ttl > .zero)
