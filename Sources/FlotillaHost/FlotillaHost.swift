@@ -13,7 +13,7 @@ public final class FlotillaHost: Sendable {
     public static let version = "0.1.0"
 
     public let configuration: HostConfiguration
-    public let store: SQLiteClusterStore
+    public let store: any ClusterStore & Service
     public let registry: RegistryCache
     public let instances: InstanceService
     public let keys: KeyService
@@ -30,11 +30,8 @@ public final class FlotillaHost: Sendable {
 
     /// Opens the store, loads the registry, makes sure an admin key exists and registers this host.
     public static func build(_ configuration: HostConfiguration, logger: Logger = Logger(label: "flotilla")) async throws -> FlotillaHost {
-        guard configuration.store == "sqlite" else {
-            throw HostError.configuration("store \(configuration.store) is not supported yet: use --store sqlite")
-        }
         try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
-        let store = try SQLiteClusterStore(path: configuration.dataDir + "/flotilla.sqlite")
+        let store = try StoreFactory.open(configuration, logger: logger)
         let registry = RegistryCache(store: store, logger: logger.child("registry"))
         try await registry.load()
         let identity = HostIdentity(
@@ -67,7 +64,7 @@ public final class FlotillaHost: Sendable {
     }
 
     private init(
-        configuration: HostConfiguration, store: SQLiteClusterStore, registry: RegistryCache, instances: InstanceService,
+        configuration: HostConfiguration, store: any ClusterStore & Service, registry: RegistryCache, instances: InstanceService,
         keys: KeyService, backends: BackendSet, identity: HostIdentity, routes: RouteTable, generatedAdminKey: String?,
         membership: Membership, election: LeaderElection, agent: Agent, dependencies: ServerDependencies, logger: Logger
     ) {
@@ -114,6 +111,7 @@ public final class FlotillaHost: Sendable {
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("flotilla serving", metadata: ["host": "\(identity.hostId)", "address": "\(configuration.listenHost):\(configuration.listenPort)", "backends": "\(backends.kinds.map(\.rawValue))"])
         try await group.run()
+        await StoreFactory.close(store)
         logger.info("flotilla stopped", metadata: ["host": "\(identity.hostId)"])
     }
 

@@ -8,7 +8,7 @@ public struct HostConfiguration: Sendable {
     /// How other hosts reach this one; `http://` + the listen address when nil.
     public var advertise: String?
     public var dataDir: String = "./.flotilla"
-    /// `sqlite`, or `etcd://h:p,h:p` (a later issue).
+    /// `sqlite`, or `etcd://h:p,h:p` (the client addresses of a real etcd cluster).
     public var store: String = "sqlite"
     public var hostId: String = ProcessInfo.processInfo.hostName
     public var zone: String?
@@ -17,6 +17,8 @@ public struct HostConfiguration: Sendable {
     public var backends: [BackendKind]?
     /// An admin key to create at start (for scripts).
     public var apiKey: String?
+    /// The host-to-host credential; required with an etcd store.
+    public var clusterSecret: String?
     /// Capacity overrides; nil reads the machine.
     public var cpuCores: Double?
     public var memoryMB: Int64?

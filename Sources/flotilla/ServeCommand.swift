@@ -17,7 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
     var advertise: String?
     @Option(help: "Data folder: store, instance files (env FLOTILLA_DATA_DIR; default ./.flotilla).")
     var dataDir: String?
-    @Option(help: "Cluster store: sqlite (env FLOTILLA_STORE; default sqlite).")
+    @Option(help: "Cluster store: sqlite or etcd://HOST:PORT,HOST:PORT (env FLOTILLA_STORE; default sqlite).")
     var store: String?
     @Option(help: "This worker's id (env FLOTILLA_HOST_ID; default the hostname).")
     var hostId: String?
@@ -114,7 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.maxInstances = try maxInstances ?? env.number("MAX_INSTANCES") ?? c.maxInstances
         if let ms: Int = try simLatencyMs ?? env.number("SIM_LATENCY_MS") { c.simLatency = .milliseconds(ms) }
         _ = grpcListen ?? env["GRPC_LISTEN"]
-        _ = clusterSecret ?? env["CLUSTER_SECRET"]
+        c.clusterSecret = clusterSecret ?? env["CLUSTER_SECRET"]
         return c
     }
 }
