@@ -8,57 +8,67 @@ import Testing
 
 @Suite("Surface C error bodies")
 struct VMErrorMappingTests {
-    @Test(arguments: [
-        (
-            404, #"{"error":"VM_NOT_FOUND","message":"VM abc not found","details":{"vm_id":"abc"},"timestamp":"2024-06-04T10:00:00Z"}"#,
-            FlotillaClientError.api(status: 404, code: "VM_NOT_FOUND", message: "VM abc not found", details: ["vm_id": "abc"])
-        ),
-        (
-            409, #"{"error":"INVALID_VM_STATE","message":"cannot start","details":{"current_state":"ACTIVE","requested_action":"start"},"timestamp":"2024-06-04T10:00:00.123Z"}"#,
-            .api(
-                status: 409, code: "INVALID_VM_STATE", message: "cannot start",
-                details: ["current_state": "ACTIVE", "requested_action": "start"])
-        ),
-        (
-            422, #"{"detail":[{"type":"missing","loc":["body","flavor_id"],"msg":"Field required","input":null},{"type":"less_than_equal","loc":["query","page_size"],"msg":"Input should be less than or equal to 100","input":"500"}]}"#,
-            .api(
-                status: 422, code: "VALIDATION_ERROR",
-                message: "invalid request: flavor_id: Field required; query.page_size: Input should be less than or equal to 100",
-                details: nil)
-        ),
-        (
-            401, #"{"detail":{"error":"AUTHENTICATION_ERROR","message":"Invalid API key","details":"the key is unknown or revoked"}}"#,
-            .api(
-                status: 401, code: "AUTHENTICATION_ERROR", message: "Invalid API key",
-                details: ["reason": "the key is unknown or revoked"])
-        ),
-        (
-            403, #"{"detail":{"error":"AUTHORIZATION_ERROR","message":"admin role required","details":""}}"#,
-            .api(status: 403, code: "AUTHORIZATION_ERROR", message: "admin role required", details: nil)
-        ),
-        // Surface A's body still decodes as before.
-        (
-            404, #"{"error":{"code":"INSTANCE_NOT_FOUND","message":"no such instance"}}"#,
-            .api(status: 404, code: "INSTANCE_NOT_FOUND", message: "no such instance", details: nil)
-        ),
-        // Neither surface: the status and the start of the body.
-        (502, #"{"detail":"upstream"}"#, .api(status: 502, code: "HTTP_502", message: #"{"detail":"upstream"}"#, details: nil)),
-    ])
+    @Test(
+        arguments: [
+            (
+                404, #"{"error":"VM_NOT_FOUND","message":"VM abc not found","details":{"vm_id":"abc"},"timestamp":"2024-06-04T10:00:00Z"}"#,
+                .api(status: 404, code: "VM_NOT_FOUND", message: "VM abc not found", details: ["vm_id": "abc"])
+            ),
+            (
+                409,
+                #"{"error":"INVALID_VM_STATE","message":"cannot start","details":{"current_state":"ACTIVE","requested_action":"start"},"timestamp":"2024-06-04T10:00:00.123Z"}"#,
+                .api(
+                    status: 409, code: "INVALID_VM_STATE", message: "cannot start",
+                    details: ["current_state": "ACTIVE", "requested_action": "start"])
+            ),
+            (
+                422,
+                #"{"detail":[{"type":"missing","loc":["body","flavor_id"],"msg":"Field required","input":null},{"type":"less_than_equal","loc":["query","page_size"],"msg":"Input should be less than or equal to 100","input":"500"}]}"#,
+                .api(
+                    status: 422, code: "VALIDATION_ERROR",
+                    message: "invalid request: flavor_id: Field required; query.page_size: Input should be less than or equal to 100",
+                    details: nil)
+            ),
+            (
+                401, #"{"detail":{"error":"AUTHENTICATION_ERROR","message":"Invalid API key","details":"the key is unknown or revoked"}}"#,
+                .api(
+                    status: 401, code: "AUTHENTICATION_ERROR", message: "Invalid API key",
+                    details: ["reason": "the key is unknown or revoked"])
+            ),
+            (
+                403, #"{"detail":{"error":"AUTHORIZATION_ERROR","message":"admin role required","details":""}}"#,
+                .api(status: 403, code: "AUTHORIZATION_ERROR", message: "admin role required", details: nil)
+            ),
+            // Surface A's body still decodes as before.
+            (
+                404, #"{"error":{"code":"INSTANCE_NOT_FOUND","message":"no such instance"}}"#,
+                .api(status: 404, code: "INSTANCE_NOT_FOUND", message: "no such instance", details: nil)
+            ),
+            // Neither surface: the status and the start of the body.
+            (502, #"{"detail":"upstream"}"#, .api(status: 502, code: "HTTP_502", message: #"{"detail":"upstream"}"#, details: nil)),
+        ] as [(Int, String, FlotillaClientError)])
     func mapsEachShape(status: Int, body: String, expected: FlotillaClientError) {
         #expect(FlotillaClient.apiError(status: status, reason: "reason", body: ByteBuffer(string: body)) == expected)
     }
 
-    @Test(arguments: [
-        ([VMs.ValidationIssue](), "invalid request"),
-        ([.init(type: "missing", loc: ["body", "name"], msg: "Field required")], "invalid request: name: Field required"),
-        (
-            [.init(type: "string_type", loc: ["body", "security_groups", 1], msg: "Input should be a valid string")],
-            "invalid request: security_groups[1]: Input should be a valid string"
-        ),
-        ([.init(type: "json_invalid", loc: ["body", 0], msg: "JSON decode error")], "invalid request: [0]: JSON decode error"),
-        ([.init(type: "model_attributes_type", loc: ["body"], msg: "Input should be an object")], "invalid request: Input should be an object"),
-        ([.init(type: "enum", loc: ["query", "state"], msg: "Input should be 'ACTIVE'")], "invalid request: query.state: Input should be 'ACTIVE'"),
-    ])
+    @Test(
+        arguments: [
+            ([VMs.ValidationIssue](), "invalid request"),
+            ([.init(type: "missing", loc: ["body", "name"], msg: "Field required")], "invalid request: name: Field required"),
+            (
+                [.init(type: "string_type", loc: ["body", "security_groups", 1], msg: "Input should be a valid string")],
+                "invalid request: security_groups[1]: Input should be a valid string"
+            ),
+            ([.init(type: "json_invalid", loc: ["body", 0], msg: "JSON decode error")], "invalid request: [0]: JSON decode error"),
+            (
+                [.init(type: "model_attributes_type", loc: ["body"], msg: "Input should be an object")],
+                "invalid request: Input should be an object"
+            ),
+            (
+                [.init(type: "enum", loc: ["query", "state"], msg: "Input should be 'ACTIVE'")],
+                "invalid request: query.state: Input should be 'ACTIVE'"
+            ),
+        ] as [([VMs.ValidationIssue], String)])
     func validationMessages(issues: [VMs.ValidationIssue], expected: String) {
         #expect(FlotillaClient.validationMessage(issues) == expected)
     }
@@ -66,24 +76,26 @@ struct VMErrorMappingTests {
 
 @Suite("VM create metadata")
 struct VMMetadataTests {
-    @Test(arguments: [
-        ([String](), String?.none, [String: String]?.none),
-        ([], "sim", ["backend": "sim"]),
-        (["team=infra", "tier=web"], nil, ["team": "infra", "tier": "web"]),
-        (["team=infra", "backend=kvm"], "kvm", ["team": "infra", "backend": "kvm"]),
-        (["note=a=b"], "kvm", ["note": "a=b", "backend": "kvm"]),
-    ])
+    @Test(
+        arguments: [
+            ([], nil, nil),
+            ([], "sim", ["backend": "sim"]),
+            (["team=infra", "tier=web"], nil, ["team": "infra", "tier": "web"]),
+            (["team=infra", "backend=kvm"], "kvm", ["team": "infra", "backend": "kvm"]),
+            (["note=a=b"], "kvm", ["note": "a=b", "backend": "kvm"]),
+        ] as [([String], String?, [String: String]?)])
     func builds(pairs: [String], backend: String?, expected: [String: String]?) throws {
         #expect(try VMMetadata.build(pairs, backend: backend) == expected)
     }
 
-    @Test(arguments: [
-        (["team"], String?.none, "invalid metadata 'team': expected KEY=VALUE"),
-        (["=x"], nil, "invalid metadata '=x': expected KEY=VALUE"),
-        (["a=1", "a=2"], nil, "metadata 'a' is given more than once"),
-        (["backend=kvm"], "sim", "--backend sim contradicts --metadata backend=kvm"),
-        ([], "docker", "unknown backend 'docker': use sim or kvm"),
-    ])
+    @Test(
+        arguments: [
+            (["team"], nil, "invalid metadata 'team': expected KEY=VALUE"),
+            (["=x"], nil, "invalid metadata '=x': expected KEY=VALUE"),
+            (["a=1", "a=2"], nil, "metadata 'a' is given more than once"),
+            (["backend=kvm"], "sim", "--backend sim contradicts --metadata backend=kvm"),
+            ([], "docker", "unknown backend 'docker': use sim or kvm"),
+        ] as [([String], String?, String)])
     func rejects(pairs: [String], backend: String?, message: String) {
         #expect(throws: InvalidInput(message)) { try VMMetadata.build(pairs, backend: backend) }
     }
@@ -101,30 +113,33 @@ struct VMOutputTests {
             isStopped: state == "SHUTOFF", isTransitioning: false, status: "running", workerId: "w1", backend: "sim")
     }
 
-    @Test(arguments: [
-        ("web", ["web-2", "web", "Web"], "web"),
-        ("Web", ["web-2", "web", "Web"], "Web"),
-        ("web", ["web-2", "my-web"], nil),
-        ("web", [], nil),
-    ] as [(String, [String], String?)])
+    @Test(
+        arguments: [
+            ("web", ["web-2", "web", "Web"], "web"),
+            ("Web", ["web-2", "web", "Web"], "Web"),
+            ("web", ["web-2", "my-web"], nil),
+            ("web", [], nil),
+        ] as [(String, [String], String?)])
     func exactNameMatch(name: String, candidates: [String], expected: String?) {
         let vms = candidates.map { Self.vm($0) }
         #expect(FlotillaClient.exactMatch(name, in: vms)?.name == expected)
     }
 
-    @Test(arguments: [
-        (Int64(512), "512MiB"), (2048, "2GiB"), (1536, "1.5GiB"), (0, "0B"), (Int64.max, "\(Int64.max)MiB"),
-    ])
+    @Test(
+        arguments: [
+            (512, "512MiB"), (2048, "2GiB"), (1536, "1.5GiB"), (0, "0B"), (Int64.max, "\(Int64.max)MiB"),
+        ] as [(Int64, String)])
     func megabytes(value: Int64, text: String) {
         #expect(OutputFormatter.megabytes(value) == text)
     }
 
-    @Test(arguments: [
-        ("stop", "success", "ACTIVE", "SHUTOFF", false, "u1: stop done, ACTIVE -> SHUTOFF\n"),
-        ("reboot_hard", "success", "ACTIVE", "ACTIVE", false, "u1: reboot hard done, ACTIVE -> ACTIVE\n"),
-        ("start", "in_progress", "SHUTOFF", "BUILDING", true, "u1: start accepted, now BUILDING (in progress)\n"),
-        ("delete", "success", "SHUTOFF", "DELETED", false, "u1: delete done, SHUTOFF -> DELETED\n"),
-    ])
+    @Test(
+        arguments: [
+            ("stop", "success", "ACTIVE", "SHUTOFF", false, "u1: stop done, ACTIVE -> SHUTOFF\n"),
+            ("reboot_hard", "success", "ACTIVE", "ACTIVE", false, "u1: reboot hard done, ACTIVE -> ACTIVE\n"),
+            ("start", "in_progress", "SHUTOFF", "BUILDING", true, "u1: start accepted, now BUILDING (in progress)\n"),
+            ("delete", "success", "SHUTOFF", "DELETED", false, "u1: delete done, SHUTOFF -> DELETED\n"),
+        ] as [(String, String, String, String, Bool, String)])
     func actionResults(action: String, status: String, previous: String, current: String, accepted: Bool, text: String) {
         let result = VMs.ActionResult(
             vmUUID: "u1", action: action, status: status, message: "", previousState: previous, currentState: current,

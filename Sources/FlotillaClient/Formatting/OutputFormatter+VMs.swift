@@ -20,7 +20,8 @@ extension OutputFormatter {
         ).render()
         if list.total > list.items.count {
             let first = (list.page - 1) * list.pageSize + 1
-            text += "Showing \(first)-\(first + list.items.count - 1) of \(list.total) (page \(list.page) of \(list.pages), \(list.pageSize) per page).\n"
+            text +=
+                "Showing \(first)-\(first + list.items.count - 1) of \(list.total) (page \(list.page) of \(list.pages), \(list.pageSize) per page).\n"
         }
         return text
     }
