@@ -4,8 +4,8 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 
-/// A typed client for Flotilla's HTTP API: surface A (`/api/v1/compute`), key management
-/// (`/api/v1/keys`) and `GET /health`.
+/// A typed client for Flotilla's HTTP API: surface A (`/api/v1/compute`), surface C (`/api/v1/vms`,
+/// `/api/v1/flavors`, `/api/v1/images`), key management (`/api/v1/keys`) and `GET /health`.
 ///
 /// Every call has a deadline (``timeout``) covering the whole exchange, reads at most
 /// ``maxResponseBytes`` of the answer, and throws ``FlotillaClientError``.
@@ -96,7 +96,7 @@ public struct FlotillaClient: Sendable {
 
 extension FlotillaClient {
     enum Method: Sendable {
-        case get, post, put, delete
+        case get, post, put, patch, delete
     }
 
     /// A decoded answer and its HTTP status.
@@ -117,6 +117,7 @@ extension FlotillaClient {
         case .get: request.method = .GET
         case .post: request.method = .POST
         case .put: request.method = .PUT
+        case .patch: request.method = .PATCH
         case .delete: request.method = .DELETE
         }
         request.headers.add(name: "Accept", value: "application/json")
@@ -174,6 +175,9 @@ extension FlotillaClient {
             return .api(
                 status: status, code: decoded.error.code, message: decoded.error.message,
                 details: decoded.error.details)
+        }
+        if let surfaceC = vmSurfaceError(status: status, body: body) {
+            return surfaceC
         }
         var text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.count > 200 { text = String(text.prefix(200)) + "..." }

@@ -11,6 +11,9 @@ struct FlotillaCommand: AsyncParsableCommand {
             ServeCommand.self,
             InstanceCommand.self,
             KeyCommand.self,
+            VMCommand.self,
+            FlavorCommand.self,
+            ImageCommand.self,
         ]
     )
 

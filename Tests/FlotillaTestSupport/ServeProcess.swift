@@ -20,7 +20,14 @@ public final class ServeProcess: Sendable {
     }
 
     /// Starts a host on a free port and waits until it listens.
-    public static func start(dataDir: String, apiKey: String = "flt_process_test_key_0123456789", extra: [String] = []) async throws -> ServeProcess {
+    ///
+    /// - Parameters:
+    ///   - backends: the `--backends` list, e.g. `sim,docker`.
+    ///   - environment: variables set for the serve process on top of this process's (e.g. `FLOTILLA_DOCKER_SOCKET`).
+    public static func start(
+        dataDir: String, apiKey: String = "flt_process_test_key_0123456789", extra: [String] = [],
+        backends: String = "sim", environment: [String: String] = [:]
+    ) async throws -> ServeProcess {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ProcessFailure("no flotilla binary at \(binary): run `swift build` first (the test command does)")
         }
@@ -28,10 +35,11 @@ public final class ServeProcess: Sendable {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
             "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--api-key", apiKey, "--host-id", "proc-host",
-            "--backends", "sim", "--cpus", "64", "--memory-mb", "65536", "--log-level", "warning",
+            "--backends", backends, "--cpus", "64", "--memory-mb", "65536", "--log-level", "warning",
         ] + extra
         var env = ProcessInfo.processInfo.environment
         env["FLOTILLA_API_KEY"] = nil
+        env.merge(environment) { _, given in given }
         process.environment = env
         let pipe = Pipe()
         process.standardOutput = pipe

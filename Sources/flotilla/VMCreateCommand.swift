@@ -1,0 +1,100 @@
+import ArgumentParser
+import FlotillaAPI
+import FlotillaClient
+import Foundation
+
+/// The backend a VM runs on (`metadata.backend`).
+enum VMBackend: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case sim, kvm
+}
+
+struct VMCreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a VM from a flavor and an image and (unless --no-wait) wait until it is ACTIVE.",
+        discussion: """
+            The backend is --backend, else the host's default (kvm when the host has it, else sim). The image must \
+            carry what the backend needs (kvm: a kernel; sim: nothing), see `flotilla image get ID`.
+            """
+    )
+
+    /// The server's limit on `user_data`, in characters.
+    static let maxUserDataLength = 65535
+
+    @OptionGroup var client: ClientOptions
+
+    @Argument(help: "The VM name.")
+    var name: String
+
+    @Option(help: "The flavor id (see `flotilla flavor list`).")
+    var flavor: String
+
+    @Option(help: "The image id (see `flotilla image list`).")
+    var image: String
+
+    @Option(help: "A description.")
+    var description: String?
+
+    @Option(help: "The name of an SSH key pair.")
+    var keyName: String?
+
+    @Option(help: "A file whose text is passed as user data (cloud-init), at most 65535 characters.")
+    var userDataFile: String?
+
+    @Option(help: "The availability zone.")
+    var zone: String?
+
+    @Option(help: "Backend: sim or kvm (default: the host's).")
+    var backend: VMBackend?
+
+    @Option(name: .customLong("metadata"), help: "A metadata pair k=v (repeatable).")
+    var metadata: [String] = []
+
+    @Flag(name: .customLong("no-wait"), help: "Return at once instead of waiting until the VM is ACTIVE.")
+    var noWait = false
+
+    @Option(help: "An Idempotency-Key: retrying with the same key and arguments does not create twice.")
+    var idempotencyKey: String?
+
+    func validate() throws {
+        _ = try metadataMap()
+    }
+
+    func run() async throws {
+        let request = try makeRequest()
+        try await ClientRunner.run(client) { api in
+            let (vm, accepted) = try await api.createVM(request, wait: !noWait, idempotencyKey: idempotencyKey)
+            try ClientRunner.emit(vm, client) { vm in
+                accepted ? "\(vm.uuid): create accepted, now \(vm.state) (in progress)\n" : OutputFormatter.vmDetail(vm)
+            }
+        }
+    }
+
+    /// The wire request for these arguments; an unreadable user-data file or a malformed pair is a `ValidationError`.
+    func makeRequest() throws -> VMs.CreateRequest {
+        var userData: String?
+        if let userDataFile {
+            guard let data = FileManager.default.contents(atPath: userDataFile) else {
+                throw ValidationError("cannot read --user-data-file \(userDataFile)")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("--user-data-file \(userDataFile) is not UTF-8 text")
+            }
+            guard text.count <= Self.maxUserDataLength else {
+                throw ValidationError("--user-data-file \(userDataFile) has more than \(Self.maxUserDataLength) characters")
+            }
+            userData = text
+        }
+        return VMs.CreateRequest(
+            name: name, flavorId: flavor, imageId: image, description: description, keyName: keyName,
+            userData: userData, availabilityZone: zone, metadata: try metadataMap())
+    }
+
+    private func metadataMap() throws -> [String: String]? {
+        do {
+            return try VMMetadata.build(metadata, backend: backend?.rawValue)
+        } catch let error as InvalidInput {
+            throw ValidationError(error.message)
+        }
+    }
+}
