@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: docker.io (a real dockerd, started by the docker test fixture with its own
-# data root when no daemon answers on /var/run/docker.sock) and busybox-static (the local test image).
-PACKAGES=(ca-certificates docker.io busybox-static)
+# data root when no daemon answers on /var/run/docker.sock), busybox-static (the local test image) and
+# etcd-server (real 3-member clusters, started by the etcd test fixture on free loopback ports).
+PACKAGES=(ca-certificates docker.io busybox-static etcd-server)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

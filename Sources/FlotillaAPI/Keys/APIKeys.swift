@@ -66,13 +66,22 @@ public struct HealthResponse: Codable, Sendable, Equatable {
     public var store: String
     public var revision: Int64
     public var backends: [String]
-    public init(status: String, version: String, hostId: String, store: String, revision: Int64, backends: [String]) {
+    /// The host that leads the cluster now, if any.
+    public var leader: String?
+    /// `leader` or `follower`.
+    public var role: String
+    public init(
+        status: String, version: String, hostId: String, store: String, revision: Int64, backends: [String],
+        leader: String?, role: String
+    ) {
         self.status = status
         self.version = version
         self.hostId = hostId
         self.store = store
         self.revision = revision
         self.backends = backends
+        self.leader = leader
+        self.role = role
     }
 }
 

@@ -11,9 +11,11 @@ struct HealthRoutes {
         routes.add(.get, "/health", permission: nil) { _, _ in
             let store = deps.store
             let healthy = (try? await withDeadlineOrNil(.seconds(2)) { try await store.status().healthy }) ?? false
+            let leader = deps.registry.read { $0.leader?.value.hostId }
             let body = HealthResponse(
                 status: healthy ? "ok" : "degraded", version: deps.version, hostId: deps.identity.hostId,
-                store: store.kind, revision: deps.registry.revision, backends: deps.backends.kinds.map(\.rawValue))
+                store: store.kind, revision: deps.registry.revision, backends: deps.backends.kinds.map(\.rawValue),
+                leader: leader, role: leader == deps.identity.hostId ? "leader" : "follower")
             return JSONResponse.make(body, status: healthy ? .ok : .serviceUnavailable)
         }
     }
