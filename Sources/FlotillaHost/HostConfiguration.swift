@@ -29,10 +29,18 @@ public struct HostConfiguration: Sendable {
     public var actionTimeout: Duration = .seconds(60)
     /// Latency of every simulated backend operation.
     public var simLatency: Duration = .zero
+    /// How the `kvm` backend accelerates guests: `auto` probes KVM and falls back to TCG.
+    public var kvmAccel: KVMAccel = .auto
+
+    /// `--kvm-accel`.
+    public enum KVMAccel: String, Sendable, CaseIterable { case auto, kvm, tcg }
 
     public init() {}
 
     public var advertiseAddress: String { advertise ?? "http://\(listenHost):\(listenPort)" }
+
+    /// Where the `kvm` backend keeps its instance folders.
+    public var kvmDirectory: String { dataDir + "/kvm" }
 
     /// Parses `HOST:PORT`.
     public static func parseListen(_ value: String) throws -> (String, Int) {
