@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use.
 PACKAGES=(ca-certificates)
+# kvm backend: QEMU, qemu-img, the cloud-init seed tool, and what scripts/guest-image.sh builds the guest with.
+PACKAGES+=(qemu-system-x86 qemu-utils genisoimage cpio busybox-static xz-utils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -23,6 +25,9 @@ swift format lint --strict --recursive Sources Tests Package.swift
 
 echo "== build"
 swift build --build-tests
+
+echo "== kvm test guest (Debian kernel + busybox initramfs, cached in .build/flotilla-guest)"
+scripts/guest-image.sh
 
 echo "== test"
 export FLOTILLA_REQUIRE_REAL=1

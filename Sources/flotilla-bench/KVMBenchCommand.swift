@@ -98,7 +98,8 @@ struct KVMBenchCommand: AsyncParsableCommand {
             create.headers.add(name: "Content-Type", value: "application/json")
             create.body = .bytes(
                 ByteBuffer(
-                    string: #"{"name":"bench-\#(run)","backend":"kvm","config":{"image":"bench-guest"},"resources":{"cpu":{"cores":1},"memory":{"limit":\#(memoryMb << 20)}}}"#
+                    string:
+                        #"{"name":"bench-\#(run)","backend":"kvm","config":{"image":"bench-guest"},"resources":{"cpu":{"cores":1},"memory":{"limit":\#(memoryMb << 20)}}}"#
                 ))
             let response = try await client.execute(create, timeout: .seconds(60))
             let body = try await response.body.collect(upTo: 1 << 20)
@@ -108,7 +109,8 @@ struct KVMBenchCommand: AsyncParsableCommand {
             let instanceDir = "\(dataDir)/kvm/\(id)"
             try await waitForMarker(instanceDir + "/console.log", since: 0)
             viaFlotilla.append((ContinuousClock.now - started) / .milliseconds(1))
-            let arguments = try JSONDecoder().decode([String].self, from: Data(contentsOf: URL(fileURLWithPath: instanceDir + "/qemu.args")))
+            let arguments = try JSONDecoder().decode(
+                [String].self, from: Data(contentsOf: URL(fileURLWithPath: instanceDir + "/qemu.args")))
             var delete = HTTPClientRequest(url: "\(base)/\(id)?force=true")
             delete.method = .DELETE
             delete.headers.add(name: "X-API-Key", value: key)

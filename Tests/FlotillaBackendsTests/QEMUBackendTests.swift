@@ -59,7 +59,9 @@ struct QEMUBackendTests {
             try await backend.start(id: id)
             let pid1 = try #require(try await backend.pid(id: id))
             #expect(KVMTestSupport.isAlive(pid1))
-            #expect(try String(contentsOfFile: files + "/qemu.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "\(pid1)")
+            #expect(
+                try String(contentsOfFile: files + "/qemu.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                    == "\(pid1)")
             #expect(try await backend.inspect(id: id).state == .running)
             try await Self.waitForMarker(backend, id)
 

@@ -40,36 +40,43 @@ import Testing
         rows.append(
             Row(name: "tcg emulates the most capable cpu", line: line(), contains: [["-accel", "tcg", "-cpu", "max"]], lacks: []))
         rows.append(
-            Row(name: "kvm guests calibrate themselves", line: line(accel: .kvm), contains: [["-append", "console=ttyS0 panic=-1"]], lacks: []))
+            Row(
+                name: "kvm guests calibrate themselves", line: line(accel: .kvm), contains: [["-append", "console=ttyS0 panic=-1"]],
+                lacks: []))
         rows.append(
             Row(
-            name: "microvm disk is virtio-mmio", line: line(disk: "/d/overlay.qcow2"),
-            contains: [
-                ["-drive", "id=root,file=/d/overlay.qcow2,format=qcow2,if=none", "-device", "virtio-blk-device,drive=root"],
-                ["-append", "console=ttyS0 panic=-1 lpj=4000000 tsc_early_khz=2600000 root=/dev/vda rw"],
-            ], lacks: []))
+                name: "microvm disk is virtio-mmio", line: line(disk: "/d/overlay.qcow2"),
+                contains: [
+                    ["-drive", "id=root,file=/d/overlay.qcow2,format=qcow2,if=none", "-device", "virtio-blk-device,drive=root"],
+                    ["-append", "console=ttyS0 panic=-1 lpj=4000000 tsc_early_khz=2600000 root=/dev/vda rw"],
+                ], lacks: []))
         rows.append(
             Row(
-            name: "q35 disk is virtio-pci", line: line(machine: .q35, disk: "/d/overlay.qcow2"),
-            contains: [["-M", "q35"], ["-device", "virtio-blk-pci,drive=root"]], lacks: []))
+                name: "q35 disk is virtio-pci", line: line(machine: .q35, disk: "/d/overlay.qcow2"),
+                contains: [["-M", "q35"], ["-device", "virtio-blk-pci,drive=root"]], lacks: []))
         rows.append(
             Row(
-            name: "cidata is a read-only raw volume", line: line(cidata: "/d/cidata.iso"),
-            contains: [
-                ["-drive", "id=cidata,file=/d/cidata.iso,format=raw,if=none,readonly=on", "-device", "virtio-blk-device,drive=cidata"]
-            ], lacks: []))
+                name: "cidata is a read-only raw volume", line: line(cidata: "/d/cidata.iso"),
+                contains: [
+                    ["-drive", "id=cidata,file=/d/cidata.iso,format=raw,if=none,readonly=on", "-device", "virtio-blk-device,drive=cidata"]
+                ], lacks: []))
         rows.append(
             Row(
-            name: "a bridge gets virtio-net", line: line(bridge: "br0"),
-            contains: [
-                ["-netdev", "bridge,id=net0,br=br0", "-device", "virtio-net-device,netdev=net0,mac=\(QEMUCommandLine.macAddress(for: "abc"))"]
-            ], lacks: []))
+                name: "a bridge gets virtio-net", line: line(bridge: "br0"),
+                contains: [
+                    [
+                        "-netdev", "bridge,id=net0,br=br0", "-device",
+                        "virtio-net-device,netdev=net0,mac=\(QEMUCommandLine.macAddress(for: "abc"))",
+                    ]
+                ], lacks: []))
         rows.append(
             Row(name: "no bridge, no network", line: line(), contains: [], lacks: ["-netdev"]))
         rows.append(
             Row(name: "no initrd", line: line(initrd: nil), contains: [["-kernel", "/k/vmlinuz", "-append"]], lacks: ["-initrd"]))
         rows.append(
-            Row(name: "no kernel boots the disk", line: line(machine: .q35, disk: "/d/o.qcow2", kernel: nil), contains: [], lacks: ["-kernel", "-append"]))
+            Row(
+                name: "no kernel boots the disk", line: line(machine: .q35, disk: "/d/o.qcow2", kernel: nil), contains: [],
+                lacks: ["-kernel", "-append"]))
         return rows
     }
 

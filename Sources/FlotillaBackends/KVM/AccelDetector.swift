@@ -22,7 +22,8 @@ public final class AccelDetector: Sendable {
     let logger: Logger
     private let cached = Mutex<QEMUCommandLine.Accel?>(nil)
 
-    public init(mode: Mode, qemuPath: String, workDir: String, probeTimeout: Duration = .seconds(5),
+    public init(
+        mode: Mode, qemuPath: String, workDir: String, probeTimeout: Duration = .seconds(5),
         logger: Logger = Logger(label: "flotilla.backend.kvm.accel")
     ) {
         self.mode = mode

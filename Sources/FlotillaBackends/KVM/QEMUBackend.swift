@@ -92,8 +92,11 @@ public actor QEMUBackend: ComputeBackend {
             do {
                 let text = try await Subprocess.run(qemuPath!, ["--version"], timeout: .seconds(10))
                 let words = text.split(whereSeparator: \.isWhitespace)
-                if let i = words.firstIndex(of: "version"), i + 1 < words.count { version = String(words[i + 1]) }
-                else { version = text.trimmingCharacters(in: .whitespacesAndNewlines) }
+                if let i = words.firstIndex(of: "version"), i + 1 < words.count {
+                    version = String(words[i + 1])
+                } else {
+                    version = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
             } catch {
                 reason = "\(error)"
             }
@@ -487,7 +490,9 @@ public actor QEMUBackend: ComputeBackend {
         else { return nil }
         guard let status = try? await QMPClient.execute(socketPath: files.qmpSocket, "query-status", timeout: configuration.qmpTimeout)
         else {
-            logger.warning("a QEMU runs for this instance but QMP does not answer; not adopted", metadata: ["pid": "\(pid)", "dir": "\(files.directory)"])
+            logger.warning(
+                "a QEMU runs for this instance but QMP does not answer; not adopted",
+                metadata: ["pid": "\(pid)", "dir": "\(files.directory)"])
             return nil
         }
         logger.info("adopted a running QEMU", metadata: ["pid": "\(pid)", "dir": "\(files.directory)"])

@@ -40,7 +40,8 @@ enum Subprocess {
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             let name = (executable as NSString).lastPathComponent
             throw Failure(
-                description: "\(name) failed (status \(process.terminationStatus)): \(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(500))"
+                description:
+                    "\(name) failed (status \(process.terminationStatus)): \(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(500))"
             )
         }
         return text

@@ -18,7 +18,9 @@ struct ConsoleRoute {
             let lines = try req.queryInt("lines", default: 100, range: 1...10_000)
             let id = try ctx.parameters.require("id")
             let output = try await deps.instances.console(id: id, lines: lines)
-            let count = output.isEmpty ? 0 : output.split(separator: "\n", omittingEmptySubsequences: false).count - (output.hasSuffix("\n") ? 1 : 0)
+            let count =
+                output.isEmpty
+                ? 0 : output.split(separator: "\n", omittingEmptySubsequences: false).count - (output.hasSuffix("\n") ? 1 : 0)
             return JSONResponse.make(Body(id: id.lowercased(), lines: count, output: output))
         }
     }
