@@ -58,6 +58,18 @@ struct KVMSurfaceTests {
             #expect((limited.json["lines"] as? Int) == 1)
             #expect(try await probe.get("/api/v1/compute/instances/\(id)/console?lines=0").status == 400)
             #expect(try await probe.get("/api/v1/compute/instances/\(id)/console?lines=10001").status == 400)
+            // QEMU killed behind Flotilla's back: the API reports error with the signal within 5 s, and the
+            // console log is kept.
+            let pid = try #require(Self.qemuPid(dir, id))
+            kill(pid, SIGKILL)
+            let killedAt = ContinuousClock.now
+            let reported = try await KVMTestSupport.eventually(within: .seconds(5), every: .milliseconds(100)) {
+                try await probe.get("/api/v1/compute/instances/\(id)")["state"] == "error"
+            }
+            #expect(reported, "error within 5 s (took \(ContinuousClock.now - killedAt))")
+            let crashed = try await probe.get("/api/v1/compute/instances/\(id)")
+            #expect(crashed["stateDescription"]?.contains("signal 9") == true, "\(crashed.text)")
+            #expect(try await Self.console(probe, id).contains(GuestImageFixture.marker), "the serial log is kept")
             let deleted = try await probe.delete("/api/v1/compute/instances/\(id)?force=true")
             #expect(deleted.status < 300, "\(deleted.text)")
         }
