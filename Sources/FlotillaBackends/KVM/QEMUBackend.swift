@@ -216,6 +216,8 @@ public actor QEMUBackend: ComputeBackend {
             _ = try? await qmp(vm, "quit", timeout: .seconds(2))
             if !(await process.waitForExit(timeout: .seconds(5))) { await kill(process) }
         } else {
+            // A paused guest cannot react to the power button: let it run for its shutdown.
+            if vm.qmpStatus == .paused { _ = try? await qmp(vm, "cont", timeout: .seconds(2)) }
             _ = try? await qmp(vm, "system_powerdown", timeout: min(configuration.qmpTimeout, max(timeout, .seconds(1))))
             if await process.waitForExit(timeout: max(timeout, .zero)) {
                 how = "stopped (the guest powered off)"
@@ -359,11 +361,22 @@ public actor QEMUBackend: ComputeBackend {
                 if process.exitWasExpected {
                     return ObservedInstance(id: id, state: .stopped, description: "stopping", exitCode: exit.exitCode)
                 }
-                let clean = exit.code == 0 && exit.signal == nil
-                let observed = ObservedInstance(
-                    id: id, state: clean ? .stopped : .error,
-                    description: clean ? "the guest powered off (QEMU exited with code 0)" : exit.description,
-                    exitCode: exit.exitCode)
+                let observed: ObservedInstance
+                if exit.code == 0 && exit.signal == nil {
+                    // With -no-reboot a guest panic (panic=-1 reboots) also ends QEMU with 0: the console says which.
+                    if Self.tail(of: vm.files.console, lines: 80).contains("Kernel panic") {
+                        observed = ObservedInstance(
+                            id: id, state: .error,
+                            description: "the guest kernel panicked (QEMU exited with code 0; see the console)",
+                            exitCode: 0)
+                    } else {
+                        observed = ObservedInstance(
+                            id: id, state: .stopped, description: "the guest powered off (QEMU exited with code 0)",
+                            exitCode: 0)
+                    }
+                } else {
+                    observed = ObservedInstance(id: id, state: .error, description: exit.description, exitCode: exit.exitCode)
+                }
                 vms[id]?.process = nil
                 vms[id]?.last = observed
                 return observed
