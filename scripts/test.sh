@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 # data root when no daemon answers on /var/run/docker.sock), busybox-static (the local test image) and
 # etcd-server (real 3-member clusters, started by the etcd test fixture on free loopback ports).
 PACKAGES=(ca-certificates docker.io busybox-static etcd-server)
+# kvm backend: QEMU, qemu-img, the cloud-init seed tool, and what scripts/guest-image.sh builds the guest with.
+PACKAGES+=(qemu-system-x86 qemu-utils genisoimage cpio xz-utils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -25,6 +27,9 @@ swift format lint --strict --recursive Sources Tests Package.swift
 
 echo "== build"
 swift build --build-tests
+
+echo "== kvm test guest (Debian kernel + busybox initramfs, cached in .build/flotilla-guest)"
+scripts/guest-image.sh
 
 echo "== test"
 export FLOTILLA_REQUIRE_REAL=1

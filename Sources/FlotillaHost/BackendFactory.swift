@@ -3,39 +3,42 @@ import FlotillaCore
 import Logging
 
 /// Makes the backends a host runs: what the configuration names, else every backend found working plus
-/// `sim` (docker is included when its daemon answers `GET /_ping` within a second). Naming a backend this
-/// build does not have is a clear configuration error.
+/// `sim`: docker when its daemon answers `GET /_ping` within a second, kvm when `qemu-system-x86_64` is on
+/// PATH.
 enum BackendFactory {
     static func make(_ configuration: HostConfiguration, logger: Logger) async throws -> [any ComputeBackend] {
-        var backends: [any ComputeBackend] = []
         guard let wanted = configuration.backends else {
+            var backends: [any ComputeBackend] = []
             let docker = makeDocker(configuration, logger: logger)
             if await docker.ping(timeout: .seconds(1)) {
                 backends.append(docker)
             } else {
                 logger.info("docker backend not enabled: no daemon answers", metadata: ["socket": "\(configuration.dockerSocket)"])
             }
-            backends.append(SimBackend(configuration: .init(defaultLatency: configuration.simLatency)))
+            if QEMUBackend.isInstalled { backends.append(makeKVM(configuration, logger: logger)) }
+            backends.append(makeSim(configuration))
             return backends
         }
-        for kind in wanted {
+        return wanted.map { kind -> any ComputeBackend in
             switch kind {
-            case .sim:
-                backends.append(SimBackend(configuration: .init(defaultLatency: configuration.simLatency)))
-            case .docker:
-                // Named explicitly: enabled even while the daemon is down (it reports BACKEND_UNAVAILABLE
-                // until the daemon answers).
-                backends.append(makeDocker(configuration, logger: logger))
-            case .kvm:
-                throw HostError.configuration("the \(kind.rawValue) backend is not available in this build yet; use --backends sim,docker")
+            case .sim: return makeSim(configuration)
+            // Named explicitly: enabled even while the daemon is down (it reports BACKEND_UNAVAILABLE until it answers).
+            case .docker: return makeDocker(configuration, logger: logger)
+            case .kvm: return makeKVM(configuration, logger: logger)
             }
         }
-        return backends
+    }
+
+    private static func makeSim(_ configuration: HostConfiguration) -> SimBackend {
+        SimBackend(configuration: .init(defaultLatency: configuration.simLatency))
     }
 
     private static func makeDocker(_ configuration: HostConfiguration, logger: Logger) -> DockerBackend {
-        var backendLogger = Logger(label: logger.label + ".docker")
-        backendLogger.logLevel = logger.logLevel
-        return DockerBackend(configuration: .init(socketPath: configuration.dockerSocket), logger: backendLogger)
+        DockerBackend(configuration: .init(socketPath: configuration.dockerSocket), logger: logger.child("docker"))
+    }
+
+    private static func makeKVM(_ configuration: HostConfiguration, logger: Logger) -> QEMUBackend {
+        let mode = AccelDetector.Mode(rawValue: configuration.kvmAccel.rawValue) ?? .auto
+        return QEMUBackend(configuration: .init(directory: configuration.kvmDirectory, accel: mode), logger: logger.child("kvm"))
     }
 }

@@ -33,6 +33,11 @@ public struct HostConfiguration: Sendable {
     public var simLatency: Duration = .zero
     /// The Docker Engine's unix socket: `FLOTILLA_DOCKER_SOCKET` when set, else `/var/run/docker.sock`.
     public var dockerSocket: String = HostConfiguration.defaultDockerSocket()
+    /// How the `kvm` backend accelerates guests: `auto` probes KVM and falls back to TCG.
+    public var kvmAccel: KVMAccel = .auto
+
+    /// `--kvm-accel`.
+    public enum KVMAccel: String, Sendable, CaseIterable { case auto, kvm, tcg }
 
     public init() {}
 
@@ -43,6 +48,9 @@ public struct HostConfiguration: Sendable {
     }
 
     public var advertiseAddress: String { advertise ?? "http://\(listenHost):\(listenPort)" }
+
+    /// Where the `kvm` backend keeps its instance folders.
+    public var kvmDirectory: String { dataDir + "/kvm" }
 
     /// Parses `HOST:PORT`.
     public static func parseListen(_ value: String) throws -> (String, Int) {

@@ -103,8 +103,11 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         c.apiKey = apiKey ?? env["API_KEY"]
-        if let accel = kvmAccel ?? env["KVM_ACCEL"], !["auto", "kvm", "tcg"].contains(accel) {
-            throw ValidationError("--kvm-accel must be auto, kvm or tcg")
+        if let accel = kvmAccel ?? env["KVM_ACCEL"] {
+            guard let mode = HostConfiguration.KVMAccel(rawValue: accel) else {
+                throw ValidationError("--kvm-accel must be auto, kvm or tcg")
+            }
+            c.kvmAccel = mode
         }
         c.cpuCores = try cpus ?? env.number("CPUS")
         c.cpuAllocationRatio = try cpuAllocationRatio ?? env.number("CPU_ALLOCATION_RATIO") ?? c.cpuAllocationRatio

@@ -30,6 +30,8 @@ public struct TestHost: Sendable {
         config.cpuCores = 64
         config.memoryMB = 65536
         config.diskGB = 1000
+        // Only what a test asks for: not every backend found on the machine (kvm when QEMU is installed).
+        config.backends = [.sim]
         configure(&config)
         var logger = Logger(label: "flotilla.test")
         logger.logLevel = ProcessInfo.processInfo.environment["FLOTILLA_TEST_LOG"] == nil ? .critical : .debug

@@ -31,6 +31,15 @@ public protocol ComputeBackend: Sendable {
     func usage(id: String) async throws -> InstanceUsage
     /// Every instance this backend holds that Flotilla owns (for adoption after a restart).
     func list() async throws -> [ObservedInstance]
+    /// The last `lines` lines of the instance's console (a VM's serial console).
+    func console(id: String, lines: Int) async throws -> String
+}
+
+extension ComputeBackend {
+    /// Backends without a console throw ``BackendError/unsupported(_:)``.
+    public func console(id: String, lines: Int) async throws -> String {
+        throw BackendError.unsupported("console")
+    }
 }
 
 /// Optional abilities.

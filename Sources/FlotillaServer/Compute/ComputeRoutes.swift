@@ -48,6 +48,7 @@ struct ComputeRoutes {
             let usage = try await deps.instances.usage(id: try ctx.parameters.require("id"))
             return JSONResponse.make(ComputeMapping.usage(usage))
         }
+        ConsoleRoute(deps: deps).register(routes)
         routes.add(.get, "\(b)/cluster/status", permission: .read) { _, _ in
             JSONResponse.make(await ComputeStatus(deps: deps).clusterStatus())
         }

@@ -1,0 +1,89 @@
+import FlotillaCore
+import Foundation
+
+extension QEMUBackend {
+    /// The kernel, initrd and root disk of a request: the catalog's artifacts of `config.image`, or, when the
+    /// image is not a catalog entry, `config.image` itself as the absolute path of a kernel (no initrd, no
+    /// disk), the fallback for quick local use.
+    static func artifacts(for request: BackendCreateRequest) throws(BackendError) -> ImageArtifacts {
+        var artifacts = request.artifacts ?? ImageArtifacts()
+        let image = request.spec.config.image
+        if artifacts.kernelPath == nil && artifacts.rootDiskPath == nil && image.hasPrefix("/") {
+            artifacts.kernelPath = image
+        }
+        guard artifacts.kernelPath != nil || artifacts.rootDiskPath != nil else {
+            throw BackendError.invalidRequest(
+                "image \(image) has no kvm artifacts (a kernel, or a root disk); register them with `flotilla image import`")
+        }
+        for (label, path) in [("kernel", artifacts.kernelPath), ("initrd", artifacts.initrdPath), ("root disk", artifacts.rootDiskPath)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) {
+                throw BackendError.invalidRequest("the \(label) of image \(image) is missing: \(path)")
+            }
+        }
+        if let format = artifacts.rootDiskFormat ?? request.spec.config.diskFormat, !["raw", "qcow2"].contains(format) {
+            throw BackendError.invalidRequest("root disk format must be raw or qcow2, got \(format)")
+        }
+        return artifacts
+    }
+
+    /// Makes the per-instance disk: a qcow2 overlay on the image's root disk, sized from the flavor (at
+    /// least the base's size), or a blank qcow2 disk when the image has none and storage was asked for.
+    /// Returns whether there is a disk.
+    func prepareDisk(_ record: QEMUInstanceRecord, _ files: QEMUInstanceFiles) async throws -> Bool {
+        guard let qemuImg = Subprocess.which(configuration.qemuImgPath) else {
+            if record.rootDiskPath == nil { return false }
+            throw BackendError.unavailable("\(configuration.qemuImgPath) is not installed")
+        }
+        if let base = record.rootDiskPath {
+            let format = record.rootDiskFormat ?? record.spec.config.diskFormat ?? "qcow2"
+            var arguments = ["create", "-q", "-f", "qcow2", "-F", format, "-b", base, files.overlay]
+            if record.diskBytes > 0, record.diskBytes >= Self.fileSize(base) { arguments.append("\(record.diskBytes)") }
+            _ = try await Subprocess.run(qemuImg, arguments, timeout: .seconds(60))
+            return true
+        }
+        guard record.diskBytes > 0 else { return false }
+        _ = try await Subprocess.run(qemuImg, ["create", "-q", "-f", "qcow2", files.overlay, "\(record.diskBytes)"], timeout: .seconds(60))
+        return true
+    }
+
+    /// Makes the NoCloud seed (`cidata.iso` with `user-data` and `meta-data`) when the config has cloud-init data.
+    func prepareCidata(_ record: QEMUInstanceRecord, _ files: QEMUInstanceFiles) async throws -> Bool {
+        guard let cloudInit = record.spec.config.cloudInit, cloudInit.userData != nil || cloudInit.metaData != nil else {
+            return false
+        }
+        guard let genisoimage = Subprocess.which(configuration.genisoimagePath) else {
+            throw BackendError.unavailable("\(configuration.genisoimagePath) is not installed (needed for cloud-init data)")
+        }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: files.cidataSource, withIntermediateDirectories: true)
+        let userData = cloudInit.userData ?? "#cloud-config\n"
+        let metaData = cloudInit.metaData ?? "instance-id: \(record.id)\nlocal-hostname: \(record.name)\n"
+        try Data(userData.utf8).write(to: URL(fileURLWithPath: files.cidataSource + "/user-data"))
+        try Data(metaData.utf8).write(to: URL(fileURLWithPath: files.cidataSource + "/meta-data"))
+        _ = try await Subprocess.run(
+            genisoimage,
+            [
+                "-quiet", "-output", files.cidata, "-volid", "cidata", "-joliet", "-rock",
+                files.cidataSource + "/user-data", files.cidataSource + "/meta-data",
+            ], timeout: .seconds(60))
+        return true
+    }
+
+    static func fileSize(_ path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+
+    /// The last `lines` lines of a text file (at most the last 4 MiB are read).
+    static func tail(of path: String, lines: Int) -> String {
+        guard lines > 0, let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        let window: UInt64 = 4 << 20
+        try? handle.seek(toOffset: size > window ? size - window : 0)
+        let data = (try? handle.readToEnd()) ?? Data()
+        var text = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r", with: "")
+        if text.hasSuffix("\n") { text.removeLast() }
+        let all = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return all.suffix(lines).joined(separator: "\n") + (all.isEmpty ? "" : "\n")
+    }
+}

@@ -1,0 +1,531 @@
+import FlotillaCore
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The `kvm` compute backend: each VM is one `qemu-system-x86_64` process, supervised here and controlled
+/// over QMP on a unix socket (no libvirt). See docs/decisions/0003-kvm-backend.md.
+///
+/// - create prepares `<dataDir>/<id>/`: the owner marker, the record, a qcow2 overlay (or blank disk) and
+///   the NoCloud `cidata` volume; nothing runs yet;
+/// - start launches QEMU (running) and waits until QMP answers `query-status`;
+/// - stop sends an ACPI powerdown and waits up to the timeout for the guest to power off, then `quit`s
+///   (a forced stop quits at once; SIGKILL when QMP does not answer);
+/// - pause and resume are QMP `stop` and `cont`; restart is a stop then a start (a new QEMU process);
+/// - a QEMU that ends on its own is reported by `inspect`: `stopped` after a clean exit (guest poweroff),
+///   `error` with the exit status otherwise; its console log is kept;
+/// - after a restart of Flotilla, running QEMUs are adopted from their pid file, QMP socket and owner
+///   marker: neither restarted nor duplicated.
+public actor QEMUBackend: ComputeBackend {
+    /// How the backend runs QEMU.
+    public struct Configuration: Sendable {
+        /// Where instance folders live (`<flotilla data dir>/kvm`).
+        public var directory: String
+        public var accel: AccelDetector.Mode
+        public var qemuPath: String
+        public var qemuImgPath: String
+        public var genisoimagePath: String
+        /// How long QEMU may take to answer QMP after launch.
+        public var startTimeout: Duration
+        /// The deadline of each QMP exchange.
+        public var qmpTimeout: Duration
+
+        public init(
+            directory: String, accel: AccelDetector.Mode = .auto, qemuPath: String = "qemu-system-x86_64",
+            qemuImgPath: String = "qemu-img", genisoimagePath: String = "genisoimage",
+            startTimeout: Duration = .seconds(60), qmpTimeout: Duration = .seconds(5)
+        ) {
+            self.directory = directory
+            self.accel = accel
+            self.qemuPath = qemuPath
+            self.qemuImgPath = qemuImgPath
+            self.genisoimagePath = genisoimagePath
+            self.startTimeout = startTimeout
+            self.qmpTimeout = qmpTimeout
+        }
+    }
+
+    /// Whether `qemu-system-x86_64` is on PATH.
+    public static var isInstalled: Bool { Subprocess.which("qemu-system-x86_64") != nil }
+
+    let configuration: Configuration
+    let logger: Logger
+    let detector: AccelDetector
+    var vms: [String: VM] = [:]
+    private var loaded = false
+    private var hostToken = ""
+    private var version: String?
+    private let tscKHz = QEMUCommandLine.hostTSCKHz()
+
+    struct VM: Sendable {
+        var record: QEMUInstanceRecord
+        var files: QEMUInstanceFiles
+        var process: QEMUProcess?
+        /// How the last run ended, when no QEMU runs.
+        var last: ObservedInstance?
+        /// The last status QMP reported.
+        var qmpStatus: ObservedInstance.State = .running
+        var cpuSample: CPUSample?
+    }
+
+    public init(configuration: Configuration, logger: Logger = Logger(label: "flotilla.backend.kvm")) {
+        self.configuration = configuration
+        self.logger = logger
+        let qemu = Subprocess.which(configuration.qemuPath) ?? configuration.qemuPath
+        self.detector = AccelDetector(
+            mode: configuration.accel, qemuPath: qemu, workDir: configuration.directory, logger: logger)
+    }
+
+    public nonisolated var kind: BackendKind { .kvm }
+    public nonisolated var features: BackendFeatures { BackendFeatures(pause: true, liveResize: false) }
+
+    var qemuPath: String? { Subprocess.which(configuration.qemuPath) }
+
+    public func info() async -> BackendInfo {
+        var reason: String?
+        if qemuPath == nil {
+            reason = "\(configuration.qemuPath) is not installed"
+        } else if version == nil {
+            do {
+                let text = try await Subprocess.run(qemuPath!, ["--version"], timeout: .seconds(10))
+                let words = text.split(whereSeparator: \.isWhitespace)
+                if let i = words.firstIndex(of: "version"), i + 1 < words.count {
+                    version = String(words[i + 1])
+                } else {
+                    version = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+            } catch {
+                reason = "\(error)"
+            }
+        }
+        var capabilities = ["vms", "pause", "console", "qmp", "accel-\(configuration.accel.rawValue)"]
+        if let detected = detector.detected { capabilities.append("accel-detected-\(detected.rawValue)") }
+        return BackendInfo(
+            kind: .kvm, version: version ?? "unknown", apiVersion: "qmp-1",
+            status: reason == nil ? .running : .unavailable, capabilities: capabilities, supportedKinds: [.vm],
+            reason: reason, checkedAt: Date())
+    }
+
+    // MARK: - Create
+
+    public func create(_ request: BackendCreateRequest) async throws {
+        try await ensureLoaded()
+        guard vms[request.id] == nil else { throw BackendError.invalidRequest("instance \(request.id) already exists") }
+        if let other = vms.values.first(where: { $0.record.name == request.name }) {
+            throw BackendError.invalidRequest("the name \(request.name) is already used by instance \(other.record.id)")
+        }
+        try Self.validate(request.spec.resources)
+        let artifacts = try Self.artifacts(for: request)
+        let files = QEMUInstanceFiles(root: configuration.directory, id: request.id)
+        let diskBytes = request.spec.resources.storageBytes
+        var record = QEMUInstanceRecord(
+            id: request.id, name: request.name, kind: request.kind, spec: request.spec,
+            kernelPath: artifacts.kernelPath, initrdPath: artifacts.initrdPath, rootDiskPath: artifacts.rootDiskPath,
+            rootDiskFormat: artifacts.rootDiskFormat, diskBytes: diskBytes, hasDisk: false, hasCidata: false,
+            createdAt: Date())
+        // Reserve the id before the first suspension point.
+        vms[request.id] = VM(record: record, files: files)
+        do {
+            try FileManager.default.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
+            try Data(QEMUOwnerMarker(id: request.id, hostToken: hostToken).text.utf8).write(to: URL(fileURLWithPath: files.owner))
+            record.hasDisk = try await prepareDisk(record, files)
+            record.hasCidata = try await prepareCidata(record, files)
+            try save(record, files)
+            vms[request.id]?.record = record
+        } catch {
+            vms[request.id] = nil
+            try? FileManager.default.removeItem(atPath: files.directory)
+            if let e = error as? BackendError { throw e }
+            throw BackendError.failed("cannot prepare kvm instance \(request.id): \(error)")
+        }
+        logger.debug("kvm instance created", metadata: ["id": "\(request.id)", "dir": "\(files.directory)"])
+    }
+
+    // MARK: - Lifecycle
+
+    public func start(id: String) async throws {
+        try await ensureLoaded()
+        let vm = try existing(id)
+        if let process = vm.process, process.isRunning {
+            let state = observe(id).state
+            throw BackendError.invalidRequest(
+                state == .paused ? "instance \(id) is paused; resume it instead" : "instance \(id) is already running")
+        }
+        guard let qemu = qemuPath else { throw BackendError.unavailable("\(configuration.qemuPath) is not installed") }
+        let accel = await detector.accel(kernel: vm.record.kernelPath)
+        let commandLine = self.commandLine(vm.record, vm.files, accel: accel)
+        let files = vm.files
+        try? FileManager.default.removeItem(atPath: files.qmpSocket)
+        try? FileManager.default.removeItem(atPath: files.pidFile)
+        if let data = try? JSONEncoder().encode([qemu] + commandLine.arguments) {
+            try? data.write(to: URL(fileURLWithPath: files.arguments))
+        }
+        let logger = self.logger
+        let process: QEMUProcess
+        do {
+            process = try QEMUProcess.launch(
+                executable: qemu, arguments: commandLine.arguments, outputPath: files.qemuLog
+            ) { exit, expected in
+                if !expected {
+                    logger.warning("QEMU ended unexpectedly", metadata: ["id": "\(id)", "exit": "\(exit.description)"])
+                }
+            }
+        } catch {
+            throw BackendError.failed("cannot launch QEMU for \(id): \(error)")
+        }
+        vms[id]?.process = process
+        vms[id]?.last = nil
+        vms[id]?.qmpStatus = .running
+        vms[id]?.cpuSample = nil
+        logger.debug("QEMU launched", metadata: ["id": "\(id)", "pid": "\(process.pid)", "accel": "\(accel.rawValue)"])
+        let deadline = ContinuousClock.now + configuration.startTimeout
+        while true {
+            if let exit = process.exit {
+                let output = Self.tail(of: files.qemuLog, lines: 5)
+                throw BackendError.failed("QEMU for \(id) ended at start (\(exit.description)): \(output)")
+            }
+            if let status = try? await QMPClient.execute(socketPath: files.qmpSocket, "query-status", timeout: .seconds(2)) {
+                vms[id]?.qmpStatus = Self.state(ofQMPStatus: status)
+                return
+            }
+            if ContinuousClock.now >= deadline {
+                process.expectExit()
+                process.kill()
+                _ = await process.waitForExit(timeout: .seconds(5))
+                vms[id]?.process = nil
+                throw BackendError.failed("QEMU for \(id) did not answer QMP within \(configuration.startTimeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    public func stop(id: String, force: Bool, timeout: Duration) async throws {
+        try await ensureLoaded()
+        let vm = try existing(id)
+        guard let process = vm.process, process.isRunning else {
+            _ = observe(id)  // Records an exit seen now.
+            return
+        }
+        process.expectExit()
+        let how: String
+        if force {
+            how = "stopped (forced)"
+            _ = try? await qmp(vm, "quit", timeout: .seconds(2))
+            if !(await process.waitForExit(timeout: .seconds(5))) { await kill(process) }
+        } else {
+            // A paused guest cannot react to the power button: let it run for its shutdown.
+            if vm.qmpStatus == .paused { _ = try? await qmp(vm, "cont", timeout: .seconds(2)) }
+            _ = try? await qmp(vm, "system_powerdown", timeout: min(configuration.qmpTimeout, max(timeout, .seconds(1))))
+            if await process.waitForExit(timeout: max(timeout, .zero)) {
+                how = "stopped (the guest powered off)"
+            } else {
+                how = "stopped (quit after the \(timeout) stop timeout)"
+                _ = try? await qmp(vm, "quit", timeout: .seconds(2))
+                if !(await process.waitForExit(timeout: .seconds(5))) { await kill(process) }
+            }
+        }
+        finish(id, process, state: .stopped, description: how)
+        logger.debug("kvm instance stopped", metadata: ["id": "\(id)", "how": "\(how)"])
+    }
+
+    public func restart(id: String, hard: Bool, timeout: Duration) async throws {
+        try await ensureLoaded()
+        _ = try existing(id)
+        switch observe(id).state {
+        case .running: break
+        case .paused: throw BackendError.invalidRequest("instance \(id) is paused; resume it before restarting")
+        case .created, .stopped, .error:
+            throw BackendError.invalidRequest("instance \(id) is \(observe(id).state.rawValue); start it instead")
+        }
+        try await stop(id: id, force: hard, timeout: timeout)
+        try await start(id: id)
+    }
+
+    public func pause(id: String) async throws {
+        try await ensureLoaded()
+        let vm = try existing(id)
+        let state = try await inspect(id: id).state
+        switch state {
+        case .running: break
+        case .paused: throw BackendError.invalidRequest("instance \(id) is already paused")
+        case .created, .stopped, .error:
+            throw BackendError.invalidRequest("instance \(id) is \(state.rawValue); only a running instance can be paused")
+        }
+        try await qmpOrFail(vm, "stop")
+        vms[id]?.qmpStatus = .paused
+    }
+
+    public func resume(id: String) async throws {
+        try await ensureLoaded()
+        let vm = try existing(id)
+        let state = try await inspect(id: id).state
+        guard state == .paused else { throw BackendError.invalidRequest("instance \(id) is \(state.rawValue), not paused") }
+        try await qmpOrFail(vm, "cont")
+        vms[id]?.qmpStatus = .running
+    }
+
+    public func delete(id: String, force: Bool) async throws {
+        try await ensureLoaded()
+        let vm = try existing(id)
+        if let process = vm.process, process.isRunning {
+            guard force else { throw BackendError.invalidRequest("instance \(id) is running; stop it first or delete with force") }
+            process.expectExit()
+            await kill(process)
+        }
+        vms[id] = nil
+        do {
+            try FileManager.default.removeItem(atPath: vm.files.directory)
+        } catch {
+            logger.warning("could not remove kvm instance files", metadata: ["id": "\(id)", "error": "\(error)"])
+        }
+        logger.debug("kvm instance deleted", metadata: ["id": "\(id)", "force": "\(force)"])
+    }
+
+    public func update(id: String, resources: Resources) async throws -> Bool {
+        try await ensureLoaded()
+        var vm = try existing(id)
+        try Self.validate(resources)
+        vm.record.spec.resources = resources
+        do { try save(vm.record, vm.files) } catch { throw BackendError.failed("cannot save instance \(id): \(error)") }
+        vms[id]?.record = vm.record
+        // No live resize: the new resources apply at the next start.
+        return false
+    }
+
+    public func inspect(id: String) async throws -> ObservedInstance {
+        try await ensureLoaded()
+        let vm = try existing(id)
+        if let process = vm.process, process.isRunning {
+            do {
+                let status = try await qmp(vm, "query-status")
+                vms[id]?.qmpStatus = Self.state(ofQMPStatus: status)
+            } catch {
+                // QEMU may be ending right now: look again below; otherwise keep the last known status.
+                logger.debug("query-status failed", metadata: ["id": "\(id)", "error": "\(error)"])
+            }
+        }
+        guard vms[id] != nil else { throw BackendError.notFound(id) }
+        return observe(id)
+    }
+
+    public func list() async throws -> [ObservedInstance] {
+        try await ensureLoaded()
+        return vms.keys.sorted().map { observe($0) }
+    }
+
+    /// The last `lines` lines of the instance's serial console.
+    public func console(id: String, lines: Int) async throws -> String {
+        try await ensureLoaded()
+        let vm = try existing(id)
+        return Self.tail(of: vm.files.console, lines: lines)
+    }
+
+    /// The pid of the instance's QEMU, while one runs.
+    public func pid(id: String) throws -> Int32? {
+        try existing(id).process.flatMap { $0.isRunning ? $0.pid : nil }
+    }
+
+    /// The files of an instance (for tests and tools): its folder.
+    public func directory(id: String) throws -> String { try existing(id).files.directory }
+
+    /// The QEMU argument list the instance starts with.
+    public func arguments(id: String) async throws -> [String] {
+        let vm = try existing(id)
+        let accel = await detector.accel(kernel: vm.record.kernelPath)
+        return commandLine(vm.record, vm.files, accel: accel).arguments
+    }
+
+    /// Ends every QEMU this backend runs (for tests and benchmarks; `flotilla serve` leaves VMs running so
+    /// that the next start adopts them).
+    public func stopAll() async {
+        for id in vms.keys.sorted() {
+            try? await stop(id: id, force: true, timeout: .zero)
+        }
+    }
+
+    // MARK: - State
+
+    func existing(_ id: String) throws(BackendError) -> VM {
+        guard let vm = vms[id] else { throw BackendError.notFound(id) }
+        return vm
+    }
+
+    /// The state now, folding in an exit that happened since the last look.
+    func observe(_ id: String) -> ObservedInstance {
+        guard let vm = vms[id] else { return ObservedInstance(id: id, state: .error, description: "unknown") }
+        if let process = vm.process {
+            if let exit = process.exit {
+                if process.exitWasExpected {
+                    return ObservedInstance(id: id, state: .stopped, description: "stopping", exitCode: exit.exitCode)
+                }
+                let observed: ObservedInstance
+                if exit.code == 0 && exit.signal == nil {
+                    // With -no-reboot a guest panic (panic=-1 reboots) also ends QEMU with 0: the console says which.
+                    if Self.tail(of: vm.files.console, lines: 80).contains("Kernel panic") {
+                        observed = ObservedInstance(
+                            id: id, state: .error,
+                            description: "the guest kernel panicked (QEMU exited with code 0; see the console)",
+                            exitCode: 0)
+                    } else {
+                        observed = ObservedInstance(
+                            id: id, state: .stopped, description: "the guest powered off (QEMU exited with code 0)",
+                            exitCode: 0)
+                    }
+                } else {
+                    observed = ObservedInstance(id: id, state: .error, description: exit.description, exitCode: exit.exitCode)
+                }
+                vms[id]?.process = nil
+                vms[id]?.last = observed
+                return observed
+            }
+            return ObservedInstance(id: id, state: vm.qmpStatus, description: nil)
+        }
+        return vm.last ?? ObservedInstance(id: id, state: .created)
+    }
+
+    /// Records the end of a run that Flotilla caused.
+    private func finish(_ id: String, _ process: QEMUProcess, state: ObservedInstance.State, description: String) {
+        let code = process.exit?.exitCode
+        if vms[id]?.process === process {
+            vms[id]?.process = nil
+            vms[id]?.last = ObservedInstance(id: id, state: state, description: description, exitCode: code)
+        }
+        if let files = vms[id]?.files {
+            try? FileManager.default.removeItem(atPath: files.qmpSocket)
+            try? FileManager.default.removeItem(atPath: files.pidFile)
+        }
+    }
+
+    private func kill(_ process: QEMUProcess) async {
+        process.kill(SIGKILL)
+        if !(await process.waitForExit(timeout: .seconds(10))) {
+            logger.warning("QEMU did not end after SIGKILL", metadata: ["pid": "\(process.pid)"])
+        }
+    }
+
+    @discardableResult
+    func qmp(_ vm: VM, _ command: String, timeout: Duration? = nil) async throws -> JSONValue {
+        try await QMPClient.execute(socketPath: vm.files.qmpSocket, command, timeout: timeout ?? configuration.qmpTimeout)
+    }
+
+    private func qmpOrFail(_ vm: VM, _ command: String) async throws {
+        do { try await qmp(vm, command) } catch {
+            throw BackendError.failed("QMP \(command) failed for \(vm.record.id): \(error)")
+        }
+    }
+
+    static func state(ofQMPStatus status: JSONValue) -> ObservedInstance.State {
+        guard case .object(let fields) = status, case .string(let s)? = fields["status"] else { return .running }
+        switch s {
+        case "running": return .running
+        case "guest-panicked", "internal-error", "io-error", "shutdown": return .error
+        default: return .paused
+        }
+    }
+
+    func commandLine(_ record: QEMUInstanceRecord, _ files: QEMUInstanceFiles, accel: QEMUCommandLine.Accel) -> QEMUCommandLine {
+        QEMUCommandLine(
+            id: record.id, accel: accel,
+            machine: QEMUCommandLine.machine(for: record.spec, hasKernel: record.kernelPath != nil),
+            cpus: QEMUCommandLine.cpus(for: record.spec.resources), memoryMB: record.spec.resources.memoryMB,
+            kernelPath: record.kernelPath, initrdPath: record.initrdPath, diskPath: record.hasDisk ? files.overlay : nil,
+            cidataPath: record.hasCidata ? files.cidata : nil, bridge: QEMUCommandLine.bridge(for: record.spec.config),
+            consolePath: files.console, qmpPath: files.qmpSocket, pidPath: files.pidFile,
+            kernelArguments: record.spec.metadata["kvm.kernelArgs"], tscKHz: tscKHz)
+    }
+
+    private static func validate(_ resources: Resources) throws(BackendError) {
+        guard resources.cpuCores > 0, resources.cpuCores.isFinite else {
+            throw BackendError.invalidRequest("cpu cores must be greater than 0, got \(resources.cpuCores)")
+        }
+        guard resources.memoryBytes >= 32 << 20 else {
+            throw BackendError.invalidRequest("a kvm instance needs at least 32 MiB of memory, got \(resources.memoryBytes) bytes")
+        }
+        guard resources.storageBytes >= 0 else {
+            throw BackendError.invalidRequest("storage must not be negative, got \(resources.storageBytes)")
+        }
+    }
+
+    // MARK: - Loading and adoption
+
+    /// Reads the instance folders once: instances created before a restart are known again, and their
+    /// running QEMUs adopted.
+    func ensureLoaded() async throws {
+        guard !loaded else { return }
+        loaded = true
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: configuration.directory, withIntermediateDirectories: true)
+        } catch {
+            loaded = false
+            throw BackendError.unavailable("cannot create \(configuration.directory): \(error)")
+        }
+        hostToken = loadHostToken()
+        let names = (try? fm.contentsOfDirectory(atPath: configuration.directory)) ?? []
+        var adopted = 0
+        for name in names.sorted() {
+            let files = QEMUInstanceFiles(root: configuration.directory, id: name)
+            guard let ownerText = try? String(contentsOfFile: files.owner, encoding: .utf8),
+                let owner = QEMUOwnerMarker(text: ownerText), owner.id == name, owner.hostToken == hostToken,
+                let data = fm.contents(atPath: files.record),
+                let record = try? JSONDecoder().decode(QEMUInstanceRecord.self, from: data), record.id == name
+            else { continue }
+            var vm = VM(record: record, files: files)
+            if let process = await adopt(files) {
+                vm.process = process.0
+                vm.qmpStatus = process.1
+                adopted += 1
+            } else if fm.fileExists(atPath: files.pidFile) {
+                vm.last = ObservedInstance(
+                    id: name, state: .stopped,
+                    description: "QEMU was not running when Flotilla started again (exit status unknown)")
+                try? fm.removeItem(atPath: files.pidFile)
+                try? fm.removeItem(atPath: files.qmpSocket)
+            } else if fm.fileExists(atPath: files.console) {
+                vm.last = ObservedInstance(id: name, state: .stopped, description: nil)
+            }
+            vms[name] = vm
+        }
+        if !vms.isEmpty {
+            logger.info("kvm instances found", metadata: ["instances": "\(vms.count)", "adopted": "\(adopted)"])
+        }
+    }
+
+    /// A QEMU of this instance still running: its pid file names a live process whose command line has
+    /// this instance's QMP socket, and QMP answers.
+    private func adopt(_ files: QEMUInstanceFiles) async -> (QEMUProcess, ObservedInstance.State)? {
+        guard let text = try? String(contentsOfFile: files.pidFile, encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), QEMUProcess.isAlive(pid),
+            QEMUProcess.commandLine(pid).contains(where: { $0.contains(files.qmpSocket) })
+        else { return nil }
+        guard let status = try? await QMPClient.execute(socketPath: files.qmpSocket, "query-status", timeout: configuration.qmpTimeout)
+        else {
+            logger.warning(
+                "a QEMU runs for this instance but QMP does not answer; not adopted",
+                metadata: ["pid": "\(pid)", "dir": "\(files.directory)"])
+            return nil
+        }
+        logger.info("adopted a running QEMU", metadata: ["pid": "\(pid)", "dir": "\(files.directory)"])
+        return (QEMUProcess.adopt(pid: pid), Self.state(ofQMPStatus: status))
+    }
+
+    private func loadHostToken() -> String {
+        let path = configuration.directory + "/host-token"
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !token.isEmpty { return token }
+        }
+        let token = UUID().uuidString.lowercased()
+        try? Data((token + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return token
+    }
+
+    private func save(_ record: QEMUInstanceRecord, _ files: QEMUInstanceFiles) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(record).write(to: URL(fileURLWithPath: files.record), options: .atomic)
+    }
+}

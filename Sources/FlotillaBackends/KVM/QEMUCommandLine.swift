@@ -1,0 +1,163 @@
+import FlotillaCore
+import Foundation
+
+/// Turns what one VM needs into the `qemu-system-x86_64` argument list. Pure: no files are read, so the
+/// mapping is table-tested.
+///
+/// Choices:
+/// - `-M microvm` unless the spec's metadata asks for `kvm.machine=q35` or there is no kernel to boot
+///   directly (a root disk booted by firmware needs a PC machine);
+/// - the serial console goes to a file chardev opened in append mode (the log outlives restarts and crashes);
+/// - QMP listens on a unix socket (`server=on,wait=off`), QEMU writes its pid with `-pidfile`;
+/// - `-no-reboot`: a guest reboot or panic (`panic=-1`) ends the QEMU process, which the backend reports.
+public struct QEMUCommandLine: Sendable, Equatable {
+    public enum Accel: String, Sendable, Codable, CaseIterable { case kvm, tcg }
+    public enum Machine: String, Sendable, Codable, CaseIterable { case microvm, q35 }
+
+    public var id: String
+    public var accel: Accel
+    public var machine: Machine
+    public var cpus: Int
+    public var memoryMB: Int64
+    public var kernelPath: String?
+    public var initrdPath: String?
+    /// The per-instance disk (an overlay on the image's root disk, or a blank scratch disk), qcow2.
+    public var diskPath: String?
+    /// The NoCloud seed volume.
+    public var cidataPath: String?
+    /// A bridge to attach a virtio-net interface to (through QEMU's bridge helper, which makes the tap).
+    public var bridge: String?
+    public var consolePath: String
+    public var qmpPath: String
+    public var pidPath: String
+    /// Extra kernel command line.
+    public var kernelArguments: String?
+    /// The host's TSC frequency, given to TCG guests (see ``kernelCommandLine``).
+    public var tscKHz: Int?
+
+    public init(
+        id: String, accel: Accel, machine: Machine, cpus: Int, memoryMB: Int64, kernelPath: String?,
+        initrdPath: String?, diskPath: String?, cidataPath: String?, bridge: String?, consolePath: String,
+        qmpPath: String, pidPath: String, kernelArguments: String? = nil, tscKHz: Int? = nil
+    ) {
+        self.id = id
+        self.accel = accel
+        self.machine = machine
+        self.cpus = cpus
+        self.memoryMB = memoryMB
+        self.kernelPath = kernelPath
+        self.initrdPath = initrdPath
+        self.diskPath = diskPath
+        self.cidataPath = cidataPath
+        self.bridge = bridge
+        self.consolePath = consolePath
+        self.qmpPath = qmpPath
+        self.pidPath = pidPath
+        self.kernelArguments = kernelArguments
+        self.tscKHz = tscKHz
+    }
+
+    /// The machine a spec asks for.
+    public static func machine(for spec: InstanceSpec, hasKernel: Bool) -> Machine {
+        if spec.metadata["kvm.machine"] == Machine.q35.rawValue || !hasKernel { return .q35 }
+        return .microvm
+    }
+
+    /// The host's TSC frequency in kHz (`/sys/.../tsc_freq_khz`, else `cpu MHz` of /proc/cpuinfo).
+    public static func hostTSCKHz() -> Int? {
+        if let text = try? String(contentsOfFile: "/sys/devices/system/cpu/cpu0/tsc_freq_khz", encoding: .utf8),
+            let khz = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            return khz
+        }
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("cpu MHz") {
+            if let value = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
+                return Int(value * 1000)
+            }
+        }
+        return nil
+    }
+
+    /// Whole vCPUs for the requested cores (at least one).
+    public static func cpus(for resources: Resources) -> Int {
+        max(1, Int(resources.cpuCores.rounded(.up)))
+    }
+
+    /// The bridge a KVM config names (`networkType: "bridge"`, `networkSource: <bridge>`), if any.
+    public static func bridge(for config: InstanceConfig) -> String? {
+        guard config.networkType == "bridge", let source = config.networkSource, !source.isEmpty else { return nil }
+        return source
+    }
+
+    /// A stable, locally administered MAC address for the instance.
+    public static func macAddress(for id: String) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in id.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        let b = [(hash >> 16) & 0xff, (hash >> 8) & 0xff, hash & 0xff]
+        return "52:54:00:" + b.map { String(format: "%02x", $0) }.joined(separator: ":")
+    }
+
+    /// The loops-per-jiffy a TCG guest is given (its delays only need to be long enough).
+    public static let tcgLoopsPerJiffy = 4_000_000
+
+    /// A value inside a QEMU option list, where a comma is written twice.
+    static func escaped(_ value: String) -> String { value.replacingOccurrences(of: ",", with: ",,") }
+
+    /// The kernel command line.
+    public var kernelCommandLine: String {
+        var parts = ["console=ttyS0", "panic=-1"]
+        // Under emulation the guest's TSC and delay-loop calibrations against the emulated PIT fail on a busy
+        // host, and the guest then waits for a clock that never ticks: give it the TSC frequency (under TCG
+        // the guest reads the host's TSC) and a loops-per-jiffy value instead.
+        if accel == .tcg {
+            parts.append("lpj=\(Self.tcgLoopsPerJiffy)")
+            if let tscKHz, tscKHz > 0 { parts.append("tsc_early_khz=\(tscKHz)") }
+        }
+        if diskPath != nil, kernelArguments?.contains("root=") != true { parts.append("root=/dev/vda rw") }
+        if let kernelArguments, !kernelArguments.isEmpty { parts.append(kernelArguments) }
+        return parts.joined(separator: " ")
+    }
+
+    /// The arguments after the program name.
+    public var arguments: [String] {
+        let device = machine == .microvm ? "device" : "pci"
+        var a: [String] = [
+            "-name", "flotilla-\(id),debug-threads=on",
+            "-M", machine.rawValue,
+            "-accel", accel.rawValue,
+        ]
+        a += ["-cpu", accel == .kvm ? "host" : "max"]
+        a += [
+            "-smp", "\(cpus)",
+            "-m", "\(memoryMB)",
+            "-nodefaults", "-no-user-config", "-display", "none",
+            "-chardev", "file,id=console,path=\(Self.escaped(consolePath)),append=on",
+            "-serial", "chardev:console",
+            "-qmp", "unix:\(Self.escaped(qmpPath)),server=on,wait=off",
+            "-pidfile", pidPath,
+            "-no-reboot",
+        ]
+        if let diskPath {
+            a += ["-drive", "id=root,file=\(Self.escaped(diskPath)),format=qcow2,if=none", "-device", "virtio-blk-\(device),drive=root"]
+        }
+        if let cidataPath {
+            a += [
+                "-drive", "id=cidata,file=\(Self.escaped(cidataPath)),format=raw,if=none,readonly=on",
+                "-device", "virtio-blk-\(device),drive=cidata",
+            ]
+        }
+        if let bridge {
+            a += [
+                "-netdev", "bridge,id=net0,br=\(bridge)",
+                "-device", "virtio-net-\(device),netdev=net0,mac=\(Self.macAddress(for: id))",
+            ]
+        }
+        if let kernelPath {
+            a += ["-kernel", kernelPath]
+            if let initrdPath { a += ["-initrd", initrdPath] }
+            a += ["-append", kernelCommandLine]
+        }
+        return a
+    }
+}

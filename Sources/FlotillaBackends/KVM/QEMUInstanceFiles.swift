@@ -1,0 +1,64 @@
+import FlotillaCore
+import Foundation
+
+/// The files of one kvm instance, all under `<kvm dir>/<id>/`.
+struct QEMUInstanceFiles: Sendable {
+    let directory: String
+
+    init(root: String, id: String) { directory = root + "/" + id }
+
+    /// What create was asked for, kept so that a restarted backend knows the instance.
+    var record: String { directory + "/instance.json" }
+    /// The instance id and the host token: proof that this host's Flotilla owns the QEMU.
+    var owner: String { directory + "/owner" }
+    var qmpSocket: String { directory + "/qmp.sock" }
+    var console: String { directory + "/console.log" }
+    var pidFile: String { directory + "/qemu.pid" }
+    /// QEMU's own standard output and error.
+    var qemuLog: String { directory + "/qemu.log" }
+    /// The argument list of the last launch.
+    var arguments: String { directory + "/qemu.args" }
+    var overlay: String { directory + "/overlay.qcow2" }
+    var cidata: String { directory + "/cidata.iso" }
+    var cidataSource: String { directory + "/cidata" }
+}
+
+/// What a kvm instance was created with (`instance.json`).
+struct QEMUInstanceRecord: Codable, Sendable, Equatable {
+    var id: String
+    var name: String
+    var kind: InstanceKind
+    var spec: InstanceSpec
+    var kernelPath: String?
+    var initrdPath: String?
+    var rootDiskPath: String?
+    var rootDiskFormat: String?
+    /// The size of the per-instance disk, 0 when there is none.
+    var diskBytes: Int64
+    var hasDisk: Bool
+    var hasCidata: Bool
+    var createdAt: Date
+}
+
+/// The `owner` marker: the instance id and a random token of this host's kvm data folder.
+struct QEMUOwnerMarker: Equatable {
+    var id: String
+    var hostToken: String
+
+    var text: String { "flotilla-kvm-owner\nid=\(id)\nhost-token=\(hostToken)\n" }
+
+    init(id: String, hostToken: String) {
+        self.id = id
+        self.hostToken = hostToken
+    }
+
+    init?(text: String) {
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let kv = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if kv.count == 2 { fields[kv[0]] = kv[1] }
+        }
+        guard text.hasPrefix("flotilla-kvm-owner\n"), let id = fields["id"], let token = fields["host-token"] else { return nil }
+        self.init(id: id, hostToken: token)
+    }
+}

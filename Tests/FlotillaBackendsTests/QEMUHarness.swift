@@ -1,0 +1,52 @@
+import FlotillaBackends
+import FlotillaCore
+import FlotillaTestSupport
+import Foundation
+import Synchronization
+
+/// Runs the backend contract on ``QEMUBackend`` with real QEMU under TCG, booting the test guest.
+final class QEMUHarness: BackendHarness {
+    let directory: String
+    let guest: GuestImageFixture.Guest
+    private let made = Mutex<QEMUBackend?>(nil)
+
+    init() async throws {
+        try KVMTestSupport.requireQEMU()
+        guest = try await GuestImageFixture.guest()
+        directory = KVMTestSupport.temporaryDirectory("kvm")
+    }
+
+    func makeBackend() async throws -> any ComputeBackend {
+        let backend = QEMUFixtures.backend(directory: directory)
+        made.withLock { $0 = backend }
+        return backend
+    }
+
+    func createRequest(id: String, name: String) -> BackendCreateRequest {
+        QEMUFixtures.request(id: id, name: name, guest: guest)
+    }
+
+    func tearDown() async throws {
+        if let backend = made.withLock({ $0 }) { await backend.stopAll() }
+        KVMTestSupport.killQEMUs(under: directory)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+enum QEMUFixtures {
+    /// Small VMs: one vCPU, 128 MiB, a 64 MiB scratch disk.
+    static let resources = Resources(cpuCores: 1, memoryBytes: 128 << 20, storageBytes: 64 << 20)
+
+    static func backend(directory: String) -> QEMUBackend {
+        QEMUBackend(configuration: .init(directory: directory, accel: .tcg))
+    }
+
+    static func request(
+        id: String, name: String? = nil, guest: GuestImageFixture.Guest, config: InstanceConfig? = nil
+    ) -> BackendCreateRequest {
+        BackendCreateRequest(
+            id: id, name: name ?? "vm-\(id.prefix(8))", kind: .vm,
+            spec: InstanceSpec(config: config ?? InstanceConfig(image: "flotilla-test-guest"), resources: resources),
+            artifacts: ImageArtifacts(kernelPath: guest.kernel, initrdPath: guest.initrd))
+    }
+}

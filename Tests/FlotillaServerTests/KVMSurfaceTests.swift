@@ -1,0 +1,148 @@
+import FlotillaCore
+import FlotillaHost
+import FlotillaTestSupport
+import Foundation
+import Testing
+
+/// The `kvm` backend through surface A, with real QEMU (TCG) in an in-process host.
+@Suite(.serialized, .enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason))
+struct KVMSurfaceTests {
+    static let imageId = "flotilla-test-guest"
+
+    static func configure(_ c: inout HostConfiguration) {
+        c.backends = [.sim, .kvm]
+        c.kvmAccel = .tcg
+    }
+
+    /// Registers the test guest as a catalog image, as `flotilla image import` would.
+    static func importGuest(_ host: TestHost) async throws {
+        let guest = try await GuestImageFixture.guest()
+        try await ImageImporter(store: host.host.store).importImage(
+            .init(id: imageId, kernelPath: guest.kernel, initrdPath: guest.initrd, osDistro: "busybox"))
+        let known = await KVMTestSupport.eventually(within: .seconds(5), every: .milliseconds(20)) {
+            host.host.registry.read { $0.images[imageId]?.artifacts.kernelPath != nil }
+        }
+        try #require(known, "the registry holds the imported image")
+    }
+
+    static let createBody =
+        #"{"name":"vm1","backend":"kvm","config":{"image":"flotilla-test-guest"},"resources":{"cpu":{"cores":1},"memory":{"limit":134217728}}}"#
+
+    static func console(_ probe: HTTPProbe, _ id: String) async throws -> String {
+        let r = try await probe.get("/api/v1/compute/instances/\(id)/console?lines=200")
+        return (r.json["output"] as? String) ?? ""
+    }
+
+    static func qemuPid(_ dataDir: String, _ id: String) -> Int32? {
+        (try? String(contentsOfFile: "\(dataDir)/kvm/\(id)/qemu.pid", encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    @Test func aVMCreatedThroughTheAPIBootsAndItsConsoleShowsTheMarker() async throws {
+        try KVMTestSupport.requireQEMU()
+        let dir = KVMTestSupport.temporaryDirectory("kvms")
+        defer { KVMTestSupport.killQEMUs(under: dir) }
+        try await withProbe(dataDir: dir, configure: Self.configure) { probe, host in
+            try await Self.importGuest(host)
+            let created = try await probe.post("/api/v1/compute/instances", Self.createBody)
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created["id"])
+            #expect(created["state"] == "running", "\(created.text)")
+            let booted = try await KVMTestSupport.eventually(within: .seconds(300), every: .milliseconds(500)) {
+                try await Self.console(probe, id).contains(GuestImageFixture.marker)
+            }
+            let console = try await Self.console(probe, id)
+            #expect(booted, "console: \(console)")
+            let limited = try await probe.get("/api/v1/compute/instances/\(id)/console?lines=1")
+            #expect(limited.status == 200)
+            #expect((limited.json["lines"] as? Int) == 1)
+            #expect(try await probe.get("/api/v1/compute/instances/\(id)/console?lines=0").status == 400)
+            #expect(try await probe.get("/api/v1/compute/instances/\(id)/console?lines=10001").status == 400)
+            // QEMU killed behind Flotilla's back: the API reports error with the signal within 5 s, and the
+            // console log is kept.
+            let pid = try #require(Self.qemuPid(dir, id))
+            kill(pid, SIGKILL)
+            let killedAt = ContinuousClock.now
+            let reported = try await KVMTestSupport.eventually(within: .seconds(5), every: .milliseconds(100)) {
+                try await probe.get("/api/v1/compute/instances/\(id)")["state"] == "error"
+            }
+            #expect(reported, "error within 5 s (took \(ContinuousClock.now - killedAt))")
+            let crashed = try await probe.get("/api/v1/compute/instances/\(id)")
+            #expect(crashed["stateDescription"]?.contains("signal 9") == true, "\(crashed.text)")
+            #expect(try await Self.console(probe, id).contains(GuestImageFixture.marker), "the serial log is kept")
+            let deleted = try await probe.delete("/api/v1/compute/instances/\(id)?force=true")
+            #expect(deleted.status < 300, "\(deleted.text)")
+        }
+    }
+
+    @Test func consoleOfASimInstanceIsNotSupported() async throws {
+        try await withProbe(configure: { $0.backends = [.sim] }) { probe, _ in
+            let id = try await probe.createSim("c1")
+            let r = try await probe.get("/api/v1/compute/instances/\(id)/console")
+            #expect(r.status == 409, "\(r.text)")
+            #expect(r.errorCode == "OPERATION_NOT_SUPPORTED")
+            #expect(try await probe.get("/api/v1/compute/instances/00000000-0000-0000-0000-000000000000/console").status == 404)
+        }
+    }
+
+    @Test func aRestartedHostAdoptsTheRunningVM() async throws {
+        try KVMTestSupport.requireQEMU()
+        let dir = KVMTestSupport.temporaryDirectory("kvma")
+        defer {
+            KVMTestSupport.killQEMUs(under: dir)
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        let (id, pid) = try await withProbe(dataDir: dir, keepData: true, configure: Self.configure) { probe, host in
+            try await Self.importGuest(host)
+            let created = try await probe.post("/api/v1/compute/instances", Self.createBody)
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created["id"])
+            let pid = try #require(Self.qemuPid(dir, id))
+            return (id, pid)
+        }
+        // The first host is gone; its VM runs on.
+        #expect(KVMTestSupport.isAlive(pid))
+        try await withProbe(dataDir: dir, keepData: true, configure: Self.configure) { probe, _ in
+            // Several agent resyncs later, the VM is the same QEMU, running, and still controlled.
+            try await Task.sleep(for: .seconds(3))
+            let got = try await probe.get("/api/v1/compute/instances/\(id)")
+            #expect(got.text.contains("running"), "\(got.text)")
+            #expect(Self.qemuPid(dir, id) == pid, "not restarted")
+            #expect(KVMTestSupport.isAlive(pid))
+            let paused = try await probe.put("/api/v1/compute/instances/\(id)/pause")
+            #expect(paused.status < 300, "\(paused.text)")
+            #expect(KVMTestSupport.isAlive(pid))
+            let deleted = try await probe.delete("/api/v1/compute/instances/\(id)?force=true")
+            #expect(deleted.status < 300, "\(deleted.text)")
+            #expect(
+                await KVMTestSupport.eventually(within: .seconds(20)) { !KVMTestSupport.isAlive(pid) }, "delete ends the adopted QEMU")
+        }
+    }
+
+    @Test func imageImportRegistersKernelAndInitrd() async throws {
+        try await TestHost.with { host in
+            let dir = KVMTestSupport.temporaryDirectory("img")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            _ = FileManager.default.createFile(atPath: dir + "/vmlinuz", contents: Data(repeating: 1, count: 1000))
+            _ = FileManager.default.createFile(atPath: dir + "/initrd", contents: Data(repeating: 2, count: 24))
+            let importer = ImageImporter(store: host.host.store)
+            let image = try await importer.importImage(.init(id: "tiny", kernelPath: dir + "/vmlinuz", initrdPath: dir + "/initrd"))
+            #expect(image.sizeBytes == 1024)
+            let stored = try #require(try await host.host.store.get(StoreKeys.image("tiny")))
+            let decoded = try StoreCodec.decode(Image.self, from: stored.value)
+            #expect(decoded.artifacts.kernelPath == dir + "/vmlinuz")
+            #expect(decoded.artifacts.initrdPath == dir + "/initrd")
+            #expect(decoded.artifacts.missing(for: .kvm) == nil)
+            // A built-in image keeps its Docker reference and gains kvm artifacts.
+            let debian = try await importer.importImage(.init(id: "debian-12", kernelPath: dir + "/vmlinuz"))
+            #expect(debian.artifacts.dockerReference == "debian:12")
+            #expect(debian.artifacts.kernelPath == dir + "/vmlinuz")
+            await #expect(throws: FlotillaError.self) {
+                try await importer.importImage(.init(id: "bad", kernelPath: dir + "/missing"))
+            }
+            await #expect(throws: FlotillaError.self) {
+                try await importer.importImage(.init(id: "bad", kernelPath: dir + "/vmlinuz", rootDiskFormat: "vmdk"))
+            }
+        }
+    }
+}
