@@ -7,11 +7,13 @@ extension StoreContract {
     public static func leaseExpiryDeletesKeysAndEmitsDeleteEvents(_ h: any StoreHarness) async throws {
         let store = try await h.makeStore()
         let p = uniquePrefix("expiry")
-        let lease = try await store.grantLease(ttl: .seconds(1))
+        // 3 s, not 1: the four calls below must land before it expires, even on a loaded machine.
+        let lease = try await store.grantLease(ttl: .seconds(3))
         let r1 = try await store.put(p + "a", value: bytes("1"), lease: lease)
         try await store.put(p + "b", value: bytes("2"), lease: lease)
         try await store.put(p + "free", value: bytes("3"))
-        #expect(try await store.get(p + "a")?.lease == lease)
+        let a = try await store.get(p + "a")
+        #expect(a?.lease == lease, "read back: \(String(describing: a)), lease \(lease)")
 
         let events = try await collect(store.watch(prefix: p, fromRevision: r1), seconds: 15, "lease expiry") { events in
             events.filter { $0.kind == .delete }.count >= 2
@@ -74,7 +76,7 @@ extension StoreContract {
     public static func keepAliveOfExpiredLeaseFails(_ h: any StoreHarness) async throws {
         let store = try await h.makeStore()
         let p = uniquePrefix("expired")
-        let lease = try await store.grantLease(ttl: .seconds(1))
+        let lease = try await store.grantLease(ttl: .seconds(2))
         try await store.put(p + "k", value: bytes("v"), lease: lease)
         try await waitUntil(seconds: 15, "the lease's key vanishes") { try await store.get(p + "k") == nil }
         await #expect(throws: StoreError.leaseNotFound(lease)) { try await store.keepAlive(lease) }

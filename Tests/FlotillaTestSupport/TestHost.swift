@@ -24,7 +24,8 @@ public struct TestHost: Sendable {
         config.dataDir = dir
         config.hostId = "test-host"
         config.apiKey = TestHost.adminSecret
-        config.leaseTTL = .seconds(2)
+        // Long enough that a loaded machine never expires the test host's own worker between keep-alives.
+        config.leaseTTL = .seconds(10)
         config.actionTimeout = .seconds(20)
         // Room for many small instances whatever the machine: capacity is not what these tests check.
         config.cpuCores = 64
