@@ -175,6 +175,11 @@ extension FlotillaClient {
                 status: status, code: decoded.error.code, message: decoded.error.message,
                 details: decoded.error.details)
         }
+        // Surface B (seed 004): `{"error":"Not Found","message":"...","code":404}`.
+        if let decoded = try? WireJSON.decoder().decode(Workers.ErrorBody.self, from: body) {
+            let code = decoded.error.uppercased().split(separator: " ").joined(separator: "_")
+            return .api(status: status, code: code, message: decoded.message, details: nil)
+        }
         var text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.count > 200 { text = String(text.prefix(200)) + "..." }
         return .api(status: status, code: "HTTP_\(status)", message: text.isEmpty ? reason : text, details: nil)

@@ -11,6 +11,8 @@ struct FlotillaCommand: AsyncParsableCommand {
             ServeCommand.self,
             InstanceCommand.self,
             KeyCommand.self,
+            WorkerCommand.self,
+            ClusterCommand.self,
         ]
     )
 
