@@ -7,7 +7,7 @@ extension FlotillaClient {
 
     /// `GET /api/v1/workers`, optionally only one zone.
     public func listWorkers(zone: String? = nil) async throws -> Workers.WorkerList {
-        try await send(.get, RequestTarget(Self.workersPath, query: zone.map { [.init("zone", $0)] } ?? [])).value
+        try await send(.get, RequestTarget(Self.workersPath, query: zone.map { [RequestTarget.QueryItem("zone", $0)] } ?? [])).value
     }
 
     /// `GET /api/v1/workers/{id}`.

@@ -17,7 +17,12 @@ struct WorkerRoutesTests {
     ]
 
     static func number(_ object: [String: any Sendable], _ key: String) -> Double? {
-        (object[key] as? NSNumber)?.doubleValue
+        switch object[key] {
+        case let i as Int: return Double(i)
+        case let d as Double: return d
+        case let n as NSNumber: return n.doubleValue
+        default: return nil
+        }
     }
 
     @Test("GET /workers/{id}: seed 004's fields; used_* and percentages from the instances placed on it")

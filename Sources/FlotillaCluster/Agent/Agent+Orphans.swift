@@ -1,5 +1,6 @@
 import FlotillaCore
 import Foundation
+import Synchronization
 
 extension Agent {
     /// Deletes the backend instances this host still holds for instances a drain migrated away from it

@@ -65,7 +65,8 @@ public final class WorkerService: Sendable {
         }
         for instanceId in ids {
             let left = clock.now.duration(to: end)
-            let moved = left > .zero ? await self.migrate(instanceId, from: id, within: left) : false
+            var moved = false
+            if left > .zero { moved = await self.migrate(instanceId, from: id, within: left) }
             if moved { outcome.migrated.append(instanceId) } else { outcome.notMigrated.append(instanceId) }
             outcome.revision = max(outcome.revision, registry.revision)
         }

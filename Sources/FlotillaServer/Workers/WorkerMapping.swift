@@ -79,8 +79,8 @@ enum WorkerMapping {
     /// Each worker with its live instances, sorted by worker id.
     static func distribution(_ state: RegistryState) -> Workers.Distribution {
         let shares = state.workers.values.map(\.value).sorted { $0.id < $1.id }.map { w in
-            let vms = vms(on: w.id, in: state)
-            return Workers.WorkerShare(workerId: w.id, hostname: w.hostname, zone: w.zone, vmCount: vms.count, vms: vms)
+            let list = Self.vms(on: w.id, in: state)
+            return Workers.WorkerShare(workerId: w.id, hostname: w.hostname, zone: w.zone, vmCount: list.count, vms: list)
         }
         return Workers.Distribution(distribution: shares, totalWorkers: shares.count)
     }
