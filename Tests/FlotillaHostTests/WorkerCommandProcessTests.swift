@@ -9,7 +9,7 @@ struct WorkerCommandProcessTests {
     @Test("worker list/get/drain/activate and cluster status through the CLI against flotilla serve")
     func workerCommands() async throws {
         try await withTemporaryDirectory { dir in
-            let host = try await ServeProcess.start(dataDir: dir, extra: ["--host-id", "proc-worker", "--zone", "zone-a"])
+            let host = try await ServeProcess.start(dataDir: dir, extra: ["--zone", "zone-a"])
             defer { Task.detached { await host.stop() } }
             let created = try await host.cli(["instance", "create", "on-proc", "--backend", "sim", "--image", "busybox", "--memory", "64MiB"])
             #expect(created.status == 0, "\(created.err)")
@@ -17,15 +17,15 @@ struct WorkerCommandProcessTests {
             let listed = try await host.cli(["worker", "list", "--zone", "zone-a", "--output", "json"])
             #expect(listed.status == 0, "\(listed.err)")
             let list = try WireJSON.decoder().decode(Workers.WorkerList.self, from: Data(listed.out.utf8))
-            #expect(list.workers.map(\.id) == ["proc-worker"])
+            #expect(list.workers.map(\.id) == ["proc-host"])
             #expect(list.workers.first?.vmCount == 1)
             let other = try await host.cli(["worker", "list", "--zone", "zone-b", "--output", "json"])
             #expect(try WireJSON.decoder().decode(Workers.WorkerList.self, from: Data(other.out.utf8)).total == 0)
             let table = try await host.cli(["worker", "list"])
-            #expect(table.out.contains("proc-worker"))
+            #expect(table.out.contains("proc-host"))
             #expect(table.out.contains("active"))
 
-            let got = try await host.cli(["worker", "get", "proc-worker"])
+            let got = try await host.cli(["worker", "get", "proc-host"])
             #expect(got.status == 0)
             #expect(got.out.contains("Zone:"))
             #expect(got.out.contains("zone-a"))
@@ -33,13 +33,13 @@ struct WorkerCommandProcessTests {
             #expect(missing.status == 1)
             #expect(missing.err.contains("Worker not found: nope"), "\(missing.err)")
 
-            let drained = try await host.cli(["worker", "drain", "proc-worker", "--output", "json"])
+            let drained = try await host.cli(["worker", "drain", "proc-host", "--output", "json"])
             #expect(drained.status == 0, "\(drained.err)")
             #expect(try WireJSON.decoder().decode(Workers.StatusChange.self, from: Data(drained.out.utf8)).status == "draining")
             let refused = try await host.cli(["instance", "create", "no-room", "--backend", "sim", "--image", "busybox"])
             #expect(refused.status == 1)
             #expect(refused.err.contains("RESOURCE_LIMIT_EXCEEDED"))
-            let badDeadline = try await host.cli(["worker", "drain", "proc-worker", "--deadline", "5"])
+            let badDeadline = try await host.cli(["worker", "drain", "proc-host", "--deadline", "5"])
             #expect(badDeadline.status == 2)
 
             let status = try await host.cli(["cluster", "status", "--output", "json"])
@@ -54,9 +54,9 @@ struct WorkerCommandProcessTests {
             #expect(statusTable.out.contains("1 draining"))
             #expect(statusTable.out.contains("on-proc"))
 
-            let activated = try await host.cli(["worker", "activate", "proc-worker"])
+            let activated = try await host.cli(["worker", "activate", "proc-host"])
             #expect(activated.status == 0)
-            #expect(activated.out.contains("proc-worker: active."))
+            #expect(activated.out.contains("proc-host: active."))
             let again = try await host.cli(["instance", "create", "room-again", "--backend", "sim", "--image", "busybox", "--memory", "64MiB"])
             #expect(again.status == 0, "\(again.err)")
         }

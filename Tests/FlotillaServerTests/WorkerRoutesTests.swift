@@ -264,13 +264,13 @@ struct WorkerRoutesTests {
                     #"{"name":"dev-vm-\#(i)","backend":"sim","config":{"image":"busybox"},"resources":{"cpu":{"cores":1},"memory":{"limit":536870912}}}"#
                 )
                 #expect(r.status == 202, "\(r.text)")
-                ids.append(try #require(r["id"]))
-                _ = await host.host.registry.wait(timeout: .seconds(10)) { s in
-                    s.instances[ids.last!]?.value.workerId != nil
-                }
+                let id: String = try #require(r["id"])
+                ids.append(id)
+                _ = await host.host.registry.wait(timeout: .seconds(10)) { s in s.instances[id]?.value.workerId != nil }
             }
+            let created = ids
             let placement = host.host.registry.read { s in
-                Dictionary(uniqueKeysWithValues: ids.map { ($0, s.instances[$0]?.value.workerId ?? "") })
+                Dictionary(uniqueKeysWithValues: created.map { ($0, s.instances[$0]?.value.workerId ?? "") })
             }
             let counts = Dictionary(grouping: placement.values, by: { $0 }).mapValues(\.count)
             #expect(counts.values.sorted() == [1, 2, 2], "\(counts)")
