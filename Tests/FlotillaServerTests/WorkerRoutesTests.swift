@@ -128,7 +128,7 @@ struct WorkerRoutesTests {
     func drainAndActivate() async throws {
         try await withProbe { api, _ in
             let created = try await api.post("/api/v1/keys", #"{"name":"ro","role":"reader"}"#)
-            let reader = api.with(key: try #require(created["key"]))
+            let reader = api.with(key: created["key"])
             #expect(try await reader.call(.post, "/api/v1/workers/test-host/drain").status == 403)
 
             let drained = try await api.call(.post, "/api/v1/workers/test-host/drain")
