@@ -101,6 +101,7 @@ struct WorkerRoutesTests {
             #expect(Self.number(bad.json, "code") == 400)
             let range = try await api.post("/api/v1/workers/test-host/drain", #"{"migrate":true,"deadline_seconds":0}"#)
             #expect(range.status == 400)
+            #expect(range.text == #"{"code":400,"error":"Bad Request","message":"deadline_seconds must be between 1 and 3600"}"#)
             // Bad input changed nothing.
             #expect(try await api.get("/api/v1/workers/test-host")["status"] == "active")
         }
@@ -234,17 +235,17 @@ struct WorkerRoutesTests {
             #expect(Self.number(s, "active_workers") == 3)
             #expect(Self.number(s, "draining_workers") == 1)
             #expect(Self.number(s, "offline_workers") == 0)
-            #expect(Self.number(s, "total_cpu_cores") == 64 + 16 + 8 + 4)
-            #expect(Self.number(s, "total_memory_mb") == 65536 + 32768 + 8192 + 4096)
+            #expect(Self.number(s, "total_cpu_cores") == Double(64 + 16 + 8 + 4))
+            #expect(Self.number(s, "total_memory_mb") == Double(65536 + 32768 + 8192 + 4096))
             #expect(Self.number(s, "used_cpu_cores") == 4)
             #expect(Self.number(s, "used_memory_mb") == 2048)
-            #expect(Self.number(s, "available_cpu_cores") == 92 - 4)
-            #expect(Self.number(s, "available_memory_mb") == 110592 - 2048)
+            #expect(Self.number(s, "available_cpu_cores") == Double(92 - 4))
+            #expect(Self.number(s, "available_memory_mb") == Double(110592 - 2048))
             #expect(Self.number(s, "cluster_cpu_usage_percent") == 4.0 / 92 * 100)
             #expect(Self.number(s, "cluster_memory_usage_percent") == 2048.0 / 110592 * 100)
             #expect(Self.number(s, "total_vms") == 2)
-            #expect(Self.number(s, "max_vms") == 100 + 50 + 20 + 10)
-            #expect(Self.number(s, "available_vm_slots") == 180 - 2)
+            #expect(Self.number(s, "max_vms") == Double(100 + 50 + 20 + 10))
+            #expect(Self.number(s, "available_vm_slots") == Double(180 - 2))
             #expect(s["zones"] as? [String: Int] == ["us-west-1a": 2, "us-east-1a": 1])
         }
     }

@@ -44,10 +44,14 @@ struct WorkerRoutes {
         }
         routes.add(.post, "\(b)/:id/drain", permission: .operateWorkers) { req, ctx in
             let id = try ctx.parameters.require("id")
-            var body = try await FieldReader.body(req, context: ctx, optional: true)
-            let migrate = body.bool("migrate") ?? false
-            let deadline = body.integer("deadline_seconds", range: 1...Self.maxDeadline) ?? Self.defaultDeadline
-            try body.check()
+            // Strict JSON types, as seed 004's Go server decodes them: `"migrate": "yes"` is a 400.
+            let body = try await req.decodeJSON(Workers.DrainRequest.self, context: ctx, empty: Workers.DrainRequest())
+            let migrate = body.migrate ?? false
+            let deadline = Int64(body.deadlineSeconds ?? Int(Self.defaultDeadline))
+            guard (1...Self.maxDeadline).contains(deadline) else {
+                throw FlotillaError.validation(
+                    "deadline_seconds must be between 1 and \(Self.maxDeadline)", field: "deadline_seconds")
+            }
             _ = try deps.workers.worker(id: id)
             let outcome = try await deps.workers.drain(id: id, migrate: migrate, deadline: .seconds(deadline))
             _ = await deps.registry.waitForRevision(outcome.revision, timeout: deps.consistencyWait)
