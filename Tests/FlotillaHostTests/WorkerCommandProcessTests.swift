@@ -11,7 +11,9 @@ struct WorkerCommandProcessTests {
         try await withTemporaryDirectory { dir in
             let host = try await ServeProcess.start(dataDir: dir, extra: ["--zone", "zone-a"])
             defer { Task.detached { await host.stop() } }
-            let created = try await host.cli(["instance", "create", "on-proc", "--backend", "sim", "--image", "busybox", "--memory", "64MiB"])
+            let created = try await host.cli([
+                "instance", "create", "on-proc", "--backend", "sim", "--image", "busybox", "--memory", "64MiB",
+            ])
             #expect(created.status == 0, "\(created.err)")
 
             let listed = try await host.cli(["worker", "list", "--zone", "zone-a", "--output", "json"])
@@ -57,7 +59,9 @@ struct WorkerCommandProcessTests {
             let activated = try await host.cli(["worker", "activate", "proc-host"])
             #expect(activated.status == 0)
             #expect(activated.out.contains("proc-host: active."))
-            let again = try await host.cli(["instance", "create", "room-again", "--backend", "sim", "--image", "busybox", "--memory", "64MiB"])
+            let again = try await host.cli([
+                "instance", "create", "room-again", "--backend", "sim", "--image", "busybox", "--memory", "64MiB",
+            ])
             #expect(again.status == 0, "\(again.err)")
         }
     }

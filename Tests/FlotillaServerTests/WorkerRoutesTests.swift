@@ -1,10 +1,11 @@
 import FlotillaBackends
 import FlotillaCluster
 import FlotillaCore
-@testable import FlotillaServer
 import FlotillaTestSupport
 import Foundation
 import Testing
+
+@testable import FlotillaServer
 
 /// Surface B (seed 004, contract section 3): workers and cluster figures on an in-process host, with extra
 /// workers written into its store as fixtures (see ``WorkerFixture``).
@@ -27,7 +28,9 @@ struct WorkerRoutesTests {
 
     @Test("GET /workers/{id}: seed 004's fields; used_* and percentages from the instances placed on it")
     func workerShape() async throws {
-        try await withProbe(configure: { $0.zone = "us-west-1a"; $0.labels = ["env": "test"] }) { api, _ in
+        try await withProbe(configure: {
+            $0.zone = "us-west-1a"; $0.labels = ["env": "test"]
+        }) { api, _ in
             _ = try await api.createSim("shape-1")
             _ = try await api.createSim("shape-2")
             let r = try await api.get("/api/v1/workers/test-host")

@@ -49,15 +49,23 @@ extension OutputFormatter {
         let s = status.stats
         var text = TableRenderer.keyValueLines([
             ("Workers", "\(s.totalWorkers) (\(s.activeWorkers) active, \(s.drainingWorkers) draining, \(s.offlineWorkers) offline)"),
-            ("CPU", "\(number(s.usedCpuCores)) of \(number(s.totalCpuCores)) cores used (\(number(s.clusterCpuUsagePercent))%), \(number(s.availableCpuCores)) available"),
-            ("Memory", "\(s.usedMemoryMB) of \(s.totalMemoryMB) MB used (\(number(s.clusterMemoryUsagePercent))%), \(s.availableMemoryMB) available"),
+            (
+                "CPU",
+                "\(number(s.usedCpuCores)) of \(number(s.totalCpuCores)) cores used (\(number(s.clusterCpuUsagePercent))%), \(number(s.availableCpuCores)) available"
+            ),
+            (
+                "Memory",
+                "\(s.usedMemoryMB) of \(s.totalMemoryMB) MB used (\(number(s.clusterMemoryUsagePercent))%), \(s.availableMemoryMB) available"
+            ),
             ("VMs", "\(s.totalVms) of \(s.maxVms) (\(s.availableVmSlots) slots free)"),
             ("Zones", s.zones.isEmpty ? "-" : s.zones.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")),
         ])
         text += "\n"
         let rows = status.distribution.distribution.map { share in
-            [share.workerId, share.hostname, share.zone ?? "-", String(share.vmCount),
-             share.vms.map(\.name).joined(separator: ", ")]
+            [
+                share.workerId, share.hostname, share.zone ?? "-", String(share.vmCount),
+                share.vms.map(\.name).joined(separator: ", "),
+            ]
         }
         text += TableRenderer(headers: ["WORKER", "HOSTNAME", "ZONE", "VMS", "NAMES"], rows: rows).render()
         return text

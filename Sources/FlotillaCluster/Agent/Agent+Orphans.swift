@@ -9,7 +9,12 @@ extension Agent {
     /// one another host owns.
     func collectMigratedAway() async {
         let me = identity.hostId
-        let done = collected.withLock { $0 }
+        // An instance migrated back here may be migrated away again later: forget that it was collected.
+        let ownedAgain = Set(ownedInstanceIds())
+        let done = collected.withLock { set in
+            set.subtract(ownedAgain)
+            return set
+        }
         let candidates = registry.read { s in
             Set(
                 s.instances.values.lazy.map(\.value)

@@ -77,7 +77,7 @@ public final class Agent: Service, Sendable {
         registry.read { $0.instances[id]?.value.workerId == identity.hostId }
     }
 
-    private func ownedInstanceIds() -> [String] {
+    func ownedInstanceIds() -> [String] {
         registry.read { s in
             s.instances.values.compactMap { v in
                 v.value.workerId == identity.hostId && v.value.isLive ? v.value.id : nil

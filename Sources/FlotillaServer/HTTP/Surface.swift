@@ -141,7 +141,7 @@ extension HTTPField.Name {
 /// JSON responses with the wire coders.
 enum JSONResponse {
     /// One encoder for every response: encoding does not mutate it, so sharing it across requests is safe.
-    nonisolated(unsafe) static let encoder = WireJSON.encoder()
+    static let encoder = WireJSON.encoder()
 
     static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
         make(body: encode(value), status: status)
