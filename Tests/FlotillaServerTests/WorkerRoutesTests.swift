@@ -187,7 +187,7 @@ struct WorkerRoutesTests {
     @Test("A worker whose heartbeat lease expires reads offline; a stale heartbeat reads unhealthy")
     func offlineAndUnhealthy() async throws {
         try await withProbe { api, host in
-            try await WorkerFixture.register(host, id: "fixture-short-lease", zone: nil, leaseTTL: .seconds(1))
+            try await WorkerFixture.register(host, id: "fixture-short-lease", zone: nil, leaseTTL: .seconds(3))
             try await WorkerFixture.register(
                 host, id: "fixture-stale", zone: nil, heartbeatAt: Date().addingTimeInterval(-120))
             let stale = try await api.get("/api/v1/workers/fixture-stale")

@@ -33,7 +33,8 @@ extension Agent {
             for observed in found where candidates.contains(observed.id) {
                 do {
                     if observed.state == .running || observed.state == .paused {
-                        try await backend.stop(id: observed.id, force: false, timeout: .seconds(30))
+                        // Graceful first; the delete below forces it if the stop fails (it runs elsewhere now).
+                        try? await backend.stop(id: observed.id, force: false, timeout: .seconds(30))
                     }
                     try await backend.delete(id: observed.id, force: true)
                     logger.info("deleted migrated-away instance", metadata: ["id": "\(observed.id)", "backend": "\(kind)"])

@@ -17,6 +17,8 @@ public final class Agent: Service, Sendable {
     private let inFlight = Mutex<Set<String>>([])
     /// Instances migrated away from this host whose leftover backend instance is already gone.
     let collected = Mutex<Set<String>>([])
+    /// The store revision of this agent's last successful report per instance.
+    let reportedRevisions = Mutex<[String: Revision]>([:])
 
     public init(
         store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
