@@ -65,4 +65,28 @@ struct WorkerCommandProcessTests {
             #expect(again.status == 0, "\(again.err)")
         }
     }
+
+    @Test("a drained host stays drained across a restart; activate survives one too")
+    func drainSurvivesRestart() async throws {
+        try await withTemporaryDirectory { dir in
+            let first = try await ServeProcess.start(dataDir: dir)
+            let drained = try await first.cli(["worker", "drain", "proc-host"])
+            #expect(drained.status == 0, "\(drained.err)")
+            #expect(await first.stop(signal: SIGTERM) == 0)
+
+            let second = try await ServeProcess.start(dataDir: dir)
+            let got = try await second.cli(["worker", "get", "proc-host", "--output", "json"])
+            #expect(got.status == 0, "\(got.err)")
+            let worker = try WireJSON.decoder().decode(Workers.Worker.self, from: Data(got.out.utf8))
+            #expect(worker.status == "draining")
+            #expect(worker.isHealthy)
+            #expect(try await second.cli(["worker", "activate", "proc-host"]).status == 0)
+            #expect(await second.stop(signal: SIGTERM) == 0)
+
+            let third = try await ServeProcess.start(dataDir: dir)
+            defer { Task.detached { await third.stop() } }
+            let again = try await third.cli(["worker", "get", "proc-host", "--output", "json"])
+            #expect(try WireJSON.decoder().decode(Workers.Worker.self, from: Data(again.out.utf8)).status == "active")
+        }
+    }
 }
