@@ -121,6 +121,9 @@ struct WorkerRoutesTests {
             let ids = (r.json["workers"] as? [[String: any Sendable]])?.compactMap { $0["id"] as? String }
             #expect(ids == ["fixture-b1", "fixture-b2"])
             #expect(Self.number(r.json, "total") == 2)
+            let consistent = try await api.get("/api/v1/workers?zone=us-west-1b&min_revision=1")
+            #expect(consistent.status == 200)
+            #expect(consistent.headers[.init("X-Flotilla-Revision")!] != nil)
             let none = try await api.get("/api/v1/workers?zone=mars-1a")
             #expect(none.text == #"{"total":0,"workers":[]}"#)
             let all = try await api.get("/api/v1/workers")
