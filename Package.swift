@@ -124,7 +124,8 @@ let package = Package(
         .testTarget(
             name: "FlotillaServerTests",
             dependencies: [
-                "FlotillaCore", "FlotillaServer", "FlotillaHost", "FlotillaTestSupport", "FlotillaAPI", "FlotillaBackends",
+                "FlotillaCore", "FlotillaCluster", "FlotillaServer", "FlotillaHost", "FlotillaTestSupport", "FlotillaAPI",
+                "FlotillaBackends",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(

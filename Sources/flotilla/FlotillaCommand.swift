@@ -14,6 +14,8 @@ struct FlotillaCommand: AsyncParsableCommand {
             VMCommand.self,
             FlavorCommand.self,
             ImageCommand.self,
+            WorkerCommand.self,
+            ClusterCommand.self,
         ]
     )
 

@@ -4,9 +4,13 @@ import Foundation
 extension Agent {
     /// One reconcile step for one instance: act on a pending action, or compare the backend with the registry.
     func reconcile(_ id: String) async {
-        guard let instance = registry.read({ $0.instances[id]?.value }), instance.workerId == identity.hostId,
-            instance.isLive
+        guard let versioned = registry.read({ $0.instances[id] }), versioned.value.workerId == identity.hostId,
+            versioned.value.isLive
         else { return }
+        // The registry has not applied this agent's last report yet: acting on the older state would repeat
+        // an action that already ran (e.g. stop again after a failed stop). The report's update comes next.
+        if let reported = reportedRevisions.withLock({ $0[id] }), versioned.modRevision < reported { return }
+        let instance = versioned.value
         guard let backend = backends[instance.backend] else {
             await report(instance, to: .error, description: "backend \(instance.backend.rawValue) is not available on host \(identity.hostId)")
             return
@@ -157,6 +161,7 @@ extension Agent {
                 continue
             }
             if result.succeeded {
+                reportedRevisions.withLock { $0[seen.id] = result.revision }
                 logger.debug("instance state reported", metadata: ["id": "\(seen.id)", "state": "\(state)"])
                 return
             }

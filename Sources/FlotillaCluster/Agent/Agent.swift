@@ -5,8 +5,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// Drives the backends of this host from each instance's observed state to its desired state, and reports
-/// what the backends really did. Only instances placed on this host are touched; backend instances that
-/// Flotilla does not own are never touched.
+/// what the backends really did. Only instances placed on this host are touched, plus the leftovers of
+/// instances a drain migrated away from it; backend instances that Flotilla does not own are never touched.
 public final class Agent: Service, Sendable {
     let store: any ClusterStore
     let registry: RegistryCache
@@ -15,6 +15,10 @@ public final class Agent: Service, Sendable {
     let resyncInterval: Duration
     let logger: Logger
     private let inFlight = Mutex<Set<String>>([])
+    /// Instances migrated away from this host whose leftover backend instance is already gone.
+    let collected = Mutex<Set<String>>([])
+    /// The store revision of this agent's last successful report per instance.
+    let reportedRevisions = Mutex<[String: Revision]>([:])
 
     public init(
         store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
@@ -53,6 +57,7 @@ public final class Agent: Service, Sendable {
                 // Periodic resync: notices changes made behind Flotilla's back (a killed process, an exit).
                 while !Task.isCancelled {
                     for id in self.ownedInstanceIds() { queue.yield(id) }
+                    await self.collectMigratedAway()
                     try await Task.sleep(for: self.resyncInterval)
                 }
             }
@@ -74,7 +79,7 @@ public final class Agent: Service, Sendable {
         registry.read { $0.instances[id]?.value.workerId == identity.hostId }
     }
 
-    private func ownedInstanceIds() -> [String] {
+    func ownedInstanceIds() -> [String] {
         registry.read { s in
             s.instances.values.compactMap { v in
                 v.value.workerId == identity.hostId && v.value.isLive ? v.value.id : nil

@@ -37,6 +37,9 @@ public struct Instance: Sendable, Codable, Equatable, Hashable, Identifiable {
     public var updatedAt: Date
     public var launchedAt: Date?
     public var terminatedAt: Date?
+    /// The worker a drain with `migrate` moved the instance away from. That worker's agent deletes its
+    /// leftover backend instance; no other host touches it.
+    public var migratedFrom: String?
 
     public init(
         id: String, name: String, kind: InstanceKind, backend: BackendKind, spec: InstanceSpec,
@@ -60,6 +63,7 @@ public struct Instance: Sendable, Codable, Equatable, Hashable, Identifiable {
         self.updatedAt = createdAt
         self.launchedAt = nil
         self.terminatedAt = nil
+        self.migratedFrom = nil
     }
 
     /// Whether the instance still counts: placed instances that are not deleted hold their resources.

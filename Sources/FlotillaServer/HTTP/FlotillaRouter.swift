@@ -20,6 +20,8 @@ public enum FlotillaRouter {
         VMRoutes(deps: deps).register(routes)
         FlavorRoutes(deps: deps).register(routes)
         ImageRoutes(deps: deps).register(routes)
+        WorkerRoutes(deps: deps).register(routes)
+        ClusterRoutes(deps: deps).register(routes)
         return (router, table)
     }
 }

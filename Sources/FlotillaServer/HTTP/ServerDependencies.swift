@@ -17,6 +17,8 @@ public struct ServerDependencies: Sendable {
     public var consistencyWait: Duration
     /// The flavor and image catalogs (surface C).
     public var catalog: CatalogService
+    /// Drain, activate and migrate (surface B).
+    public var workers: WorkerService
     /// The backend surface C puts VMs on unless `metadata.backend` says otherwise: `kvm` where this host has
     /// it, else `sim`.
     public var defaultVMBackend: BackendKind
@@ -36,6 +38,7 @@ public struct ServerDependencies: Sendable {
         self.actionTimeout = actionTimeout
         self.consistencyWait = consistencyWait
         self.catalog = CatalogService(store: store, registry: registry)
+        self.workers = WorkerService(store: store, registry: registry, identity: identity, instances: instances)
         self.defaultVMBackend = defaultVMBackend ?? (backends[.kvm] != nil ? .kvm : .sim)
     }
 }

@@ -10,17 +10,27 @@ public enum Surface: Sendable {
     case compute
     /// Surface C (seed 002): VMs, flavors, images, `/api/v1/health` and the `/api/v1/` root.
     case vms
+    /// Surface B (seed 004): workers and cluster figures.
+    case workers
 
     /// Path prefixes of surface C.
     static let vmPrefixes = ["/api/v1/vms", "/api/v1/flavors", "/api/v1/images", "/api/v1/health"]
+    /// Path prefixes of surface B.
+    static let workerPrefixes = ["/api/v1/workers", "/api/v1/cluster"]
 
     static func of(path: String) -> Surface {
         if path == "/api/v1" || path == "/api/v1/" { return .vms }
-        for prefix in vmPrefixes where path.hasPrefix(prefix) {
-            let rest = path.dropFirst(prefix.count)
-            if rest.isEmpty || rest.hasPrefix("/") || rest.hasPrefix("?") { return .vms }
-        }
+        if hasPrefix(path, workerPrefixes) { return .workers }
+        if hasPrefix(path, vmPrefixes) { return .vms }
         return .compute
+    }
+
+    private static func hasPrefix(_ path: String, _ prefixes: [String]) -> Bool {
+        for prefix in prefixes where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            if rest.isEmpty || rest.hasPrefix("/") || rest.hasPrefix("?") { return true }
+        }
+        return false
     }
 
     /// The HTTP status of a code on this surface.
@@ -75,6 +85,9 @@ public enum Surface: Sendable {
                         timestamp: now),
                     status: status)
             }
+        case .workers:
+            response = JSONResponse.make(
+                Workers.ErrorBody(error: status.reasonPhrase, message: error.message, code: Int(status.code)), status: status)
         }
         response.headers[.flotillaRevision] = String(revision)
         if error.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
@@ -84,7 +97,7 @@ public enum Surface: Sendable {
     /// The response for a structured validation failure on this surface.
     func response(for error: RequestValidationError, revision: Revision) -> Response {
         switch self {
-        case .compute:
+        case .compute, .workers:
             return response(for: error.flotillaError, revision: revision)
         case .vms:
             var response = JSONResponse.make(VMs.ValidationErrorBody(detail: error.issues), status: .unprocessableContent)
@@ -128,7 +141,7 @@ extension HTTPField.Name {
 /// JSON responses with the wire coders.
 enum JSONResponse {
     /// One encoder for every response: encoding does not mutate it, so sharing it across requests is safe.
-    nonisolated(unsafe) static let encoder = WireJSON.encoder()
+    static let encoder = WireJSON.encoder()
 
     static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
         make(body: encode(value), status: status)

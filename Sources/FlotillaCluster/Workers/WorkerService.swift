@@ -1,0 +1,163 @@
+import FlotillaCore
+import Foundation
+import Logging
+
+/// What a drain did.
+public struct DrainOutcome: Sendable, Equatable {
+    public var worker: Worker
+    public var revision: Revision
+    /// Instances moved to another worker (only with `migrate`).
+    public var migrated: [String] = []
+    /// Instances left on the worker: no other worker could take them, or the deadline passed first.
+    public var notMigrated: [String] = []
+}
+
+/// The command side of the worker API: drain, activate and migrate away. Each change is one store
+/// transaction compared on the record's revision, retried on conflict.
+public final class WorkerService: Sendable {
+    let store: any ClusterStore
+    let registry: RegistryCache
+    let identity: HostIdentity
+    let instances: InstanceService
+    let logger: Logger
+
+    public init(
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, instances: InstanceService,
+        logger: Logger = Logger(label: "flotilla.workers")
+    ) {
+        self.store = store
+        self.registry = registry
+        self.identity = identity
+        self.instances = instances
+        self.logger = logger
+    }
+
+    /// The error every worker route answers for an unknown worker.
+    public static func notFound(_ id: String) -> FlotillaError {
+        FlotillaError(.notFound, "Worker not found: \(id)", details: ["workerId": .string(id)])
+    }
+
+    /// A known worker (online or not).
+    public func worker(id: String) throws(FlotillaError) -> Worker {
+        guard let w = registry.read({ $0.workers[id]?.value }) else { throw Self.notFound(id) }
+        return w
+    }
+
+    /// Returns the worker to `active`: the scheduler places on it again.
+    public func activate(id: String) async throws(FlotillaError) -> (Worker, Revision) {
+        try await setAdminStatus(.active, id: id)
+    }
+
+    /// Marks the worker `draining` (no new placements). With `migrate`, moves each of its live instances to
+    /// another eligible worker (stop, re-create there, start) until `deadline` passes.
+    public func drain(id: String, migrate: Bool = false, deadline: Duration = .seconds(120)) async throws(FlotillaError)
+        -> DrainOutcome
+    {
+        let clock = ContinuousClock()
+        let end = clock.now + deadline
+        let (worker, revision) = try await setAdminStatus(.draining, id: id)
+        var outcome = DrainOutcome(worker: worker, revision: revision)
+        guard migrate else { return outcome }
+        // The registry must see the drain before the scheduler is asked for another worker.
+        _ = await registry.waitForRevision(revision, timeout: .seconds(5))
+        let ids = registry.read { s in
+            s.liveInstances.filter { $0.workerId == id }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(\.id)
+        }
+        for instanceId in ids {
+            let left = clock.now.duration(to: end)
+            var moved = false
+            if left > .zero { moved = await self.migrate(instanceId, from: id, within: left) }
+            if moved { outcome.migrated.append(instanceId) } else { outcome.notMigrated.append(instanceId) }
+            outcome.revision = max(outcome.revision, registry.revision)
+        }
+        logger.info(
+            "worker drained",
+            metadata: ["worker": "\(id)", "migrated": "\(outcome.migrated.count)", "left": "\(outcome.notMigrated.count)"])
+        return outcome
+    }
+
+    // MARK: Migration
+
+    /// Moves one instance off `from`: waits for it to settle, checks that another worker can take it, stops it
+    /// gracefully, clears its placement (state `pending`, desired kept) and waits until it settled elsewhere.
+    /// Returns whether it did so within `budget`.
+    func migrate(_ id: String, from: String, within budget: Duration) async -> Bool {
+        let clock = ContinuousClock()
+        let end = clock.now + budget
+        func left() -> Duration { max(clock.now.duration(to: end), .zero) }
+
+        // 1. Wait out any action in flight.
+        let settled = await registry.wait(timeout: left()) { s in
+            guard let i = s.instances[id]?.value else { return true }
+            return !i.isLive || i.workerId != from || [.running, .stopped, .paused, .error].contains(i.state)
+        }
+        guard let state = settled, let current = state.instances[id]?.value else { return false }
+        guard current.isLive, current.workerId == from else { return true }
+
+        // 2. Only stop what another worker can run.
+        let workers = state.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow)
+            .filter { $0.id != from }
+        if case .unplaceable(let reason) = Scheduler.decide(PlacementRequest(current), workers) {
+            logger.info("instance not migrated", metadata: ["id": "\(id)", "reason": "\(reason)"])
+            return false
+        }
+        let desired: DesiredState = current.desired == .paused ? .running : current.desired
+
+        // 3. Stop it gracefully on the old worker.
+        if current.state == .running || current.state == .paused {
+            let seconds = max(1, Int(left().components.seconds))
+            guard
+                let written = try? await instances.perform(
+                    .stop, id: id, options: ActionOptions(force: false, timeoutSeconds: min(seconds, 30)))
+            else { return false }
+            let (stopped, _) = await instances.settle(written, timeout: left())
+            guard stopped.state == .stopped || stopped.state == .error else { return false }
+        }
+
+        // 4. Clear the placement: the leader places it elsewhere, that host's agent creates and starts it.
+        let moved: Written
+        do {
+            moved = try await instances.mutate(id: id) { instance throws(FlotillaError) in
+                guard instance.workerId == from, instance.state == .stopped || instance.state == .error else {
+                    throw FlotillaError(.invalidState, "instance \(id) changed during migration")
+                }
+                instance.workerId = nil
+                instance.state = .pending
+                instance.desired = desired
+                instance.stateDescription = "migrating from worker \(from)"
+                instance.migratedFrom = from
+                instance.stopOptions = StopOptions()
+            }
+        } catch {
+            return false
+        }
+        logger.info("instance migrating", metadata: ["id": "\(id)", "from": "\(from)"])
+
+        // 5. Wait until it settled on its new worker.
+        let target = moved.instance.targetState
+        let done = await registry.wait(timeout: left()) { s in
+            guard s.revision >= moved.revision, let i = s.instances[id]?.value else { return false }
+            return !i.isLive || (i.workerId != nil && i.workerId != from && (i.state == target || i.state == .error))
+        }
+        return done != nil
+    }
+
+    // MARK: Store
+
+    /// Sets `adminStatus` on the worker's record, compared on its revision; retries on conflict.
+    func setAdminStatus(_ status: WorkerAdminStatus, id: String) async throws(FlotillaError) -> (Worker, Revision) {
+        let key = StoreKeys.worker(id)
+        for _ in 0..<32 {
+            let kv: KeyValue?
+            do { kv = try await store.get(key) } catch { throw instances.storeError(error) }
+            guard let kv, var worker = try? StoreCodec.decode(Worker.self, from: kv.value) else { throw Self.notFound(id) }
+            worker.adminStatus = status
+            let result = try await instances.txn([.unchanged(key, since: kv.modRevision)], then: [.put(key, try instances.encode(worker))])
+            if result.succeeded {
+                logger.info("worker status set", metadata: ["worker": "\(id)", "status": "\(status.rawValue)"])
+                return (worker, result.revision)
+            }
+        }
+        throw FlotillaError(.storeUnavailable, "Too many concurrent changes to worker \(id); try again")
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import FlotillaClient
+
+struct WorkerDrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drain", abstract: "Stop placing new instances on a worker; optionally move its instances away.")
+
+    @OptionGroup var client: ClientOptions
+
+    @Argument(help: "The worker's id.")
+    var id: String
+
+    @Flag(help: "Move the worker's instances to other workers (stop, re-create, start; local disk data is not carried).")
+    var migrate = false
+
+    @Option(help: "Seconds the migration may take (server default 300).")
+    var deadline: Int?
+
+    func validate() throws {
+        if let deadline, !(1...3600).contains(deadline) { throw ValidationError("--deadline must be 1 to 3600 seconds") }
+        if deadline != nil && !migrate { throw ValidationError("--deadline needs --migrate") }
+    }
+
+    func run() async throws {
+        let (id, migrate, deadline) = (id, migrate, deadline)
+        try await ClientRunner.run(client) { api in
+            let change = try await api.drainWorker(id: id, migrate: migrate, deadlineSeconds: deadline)
+            try ClientRunner.emit(change, client, table: OutputFormatter.workerStatusChange)
+        }
+    }
+}
