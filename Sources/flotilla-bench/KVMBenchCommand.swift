@@ -89,55 +89,20 @@ struct KVMBenchCommand: AsyncParsableCommand {
         let base = "http://127.0.0.1:\(port)/api/v1/compute/instances"
         var viaFlotilla: [Double] = []
         var direct: [Double] = []
+        // The argument list Flotilla launched (from the first run), for the direct runs.
+        var template: (arguments: [String], directory: String)?
         for run in 0..<runs {
-            // Through Flotilla: the create request until the marker is on the console.
-            let started = ContinuousClock.now
-            var create = HTTPClientRequest(url: base + "?wait=false")
-            create.method = .POST
-            create.headers.add(name: "X-API-Key", value: key)
-            create.headers.add(name: "Content-Type", value: "application/json")
-            create.body = .bytes(
-                ByteBuffer(
-                    string:
-                        #"{"name":"bench-\#(run)","backend":"kvm","config":{"image":"bench-guest"},"resources":{"cpu":{"cores":1},"memory":{"limit":\#(memoryMb << 20)}}}"#
-                ))
-            let response = try await client.execute(create, timeout: .seconds(60))
-            let body = try await response.body.collect(upTo: 1 << 20)
-            guard response.status.code < 300,
-                let id = try JSONDecoder().decode([String: AnyCodable].self, from: Data(buffer: body))["id"]?.string
-            else { throw ValidationError("create failed: \(response.status) \(String(buffer: body))") }
-            let instanceDir = "\(dataDir)/kvm/\(id)"
-            try await waitForMarker(instanceDir + "/console.log", since: 0)
-            viaFlotilla.append((ContinuousClock.now - started) / .milliseconds(1))
-            let arguments = try JSONDecoder().decode(
-                [String].self, from: Data(contentsOf: URL(fileURLWithPath: instanceDir + "/qemu.args")))
-            var delete = HTTPClientRequest(url: "\(base)/\(id)?force=true")
-            delete.method = .DELETE
-            delete.headers.add(name: "X-API-Key", value: key)
-            _ = try await client.execute(delete, timeout: .seconds(60))
-            try await waitUntil(seconds: 60) { !FileManager.default.fileExists(atPath: instanceDir) }
-
-            // Directly: the same argument list, with its own console, QMP socket and pid file.
-            let own = "\(directDir)/\(run)"
-            try FileManager.default.createDirectory(atPath: own, withIntermediateDirectories: true)
-            let directArguments = arguments.dropFirst().map { $0.replacingOccurrences(of: instanceDir, with: own) }
-            let began = ContinuousClock.now
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: arguments[0])
-            process.arguments = Array(directArguments)
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            do {
-                try await waitForMarker(own + "/console.log", since: 0)
-            } catch {
-                process.terminate()
-                throw error
+            // Alternate which side goes first, so that neither always follows the other's clean-up.
+            let directFirst = run % 2 == 1 && template != nil
+            if directFirst, let template {
+                direct.append(try await directRun(run, template.arguments, template.directory, directDir))
             }
-            direct.append((ContinuousClock.now - began) / .milliseconds(1))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            let (ms, arguments, instanceDir) = try await flotillaRun(run, client, base: base, key: key, dataDir: dataDir)
+            viaFlotilla.append(ms)
+            if template == nil { template = (arguments, instanceDir) }
+            if !directFirst {
+                direct.append(try await directRun(run, arguments, instanceDir, directDir))
+            }
             FileHandle.standardError.write(
                 Data("run \(run + 1)/\(runs): flotilla \(Int(viaFlotilla.last!)) ms, direct \(Int(direct.last!)) ms\n".utf8))
         }
@@ -145,11 +110,68 @@ struct KVMBenchCommand: AsyncParsableCommand {
         let d = Self.median(direct)
         let machine = "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB"
         return """
-            flotilla-bench kvm: \(runs) runs each, accel \(accel), \(memoryMb) MiB guest, \(machine), \(ISO8601DateFormatter().string(from: Date()))
+            flotilla-bench kvm: \(runs) runs each (interleaved, order alternating), accel \(accel), \(memoryMb) MiB guest, \(machine), \(ISO8601DateFormatter().string(from: Date()))
             create request -> init marker, through Flotilla: median \(Int(f)) ms  (runs: \(viaFlotilla.map { "\(Int($0))" }.joined(separator: ", ")))
             same QEMU argv started directly -> marker:       median \(Int(d)) ms  (runs: \(direct.map { "\(Int($0))" }.joined(separator: ", ")))
             ratio flotilla / direct: \(String(format: "%.3f", f / d)) (goal <= 1.10)
             """
+    }
+
+    /// Through Flotilla: the create request until the marker is on the console; then a forced delete.
+    private func flotillaRun(
+        _ run: Int, _ client: HTTPClient, base: String, key: String, dataDir: String
+    ) async throws -> (Double, [String], String) {
+        let started = ContinuousClock.now
+        var create = HTTPClientRequest(url: base + "?wait=false")
+        create.method = .POST
+        create.headers.add(name: "X-API-Key", value: key)
+        create.headers.add(name: "Content-Type", value: "application/json")
+        create.body = .bytes(
+            ByteBuffer(
+                string:
+                    #"{"name":"bench-\#(run)","backend":"kvm","config":{"image":"bench-guest"},"resources":{"cpu":{"cores":1},"memory":{"limit":\#(memoryMb << 20)}}}"#
+            ))
+        let response = try await client.execute(create, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status.code < 300,
+            let id = try JSONDecoder().decode([String: AnyCodable].self, from: Data(buffer: body))["id"]?.string
+        else { throw ValidationError("create failed: \(response.status) \(String(buffer: body))") }
+        let instanceDir = "\(dataDir)/kvm/\(id)"
+        try await waitForMarker(instanceDir + "/console.log", since: 0)
+        let ms = (ContinuousClock.now - started) / .milliseconds(1)
+        let arguments = try JSONDecoder().decode(
+            [String].self, from: Data(contentsOf: URL(fileURLWithPath: instanceDir + "/qemu.args")))
+        var delete = HTTPClientRequest(url: "\(base)/\(id)?force=true")
+        delete.method = .DELETE
+        delete.headers.add(name: "X-API-Key", value: key)
+        _ = try await client.execute(delete, timeout: .seconds(60))
+        try await waitUntil(seconds: 60) { !FileManager.default.fileExists(atPath: instanceDir) }
+        return (ms, arguments, instanceDir)
+    }
+
+    /// Directly: the same argument list, with its own console, QMP socket and pid file; then SIGKILL.
+    private func directRun(_ run: Int, _ arguments: [String], _ instanceDir: String, _ directDir: String) async throws -> Double {
+        let own = "\(directDir)/\(run)"
+        try FileManager.default.createDirectory(atPath: own, withIntermediateDirectories: true)
+        let directArguments = arguments.dropFirst().map { $0.replacingOccurrences(of: instanceDir, with: own) }
+        let began = ContinuousClock.now
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(directArguments)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        do {
+            try await waitForMarker(own + "/console.log", since: 0)
+        } catch {
+            process.terminate()
+            throw error
+        }
+        let ms = (ContinuousClock.now - began) / .milliseconds(1)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return ms
     }
 
     private func waitForMarker(_ path: String, since offset: Int) async throws {

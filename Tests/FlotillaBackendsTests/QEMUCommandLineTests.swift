@@ -20,7 +20,8 @@ import Testing
                 "-nodefaults", "-no-user-config", "-display", "none",
                 "-chardev", "file,id=console,path=/d/console.log,append=on", "-serial", "chardev:console",
                 "-qmp", "unix:/d/qmp.sock,server=on,wait=off", "-pidfile", "/d/qemu.pid", "-no-reboot",
-                "-kernel", "/k/vmlinuz", "-initrd", "/k/initrd", "-append", "console=ttyS0 panic=-1 lpj=4000000 tsc_early_khz=2600000",
+                "-kernel", "/k/vmlinuz", "-initrd", "/k/initrd", "-append",
+                "console=ttyS0 panic=-1 lpj=4000000 tsc_early_khz=2600000 tsc=reliable",
             ])
     }
 
@@ -48,7 +49,7 @@ import Testing
                 name: "microvm disk is virtio-mmio", line: line(disk: "/d/overlay.qcow2"),
                 contains: [
                     ["-drive", "id=root,file=/d/overlay.qcow2,format=qcow2,if=none", "-device", "virtio-blk-device,drive=root"],
-                    ["-append", "console=ttyS0 panic=-1 lpj=4000000 tsc_early_khz=2600000 root=/dev/vda rw"],
+                    ["-append", "console=ttyS0 panic=-1 lpj=4000000 tsc_early_khz=2600000 tsc=reliable root=/dev/vda rw"],
                 ], lacks: []))
         rows.append(
             Row(
@@ -69,6 +70,13 @@ import Testing
                         "virtio-net-device,netdev=net0,mac=\(QEMUCommandLine.macAddress(for: "abc"))",
                     ]
                 ], lacks: []))
+        var scratch = line(disk: "/d/overlay.qcow2")
+        scratch.rootOnDisk = false
+        rows.append(
+            Row(
+                name: "a blank scratch disk is not the root", line: scratch,
+                contains: [["-append", "console=ttyS0 panic=-1 lpj=4000000 tsc_early_khz=2600000 tsc=reliable"]],
+                lacks: []))
         rows.append(
             Row(name: "no bridge, no network", line: line(), contains: [], lacks: ["-netdev"]))
         rows.append(

@@ -5,7 +5,8 @@ import Foundation
 import Testing
 
 /// The `kvm` backend through surface A, with real QEMU (TCG) in an in-process host.
-@Suite(.serialized, .enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason))
+/// The console route on sim and the image importer need no QEMU; the other tests do.
+@Suite(.serialized)
 struct KVMSurfaceTests {
     static let imageId = "flotilla-test-guest"
 
@@ -38,7 +39,8 @@ struct KVMSurfaceTests {
             .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
-    @Test func aVMCreatedThroughTheAPIBootsAndItsConsoleShowsTheMarker() async throws {
+    @Test(.enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason))
+    func aVMCreatedThroughTheAPIBootsAndItsConsoleShowsTheMarker() async throws {
         try KVMTestSupport.requireQEMU()
         let dir = KVMTestSupport.temporaryDirectory("kvms")
         defer { KVMTestSupport.killQEMUs(under: dir) }
@@ -85,7 +87,8 @@ struct KVMSurfaceTests {
         }
     }
 
-    @Test func aRestartedHostAdoptsTheRunningVM() async throws {
+    @Test(.enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason))
+    func aRestartedHostAdoptsTheRunningVM() async throws {
         try KVMTestSupport.requireQEMU()
         let dir = KVMTestSupport.temporaryDirectory("kvma")
         defer {

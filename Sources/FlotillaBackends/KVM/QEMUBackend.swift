@@ -156,8 +156,13 @@ public actor QEMUBackend: ComputeBackend {
         }
         guard let qemu = qemuPath else { throw BackendError.unavailable("\(configuration.qemuPath) is not installed") }
         let accel = await detector.accel(kernel: vm.record.kernelPath)
-        let commandLine = self.commandLine(vm.record, vm.files, accel: accel)
-        let files = vm.files
+        // The probe may have taken a while: the instance may have been deleted or started meanwhile.
+        let current = try existing(id)
+        if let process = current.process, process.isRunning {
+            throw BackendError.invalidRequest("instance \(id) was started meanwhile")
+        }
+        let commandLine = self.commandLine(current.record, current.files, accel: accel)
+        let files = current.files
         try? FileManager.default.removeItem(atPath: files.qmpSocket)
         try? FileManager.default.removeItem(atPath: files.pidFile)
         if let data = try? JSONEncoder().encode([qemu] + commandLine.arguments) {
@@ -434,7 +439,8 @@ public actor QEMUBackend: ComputeBackend {
             kernelPath: record.kernelPath, initrdPath: record.initrdPath, diskPath: record.hasDisk ? files.overlay : nil,
             cidataPath: record.hasCidata ? files.cidata : nil, bridge: QEMUCommandLine.bridge(for: record.spec.config),
             consolePath: files.console, qmpPath: files.qmpSocket, pidPath: files.pidFile,
-            kernelArguments: record.spec.metadata["kvm.kernelArgs"], tscKHz: tscKHz)
+            kernelArguments: record.spec.metadata["kvm.kernelArgs"], tscKHz: tscKHz,
+            rootOnDisk: record.rootDiskPath != nil)
     }
 
     private static func validate(_ resources: Resources) throws(BackendError) {

@@ -34,11 +34,14 @@ public struct QEMUCommandLine: Sendable, Equatable {
     public var kernelArguments: String?
     /// The host's TSC frequency, given to TCG guests (see ``kernelCommandLine``).
     public var tscKHz: Int?
+    /// Whether the disk holds the root file system (an image's root disk), rather than blank scratch space.
+    public var rootOnDisk: Bool
 
     public init(
         id: String, accel: Accel, machine: Machine, cpus: Int, memoryMB: Int64, kernelPath: String?,
         initrdPath: String?, diskPath: String?, cidataPath: String?, bridge: String?, consolePath: String,
-        qmpPath: String, pidPath: String, kernelArguments: String? = nil, tscKHz: Int? = nil
+        qmpPath: String, pidPath: String, kernelArguments: String? = nil, tscKHz: Int? = nil,
+        rootOnDisk: Bool = true
     ) {
         self.id = id
         self.accel = accel
@@ -55,6 +58,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
         self.pidPath = pidPath
         self.kernelArguments = kernelArguments
         self.tscKHz = tscKHz
+        self.rootOnDisk = rootOnDisk
     }
 
     /// The machine a spec asks for.
@@ -113,8 +117,12 @@ public struct QEMUCommandLine: Sendable, Equatable {
         if accel == .tcg {
             parts.append("lpj=\(Self.tcgLoopsPerJiffy)")
             if let tscKHz, tscKHz > 0 { parts.append("tsc_early_khz=\(tscKHz)") }
+            // The TSC the guest reads is the host's (steady); the guest's watchdog compares it with timer
+            // ticks that arrive late under load, declares it unstable and falls back to jiffies, and the
+            // guest's clock then crawls. Keep the TSC.
+            parts.append("tsc=reliable")
         }
-        if diskPath != nil, kernelArguments?.contains("root=") != true { parts.append("root=/dev/vda rw") }
+        if diskPath != nil, rootOnDisk, kernelArguments?.contains("root=") != true { parts.append("root=/dev/vda rw") }
         if let kernelArguments, !kernelArguments.isEmpty { parts.append(kernelArguments) }
         return parts.joined(separator: " ")
     }
