@@ -1,5 +1,5 @@
-import FlotillaCore
 import FlotillaAPI
+import FlotillaCore
 import Foundation
 
 extension FlotillaClientError: CustomStringConvertible {

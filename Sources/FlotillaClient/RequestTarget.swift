@@ -30,7 +30,9 @@ public struct RequestTarget: Sendable, Equatable {
         var result = segments.map { "/" + Self.percentEncode($0) }.joined()
         if result.isEmpty { result = "/" }
         if !query.isEmpty {
-            result += "?" + query.map { Self.percentEncode($0.name) + "=" + Self.percentEncode($0.value) }
+            result +=
+                "?"
+                + query.map { Self.percentEncode($0.name) + "=" + Self.percentEncode($0.value) }
                 .joined(separator: "&")
         }
         return result

@@ -49,9 +49,11 @@ public final class FlotillaHost: Sendable {
         _ = try await membership.register()
         // The watch is not running yet: list again so the registry holds the bootstrap writes.
         try await registry.load()
-        let instances = InstanceService(store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("instances"))
+        let instances = InstanceService(
+            store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("instances"))
         let placement = PlacementDuty(store: store, registry: registry, identity: identity, logger: logger.child("scheduler"))
-        let election = LeaderElection(store: store, registry: registry, identity: identity, duties: [placement], logger: logger.child("leader"))
+        let election = LeaderElection(
+            store: store, registry: registry, identity: identity, duties: [placement], logger: logger.child("leader"))
         let agent = Agent(store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("agent"))
         let deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,
@@ -109,7 +111,12 @@ public final class FlotillaHost: Sendable {
             backgroundServices.map { .init(service: $0) } + [.init(service: app)]
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        logger.info("flotilla serving", metadata: ["host": "\(identity.hostId)", "address": "\(configuration.listenHost):\(configuration.listenPort)", "backends": "\(backends.kinds.map(\.rawValue))"])
+        logger.info(
+            "flotilla serving",
+            metadata: [
+                "host": "\(identity.hostId)", "address": "\(configuration.listenHost):\(configuration.listenPort)",
+                "backends": "\(backends.kinds.map(\.rawValue))",
+            ])
         try await group.run()
         await StoreFactory.close(store)
         logger.info("flotilla stopped", metadata: ["host": "\(identity.hostId)"])
@@ -119,7 +126,8 @@ public final class FlotillaHost: Sendable {
         if let secret = configuration.apiKey {
             let existing = keys.list().first { $0.secretHash == Authenticator.digest(secret) }
             if existing == nil {
-                let name = keys.list().contains { $0.name == "bootstrap" } ? "bootstrap-\(Authenticator.digest(secret).prefix(8))" : "bootstrap"
+                let name =
+                    keys.list().contains { $0.name == "bootstrap" } ? "bootstrap-\(Authenticator.digest(secret).prefix(8))" : "bootstrap"
                 _ = try await keys.create(name: name, role: .admin, secret: secret, waitForRegistry: false)
             }
             return nil

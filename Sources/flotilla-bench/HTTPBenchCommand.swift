@@ -74,7 +74,9 @@ struct HTTPBenchCommand: AsyncParsableCommand {
         let created = try await client.execute(seed, timeout: .seconds(30))
         let body = try await created.body.collect(upTo: 1 << 20)
         let id = try JSONDecoder().decode([String: AnyCodable].self, from: Data(buffer: body))["id"]?.string ?? ""
-        guard created.status == .created, !id.isEmpty else { throw ValidationError("could not create the target instance: \(created.status)") }
+        guard created.status == .created, !id.isEmpty else {
+            throw ValidationError("could not create the target instance: \(created.status)")
+        }
 
         let load = LoadGenerator(client: client, connections: connections, duration: .seconds(seconds))
         let warm = LoadGenerator(client: client, connections: connections, duration: .seconds(warmup))
@@ -91,7 +93,11 @@ struct HTTPBenchCommand: AsyncParsableCommand {
             var r = HTTPClientRequest(url: base)
             r.method = .POST
             r.headers.add(name: "X-API-Key", value: key)
-            r.body = .bytes(ByteBuffer(string: #"{"name":"b-\#(runId)-\#(worker)-\#(n)","backend":"sim","config":{"image":"busybox"},"resources":{"cpu":{"cores":0.001},"memory":{"limit":4194304}}}"#))
+            r.body = .bytes(
+                ByteBuffer(
+                    string:
+                        #"{"name":"b-\#(runId)-\#(worker)-\#(n)","backend":"sim","config":{"image":"busybox"},"resources":{"cpu":{"cores":0.001},"memory":{"limit":4194304}}}"#
+                ))
             return r
         }
         _ = await warm.run(bareRequest)

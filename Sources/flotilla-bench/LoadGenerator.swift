@@ -19,7 +19,9 @@ struct LoadGenerator {
             return sorted[max(0, index)]
         }
         var line: String {
-            String(format: "%9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  (%d requests, %d errors)", throughput, percentile(50), percentile(99), requests, errors)
+            String(
+                format: "%9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  (%d requests, %d errors)", throughput, percentile(50), percentile(99),
+                requests, errors)
         }
     }
 

@@ -8,18 +8,19 @@ import Testing
 @Suite struct DockerMappingTests {
     typealias State = DockerWire.ContainerInspect.State
 
-    @Test(arguments: [
-        ("created", nil, 0, ObservedInstance.State.created, nil as String?),
-        ("running", nil, 0, .running, nil),
-        ("paused", nil, 0, .paused, nil),
-        ("exited", nil, 0, .stopped, "exited with code 0"),
-        ("exited", nil, 137, .stopped, "exited with code 137"),
-        ("exited", nil, 143, .stopped, "exited with code 143"),
-        ("exited", nil, 1, .error, "exited with code 1"),
-        ("exited", true, 137, .error, "killed: out of memory (exit code 137)"),
-        ("dead", nil, 2, .error, "dead (exit code 2)"),
-        ("restarting", nil, 1, .error, "restarting by its restart policy after exiting with code 1"),
-    ] as [(String, Bool?, Int32, ObservedInstance.State, String?)])
+    @Test(
+        arguments: [
+            ("created", nil, 0, ObservedInstance.State.created, nil as String?),
+            ("running", nil, 0, .running, nil),
+            ("paused", nil, 0, .paused, nil),
+            ("exited", nil, 0, .stopped, "exited with code 0"),
+            ("exited", nil, 137, .stopped, "exited with code 137"),
+            ("exited", nil, 143, .stopped, "exited with code 143"),
+            ("exited", nil, 1, .error, "exited with code 1"),
+            ("exited", true, 137, .error, "killed: out of memory (exit code 137)"),
+            ("dead", nil, 2, .error, "dead (exit code 2)"),
+            ("restarting", nil, 1, .error, "restarting by its restart policy after exiting with code 1"),
+        ] as [(String, Bool?, Int32, ObservedInstance.State, String?)])
     func observedState(_ status: String, _ oom: Bool?, _ code: Int32, _ state: ObservedInstance.State, _ description: String?) {
         let observed = DockerObservation.observed(
             id: "x", state: State(Status: status, OOMKilled: oom, ExitCode: code))

@@ -169,8 +169,12 @@ import Testing
         var state = RegistryState()
         let instance = Fixtures.instance("a", name: "web")
         let events = [
-            WatchEvent(kind: .put, kv: KeyValue(key: StoreKeys.instance("a"), value: try StoreCodec.encode(instance), createRevision: 7, modRevision: 7, version: 1)),
-            WatchEvent(kind: .put, kv: KeyValue(key: StoreKeys.name("web"), value: Data("a".utf8), createRevision: 7, modRevision: 7, version: 1)),
+            WatchEvent(
+                kind: .put,
+                kv: KeyValue(
+                    key: StoreKeys.instance("a"), value: try StoreCodec.encode(instance), createRevision: 7, modRevision: 7, version: 1)),
+            WatchEvent(
+                kind: .put, kv: KeyValue(key: StoreKeys.name("web"), value: Data("a".utf8), createRevision: 7, modRevision: 7, version: 1)),
         ]
         #expect(RegistryReducer.apply(WatchBatch(events: events), to: &state) == [.instance(id: "a")])
         #expect(state.instances["a"]?.value == instance)

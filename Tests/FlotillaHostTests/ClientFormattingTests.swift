@@ -376,8 +376,10 @@ struct ClientTransportTests {
     }
 
     @Test func malformedBaseURLIsAUsageError() async throws {
-        await #expect(throws: FlotillaClientError.invalidRequest(
-            "invalid server URL 'localhost:8080': expected http://HOST[:PORT] or https://HOST[:PORT]")) {
+        await #expect(
+            throws: FlotillaClientError.invalidRequest(
+                "invalid server URL 'localhost:8080': expected http://HOST[:PORT] or https://HOST[:PORT]")
+        ) {
             try await FlotillaClient(baseURL: "localhost:8080", apiKey: nil).listKeys()
         }
     }

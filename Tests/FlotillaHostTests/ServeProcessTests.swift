@@ -11,11 +11,16 @@ struct ServeProcessTests {
         try await withTemporaryDirectory { dir in
             let host = try await ServeProcess.start(dataDir: dir)
             defer { Task.detached { await host.stop() } }
-            let created = try await host.cli(["instance", "create", "cli-web", "--backend", "sim", "--image", "busybox", "--memory", "64MiB", "--label", "app=cli", "--output", "json"])
+            let created = try await host.cli([
+                "instance", "create", "cli-web", "--backend", "sim", "--image", "busybox", "--memory", "64MiB", "--label", "app=cli",
+                "--output", "json",
+            ])
             #expect(created.status == 0, "\(created.err)")
             let instance = try WireJSON.decoder().decode(Compute.Instance.self, from: Data(created.out.utf8))
             #expect(instance.state == "running")
-            for (verb, state) in [("stop", "stopped"), ("start", "running"), ("pause", "paused"), ("unpause", "running"), ("restart", "running")] {
+            for (verb, state) in [
+                ("stop", "stopped"), ("start", "running"), ("pause", "paused"), ("unpause", "running"), ("restart", "running"),
+            ] {
                 let r = try await host.cli(["instance", verb, "cli-web", "--output", "json"])
                 #expect(r.status == 0, "\(verb): \(r.err)")
                 let got = try await host.cli(["instance", "get", instance.id, "--output", "json"])
@@ -43,7 +48,8 @@ struct ServeProcessTests {
                 try await withThrowingTaskGroup(of: String.self) { group in
                     for i in 0..<40 {
                         group.addTask {
-                            let request = Compute.CreateRequest(name: "durable-\(i)", backend: "sim", config: .init(image: "busybox"),
+                            let request = Compute.CreateRequest(
+                                name: "durable-\(i)", backend: "sim", config: .init(image: "busybox"),
                                 resources: .init(cpu: .init(cores: 0.1), memory: .init(limit: 16 << 20)))
                             return try await client.createInstance(request, wait: false).instance.id
                         }

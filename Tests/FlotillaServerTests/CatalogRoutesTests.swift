@@ -22,7 +22,8 @@ struct CatalogRoutesTests {
             )
             expectBody(
                 try await api.get("/api/v1/flavors/m9.huge"), 404,
-                #"{"error":"RESOURCE_NOT_FOUND","message":"Flavor m9.huge not found","details":{"resource_type":"flavor","resource_id":"m9.huge"},"timestamp":""}"#)
+                #"{"error":"RESOURCE_NOT_FOUND","message":"Flavor m9.huge not found","details":{"resource_type":"flavor","resource_id":"m9.huge"},"timestamp":""}"#
+            )
         }
     }
 
@@ -46,7 +47,8 @@ struct CatalogRoutesTests {
                     == #"{"detail":[{"input":0,"loc":["body","vcpus"],"msg":"Input should be greater than or equal to 1","type":"greater_than_equal"}]}"#
             )
             let operatorKey: String = try #require(try await api.post("/api/v1/keys", #"{"name":"op","role":"operator"}"#)["key"])
-            let denied = try await api.with(key: operatorKey).post("/api/v1/flavors", #"{"name":"x","vcpus":1,"memory_mb":512,"disk_gb":1}"#)
+            let denied = try await api.with(key: operatorKey).post(
+                "/api/v1/flavors", #"{"name":"x","vcpus":1,"memory_mb":512,"disk_gb":1}"#)
             #expect(denied.status == 403)
             #expect((denied.json["detail"] as? [String: Any])?["error"] as? String == "AUTHORIZATION_ERROR")
 
@@ -107,12 +109,15 @@ struct CatalogRoutesTests {
             #expect(ubuntu.json["min_disk_gb"] as? Int == 10)
             #expect(
                 NSDictionary(dictionary: ubuntu.json["artifacts"] as? [String: Any] ?? [:])
-                    == jsonObject(#"{"docker_reference":"ubuntu:22.04","kernel_path":null,"initrd_path":null,"root_disk_path":null,"root_disk_format":null}"#))
+                    == jsonObject(
+                        #"{"docker_reference":"ubuntu:22.04","kernel_path":null,"initrd_path":null,"root_disk_path":null,"root_disk_format":null}"#
+                    ))
             #expect(ubuntu.json["backends"] as? [String] == ["docker", "sim"])
             #expect(try await api.get("/api/v1/images/windows-2022").json["backends"] as? [String] == ["sim"])
             expectBody(
                 try await api.get("/api/v1/images/plan9"), 404,
-                #"{"error":"RESOURCE_NOT_FOUND","message":"Image plan9 not found","details":{"resource_type":"image","resource_id":"plan9"},"timestamp":""}"#)
+                #"{"error":"RESOURCE_NOT_FOUND","message":"Image plan9 not found","details":{"resource_type":"image","resource_id":"plan9"},"timestamp":""}"#
+            )
         }
     }
 
@@ -123,7 +128,8 @@ struct CatalogRoutesTests {
                 "/api/v1/vms", #"{"name":"win","flavor_id":"m1.large","image_id":"windows-2022","metadata":{"backend":"kvm"}}"#)
             expectBody(
                 missing, 409,
-                #"{"error":"IMAGE_ARTIFACT_MISSING","message":"Image windows-2022 has no artifact for the kvm backend: it needs a kernel (add one with `flotilla image import`)","details":{"image_id":"windows-2022","backend":"kvm","missing":"a kernel"},"timestamp":""}"#)
+                #"{"error":"IMAGE_ARTIFACT_MISSING","message":"Image windows-2022 has no artifact for the kvm backend: it needs a kernel (add one with `flotilla image import`)","details":{"image_id":"windows-2022","backend":"kvm","missing":"a kernel"},"timestamp":""}"#
+            )
             // sim needs no artifact.
             let onSim = try await api.post(
                 "/api/v1/vms", #"{"name":"win","flavor_id":"m1.large","image_id":"windows-2022","metadata":{"backend":"sim"}}"#)
@@ -157,7 +163,9 @@ struct CatalogRoutesTests {
             // PUT adds artifacts to an existing image (here: a kernel for a built-in).
             let replaced = try await api.call(
                 .put, "/api/v1/images/debian-12",
-                json: #"{"name":"Debian 12","os_distro":"debian","os_version":"12","docker_reference":"debian:12","kernel_path":"/boot/vmlinuz"}"#)
+                json:
+                    #"{"name":"Debian 12","os_distro":"debian","os_version":"12","docker_reference":"debian:12","kernel_path":"/boot/vmlinuz"}"#
+            )
             #expect(replaced.status == 200, "\(replaced.text)")
             #expect(replaced.json["backends"] as? [String] == ["docker", "kvm", "sim"])
 

@@ -10,7 +10,9 @@ struct ComputeErrorTests {
             let anonymous = api.with(key: nil)
             let missing = try await anonymous.get("/api/v1/compute/instances")
             #expect(missing.status == 401)
-            #expect(missing.text == #"{"error":{"code":"UNAUTHORIZED","message":"API key is required: send X-API-Key or Authorization: Bearer"}}"#)
+            #expect(
+                missing.text
+                    == #"{"error":{"code":"UNAUTHORIZED","message":"API key is required: send X-API-Key or Authorization: Bearer"}}"#)
             let wrong = try await api.with(key: "flt_not_a_real_key_000000").get("/api/v1/compute/instances")
             #expect(wrong.status == 401)
             #expect(wrong.text == #"{"error":{"code":"UNAUTHORIZED","message":"Invalid API key"}}"#)
@@ -23,10 +25,14 @@ struct ComputeErrorTests {
             #expect(try await reader.get("/api/v1/compute/instances").status == 200)
             let denied = try await reader.post("/api/v1/compute/instances", #"{"name":"x","backend":"sim","config":{"image":"busybox"}}"#)
             #expect(denied.status == 403)
-            #expect(denied.text == #"{"error":{"code":"FORBIDDEN","details":{"requiredRole":"operator","role":"reader"},"message":"The reader role may not do this"}}"#)
+            #expect(
+                denied.text
+                    == #"{"error":{"code":"FORBIDDEN","details":{"requiredRole":"operator","role":"reader"},"message":"The reader role may not do this"}}"#
+            )
             #expect(try await reader.get("/api/v1/keys").status == 403)
             // Bearer works as well as X-API-Key.
-            let bearer = try await anonymous.call(.get, "/api/v1/compute/instances", headers: HTTPFieldsKey(dictionaryLiteral: ("Authorization", "Bearer \(secret)")).fields)
+            let bearer = try await anonymous.call(
+                .get, "/api/v1/compute/instances", headers: HTTPFieldsKey(dictionaryLiteral: ("Authorization", "Bearer \(secret)")).fields)
             #expect(bearer.status == 200)
             #expect(try await api.get("/api/v1/compute/instances").json["total"] as? Int == 0)
         }
@@ -55,36 +61,53 @@ struct ComputeErrorTests {
             let unknown = "00000000-0000-0000-0000-000000000000"
             let notFound = try await api.get("/api/v1/compute/instances/\(unknown)")
             #expect(notFound.status == 404)
-            #expect(notFound.text == #"{"error":{"code":"INSTANCE_NOT_FOUND","details":{"id":"\#(unknown)"},"message":"Instance \#(unknown) not found"}}"#)
+            #expect(
+                notFound.text
+                    == #"{"error":{"code":"INSTANCE_NOT_FOUND","details":{"id":"\#(unknown)"},"message":"Instance \#(unknown) not found"}}"#
+            )
 
             let id = try await api.createSim("conflict-1")
             let start = try await api.put("/api/v1/compute/instances/\(id)/start")
             #expect(start.status == 409)
-            #expect(start.text == #"{"error":{"code":"INVALID_STATE","details":{"currentState":"running","id":"\#(id)","requestedAction":"start"},"message":"Cannot start an instance that is running"}}"#)
+            #expect(
+                start.text
+                    == #"{"error":{"code":"INVALID_STATE","details":{"currentState":"running","id":"\#(id)","requestedAction":"start"},"message":"Cannot start an instance that is running"}}"#
+            )
             _ = try await api.put("/api/v1/compute/instances/\(id)/stop")
             let pause = try await api.put("/api/v1/compute/instances/\(id)/pause")
             #expect(pause.status == 409)
             #expect(pause.errorCode == "INVALID_STATE")
 
-            let dup = try await api.post("/api/v1/compute/instances", #"{"name":"conflict-1","backend":"sim","config":{"image":"busybox"}}"#)
+            let dup = try await api.post(
+                "/api/v1/compute/instances", #"{"name":"conflict-1","backend":"sim","config":{"image":"busybox"}}"#)
             #expect(dup.status == 409)
-            #expect(dup.text == #"{"error":{"code":"NAME_CONFLICT","details":{"name":"conflict-1"},"message":"An instance named conflict-1 already exists"}}"#)
+            #expect(
+                dup.text
+                    == #"{"error":{"code":"NAME_CONFLICT","details":{"name":"conflict-1"},"message":"An instance named conflict-1 already exists"}}"#
+            )
 
             let backend = try await api.post("/api/v1/compute/instances", #"{"name":"b","backend":"vmware","config":{"image":"x"}}"#)
             #expect(backend.status == 400)
-            #expect(backend.text == #"{"error":{"code":"INVALID_BACKEND","details":{"backend":"vmware","supported":["kvm","docker","sim"]},"message":"Unknown backend vmware"}}"#)
+            #expect(
+                backend.text
+                    == #"{"error":{"code":"INVALID_BACKEND","details":{"backend":"vmware","supported":["kvm","docker","sim"]},"message":"Unknown backend vmware"}}"#
+            )
 
             let unavailable = try await api.post("/api/v1/compute/instances", #"{"name":"k","backend":"kvm","config":{"image":"x"}}"#)
             #expect(unavailable.status == 503)
             #expect(unavailable.errorCode == "BACKEND_UNAVAILABLE")
 
-            let tooBig = try await api.post("/api/v1/compute/instances", #"{"name":"big","backend":"sim","config":{"image":"x"},"resources":{"cpu":{"cores":512}}}"#)
+            let tooBig = try await api.post(
+                "/api/v1/compute/instances", #"{"name":"big","backend":"sim","config":{"image":"x"},"resources":{"cpu":{"cores":512}}}"#)
             #expect(tooBig.status == 409)
             #expect(tooBig.errorCode == "RESOURCE_LIMIT_EXCEEDED")
 
             let wrongType = try await api.post("/api/v1/compute/instances", #"{"name":5,"backend":"sim","config":{"image":"x"}}"#)
             #expect(wrongType.status == 400)
-            #expect(wrongType.text == #"{"error":{"code":"VALIDATION_ERROR","details":{"field":"name"},"message":"Invalid JSON: expected a string at name"}}"#)
+            #expect(
+                wrongType.text
+                    == #"{"error":{"code":"VALIDATION_ERROR","details":{"field":"name"},"message":"Invalid JSON: expected a string at name"}}"#
+            )
 
             for query in ["pageSize=501", "page=0", "state=bogus", "backend=vmware", "labels=novalue"] {
                 let r = try await api.get("/api/v1/compute/instances?\(query)")

@@ -1,5 +1,5 @@
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Testing
 
 @Suite("Surface A lifecycle")
@@ -17,7 +17,9 @@ struct ComputeLifecycleTests {
                 #expect(ids == [id], "list filtered by state=\(state): \(listed.text)")
             }
             try await expectState("running")
-            for (verb, state) in [("stop", "stopped"), ("start", "running"), ("pause", "paused"), ("unpause", "running"), ("restart", "running")] {
+            for (verb, state) in [
+                ("stop", "stopped"), ("start", "running"), ("pause", "paused"), ("unpause", "running"), ("restart", "running"),
+            ] {
                 let r = try await api.put("/api/v1/compute/instances/\(id)/\(verb)")
                 #expect(r.status == 200, "\(verb): \(r.text)")
                 #expect(r["state"] == state, "\(verb): \(r.text)")
@@ -44,7 +46,9 @@ struct ComputeLifecycleTests {
             #expect(r.status == 201)
             let j = r.json
             #expect(j["id"] as? String == j["uuid"] as? String)
-            #expect((j["id"] as? String)?.range(of: #"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"#, options: .regularExpression) != nil)
+            #expect(
+                (j["id"] as? String)?.range(
+                    of: #"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"#, options: .regularExpression) != nil)
             #expect(j["type"] as? String == "container")
             #expect(j["backend"] as? String == "sim")
             #expect(j["status"] as? String == "healthy")
@@ -119,7 +123,8 @@ struct ComputeLifecycleTests {
     func update() async throws {
         try await withProbe { api, _ in
             let id = try await api.createSim("resize-1")
-            let r = try await api.put("/api/v1/compute/instances/\(id)", #"{"resources":{"cpu":{"cores":2}},"metadata":{"labels":{"tier":"gold"}}}"#)
+            let r = try await api.put(
+                "/api/v1/compute/instances/\(id)", #"{"resources":{"cpu":{"cores":2}},"metadata":{"labels":{"tier":"gold"}}}"#)
             #expect(r.status == 200, "\(r.text)")
             #expect(r["applied"] == "live")
             #expect(((r.json["resources"] as? [String: Any])?["cpu"] as? [String: Any])?["cores"] as? Double == 2)

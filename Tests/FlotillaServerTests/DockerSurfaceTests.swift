@@ -20,7 +20,9 @@ import Testing
     }
 
     /// The docker view of instance `id`'s container: (Status, Running, Paused, ExitCode, container id).
-    static func daemonState(_ docker: DockerDaemon, _ id: String) throws -> (status: String, paused: Bool, exitCode: Int, containerId: String)? {
+    static func daemonState(_ docker: DockerDaemon, _ id: String) throws -> (
+        status: String, paused: Bool, exitCode: Int, containerId: String
+    )? {
         guard let c = try docker.inspect("flotilla-\(id)"), let s = c["State"] as? [String: Any] else { return nil }
         return (s["Status"] as? String ?? "", s["Paused"] as? Bool ?? false, s["ExitCode"] as? Int ?? -1, c["Id"] as? String ?? "")
     }
@@ -65,6 +67,8 @@ import Testing
             let usage = try await api.get("/api/v1/compute/instances/\(id)/usage")
             #expect(usage.status == 200, "\(usage.text)")
             #expect((usage.json["memory"] as? [String: Any])?["limit"] as? Int == 67_108_864)
+            let blockIO = usage.json["blockIO"] as? [String: Any]
+            #expect(blockIO?["readBytes"] is Int && blockIO?["writeBytes"] is Int, "block I/O from the stats read: \(usage.text)")
 
             let deleted = try await api.delete("/api/v1/compute/instances/\(id)?force=true")
             #expect(deleted.status == 200, "\(deleted.text)")

@@ -45,7 +45,8 @@ struct HTTPProbe: Sendable {
     func createSim(_ name: String, labels: String = "{}", wait: Bool = true) async throws -> String {
         let r = try await post(
             "/api/v1/compute/instances\(wait ? "" : "?wait=false")",
-            #"{"name":"\#(name)","backend":"sim","config":{"image":"busybox"},"resources":{"cpu":{"cores":1},"memory":{"limit":268435456}},"metadata":{"labels":\#(labels)}}"#)
+            #"{"name":"\#(name)","backend":"sim","config":{"image":"busybox"},"resources":{"cpu":{"cores":1},"memory":{"limit":268435456}},"metadata":{"labels":\#(labels)}}"#
+        )
         #expect(r.status == (wait ? 201 : 202), "\(r.text)")
         return try #require(r["id"])
     }

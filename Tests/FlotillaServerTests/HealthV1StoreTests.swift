@@ -1,6 +1,6 @@
 import FlotillaCore
-import FlotillaServer
 import FlotillaHost
+import FlotillaServer
 import FlotillaTestSupport
 import Foundation
 import Hummingbird
@@ -10,10 +10,12 @@ import Testing
 /// `database` is `connected` only after a real round trip: a store that fails or hangs makes health say so.
 @Suite("Surface C: health when the store does not answer")
 struct HealthV1StoreTests {
-    @Test("a failing store: degraded with an error; a hanging one: degraded after the deadline", arguments: [
-        (StatusFault.fail, "error: the store is unavailable"),
-        (StatusFault.hang, "error: the store did not answer within 2.0 seconds"),
-    ])
+    @Test(
+        "a failing store: degraded with an error; a hanging one: degraded after the deadline",
+        arguments: [
+            (StatusFault.fail, "error: the store is unavailable"),
+            (StatusFault.hang, "error: the store did not answer within 2.0 seconds"),
+        ])
     func storeDown(fault: StatusFault, expected: String) async throws {
         try await TestHost.withFaultyStatus(fault) { client in
             let started = ContinuousClock.now
@@ -66,7 +68,9 @@ struct FaultyStatusStore: ClusterStore {
 
 extension TestHost {
     /// A test host's router, built over a store whose `status()` misbehaves.
-    static func withFaultyStatus(_ fault: StatusFault, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    static func withFaultyStatus(_ fault: StatusFault, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void)
+        async throws
+    {
         try await withRouter({ h in
             ServerDependencies(
                 store: FaultyStatusStore(base: h.store, fault: fault), registry: h.registry, instances: h.instances,

@@ -40,6 +40,36 @@ struct KVMSurfaceTests {
     }
 
     @Test(.enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason))
+    func aVMCreatedThroughSurfaceCOnKVMBootsStopsAndIsDeleted() async throws {
+        try KVMTestSupport.requireQEMU()
+        let dir = KVMTestSupport.temporaryDirectory("kvmc")
+        defer { KVMTestSupport.killQEMUs(under: dir) }
+        try await withProbe(dataDir: dir, configure: Self.configure) { probe, host in
+            try await Self.importGuest(host)
+            let created = try await probe.post(
+                "/api/v1/vms",
+                #"{"name":"vmc","flavor_id":"m1.tiny","image_id":"flotilla-test-guest","metadata":{"backend":"kvm"}}"#)
+            #expect(created.status == 201, "\(created.text)")
+            #expect(created["state"] == "ACTIVE", "\(created.text)")
+            #expect(created["backend"] == "kvm")
+            let id = try #require(created["uuid"])
+            let booted = try await KVMTestSupport.eventually(within: .seconds(300), every: .milliseconds(500)) {
+                try await Self.console(probe, id).contains(GuestImageFixture.marker)
+            }
+            let console = try await Self.console(probe, id)
+            #expect(booted, "console: \(console)")
+            #expect(Self.qemuPid(dir, id) != nil, "one QEMU process runs the VM")
+            let stopped = try await probe.post("/api/v1/vms/\(id)/stop", "{}")
+            #expect(stopped.status == 200, "\(stopped.text)")
+            #expect(stopped["current_state"] == "SHUTOFF")
+            let deleted = try await probe.delete("/api/v1/vms/\(id)")
+            #expect(deleted.status == 200, "\(deleted.text)")
+            #expect(deleted["current_state"] == "DELETED")
+            #expect(try await probe.get("/api/v1/vms/\(id)").status == 404)
+        }
+    }
+
+    @Test(.enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason))
     func aVMCreatedThroughTheAPIBootsAndItsConsoleShowsTheMarker() async throws {
         try KVMTestSupport.requireQEMU()
         let dir = KVMTestSupport.temporaryDirectory("kvms")

@@ -15,7 +15,8 @@ struct VMFailureTests {
             let r = try await api.post("/api/v1/vms/\(id)/stop", "")
             expectBody(
                 r, 502,
-                #"{"error":"BACKEND_ERROR","message":"The sim backend failed to stop VM \#(id)","details":{"vm_id":"\#(id)","requested_action":"stop","current_state":"ERROR","state_description":"disk on fire"},"timestamp":""}"#)
+                #"{"error":"BACKEND_ERROR","message":"The sim backend failed to stop VM \#(id)","details":{"vm_id":"\#(id)","requested_action":"stop","current_state":"ERROR","state_description":"disk on fire"},"timestamp":""}"#
+            )
             let vm = try await api.get("/api/v1/vms/\(id)")
             #expect(vm["state"] == "ERROR")
             #expect(vm["status"] == "error")
@@ -52,7 +53,8 @@ struct VMFailureTests {
             let r = try await api.post("/api/v1/vms/\(id)/sync", "")
             expectBody(
                 r, 503,
-                #"{"error":"BACKEND_UNAVAILABLE","message":"sim backend is not available","details":{"backend":"sim","reason":"maintenance"},"timestamp":""}"#)
+                #"{"error":"BACKEND_UNAVAILABLE","message":"sim backend is not available","details":{"backend":"sim","reason":"maintenance"},"timestamp":""}"#
+            )
             await sim.setUnavailable(nil)
             #expect(try await api.post("/api/v1/vms/\(id)/sync", "")["state"] == "ACTIVE")
         }
@@ -80,7 +82,8 @@ struct VMFailureTests {
     func oversize() async throws {
         try await withProbe { api, _ in
             let big = String(repeating: "x", count: 2 << 20)
-            let r = try await api.post("/api/v1/vms", #"{"name":"big","flavor_id":"m1.tiny","image_id":"debian-12","description":"\#(big)"}"#)
+            let r = try await api.post(
+                "/api/v1/vms", #"{"name":"big","flavor_id":"m1.tiny","image_id":"debian-12","description":"\#(big)"}"#)
             #expect(r.status == 413)
             #expect(r["error"] == "PAYLOAD_TOO_LARGE")
             #expect(r.timestamp != nil)

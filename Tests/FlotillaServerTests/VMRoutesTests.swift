@@ -95,11 +95,13 @@ struct VMRoutesTests {
             let flavor = try await api.post("/api/v1/vms", #"{"name":"a","flavor_id":"m9.huge","image_id":"ubuntu-22.04"}"#)
             expectBody(
                 flavor, 404,
-                #"{"error":"RESOURCE_NOT_FOUND","message":"Flavor m9.huge not found","details":{"resource_type":"flavor","resource_id":"m9.huge"},"timestamp":""}"#)
+                #"{"error":"RESOURCE_NOT_FOUND","message":"Flavor m9.huge not found","details":{"resource_type":"flavor","resource_id":"m9.huge"},"timestamp":""}"#
+            )
             let image = try await api.post("/api/v1/vms", #"{"name":"a","flavor_id":"m1.tiny","image_id":"plan9"}"#)
             expectBody(
                 image, 404,
-                #"{"error":"RESOURCE_NOT_FOUND","message":"Image plan9 not found","details":{"resource_type":"image","resource_id":"plan9"},"timestamp":""}"#)
+                #"{"error":"RESOURCE_NOT_FOUND","message":"Image plan9 not found","details":{"resource_type":"image","resource_id":"plan9"},"timestamp":""}"#
+            )
             #expect(try await api.get("/api/v1/vms").json["total"] as? Int == 0)
         }
     }
@@ -243,14 +245,19 @@ struct VMRoutesTests {
     func actions() async throws {
         try await withProbe { api, _ in
             let id = try await api.createVM("act-1")
-            func expectInvalid(_ verb: String, _ action: String, _ state: String, body: String = "{}", sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            func expectInvalid(
+                _ verb: String, _ action: String, _ state: String, body: String = "{}", sourceLocation: SourceLocation = #_sourceLocation
+            ) async throws {
                 let r = try await api.post("/api/v1/vms/\(id)/\(verb)", body)
                 expectBody(
                     r, 409,
                     #"{"error":"INVALID_VM_STATE","message":"Cannot \#(action) VM \#(id) in state \#(state)","details":{"vm_id":"\#(id)","current_state":"\#(state)","requested_action":"\#(action)"},"timestamp":""}"#,
                     sourceLocation: sourceLocation)
             }
-            func expectResult(_ r: Reply, _ action: String, _ previous: String, _ current: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            func expectResult(
+                _ r: Reply, _ action: String, _ previous: String, _ current: String, _ message: String,
+                sourceLocation: SourceLocation = #_sourceLocation
+            ) {
                 expectBody(
                     r, 200,
                     #"{"vm_uuid":"\#(id)","action":"\#(action)","status":"success","message":"\#(message)","previous_state":"\#(previous)","current_state":"\#(current)","timestamp":""}"#,
@@ -272,7 +279,9 @@ struct VMRoutesTests {
                 "VM act-1 hard rebooted")
             let warm = try await api.post("/api/v1/vms/\(id)/reboot", #"{"reboot_type":"WARM"}"#)
             #expect(
-                warm.text == #"{"detail":[{"input":"WARM","loc":["body","reboot_type"],"msg":"Input should be 'SOFT' or 'HARD'","type":"enum"}]}"#)
+                warm.text
+                    == #"{"detail":[{"input":"WARM","loc":["body","reboot_type"],"msg":"Input should be 'SOFT' or 'HARD'","type":"enum"}]}"#
+            )
             let vm = try await api.get("/api/v1/vms/\(id)")
             #expect(vm["state"] == "ACTIVE")
             #expect(vm["status"] == "running")
@@ -307,7 +316,8 @@ struct VMRoutesTests {
             let r = try await api.delete("/api/v1/vms/\(id)")
             expectBody(
                 r, 200,
-                #"{"vm_uuid":"\#(id)","action":"delete","status":"success","message":"VM doomed deleted","previous_state":"ACTIVE","current_state":"DELETED","timestamp":""}"#)
+                #"{"vm_uuid":"\#(id)","action":"delete","status":"success","message":"VM doomed deleted","previous_state":"ACTIVE","current_state":"DELETED","timestamp":""}"#
+            )
             let notFound = #"{"error":"VM_NOT_FOUND","message":"VM \#(id) not found","details":{"vm_id":"\#(id)"},"timestamp":""}"#
             expectBody(try await api.get("/api/v1/vms/\(id)"), 404, notFound)
             expectBody(try await api.delete("/api/v1/vms/\(id)"), 404, notFound)

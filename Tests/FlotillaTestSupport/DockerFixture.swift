@@ -73,9 +73,11 @@ public actor DockerFixture {
 
     private static func startDaemon() async throws -> String {
         guard getuid() == 0 else { throw DockerFixtureError("no docker daemon answers and starting one needs root") }
-        guard let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd", "/usr/local/bin/dockerd"].first(where: {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }) else {
+        guard
+            let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd", "/usr/local/bin/dockerd"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
             throw DockerFixtureError("no docker daemon answers and dockerd is not installed (apt-get install -y docker.io)")
         }
         let dir = "/tmp/flotilla-dockerd-\(UUID().uuidString.prefix(8).lowercased())"

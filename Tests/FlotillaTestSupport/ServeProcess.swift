@@ -1,6 +1,5 @@
 import Foundation
 
-
 /// A real `flotilla serve` process on loopback, for tests that need the binary: SIGKILL, SIGTERM, the CLI.
 /// Build first (`swift build`); the binary is `.build/debug/flotilla` or `FLOTILLA_BIN`.
 public final class ServeProcess: Sendable {
@@ -33,10 +32,11 @@ public final class ServeProcess: Sendable {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--api-key", apiKey, "--host-id", "proc-host",
-            "--backends", backends, "--cpus", "64", "--memory-mb", "65536", "--log-level", "warning",
-        ] + extra
+        process.arguments =
+            [
+                "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--api-key", apiKey, "--host-id", "proc-host",
+                "--backends", backends, "--cpus", "64", "--memory-mb", "65536", "--log-level", "warning",
+            ] + extra
         var env = ProcessInfo.processInfo.environment
         env["FLOTILLA_API_KEY"] = nil
         env.merge(environment) { _, given in given }

@@ -17,7 +17,9 @@ public struct TestHost: Sendable {
         dataDir: String? = nil, keepData: Bool = false, configure: @Sendable (inout HostConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestHost) async throws -> T
     ) async throws -> T {
-        let dir = dataDir ?? FileManager.default.temporaryDirectory
+        let dir =
+            dataDir
+            ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("flotilla-test-\(UUID().uuidString.prefix(8))").path
         defer { if !keepData { try? FileManager.default.removeItem(atPath: dir) } }
         var config = HostConfiguration()

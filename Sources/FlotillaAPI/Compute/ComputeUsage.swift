@@ -39,16 +39,27 @@ extension Compute {
                 self.txBytes = txBytes
             }
         }
+        /// Block I/O, where the backend measures it (docker).
+        public struct BlockIO: Codable, Sendable, Equatable {
+            public var readBytes: Int64
+            public var writeBytes: Int64
+            public init(readBytes: Int64, writeBytes: Int64) {
+                self.readBytes = readBytes
+                self.writeBytes = writeBytes
+            }
+        }
         public var cpu: CPU
         public var memory: Memory
         public var storage: Storage
         public var network: Network
+        public var blockIO: BlockIO?
         public var observedAt: Date
-        public init(cpu: CPU, memory: Memory, storage: Storage, network: Network, observedAt: Date) {
+        public init(cpu: CPU, memory: Memory, storage: Storage, network: Network, blockIO: BlockIO? = nil, observedAt: Date) {
             self.cpu = cpu
             self.memory = memory
             self.storage = storage
             self.network = network
+            self.blockIO = blockIO
             self.observedAt = observedAt
         }
     }

@@ -191,7 +191,11 @@ public final class DockerBackend: ComputeBackend {
     }
 
     public func usage(id: String) async throws -> InstanceUsage {
-        try await usageDetails(id: id).usage
+        let details = try await usageDetails(id: id)
+        var usage = details.usage
+        usage.blockReadBytes = details.blockReadBytes
+        usage.blockWrittenBytes = details.blockWrittenBytes
+        return usage
     }
 
     /// Usage plus the block I/O figures of the same stats read (the port's usage has no field for them).

@@ -45,7 +45,8 @@ public enum OutputFormatter {
         ).render()
         if list.total > list.instances.count {
             let first = (list.page - 1) * list.pageSize + 1
-            text += "Showing \(first)-\(first + list.instances.count - 1) of \(list.total) (page \(list.page), \(list.pageSize) per page).\n"
+            text +=
+                "Showing \(first)-\(first + list.instances.count - 1) of \(list.total) (page \(list.page), \(list.pageSize) per page).\n"
         }
         return text
     }

@@ -12,7 +12,8 @@ extension Agent {
         if let reported = reportedRevisions.withLock({ $0[id] }), versioned.modRevision < reported { return }
         let instance = versioned.value
         guard let backend = backends[instance.backend] else {
-            await report(instance, to: .error, description: "backend \(instance.backend.rawValue) is not available on host \(identity.hostId)")
+            await report(
+                instance, to: .error, description: "backend \(instance.backend.rawValue) is not available on host \(identity.hostId)")
             return
         }
         do {

@@ -92,7 +92,8 @@ public final class LeaderElection: Service, Sendable {
                         } catch is CancellationError {
                             return
                         } catch {
-                            self.logger.warning("leader duty failed; restarting it", metadata: ["duty": "\(duty.name)", "error": "\(error)"])
+                            self.logger.warning(
+                                "leader duty failed; restarting it", metadata: ["duty": "\(duty.name)", "error": "\(error)"])
                             try? await Task.sleep(for: .milliseconds(500))
                         }
                     }

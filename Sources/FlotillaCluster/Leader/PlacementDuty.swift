@@ -29,12 +29,14 @@ public struct PlacementDuty: LeaderDuty {
         for await update in updates {
             try Task.checkCancellation()
             // Only instance and worker changes can make a placement possible.
-            let relevant = update.changes.isEmpty || update.changes.contains {
-                switch $0 {
-                case .instance, .worker: return true
-                default: return false
+            let relevant =
+                update.changes.isEmpty
+                || update.changes.contains {
+                    switch $0 {
+                    case .instance, .worker: return true
+                    default: return false
+                    }
                 }
-            }
             if relevant { _ = try await placePending(leadership) }
         }
     }

@@ -137,6 +137,9 @@ public struct InstanceUsage: Sendable, Equatable, Codable {
     public var storageTotalBytes: Int64
     public var networkRxBytes: Int64
     public var networkTxBytes: Int64
+    /// Block I/O since the instance started, where the backend measures it (docker).
+    public var blockReadBytes: Int64?
+    public var blockWrittenBytes: Int64?
     public var observedAt: Date
 
     public init(

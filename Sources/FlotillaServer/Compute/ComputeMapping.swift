@@ -128,7 +128,9 @@ enum ComputeMapping {
             cpu: .init(usage: u.cpuPercent, cores: u.cpuCores),
             memory: .init(used: u.memoryUsedBytes, limit: u.memoryLimitBytes, percentage: u.memoryPercent),
             storage: .init(used: u.storageUsedBytes, total: u.storageTotalBytes),
-            network: .init(rxBytes: u.networkRxBytes, txBytes: u.networkTxBytes), observedAt: u.observedAt)
+            network: .init(rxBytes: u.networkRxBytes, txBytes: u.networkTxBytes),
+            blockIO: u.blockReadBytes.map { .init(readBytes: $0, writeBytes: u.blockWrittenBytes ?? 0) },
+            observedAt: u.observedAt)
     }
 
     /// `k=v,k2=v2` label selectors.

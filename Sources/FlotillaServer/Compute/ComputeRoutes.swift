@@ -119,7 +119,9 @@ struct ComputeRoutes {
         if live && resources != nil {
             // Wait (bounded) for the owning host to apply it, so the reply is true when it says `live`.
             let gen = written.instance.generation
-            if let s = await deps.registry.wait(timeout: .seconds(10), until: { $0.instances[written.instance.id].map { $0.value.appliedGeneration >= gen } ?? false }) {
+            if let s = await deps.registry.wait(
+                timeout: .seconds(10), until: { $0.instances[written.instance.id].map { $0.value.appliedGeneration >= gen } ?? false })
+            {
                 instance = s.instances[written.instance.id]?.value ?? instance
             }
         }

@@ -33,7 +33,8 @@ struct EdgeMiddleware: RouterMiddleware {
             return response
         } catch let error as FlotillaError {
             if error.code == .internalError || error.code == .storeUnavailable {
-                logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)", "cause": "\(error.cause ?? "")"])
+                logger.error(
+                    "request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)", "cause": "\(error.cause ?? "")"])
             }
             return surface.response(for: error, revision: registry.revision)
         } catch let error as RequestValidationError {

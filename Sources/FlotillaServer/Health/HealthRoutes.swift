@@ -1,5 +1,5 @@
-import FlotillaCluster
 import FlotillaAPI
+import FlotillaCluster
 import FlotillaCore
 import Hummingbird
 

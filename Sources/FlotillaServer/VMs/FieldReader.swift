@@ -144,7 +144,10 @@ struct FieldReader {
         var result: [String] = []
         for (i, item) in items.enumerated() {
             guard case .string(let s) = item else {
-                issues.append(.init(type: "string_type", loc: [.string(location), .string(key), .int(Int64(i))], msg: "Input should be a valid string", input: item))
+                issues.append(
+                    .init(
+                        type: "string_type", loc: [.string(location), .string(key), .int(Int64(i))], msg: "Input should be a valid string",
+                        input: item))
                 continue
             }
             result.append(String(s.prefix(maxLength)))

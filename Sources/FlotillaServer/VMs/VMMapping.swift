@@ -231,7 +231,9 @@ enum VMMapping {
             for issue in probe.issues { f.fail(issue.type, ["name"], issue.msg, input: issue.input) }
         }
         try f.check()
-        guard let name, let vcpus, let memory, let disk else { throw RequestValidationError(type: "missing", loc: ["body"], msg: "Field required") }
+        guard let name, let vcpus, let memory, let disk else {
+            throw RequestValidationError(type: "missing", loc: ["body"], msg: "Field required")
+        }
         return Flavor(
             id: id ?? name, name: name, vcpus: Int(vcpus), memoryMB: memory, diskGB: disk, ephemeralGB: ephemeral ?? 0,
             swapMB: swap ?? 0, isPublic: isPublic ?? true, description: description ?? "")
