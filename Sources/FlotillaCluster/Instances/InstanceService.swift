@@ -45,11 +45,19 @@ public final class InstanceService: Sendable {
 
     /// Live usage from the backend that runs the instance.
     public func usage(id: String) async throws(FlotillaError) -> InstanceUsage {
+        try await withLocalBackend(id: id, action: "usage") { backend, id in try await backend.usage(id: id) }
+    }
+
+    /// Calls the backend that runs the instance on this host. INVALID_STATE before placement;
+    /// BACKEND_UNAVAILABLE when it runs on another host or this host lacks its backend.
+    func withLocalBackend<T: Sendable>(
+        id: String, action: String, _ body: (any ComputeBackend, String) async throws -> T
+    ) async throws(FlotillaError) -> T {
         let instance = try instance(id: id)
         guard let worker = instance.workerId, instance.state != .pending else {
             throw .invalidState(
                 "Instance \(instance.id) is not placed on a host yet", instanceId: instance.id,
-                currentState: instance.state, action: "usage")
+                currentState: instance.state, action: action)
         }
         guard worker == identity.hostId else {
             throw FlotillaError(
@@ -60,11 +68,11 @@ public final class InstanceService: Sendable {
             throw BackendError.unavailable("not configured on this host").flotillaError(backend: instance.backend)
         }
         do {
-            return try await backend.usage(id: instance.id)
+            return try await body(backend, instance.id)
         } catch let e as BackendError {
             throw e.flotillaError(backend: instance.backend)
         } catch {
-            throw FlotillaError(.backendError, "usage failed", cause: "\(error)")
+            throw FlotillaError(.backendError, "\(action) failed", cause: "\(error)")
         }
     }
 
