@@ -190,7 +190,7 @@ struct WorkerRoutesTests {
     @Test("A worker whose heartbeat lease expires reads offline; a stale heartbeat reads unhealthy")
     func offlineAndUnhealthy() async throws {
         try await withProbe { api, host in
-            try await WorkerFixture.register(host, id: "fixture-short-lease", zone: nil, leaseTTL: .seconds(3))
+            try await WorkerFixture.register(host, id: "fixture-short-lease", zone: nil, leaseTTL: .seconds(8))
             try await WorkerFixture.register(
                 host, id: "fixture-stale", zone: nil, heartbeatAt: Date().addingTimeInterval(-120))
             let stale = try await api.get("/api/v1/workers/fixture-stale")
@@ -198,7 +198,7 @@ struct WorkerRoutesTests {
             #expect(stale.json["is_healthy"] as? Bool == false)
 
             #expect(try await api.get("/api/v1/workers/fixture-short-lease")["status"] == "active")
-            let gone = await host.host.registry.wait(timeout: .seconds(15)) { $0.heartbeats["fixture-short-lease"] == nil }
+            let gone = await host.host.registry.wait(timeout: .seconds(30)) { $0.heartbeats["fixture-short-lease"] == nil }
             #expect(gone != nil)
             let offline = try await api.get("/api/v1/workers/fixture-short-lease")
             #expect(offline["status"] == "offline")
