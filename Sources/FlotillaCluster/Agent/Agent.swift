@@ -34,11 +34,7 @@ public final class Agent: Service, Sendable {
 
     /// Runs until the task is cancelled or, in a `ServiceGroup`, until graceful shutdown.
     public func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await self.runUntilCancelled() }
-        } catch is CancellationError {
-            return
-        }
+        try await runUntilShutdown { try await self.runUntilCancelled() }
     }
 
     private func runUntilCancelled() async throws {

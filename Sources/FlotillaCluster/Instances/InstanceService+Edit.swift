@@ -12,11 +12,7 @@ extension InstanceService {
         let id = rawId.lowercased()
         let key = StoreKeys.instance(id)
         for _ in 0..<32 {
-            let kv: KeyValue?
-            do { kv = try await store.get(key) } catch { throw storeError(error) }
-            guard let kv, var instance = try? StoreCodec.decode(Instance.self, from: kv.value), instance.isLive else {
-                throw .instanceNotFound(rawId)
-            }
+            var (kv, instance) = try await readLive(key, id: rawId)
             let oldName = instance.name
             for (k, v) in changes { instance.spec.metadata[k] = v }
             var compares = [Compare.unchanged(key, since: kv.modRevision)]

@@ -236,11 +236,7 @@ public final class InstanceService: Sendable {
         let id = rawId.lowercased()
         let key = StoreKeys.instance(id)
         for _ in 0..<32 {
-            let kv: KeyValue?
-            do { kv = try await store.get(key) } catch { throw storeError(error) }
-            guard let kv, var instance = try? StoreCodec.decode(Instance.self, from: kv.value), instance.isLive else {
-                throw .instanceNotFound(rawId)
-            }
+            var (kv, instance) = try await readLive(key, id: rawId)
             try body(&instance)
             instance.updatedAt = identity.now()
             var then: [TxnOp] = [.put(key, try encode(instance))]
@@ -249,6 +245,16 @@ public final class InstanceService: Sendable {
             if result.succeeded { return Written(instance: instance, revision: result.revision) }
         }
         throw FlotillaError(.storeUnavailable, "Too many concurrent changes to instance \(rawId); try again")
+    }
+
+    /// The stored record of a live instance, with the revision to compare a write against.
+    func readLive(_ key: String, id rawId: String) async throws(FlotillaError) -> (KeyValue, Instance) {
+        let kv: KeyValue?
+        do { kv = try await store.get(key) } catch { throw storeError(error) }
+        guard let kv, let instance = try? StoreCodec.decode(Instance.self, from: kv.value), instance.isLive else {
+            throw .instanceNotFound(rawId)
+        }
+        return (kv, instance)
     }
 
     func txn(_ compares: [Compare], then: [TxnOp]) async throws(FlotillaError) -> TxnResult {
