@@ -23,6 +23,7 @@ import Testing
     @Test("ports, env, volumes, labels, restart policy, cpu and memory limits are really applied")
     func configurationApplied() async throws {
         let docker = try await DockerFixture.shared.daemon()
+        try docker.ensureNetwork()
         let backend = docker.backend()
         let id = newId()
         let shared = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-vol-\(id.prefix(8))").path

@@ -4,7 +4,8 @@ import Foundation
 import Testing
 
 /// A Docker daemon for tests, found or started once per test process, with the local busybox image
-/// (``image``) and a bridge network for port tests (``network``).
+/// (``image``) and, on demand, a bridge network for port tests (``network``, made by
+/// ``DockerDaemon/ensureNetwork()``).
 ///
 /// - When `/var/run/docker.sock` (or `FLOTILLA_DOCKER_SOCKET`) answers `_ping`, that daemon is used.
 /// - Otherwise `dockerd --storage-driver=vfs --iptables=false --bridge=none` is started with its own data root,
@@ -51,13 +52,11 @@ public actor DockerFixture {
     private static func prepare() async -> Result<DockerDaemon, DockerFixtureError> {
         do {
             let existing = HostConfigurationDefaults.dockerSocket
-            var socket = existing
+            var daemon = DockerDaemon(socketPath: existing, bridgeName: nil)
             if !(await answers(existing)) {
-                socket = try await startDaemon()
+                daemon = try await startDaemon()
             }
-            let daemon = DockerDaemon(socketPath: socket)
             try daemon.ensureImage()
-            try daemon.ensureNetwork()
             return .success(daemon)
         } catch let error as DockerFixtureError {
             return .failure(error)
@@ -71,7 +70,7 @@ public actor DockerFixture {
         return await DockerBackend(configuration: .init(socketPath: socket)).ping(timeout: .seconds(2))
     }
 
-    private static func startDaemon() async throws -> String {
+    private static func startDaemon() async throws -> DockerDaemon {
         guard getuid() == 0 else { throw DockerFixtureError("no docker daemon answers and starting one needs root") }
         guard
             let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd", "/usr/local/bin/dockerd"].first(where: {
@@ -83,14 +82,17 @@ public actor DockerFixture {
         let dir = "/tmp/flotilla-dockerd-\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let socket = "\(dir)/docker.sock"
+        let bridge = "flt-" + String(dir.suffix(8))
         let parent = getpid()
-        // The guard outlives nothing: it stops dockerd when this test process is gone.
+        // The guard outlives nothing: it stops dockerd when this test process is gone, and deletes the test
+        // network's bridge, which the kernel would otherwise keep (and with it one of docker's address pools).
         let script = """
             \(dockerd) --storage-driver=vfs --iptables=false --bridge=none --data-root \(dir)/data \
               --exec-root \(dir)/exec --pidfile \(dir)/dockerd.pid -H unix://\(socket) >\(dir)/dockerd.log 2>&1 &
             d=$!
             while kill -0 \(parent) 2>/dev/null && kill -0 $d 2>/dev/null; do sleep 1; done
             kill $d 2>/dev/null; wait $d
+            ip link delete \(bridge) 2>/dev/null
             rm -rf \(dir)
             """
         let process = Process()
@@ -103,7 +105,7 @@ public actor DockerFixture {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(60)
         while clock.now < deadline {
-            if await Self.answers(socket) { return socket }
+            if await Self.answers(socket) { return DockerDaemon(socketPath: socket, bridgeName: bridge) }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -129,6 +131,9 @@ enum HostConfigurationDefaults {
 /// A running daemon the tests may use, with the `docker` CLI to check what Flotilla did.
 public struct DockerDaemon: Sendable {
     public let socketPath: String
+    /// The bridge the test network gets on a daemon this fixture started: unique per daemon, so that the guard
+    /// removing it never touches another's (Linux allows 15 characters). Nil on a daemon found running.
+    let bridgeName: String?
 
     /// A backend on this daemon, with a short pull deadline (no registry is reachable here).
     public func backend(pullTimeout: Duration = .seconds(5)) -> DockerBackend {
@@ -200,13 +205,21 @@ public struct DockerDaemon: Sendable {
         guard status == 0 else { throw DockerFixtureError("docker import of \(DockerFixture.image) failed: \(output)") }
     }
 
-    func ensureNetwork() throws {
+    /// Creates ``DockerFixture/network`` when missing, for the tests that publish ports (the others use
+    /// `--network none`). When docker's default address pools are all taken on this machine, a few private
+    /// subnets outside them are tried in turn.
+    public func ensureNetwork() throws {
         if try cli(["network", "inspect", DockerFixture.network]).status == 0 { return }
-        let (status, output) = try cli(["network", "create", DockerFixture.network])
-        // Another test process may have made it meanwhile.
-        guard status == 0 || output.contains("already exists") else {
-            throw DockerFixtureError("docker network create \(DockerFixture.network) failed: \(output)")
+        let bridge = bridgeName.map { ["-o", "com.docker.network.bridge.name=\($0)"] } ?? []
+        var failures: [String] = []
+        for subnet in [nil, "10.213.7.0/24", "10.229.41.0/24", "100.95.3.0/24", "198.18.77.0/24"] {
+            let options = subnet.map { ["--subnet", $0] } ?? []
+            let (status, output) = try cli(["network", "create"] + bridge + options + [DockerFixture.network])
+            // Another test process may have made it meanwhile.
+            if status == 0 || output.contains("already exists") { return }
+            failures.append("\(subnet ?? "default pools"): \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
+        throw DockerFixtureError("docker network create \(DockerFixture.network) failed: \(failures.joined(separator: "; "))")
     }
 }
 
