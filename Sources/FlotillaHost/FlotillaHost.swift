@@ -52,8 +52,11 @@ public final class FlotillaHost: Sendable {
         let instances = InstanceService(
             store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("instances"))
         let placement = PlacementDuty(store: store, registry: registry, identity: identity, logger: logger.child("scheduler"))
+        let health = HealthDuty(
+            store: store, registry: registry, identity: identity, grace: configuration.rescheduleAfter,
+            policy: RegistryRepairPolicy(tombstoneRetention: configuration.tombstoneRetention), logger: logger.child("health"))
         let election = LeaderElection(
-            store: store, registry: registry, identity: identity, duties: [placement], logger: logger.child("leader"))
+            store: store, registry: registry, identity: identity, duties: [placement, health], logger: logger.child("leader"))
         let agent = Agent(store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("agent"))
         let deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,

@@ -28,6 +28,10 @@ public struct HostConfiguration: Sendable {
     public var cpuAllocationRatio: Double = 4
     public var healthWindow: TimeInterval = 60
     public var leaseTTL: Duration = .seconds(3)
+    /// How long a worker may be offline before the leader reschedules its instances.
+    public var rescheduleAfter: Duration = .seconds(15)
+    /// How long deleted instances are kept as tombstones.
+    public var tombstoneRetention: TimeInterval = 3600
     public var actionTimeout: Duration = .seconds(60)
     /// Latency of every simulated backend operation.
     public var simLatency: Duration = .zero

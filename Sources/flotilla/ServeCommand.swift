@@ -45,6 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxInstances: Int?
     @Option(help: "Latency of every simulated backend operation, ms (env FLOTILLA_SIM_LATENCY_MS; default 0).")
     var simLatencyMs: Int?
+    @Option(help: "Seconds a worker may be offline before its instances are rescheduled (env FLOTILLA_RESCHEDULE_AFTER; default 15).")
+    var rescheduleAfter: Double?
     @Option(help: "trace, debug, info, notice, warning, error (env FLOTILLA_LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -116,6 +118,10 @@ struct ServeCommand: AsyncParsableCommand {
         c.diskGB = try diskGb ?? env.number("DISK_GB")
         c.maxInstances = try maxInstances ?? env.number("MAX_INSTANCES") ?? c.maxInstances
         if let ms: Int = try simLatencyMs ?? env.number("SIM_LATENCY_MS") { c.simLatency = .milliseconds(ms) }
+        if let seconds: Double = try rescheduleAfter ?? env.number("RESCHEDULE_AFTER") {
+            guard seconds >= 0 else { throw ValidationError("--reschedule-after must be 0 or more seconds") }
+            c.rescheduleAfter = .milliseconds(Int64(seconds * 1000))
+        }
         _ = grpcListen ?? env["GRPC_LISTEN"]
         c.clusterSecret = clusterSecret ?? env["CLUSTER_SECRET"]
         return c

@@ -23,3 +23,16 @@ public protocol LeaderDuty: Sendable {
     /// Runs until cancelled (leadership lost or shutdown).
     func lead(_ leadership: Leadership) async throws
 }
+
+extension ClusterStore {
+    /// A leader-only transaction: `compares` plus the leadership's fence. Returns whether it applied; throws
+    /// `CancellationError` when it failed because this host no longer leads, so the duty stops writing.
+    func fencedTxn(_ leadership: Leadership, _ compares: [Compare], then ops: [TxnOp]) async throws -> Bool {
+        let result = try await txn([leadership.fence] + compares, then: ops, otherwise: [.get(key: StoreKeys.leader)])
+        if result.succeeded { return true }
+        if case .get(let leader)? = result.results.first, leader?.createRevision != leadership.createRevision {
+            throw CancellationError()
+        }
+        return false
+    }
+}

@@ -78,33 +78,27 @@ public struct PlacementDuty: LeaderDuty {
         return placed
     }
 
-    /// One transaction for the batch; if any instance changed meanwhile, each is retried alone next round.
+    /// One transaction for the batch; if any instance changed meanwhile, each is retried alone.
     private func write(_ batch: [(Versioned<Instance>, Instance)], _ leadership: Leadership) async throws -> Int {
-        var compares = [leadership.fence]
+        var compares: [Compare] = []
         var ops: [TxnOp] = []
         for (old, new) in batch {
             let key = StoreKeys.instance(new.id)
             compares.append(.unchanged(key, since: old.modRevision))
             ops.append(.put(key, try StoreCodec.encode(new)))
         }
-        let result = try await store.txn(compares, then: ops, otherwise: [])
         let placed = batch.filter { $0.1.workerId != nil }.count
-        if result.succeeded {
+        if try await store.fencedTxn(leadership, compares, then: ops) {
             if placed > 0 { logger.debug("placed instances", metadata: ["count": "\(placed)"]) }
             return placed
         }
-        // Fenced out or raced: write one by one so one changed instance does not hold back the rest.
+        // Raced: write one by one so one changed instance does not hold back the rest.
         var count = 0
         for (old, new) in batch {
             let key = StoreKeys.instance(new.id)
-            let single = try await store.txn(
-                [leadership.fence, .unchanged(key, since: old.modRevision)],
-                then: [.put(key, try StoreCodec.encode(new))], otherwise: [.get(key: StoreKeys.leader)])
-            if single.succeeded {
-                if new.workerId != nil { count += 1 }
-            } else if case .get(let leader)? = single.results.first, leader?.createRevision != leadership.createRevision {
-                throw CancellationError()  // No longer the leader: stop writing.
-            }
+            let applied = try await store.fencedTxn(
+                leadership, [.unchanged(key, since: old.modRevision)], then: [.put(key, try StoreCodec.encode(new))])
+            if applied, new.workerId != nil { count += 1 }
         }
         return count
     }

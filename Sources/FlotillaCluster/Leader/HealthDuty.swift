@@ -1,0 +1,82 @@
+import FlotillaCore
+import Foundation
+import Logging
+
+/// The leader's health monitor and garbage collector. A worker that has had no heartbeat for `grace` is
+/// dead: its instances are rescheduled on the others (or their deletion finished for them), each marked so
+/// that the worker, if it returns, deletes its leftover copies. Old tombstones are forgotten. Every write is
+/// fenced by the leader key and guarded by the record's revision (``RegistryRepairPolicy`` decides).
+public struct HealthDuty: LeaderDuty {
+    public let name = "health"
+    let store: any ClusterStore
+    let registry: RegistryCache
+    let identity: HostIdentity
+    /// How long a worker may stay offline before its instances are rescheduled (a restart fits in it).
+    let grace: Duration
+    let interval: Duration
+    let policy: RegistryRepairPolicy
+    let logger: Logger
+
+    public init(
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, grace: Duration = .seconds(15),
+        interval: Duration = .milliseconds(500), policy: RegistryRepairPolicy = RegistryRepairPolicy(),
+        logger: Logger = Logger(label: "flotilla.health")
+    ) {
+        self.store = store
+        self.registry = registry
+        self.identity = identity
+        self.grace = grace
+        self.interval = interval
+        self.policy = policy
+        self.logger = logger
+    }
+
+    public func lead(_ leadership: Leadership) async throws {
+        let clock = ContinuousClock()
+        // When this leader first saw each worker offline: a new leader gives every worker the whole grace.
+        var offlineSince: [String: ContinuousClock.Instant] = [:]
+        while true {
+            try Task.checkCancellation()
+            let state = registry.snapshot
+            let offline = state.offlineWorkersHoldingInstances()
+            let now = clock.now
+            for gone in offlineSince.keys where !offline.contains(gone) {
+                logger.info("worker back", metadata: ["worker": "\(gone)"])
+            }
+            offlineSince = offlineSince.filter { offline.contains($0.key) }
+            for worker in offline where offlineSince[worker] == nil {
+                offlineSince[worker] = now
+                logger.info("worker offline", metadata: ["worker": "\(worker)", "grace": "\(grace)"])
+            }
+            let dead = Set(offlineSince.filter { $0.value.duration(to: now) >= grace }.keys)
+            for repair in policy.repairs(in: state, deadWorkers: dead, now: identity.now()) {
+                try await apply(repair, leadership)
+            }
+            try await Task.sleep(for: interval)
+        }
+    }
+
+    /// Writes one repair; a record changed meanwhile is left for the next round, which sees the change.
+    private func apply(_ repair: RegistryRepair, _ leadership: Leadership) async throws {
+        switch repair {
+        case .replace(let old, let new, let releaseName):
+            let key = StoreKeys.instance(new.id)
+            var compares: [Compare] = [.unchanged(key, since: old.modRevision)]
+            var ops: [TxnOp] = [.put(key, try StoreCodec.encode(new))]
+            // The name goes only if it is still this instance's: a reservation is never taken from another.
+            if releaseName, registry.snapshot.names[new.name] == new.id {
+                compares.append(.holds(StoreKeys.name(new.name), Data(new.id.utf8)))
+                ops.append(.delete(key: StoreKeys.name(new.name)))
+            }
+            guard try await store.fencedTxn(leadership, compares, then: ops) else { return }
+            logger.info(
+                new.isLive ? "instance rescheduled" : "instance deletion finished for an offline worker",
+                metadata: ["id": "\(new.id)", "from": "\(new.migratedFrom ?? "")"])
+        case .forget(let old):
+            let key = StoreKeys.instance(old.value.id)
+            guard try await store.fencedTxn(leadership, [.unchanged(key, since: old.modRevision)], then: [.delete(key: key)])
+            else { return }
+            logger.debug("tombstone forgotten", metadata: ["id": "\(old.value.id)"])
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// One change the leader's health duty writes to the registry, guarded by the record's revision.
+public enum RegistryRepair: Sendable, Equatable {
+    /// Replace an instance record (rescheduled off a dead worker, or its deletion finished for it). When
+    /// `releaseName` is set the name reservation goes in the same transaction.
+    case replace(old: Versioned<Instance>, new: Instance, releaseName: Bool)
+    /// Remove a deleted instance's record once it has been kept long enough.
+    case forget(Versioned<Instance>)
+}
+
+/// What the leader does about workers that stopped heartbeating and about old records. Pure: it decides,
+/// the cluster layer writes.
+public struct RegistryRepairPolicy: Sendable, Equatable {
+    /// How long a tombstone (an instance in `deleted`) is kept, so that a late reader still sees the deletion
+    /// and a host that was away can still clean up after it.
+    public var tombstoneRetention: TimeInterval
+
+    public init(tombstoneRetention: TimeInterval = 3600) {
+        self.tombstoneRetention = tombstoneRetention
+    }
+
+    /// The repairs for `state`, given the workers considered dead (offline for longer than the grace the
+    /// leader allows them).
+    ///
+    /// - A live instance on a dead worker that should exist is rescheduled: unplaced, `pending`, its desired
+    ///   state kept (paused becomes running: a new copy starts fresh), `migratedFrom` naming the dead worker
+    ///   so that, if it ever returns, it deletes its leftover copy and nothing runs twice.
+    /// - A live instance on a dead worker that was being deleted is recorded as deleted, with the same
+    ///   `migratedFrom` marker, and its name is released.
+    /// - A tombstone older than the retention is forgotten, unless its `migratedFrom` worker is still dead
+    ///   (that worker has not cleaned up yet).
+    public func repairs(in state: RegistryState, deadWorkers: Set<String>, now: Date) -> [RegistryRepair] {
+        var result: [RegistryRepair] = []
+        for versioned in state.instances.values.sorted(by: { $0.value.id < $1.value.id }) {
+            let instance = versioned.value
+            if instance.isLive {
+                guard let worker = instance.workerId, deadWorkers.contains(worker) else { continue }
+                var new = instance
+                new.migratedFrom = worker
+                new.updatedAt = now
+                if instance.desired == .deleted {
+                    new.state = .deleted
+                    new.terminatedAt = now
+                    new.stateDescription = "deleted while worker \(worker) was offline"
+                    result.append(.replace(old: versioned, new: new, releaseName: true))
+                } else {
+                    new.workerId = nil
+                    new.state = .pending
+                    if new.desired == .paused { new.desired = .running }
+                    new.stateDescription = "rescheduled: worker \(worker) went offline"
+                    new.stopOptions = StopOptions()
+                    new.hardRestart = false
+                    result.append(.replace(old: versioned, new: new, releaseName: false))
+                }
+            } else {
+                let age = now.timeIntervalSince(instance.updatedAt)
+                guard age > tombstoneRetention else { continue }
+                if let from = instance.migratedFrom, deadWorkers.contains(from) { continue }
+                result.append(.forget(versioned))
+            }
+        }
+        return result
+    }
+}
+
+extension RegistryState {
+    /// The workers that instances (live ones, or tombstones awaiting their old worker's clean-up) refer to
+    /// and that are offline now: no heartbeat, or no worker record at all.
+    public func offlineWorkersHoldingInstances() -> Set<String> {
+        var referenced = Set<String>()
+        for versioned in instances.values {
+            let instance = versioned.value
+            if instance.isLive, let worker = instance.workerId { referenced.insert(worker) }
+            if !instance.isLive, let from = instance.migratedFrom { referenced.insert(from) }
+        }
+        return referenced.filter { status(ofWorker: $0) == .offline }
+    }
+}

@@ -1,0 +1,88 @@
+import FlotillaCluster
+import FlotillaCore
+import FlotillaTestSupport
+import Foundation
+import Testing
+
+/// The leader's health duty on a whole host: a second worker that is registered but never heartbeats is
+/// offline, and after the grace the instances it held are dealt with.
+@Suite("Leader health duty: instances of an offline worker")
+struct HealthDutyTests {
+    static let gone = "gone-host"
+
+    /// Writes `instance` as if the leader had placed it on the offline worker long ago.
+    func put(_ instance: Instance, _ host: TestHost, name reserved: Bool = true) async throws {
+        var ops: [TxnOp] = [.put(StoreKeys.instance(instance.id), try StoreCodec.encode(instance))]
+        if reserved { ops.append(.put(StoreKeys.name(instance.name), Data(instance.id.utf8))) }
+        _ = try await host.host.store.txn([], then: ops, otherwise: [])
+    }
+
+    func instance(_ name: String, state: InstanceState, desired: DesiredState, updated: Date = Date()) -> Instance {
+        var i = Instance(
+            id: UUID().uuidString.lowercased(), name: name, kind: .container, backend: .sim,
+            spec: InstanceSpec(config: InstanceConfig(image: "busybox")), createdAt: updated)
+        i.workerId = Self.gone
+        i.state = state
+        i.desired = desired
+        i.updatedAt = updated
+        return i
+    }
+
+    @Test("running ones are rescheduled on a live worker, deleting ones finish, old tombstones go")
+    func offlineWorkerInstances() async throws {
+        try await TestHost.with(configure: {
+            $0.rescheduleAfter = .milliseconds(300)
+            $0.tombstoneRetention = 600
+        }) { host in
+            let worker = Worker(
+                id: Self.gone, hostname: Self.gone, address: "http://127.0.0.1:1", capabilities: [.sim],
+                capacity: WorkerCapacity(cpuCores: 4, memoryMB: 4096, diskGB: 10, maxInstances: 10), startedAt: Date())
+            _ = try await host.host.store.txn([], then: [.put(StoreKeys.worker(Self.gone), try StoreCodec.encode(worker))], otherwise: [])
+            let running = instance("was-running", state: .running, desired: .running)
+            let paused = instance("was-paused", state: .paused, desired: .paused)
+            let deleting = instance("was-deleting", state: .deleting, desired: .deleted)
+            var oldTombstone = instance("long-gone", state: .deleted, desired: .deleted, updated: Date(timeIntervalSinceNow: -3600))
+            oldTombstone.workerId = "test-host"
+            for i in [running, paused, deleting] { try await put(i, host) }
+            try await put(oldTombstone, host, name: false)
+            let tombstone = oldTombstone.id
+
+            let registry = host.host.registry
+            try await eventually("rescheduled, finished and forgotten", timeout: .seconds(30)) {
+                registry.read { s in
+                    [running.id, paused.id].allSatisfy { id in
+                        s.instances[id]?.value.workerId == "test-host" && s.instances[id]?.value.state == .running
+                    } && s.instances[deleting.id]?.value.state == .deleted && s.instances[tombstone] == nil
+                }
+            }
+            let state = registry.snapshot
+            #expect(state.status(ofWorker: Self.gone) == .offline)
+            for id in [running.id, paused.id] {
+                let moved = try #require(state.instances[id]?.value)
+                #expect(moved.migratedFrom == Self.gone, "the old worker is told to clean up its copy")
+                #expect(moved.desired == .running)
+            }
+            let sim = try #require(host.host.backends[.sim])
+            let local = Set(try await sim.list().map(\.id))
+            #expect(local.isSuperset(of: [running.id, paused.id]), "the new copies run on the live worker")
+            let finished = try #require(state.instances[deleting.id]?.value)
+            #expect(finished.migratedFrom == Self.gone)
+            #expect(state.names["was-deleting"] == nil, "the deleted instance's name is free again")
+            #expect(state.names["was-running"] == running.id)
+        }
+    }
+
+    @Test("a worker that is offline for less than the grace keeps its instances")
+    func withinGrace() async throws {
+        try await TestHost.with(configure: { $0.rescheduleAfter = .seconds(3600) }) { host in
+            let kept = instance("patient", state: .running, desired: .running)
+            try await put(kept, host)
+            // Give the leader's duty several rounds (it runs every 500 ms) to act wrongly.
+            try await Task.sleep(for: .seconds(2))
+            let now = try #require(host.host.registry.read { $0.instances[kept.id]?.value })
+            #expect(now.workerId == Self.gone)
+            #expect(now.state == .running)
+            #expect(now.migratedFrom == nil)
+        }
+    }
+}
