@@ -35,7 +35,7 @@ export FLOTILLA_REQUIRE_REAL=1
 # The kvm tests boot real guests under TCG, which takes both cores for seconds at a time, and the etcd tests
 # run real 3-member clusters whose leases must not starve: both run on their own, one at a time, after
 # everything else, so that no suite's load breaks another's lease timings.
-HEAVY='QEMUBackend|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|ClusterProcessTests'
+HEAVY='QEMUBackend|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|ClusterProcessTests|RegistryConvergenceTests'
 echo "== test (everything but the kvm and etcd suites)"
 swift test --skip "$HEAVY"
 echo "== test (kvm guests and etcd clusters, serialized)"

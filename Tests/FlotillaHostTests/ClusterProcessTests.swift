@@ -21,7 +21,10 @@ struct ClusterProcessTests {
                         hosts.append(
                             try await ServeProcess.start(
                                 dataDir: "\(dir)/h\(i)", apiKey: Self.key,
-                                extra: ["--store", store, "--cluster-secret", "test-secret", "--host-id", "h\(i)", "--zone", "z\(i)"]))
+                                extra: [
+                                    "--store", store, "--cluster-secret", "test-secret", "--host-id", "h\(i)", "--zone", "z\(i)",
+                                    "--reschedule-after", "1",
+                                ]))
                     }
                     try await body(etcd, hosts)
                 } catch {
@@ -63,13 +66,32 @@ struct ClusterProcessTests {
         }
     }
 
-    func waitRunning(_ host: ServeProcess, _ id: String, within: Duration = .seconds(30)) async throws -> Compute.Instance {
+    /// Waits until instance `id` runs, read through `host` (on another worker than `awayFrom` when given).
+    func waitRunning(
+        _ host: ServeProcess, _ id: String, within: Duration = .seconds(30), awayFrom: String? = nil
+    ) async throws -> Compute.Instance {
         let deadline = ContinuousClock.now + within
         while ContinuousClock.now < deadline {
-            if let i = try? await client(host, { try await $0.instance(id: id) }), i.state == "running" { return i }
+            if let i = try? await client(host, { try await $0.instance(id: id) }), i.state == "running",
+                awayFrom == nil || i.workerId != awayFrom
+            {
+                return i
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ProcessFailure("instance \(id) did not run within \(within)")
+    }
+
+    /// Polls `condition` (errors count as not yet) until it holds; fails the test after `timeout`.
+    func eventually(
+        _ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? await condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ProcessFailure("timed out waiting: \(what)")
     }
 
     @Test("instances created through any host are placed by zone, run on the chosen host, and every host sees them")
@@ -90,19 +112,82 @@ struct ClusterProcessTests {
         }
     }
 
-    @Test("kill -9 of the leader: another host leads and creates keep succeeding; one etcd member stopped: still working; nothing lost")
+    @Test(
+        "kill -9 of the leader: another host leads, creates keep succeeding, it turns offline everywhere and its instances run elsewhere; one etcd member stopped: still working; nothing lost"
+    )
     func failover() async throws {
         try await withCluster { etcd, hosts in
             var acknowledged: [String] = []
-            for i in 0..<3 { acknowledged.append(try await createEventually(hosts[i], "before-\(i)").id) }
+            for i in 0..<6 { acknowledged.append(try await createEventually(hosts[i % 3], "before-\(i)").id) }
             let leader = try await leaderHost(hosts)
+            let dead = "h\(leader + 1)"
+            let onDead = try await client(hosts[leader]) { try await $0.listInstances(pageSize: 500) }.instances
+                .filter { $0.workerId == dead }.map(\.id)
+            #expect(!onDead.isEmpty, "spread put some of six instances on every host")
             await hosts[leader].stop(signal: SIGKILL)
             let survivors = hosts.indices.filter { $0 != leader }.map { hosts[$0] }
             acknowledged.append(try await createEventually(survivors[0], "after-leader-kill").id)
+
+            // Offline on every surviving host, and its instances rescheduled onto the survivors.
+            for host in survivors {
+                try await eventually("\(dead) offline at \(host.url)") {
+                    try await self.client(host) { try await $0.worker(id: dead) }.status == "offline"
+                }
+            }
+            for id in onDead {
+                let moved = try await waitRunning(survivors[1], id, within: .seconds(60), awayFrom: dead)
+                #expect(moved.workerId != dead)
+            }
+
             await etcd.stop(member: 0)
             acknowledged.append(try await createEventually(survivors[1], "after-member-stop").id)
             let listed = try await client(survivors[0]) { try await $0.listInstances(pageSize: 500) }
             #expect(Set(acknowledged).isSubset(of: Set(listed.instances.map(\.id))))
+            #expect(listed.instances.allSatisfy { $0.state == "running" }, "\(listed.instances.map { ($0.name, $0.state) })")
+        }
+    }
+
+    @Test("seed 004 on three real hosts: five VMs split 2/2/1, stats that add up on every host, drain and activate")
+    func seedScenario() async throws {
+        try await withCluster { _, hosts in
+            var placed: [String: Int] = [:]
+            for i in 0..<5 {
+                let vm = try await createEventually(hosts[i % 3], "dev-vm-\(i + 1)")
+                placed[vm.workerId ?? "", default: 0] += 1
+            }
+            #expect(placed.values.sorted() == [1, 2, 2], "\(placed)")
+            for host in hosts {
+                let stats = try await client(host) { try await $0.clusterStats() }
+                #expect(stats.totalWorkers == 3 && stats.activeWorkers == 3 && stats.drainingWorkers == 0)
+                #expect(stats.totalVms == 5)
+                #expect(stats.usedCpuCores == 2.5, "five instances of half a core")
+                let workers = try await client(host) { try await $0.listWorkers() }.workers
+                #expect(workers.map(\.vmCount).reduce(0, +) == stats.totalVms)
+                #expect(workers.map(\.usedCpuCores).reduce(0, +) == stats.usedCpuCores)
+                #expect(workers.map(\.cpuCores).reduce(0, +) == stats.totalCpuCores)
+                #expect(stats.zones == ["z1": 1, "z2": 1, "z3": 1])
+            }
+
+            // Drain h3 through h1: every host sees 2 active + 1 draining; nothing new lands on h3.
+            let drained = try await client(hosts[0]) { try await $0.drainWorker(id: "h3") }
+            #expect(drained.status == "draining")
+            for host in hosts {
+                try await eventually("2 active + 1 draining at \(host.url)") {
+                    let s = try await self.client(host) { try await $0.clusterStats() }
+                    return s.activeWorkers == 2 && s.drainingWorkers == 1
+                }
+            }
+            for i in 0..<3 {
+                let vm = try await createEventually(hosts[i], "while-draining-\(i)")
+                #expect(vm.workerId != "h3")
+            }
+            // Activate through h2: h3, now the emptiest, takes the next one.
+            _ = try await client(hosts[1]) { try await $0.activateWorker(id: "h3") }
+            try await eventually("3 active again") {
+                try await self.client(hosts[2]) { try await $0.clusterStats() }.activeWorkers == 3
+            }
+            let next = try await createEventually(hosts[2], "after-activate")
+            #expect(next.workerId == "h3")
         }
     }
 

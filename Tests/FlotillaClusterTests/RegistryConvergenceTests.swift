@@ -1,0 +1,96 @@
+import FlotillaCluster
+import FlotillaCore
+import FlotillaTestSupport
+import Foundation
+import Testing
+
+/// Three whole hosts in this process, each with its own etcd client (each starting at another member of a
+/// real 3-member cluster), drive writes concurrently; every host's registry, built only from list+watch
+/// through the core reducer, must be equal to the others' whenever they stand at the same revision.
+@Suite(
+    "Registry convergence: three hosts on etcd", .serialized,
+    .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+struct RegistryConvergenceTests {
+    /// Runs `body` with three hosts h1..h3 (zones z1..z3) on `etcd`.
+    func withHosts(_ etcd: EtcdCluster, _ body: @escaping @Sendable ([TestHost]) async throws -> Void) async throws {
+        let endpoints = etcd.endpoints.map { $0.replacingOccurrences(of: "http://", with: "") }
+        @Sendable func host(_ i: Int, _ inner: @escaping @Sendable ([TestHost]) async throws -> Void, _ ready: [TestHost])
+            async throws
+        {
+            let rotated = Array(endpoints[i...] + endpoints[..<i])
+            try await TestHost.with(configure: {
+                $0.store = "etcd://" + rotated.joined(separator: ",")
+                $0.clusterSecret = "convergence"
+                $0.hostId = "h\(i + 1)"
+                $0.zone = "z\(i + 1)"
+            }) { h in try await inner(ready + [h]) }
+        }
+        try await host(0, { a in try await host(1, { ab in try await host(2, body, ab) }, a) }, [])
+    }
+
+    @Test("concurrent creates, actions, deletes and a drain: every host holds the same state at the same revision")
+    func sameStateAtSameRevision() async throws {
+        let etcd = try await EtcdCluster.start()
+        do {
+            try await withHosts(etcd) { hosts in
+                // Every host creates four instances at once and acts on them.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (n, h) in hosts.enumerated() {
+                        group.addTask { try await Self.drive(h, prefix: "h\(n + 1)") }
+                    }
+                    try await group.waitForAll()
+                }
+                let workers = WorkerService(
+                    store: hosts[1].host.store, registry: hosts[1].host.registry, identity: hosts[1].host.identity,
+                    instances: hosts[1].host.instances)
+                _ = try await workers.drain(id: "h2", migrate: true, deadline: .seconds(60))
+                _ = try await workers.activate(id: "h2")
+
+                let states = try await Self.statesAtOneRevision(hosts)
+                for other in states.dropFirst() {
+                    #expect(other == states[0], "a host's registry differs at revision \(states[0].revision)")
+                }
+                let live = states[0].liveInstances
+                #expect(live.count == 9, "one of every host's four was deleted")
+                #expect(live.allSatisfy { $0.workerId != nil && $0.workerId != "h2" }, "the drain moved h2's instances")
+                #expect(Set(states[0].workers.keys) == ["h1", "h2", "h3"])
+            }
+        } catch {
+            await etcd.tearDown()
+            throw error
+        }
+        await etcd.tearDown()
+    }
+
+    /// Creates four sim instances through `host`, stops one, restarts one, deletes one, each settled.
+    static func drive(_ host: TestHost, prefix: String) async throws {
+        let service = host.host.instances
+        var ids: [String] = []
+        for i in 0..<4 {
+            let written = try await service.create(
+                CreateInstance(
+                    name: "\(prefix)-\(i)", backend: .sim,
+                    spec: InstanceSpec(config: InstanceConfig(image: "busybox"), resources: Resources(cpuCores: 0.25))))
+            let (instance, settled) = await service.settle(written, timeout: .seconds(60))
+            #expect(settled && instance.state == .running, "\(instance.name): \(instance.state)")
+            ids.append(instance.id)
+        }
+        for (action, id) in [(LifecycleAction.stop, ids[0]), (.restart, ids[1]), (.delete, ids[2])] {
+            let (after, settled) = await service.settle(try await service.perform(action, id: id), timeout: .seconds(60))
+            #expect(settled, "\(action) of \(after.name) settled: \(after.state)")
+        }
+    }
+
+    /// Polls until the three registries stand at the same revision (heartbeats keep writing, so this needs
+    /// a quiet moment), then returns their states.
+    static func statesAtOneRevision(_ hosts: [TestHost]) async throws -> [RegistryState] {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let states = hosts.map { $0.host.registry.snapshot }
+            if Set(states.map(\.revision)).count == 1 { return states }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("the registries never stood at the same revision within 60 s")
+        throw CancellationError()
+    }
+}
