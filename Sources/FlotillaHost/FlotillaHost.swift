@@ -24,6 +24,7 @@ public final class FlotillaHost: Sendable {
     public let generatedAdminKey: String?
     let membership: Membership
     let election: LeaderElection
+    let probe: LeaderProbe
     let agent: Agent
     let dependencies: ServerDependencies
     let logger: Logger
@@ -57,6 +58,7 @@ public final class FlotillaHost: Sendable {
             policy: RegistryRepairPolicy(tombstoneRetention: configuration.tombstoneRetention), logger: logger.child("health"))
         let election = LeaderElection(
             store: store, registry: registry, identity: identity, duties: [placement, health], logger: logger.child("leader"))
+        let probe = LeaderProbe(store: store, registry: registry, identity: identity, logger: logger.child("leader-probe"))
         let agent = Agent(store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("agent"))
         let deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,
@@ -65,13 +67,14 @@ public final class FlotillaHost: Sendable {
         return FlotillaHost(
             configuration: configuration, store: store, registry: registry, instances: instances, keys: keys,
             backends: backends, identity: identity, routes: routes, generatedAdminKey: generated, membership: membership,
-            election: election, agent: agent, dependencies: deps, logger: logger)
+            election: election, probe: probe, agent: agent, dependencies: deps, logger: logger)
     }
 
     private init(
         configuration: HostConfiguration, store: any ClusterStore & Service, registry: RegistryCache, instances: InstanceService,
         keys: KeyService, backends: BackendSet, identity: HostIdentity, routes: RouteTable, generatedAdminKey: String?,
-        membership: Membership, election: LeaderElection, agent: Agent, dependencies: ServerDependencies, logger: Logger
+        membership: Membership, election: LeaderElection, probe: LeaderProbe, agent: Agent, dependencies: ServerDependencies,
+        logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
@@ -84,6 +87,7 @@ public final class FlotillaHost: Sendable {
         self.generatedAdminKey = generatedAdminKey
         self.membership = membership
         self.election = election
+        self.probe = probe
         self.agent = agent
         self.dependencies = dependencies
         self.logger = logger
@@ -95,7 +99,7 @@ public final class FlotillaHost: Sendable {
     }
 
     /// The background services, in start order: store, registry, membership, election, agent.
-    public var backgroundServices: [any Service] { [store, registry, membership, election, agent] }
+    public var backgroundServices: [any Service] { [store, registry, membership, election, probe, agent] }
 
     /// The HTTP application on the configured address. `onListening` receives the bound port.
     public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
