@@ -27,27 +27,13 @@ cleanup() {
 trap cleanup EXIT
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# shellcheck source=benchmarks/etcd-cluster.sh
+. "$ROOT/benchmarks/etcd-cluster.sh"
 
 start_cluster() {
-    local dir=$1 cluster="" endpoints="" token="bench-$RANDOM$RANDOM"
-    local -a cport pport
-    for i in 0 1 2; do cport[$i]=$(free_port); pport[$i]=$(free_port); done
-    for i in 0 1 2; do cluster+="e$i=http://127.0.0.1:${pport[$i]},"; endpoints+="127.0.0.1:${cport[$i]},"; done
-    for i in 0 1 2; do
-        "$ETCD" --name "e$i" --data-dir "$dir/e$i" --listen-client-urls "http://127.0.0.1:${cport[$i]}" \
-            --advertise-client-urls "http://127.0.0.1:${cport[$i]}" --listen-peer-urls "http://127.0.0.1:${pport[$i]}" \
-            --initial-advertise-peer-urls "http://127.0.0.1:${pport[$i]}" --initial-cluster "${cluster%,}" \
-            --initial-cluster-state new --initial-cluster-token "$token" >"$dir/e$i.log" 2>&1 &
-        PIDS+=($!)
-    done
-    STORE="etcd://${endpoints%,}"
-    for i in 0 1 2; do
-        for _ in $(seq 1 300); do
-            curl -sf "http://127.0.0.1:${cport[$i]}/health" | grep -q '"health":"true"' && break
-            sleep 0.1
-        done
-    done
+    local dir=$1
+    start_etcd "$dir"
+    STORE="etcd://$ETCD_ENDPOINTS"
     for i in 1 2 3; do
         PORT[$i]=$(free_port)
         "$BIN" serve --listen "127.0.0.1:${PORT[$i]}" --data-dir "$dir/h$i" --store "$STORE" --cluster-secret bench \

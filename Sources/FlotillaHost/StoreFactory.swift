@@ -5,8 +5,8 @@ import ServiceLifecycle
 
 /// Opens the cluster store `--store` names: `sqlite` (embedded, in the data folder) or
 /// `etcd://HOST:PORT,HOST:PORT,...` (a real etcd cluster; its members' client URLs).
-enum StoreFactory {
-    static func open(_ configuration: HostConfiguration, logger: Logger) throws -> any ClusterStore & Service {
+public enum StoreFactory {
+    public static func open(_ configuration: HostConfiguration, logger: Logger) throws -> any ClusterStore & Service {
         let spec = configuration.store
         if spec == "sqlite" {
             return try SQLiteClusterStore(path: configuration.dataDir + "/flotilla.sqlite", logger: logger.child("store"))

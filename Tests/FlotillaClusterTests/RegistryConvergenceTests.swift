@@ -1,5 +1,6 @@
 import FlotillaCluster
 import FlotillaCore
+import FlotillaStore
 import FlotillaTestSupport
 import Foundation
 import Testing
@@ -8,7 +9,7 @@ import Testing
 /// real 3-member cluster), drive writes concurrently; every host's registry, built only from list+watch
 /// through the core reducer, must be equal to the others' whenever they stand at the same revision.
 @Suite(
-    "Registry convergence: three hosts on etcd", .serialized,
+    "Cluster state on etcd: identical registries, a large backlog", .serialized,
     .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
 struct RegistryConvergenceTests {
     /// Runs `body` with three hosts h1..h3 (zones z1..z3) on `etcd`.
@@ -54,6 +55,47 @@ struct RegistryConvergenceTests {
                 #expect(live.count == 9, "one of every host's four was deleted")
                 #expect(live.allSatisfy { $0.workerId != nil && $0.workerId != "h2" }, "the drain moved h2's instances")
                 #expect(Set(states[0].workers.keys) == ["h1", "h2", "h3"])
+            }
+        } catch {
+            await etcd.tearDown()
+            throw error
+        }
+        await etcd.tearDown()
+    }
+
+    @Test("a backlog larger than one etcd transaction allows (128 operations) is placed in full")
+    func largeBacklog() async throws {
+        let etcd = try await EtcdCluster.start()
+        do {
+            let store = try EtcdClusterStore(endpoints: etcd.endpoints)
+            var ops: [TxnOp] = []
+            var ids: [String] = []
+            for i in 0..<300 {
+                let instance = Instance(
+                    id: UUID().uuidString.lowercased(), name: "backlog-\(i)", kind: .container, backend: .sim,
+                    spec: InstanceSpec(
+                        config: InstanceConfig(image: "busybox"), resources: Resources(cpuCores: 0.01, memoryBytes: 1 << 20)),
+                    createdAt: Date())
+                ids.append(instance.id)
+                ops.append(.put(StoreKeys.instance(instance.id), try StoreCodec.encode(instance)))
+                if ops.count == 100 {
+                    _ = try await store.txn([], then: ops, otherwise: [])
+                    ops.removeAll()
+                }
+            }
+            try await store.close()
+            let all = ids
+            // The host's leader finds all 300 pending at once when it starts.
+            let endpoints = etcd.endpoints.map { $0.replacingOccurrences(of: "http://", with: "") }
+            try await TestHost.with(configure: {
+                $0.store = "etcd://" + endpoints.joined(separator: ",")
+                $0.clusterSecret = "backlog"
+                $0.maxInstances = 1000
+            }) { host in
+                let placed = await host.host.registry.wait(timeout: .seconds(60)) { s in
+                    all.allSatisfy { s.instances[$0]?.value.workerId != nil }
+                }
+                #expect(placed != nil, "every instance of the backlog is placed")
             }
         } catch {
             await etcd.tearDown()

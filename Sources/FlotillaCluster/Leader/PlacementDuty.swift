@@ -12,14 +12,16 @@ public struct PlacementDuty: LeaderDuty {
     let batchSize: Int
     let logger: Logger
 
+    /// `batchSize` instances per transaction: each adds a compare and a put, and etcd refuses a transaction
+    /// with more than 128 of either (the fence is one more compare).
     public init(
-        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, batchSize: Int = 128,
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, batchSize: Int = 100,
         logger: Logger = Logger(label: "flotilla.scheduler")
     ) {
         self.store = store
         self.registry = registry
         self.identity = identity
-        self.batchSize = batchSize
+        self.batchSize = min(max(batchSize, 1), 127)
         self.logger = logger
     }
 

@@ -79,45 +79,80 @@ public enum Scheduler {
         var decisions: [PlacementDecision] = []
         decisions.reserveCapacity(requests.count)
         for request in requests {
-            let decision = decide(request, pool)
-            if case .placed(let id) = decision, let i = pool.firstIndex(where: { $0.id == id }) {
-                pool[i].allocated.add(request.resources)
+            switch choose(request, pool) {
+            case .success(let index):
+                pool[index].allocated.add(request.resources)
+                decisions.append(.placed(workerId: pool[index].id))
+            case .failure(let stage):
+                decisions.append(.unplaceable(reason: stage.reason(request)))
             }
-            decisions.append(decision)
         }
         return decisions
     }
 
     /// The decision for one request against `workers`, without updating them.
     public static func decide(_ request: PlacementRequest, _ workers: [SchedulableWorker]) -> PlacementDecision {
-        let c = request.constraints
-        let filters: [(String, (SchedulableWorker) -> Bool)] = [
-            ("no active, healthy worker", { $0.status == .active && $0.healthy }),
-            ("no worker has the \(request.backend.rawValue) backend", { $0.capabilities.contains(request.backend) }),
-            ("worker \(c.workerId ?? "") is not eligible", { c.workerId == nil || $0.id == c.workerId }),
-            ("no eligible worker in zone \(c.zone ?? "")", { c.zone == nil || $0.zone == c.zone }),
-            (
-                "no eligible worker has the labels \(c.workerLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
-                { w in c.workerLabels.allSatisfy { w.labels[$0.key] == $0.value } }
-            ),
-            ("no eligible worker has room for the requested resources", { $0.fits(request.resources) }),
-        ]
-        var candidates = workers
-        for (reason, keep) in filters {
-            candidates = candidates.filter(keep)
-            if candidates.isEmpty { return .unplaceable(reason: reason) }
+        switch choose(request, workers) {
+        case .success(let index): return .placed(workerId: workers[index].id)
+        case .failure(let stage): return .unplaceable(reason: stage.reason(request))
         }
-        let best: SchedulableWorker?
-        switch c.strategy {
-        case .spread:
-            best = candidates.min { a, b in
-                (a.load, a.allocated.instances, a.id) < (b.load, b.allocated.instances, b.id)
-            }
-        case .binpack:
-            best = candidates.min { a, b in
-                (-a.load, -a.allocated.instances, a.id) < (-b.load, -b.allocated.instances, b.id)
+    }
+
+    /// The filters, in the order they apply.
+    enum Stage: Int, Error, CaseIterable {
+        case active, backend, pinned, zone, labels, room
+
+        /// Why no worker is left once this filter removed the last candidates.
+        func reason(_ request: PlacementRequest) -> String {
+            let c = request.constraints
+            switch self {
+            case .active: return "no active, healthy worker"
+            case .backend: return "no worker has the \(request.backend.rawValue) backend"
+            case .pinned: return "worker \(c.workerId ?? "") is not eligible"
+            case .zone: return "no eligible worker in zone \(c.zone ?? "")"
+            case .labels:
+                let labels = c.workerLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                return "no eligible worker has the labels \(labels)"
+            case .room: return "no eligible worker has room for the requested resources"
             }
         }
-        return best.map { .placed(workerId: $0.id) } ?? .unplaceable(reason: "no eligible worker")
+
+        /// Whether `worker` passes this filter.
+        func keeps(_ worker: SchedulableWorker, _ request: PlacementRequest) -> Bool {
+            let c = request.constraints
+            switch self {
+            case .active: return worker.status == .active && worker.healthy
+            case .backend: return worker.capabilities.contains(request.backend)
+            case .pinned: return c.workerId == nil || worker.id == c.workerId
+            case .zone: return c.zone == nil || worker.zone == c.zone
+            case .labels: return c.workerLabels.allSatisfy { worker.labels[$0.key] == $0.value }
+            case .room: return worker.fits(request.resources)
+            }
+        }
+    }
+
+    /// One pass over the workers: the index of the best one passing every filter, or the filter that removed
+    /// the last candidates (the furthest any worker got), exactly as if the filters ran one after another.
+    static func choose(_ request: PlacementRequest, _ workers: [SchedulableWorker]) -> Result<Int, Stage> {
+        var furthest = 0
+        var best: (index: Int, key: (Double, Int, String))?
+        let binpack = request.constraints.strategy == .binpack
+        for (index, worker) in workers.enumerated() {
+            var passed = 0
+            for stage in Stage.allCases {
+                guard stage.keeps(worker, request) else { break }
+                passed += 1
+            }
+            furthest = max(furthest, passed)
+            guard passed == Stage.allCases.count else { continue }
+            let load = worker.load
+            let key =
+                binpack
+                ? (-load, -worker.allocated.instances, worker.id) : (load, worker.allocated.instances, worker.id)
+            if let current = best, !(key < current.key) { continue }
+            best = (index, key)
+        }
+        if let best { return .success(best.index) }
+        return .failure(Stage(rawValue: furthest) ?? .room)
     }
 }

@@ -1,0 +1,41 @@
+import FlotillaCore
+import FlotillaHost
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// A cluster store for an in-process benchmark (`sqlite` in a temporary folder, or `etcd://...`), running
+/// while `body` runs; the folder is removed afterwards.
+func withBenchStore<T: Sendable>(
+    _ spec: String, _ body: @Sendable (any ClusterStore) async throws -> T
+) async throws -> T {
+    let dir = "/tmp/flotilla-bench-\(UUID().uuidString.prefix(8).lowercased())"
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    var config = HostConfiguration()
+    config.dataDir = dir
+    config.store = spec
+    config.clusterSecret = "bench"
+    var logger = Logger(label: "bench")
+    logger.logLevel = .critical
+    let store = try StoreFactory.open(config, logger: logger)
+    let running = Task { try await store.run() }
+    defer { running.cancel() }
+    return try await body(store)
+}
+
+/// Writes `ops` in transactions of at most 100 operations (etcd's default limit is 128).
+func putInChunks(_ ops: [TxnOp], _ store: any ClusterStore) async throws {
+    var start = 0
+    while start < ops.count {
+        let chunk = Array(ops[start..<min(start + 100, ops.count)])
+        _ = try await store.txn([], then: chunk, otherwise: [])
+        start += 100
+    }
+}
+
+/// Seconds since `start`.
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let d = start.duration(to: .now)
+    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
