@@ -39,3 +39,16 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
     let d = start.duration(to: .now)
     return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
+
+/// Registration and heartbeat writes for `count` simulated sim workers `w0`, `w1`, ... in zones z0..z2.
+func simulatedWorkers(_ count: Int, now: Date) throws -> [TxnOp] {
+    var ops: [TxnOp] = []
+    for w in 0..<count {
+        let worker = Worker(
+            id: "w\(w)", hostname: "w\(w)", address: "http://127.0.0.1:1", zone: "z\(w % 3)", capabilities: [.sim],
+            capacity: WorkerCapacity(cpuCores: 64, memoryMB: 262_144, diskGB: 1000, maxInstances: 1000), startedAt: now)
+        ops.append(.put(StoreKeys.worker(worker.id), try StoreCodec.encode(worker)))
+        ops.append(.put(StoreKeys.alive(worker.id), try StoreCodec.encode(Heartbeat(workerId: worker.id, at: now))))
+    }
+    return ops
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import FlotillaCluster
 import FlotillaCore
 import Foundation
+import Logging
 
 /// Issue 5's benchmark (d): creates per second through Flotilla's store path (name reservation and instance
 /// record in one transaction) against plain puts of a record of the same size through the same client, in
@@ -17,11 +18,15 @@ struct CreateBenchCommand: AsyncParsableCommand {
     func run() async throws {
         let (count, concurrency) = (self.count, self.concurrency)
         try await withBenchStore(store) { store in
+            // Creates check that some worker has the backend: one simulated worker is enough.
+            try await putInChunks(try simulatedWorkers(1, now: Date()), store)
+            var quiet = Logger(label: "bench")
+            quiet.logLevel = .critical
             let registry = RegistryCache(store: store)
             try await registry.load()
             let service = InstanceService(
                 store: store, registry: registry, identity: HostIdentity(hostId: "bench", address: "http://127.0.0.1:1"),
-                backends: BackendSet([]))
+                backends: BackendSet([]), logger: quiet)
             let spec = InstanceSpec(config: InstanceConfig(image: "busybox"), resources: Resources(cpuCores: 0.5))
             let sample = try StoreCodec.encode(
                 Instance(id: UUID().uuidString.lowercased(), name: "sample", kind: .container, backend: .sim, spec: spec, createdAt: Date())

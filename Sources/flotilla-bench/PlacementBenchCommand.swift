@@ -19,14 +19,7 @@ struct PlacementBenchCommand: AsyncParsableCommand {
         let (workers, instances, batch) = (self.workers, self.instances, self.batch)
         try await withBenchStore(store) { store in
             let now = Date()
-            var ops: [TxnOp] = []
-            for w in 0..<workers {
-                let worker = Worker(
-                    id: "w\(w)", hostname: "w\(w)", address: "http://127.0.0.1:1", zone: "z\(w % 3)", capabilities: [.sim],
-                    capacity: WorkerCapacity(cpuCores: 64, memoryMB: 262_144, diskGB: 1000, maxInstances: 1000), startedAt: now)
-                ops.append(.put(StoreKeys.worker(worker.id), try StoreCodec.encode(worker)))
-                ops.append(.put(StoreKeys.alive(worker.id), try StoreCodec.encode(Heartbeat(workerId: worker.id, at: now))))
-            }
+            var ops = try simulatedWorkers(workers, now: now)
             for i in 0..<instances {
                 let instance = Instance(
                     id: UUID().uuidString.lowercased(), name: "bench-\(i)", kind: .container, backend: .sim,
