@@ -113,7 +113,7 @@ struct ClusterProcessTests {
     }
 
     @Test(
-        "kill -9 of the leader: another host leads, creates keep succeeding, it turns offline everywhere and its instances run elsewhere; one etcd member stopped: still working; nothing lost"
+        "kill -9 of the leader: another host leads, creates keep succeeding, it turns offline everywhere and its instances run elsewhere; one etcd member stopped: still working; the host comes back: nothing lost or duplicated"
     )
     func failover() async throws {
         try await withCluster { etcd, hosts in
@@ -141,9 +141,32 @@ struct ClusterProcessTests {
 
             await etcd.stop(member: 0)
             acknowledged.append(try await createEventually(survivors[1], "after-member-stop").id)
-            let listed = try await client(survivors[0]) { try await $0.listInstances(pageSize: 500) }
-            #expect(Set(acknowledged).isSubset(of: Set(listed.instances.map(\.id))))
-            #expect(listed.instances.allSatisfy { $0.state == "running" }, "\(listed.instances.map { ($0.name, $0.state) })")
+
+            // The dead host comes back: it re-registers, and nothing is duplicated or lost.
+            let store = "etcd://" + etcd.endpoints.map { $0.replacingOccurrences(of: "http://", with: "") }.joined(separator: ",")
+            try await withTemporaryDirectory { dir in
+                let back = try await ServeProcess.start(
+                    dataDir: dir, apiKey: Self.key,
+                    extra: [
+                        "--store", store, "--cluster-secret", "test-secret", "--host-id", dead, "--zone", "z\(leader + 1)",
+                        "--reschedule-after", "1",
+                    ])
+                do {
+                    for host in survivors + [back] {
+                        try await eventually("\(dead) active again at \(host.url)") {
+                            try await self.client(host) { try await $0.worker(id: dead) }.status == "active"
+                        }
+                    }
+                    let listed = try await client(back) { try await $0.listInstances(pageSize: 500) }
+                    #expect(Set(acknowledged).isSubset(of: Set(listed.instances.map(\.id))), "nothing lost")
+                    #expect(listed.total == acknowledged.count, "nothing duplicated")
+                    #expect(listed.instances.allSatisfy { $0.state == "running" }, "\(listed.instances.map { ($0.name, $0.state) })")
+                } catch {
+                    await back.stop(signal: SIGKILL)
+                    throw error
+                }
+                await back.stop(signal: SIGKILL)
+            }
         }
     }
 
