@@ -1,4 +1,5 @@
 import FlotillaCore
+import Foundation
 
 /// A request to create an instance, already mapped from a surface's wire type.
 public struct CreateInstance: Sendable, Equatable {
@@ -34,6 +35,12 @@ public struct IdempotencyToken: Sendable, Equatable {
 struct IdempotencyRecord: Codable, Sendable {
     var requestDigest: String
     var instanceId: String
+    /// When the key was first used; the leader forgets keys older than a day (nil in records of older
+    /// versions, which count as old).
+    var createdAt: Date?
+
+    /// How long an `Idempotency-Key` is remembered.
+    static let retention: TimeInterval = 24 * 3600
 }
 
 /// Options of one lifecycle action.

@@ -101,7 +101,7 @@ public final class InstanceService: Sendable {
         if let idempotency {
             let key = StoreKeys.idempotency(idempotency.keyDigest)
             compares.append(.absent(key))
-            then.append(.put(key, try encode(IdempotencyRecord(requestDigest: idempotency.requestDigest, instanceId: id))))
+            then.append(.put(key, try encode(IdempotencyRecord(requestDigest: idempotency.requestDigest, instanceId: id, createdAt: now))))
         }
         let result = try await txn(compares, then: then)
         guard result.succeeded else {

@@ -14,12 +14,15 @@ public struct HealthDuty: LeaderDuty {
     /// How long a worker may stay offline before its instances are rescheduled (a restart fits in it).
     let grace: Duration
     let interval: Duration
+    /// How often old `Idempotency-Key` records are looked for.
+    let sweepInterval: Duration
     let policy: RegistryRepairPolicy
     let logger: Logger
 
     public init(
         store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, grace: Duration = .seconds(15),
-        interval: Duration = .milliseconds(500), policy: RegistryRepairPolicy = RegistryRepairPolicy(),
+        interval: Duration = .milliseconds(500), sweepInterval: Duration = .seconds(600),
+        policy: RegistryRepairPolicy = RegistryRepairPolicy(),
         logger: Logger = Logger(label: "flotilla.health")
     ) {
         self.store = store
@@ -27,6 +30,7 @@ public struct HealthDuty: LeaderDuty {
         self.identity = identity
         self.grace = grace
         self.interval = interval
+        self.sweepInterval = sweepInterval
         self.policy = policy
         self.logger = logger
     }
@@ -35,6 +39,7 @@ public struct HealthDuty: LeaderDuty {
         let clock = ContinuousClock()
         // When this leader first saw each worker offline: a new leader gives every worker the whole grace.
         var offlineSince: [String: ContinuousClock.Instant] = [:]
+        var lastSweep: ContinuousClock.Instant?
         while true {
             try Task.checkCancellation()
             let state = registry.snapshot
@@ -52,8 +57,28 @@ public struct HealthDuty: LeaderDuty {
             for repair in policy.repairs(in: state, deadWorkers: dead, now: identity.now()) {
                 try await apply(repair, leadership)
             }
+            if lastSweep.map({ $0.duration(to: now) >= sweepInterval }) ?? true {
+                lastSweep = now
+                try await forgetOldIdempotencyKeys(leadership)
+            }
             try await Task.sleep(for: interval)
         }
+    }
+
+    /// Deletes `Idempotency-Key` records older than their retention (they live outside the watched prefix,
+    /// so they are read from the store), each compared on its revision.
+    private func forgetOldIdempotencyKeys(_ leadership: Leadership) async throws {
+        let listing = try await withDeadline(.seconds(10)) { [store] in try await store.range(prefix: StoreKeys.idempotency) }
+        let cutoff = identity.now().addingTimeInterval(-IdempotencyRecord.retention)
+        var forgotten = 0
+        for kv in listing.kvs {
+            let record = try? StoreCodec.decode(IdempotencyRecord.self, from: kv.value)
+            guard (record?.createdAt ?? .distantPast) < cutoff else { continue }
+            if try await store.fencedTxn(leadership, [.unchanged(kv.key, since: kv.modRevision)], then: [.delete(key: kv.key)]) {
+                forgotten += 1
+            }
+        }
+        if forgotten > 0 { logger.info("idempotency keys forgotten", metadata: ["count": "\(forgotten)"]) }
     }
 
     /// Writes one repair; a record changed meanwhile is left for the next round, which sees the change.
