@@ -49,6 +49,7 @@ struct FlintlockFixture: Sendable {
 }
 
 /// Polls `probe` until it returns a value (every 100 ms), failing after `timeout`.
+@discardableResult
 func waitFor<T: Sendable>(
     _ what: String, timeout: Duration = .seconds(60), _ probe: @Sendable () async throws -> T?
 ) async throws -> T {
