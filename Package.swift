@@ -1,6 +1,14 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Surface E's gRPC stack (ADR 0007): the server target and the tests' own generated client use the same.
+let grpcProducts: [Target.Dependency] = [
+    .product(name: "GRPCCore", package: "grpc-swift-2"),
+    .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+    .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+    .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+]
+
 let package = Package(
     name: "flotilla",
     platforms: [.macOS(.v15)],
@@ -66,13 +74,9 @@ let package = Package(
             name: "FlotillaFlintlock",
             dependencies: [
                 "FlotillaCore", "FlotillaCluster",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+            ] + grpcProducts),
         // Wire types of the HTTP surfaces, shared by server and client.
         .target(name: "FlotillaAPI", dependencies: ["FlotillaCore"]),
         // Hummingbird application: surfaces, auth.
@@ -169,11 +173,7 @@ let package = Package(
                 "FlotillaCore", "FlotillaHost", "FlotillaServer", "FlotillaTestSupport", "FlotillaAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ]),
+            ] + grpcProducts),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -37,7 +37,12 @@ public struct FlintlockGRPCServer: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.serve() }
-                let bound = try await transport.listeningAddress
+                let bound: GRPCNIOTransportCore.SocketAddress
+                do {
+                    bound = try await transport.listeningAddress
+                } catch {
+                    throw ListenError(host: host, port: port, cause: "\(error)")
+                }
                 let port = bound.ipv4?.port ?? bound.ipv6?.port ?? port
                 logger.info("flintlock grpc listening", metadata: ["address": "\(host):\(port)"])
                 await onListening(port)
@@ -46,5 +51,15 @@ public struct FlintlockGRPCServer: Service {
         } onGracefulShutdown: {
             server.beginGracefulShutdown()
         }
+    }
+}
+
+/// The gRPC listener could not bind its address.
+public struct ListenError: Error, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var cause: String
+    public var description: String {
+        "Flintlock gRPC could not listen on \(host):\(port) (is the port in use? --grpc-listen picks another, off turns gRPC off): \(cause)"
     }
 }
