@@ -110,6 +110,8 @@ struct MicroVMGatewayTests {
                 ("unknown uid", .get, "/v1alpha1/microvm/\(ULID().description)", nil, 404, 5),
                 ("unknown uuid", .get, "/v1alpha1/microvm/\(UUID().uuidString)", nil, 404, 5),
                 ("unknown uid delete", .delete, "/v1alpha1/microvm/\(ULID().description)", nil, 404, 5),
+                ("wrong method", .put, "/v1alpha1/microvm", "{}", 405, 12),
+                ("oversize body", .post, "/v1alpha1/microvm", String(repeating: " ", count: (1 << 20) + 1) + "{}", 413, 8),
             ]
             for (name, method, path, body, status, code) in cases {
                 let r = try await g.call(method, path, body)
