@@ -1,6 +1,14 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Surface E's gRPC stack (ADR 0007): the server target and the tests' own generated client use the same.
+let grpcProducts: [Target.Dependency] = [
+    .product(name: "GRPCCore", package: "grpc-swift-2"),
+    .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+    .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+    .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+]
+
 let package = Package(
     name: "flotilla",
     platforms: [.macOS(.v15)],
@@ -18,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // Pure domain: values, state machine, reducer, scheduler, ports. No I/O.
@@ -56,14 +68,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // Surface E: Flintlock's MicroVM service. Generated protobuf and gRPC code (proto/, committed; see
+        // scripts/generate-protos.sh), its mapping onto instances and the gRPC server.
+        .target(
+            name: "FlotillaFlintlock",
+            dependencies: [
+                "FlotillaCore", "FlotillaCluster",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ] + grpcProducts),
         // Wire types of the HTTP surfaces, shared by server and client.
         .target(name: "FlotillaAPI", dependencies: ["FlotillaCore"]),
         // Hummingbird application: surfaces, auth.
         .target(
             name: "FlotillaServer",
             dependencies: [
-                "FlotillaCore", "FlotillaCluster", "FlotillaAPI",
+                "FlotillaCore", "FlotillaCluster", "FlotillaAPI", "FlotillaFlintlock",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -82,7 +104,7 @@ let package = Package(
         .target(
             name: "FlotillaHost",
             dependencies: [
-                "FlotillaCore", "FlotillaStore", "FlotillaBackends", "FlotillaCluster", "FlotillaServer",
+                "FlotillaCore", "FlotillaStore", "FlotillaBackends", "FlotillaCluster", "FlotillaServer", "FlotillaFlintlock",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -136,6 +158,22 @@ let package = Package(
         .testTarget(
             name: "FlotillaHostTests",
             dependencies: ["FlotillaHost", "FlotillaClient", "FlotillaTestSupport", "FlotillaAPI"]),
+        // Surface E's mapping, tested with the server's own generated types.
+        .testTarget(
+            name: "FlotillaFlintlockTests",
+            dependencies: [
+                "FlotillaCore", "FlotillaCluster", "FlotillaFlintlock",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
+        // Surface E end to end, through a client generated here from the same .proto files (not the server's code).
+        .testTarget(
+            name: "FlotillaFlintlockClientTests",
+            dependencies: [
+                "FlotillaCore", "FlotillaHost", "FlotillaServer", "FlotillaTestSupport", "FlotillaAPI",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ] + grpcProducts),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -37,7 +37,7 @@ start_cluster() {
     for i in 1 2 3; do
         PORT[$i]=$(free_port)
         "$BIN" serve --listen "127.0.0.1:${PORT[$i]}" --data-dir "$dir/h$i" --store "$STORE" --cluster-secret bench \
-            --host-id "h$i" --zone "z$i" --api-key "$KEY" --backends sim --log-level warning >"$dir/h$i.log" 2>&1 &
+            --host-id "h$i" --zone "z$i" --api-key "$KEY" --backends sim --grpc-listen off --log-level warning >"$dir/h$i.log" 2>&1 &
         HOSTPID[$i]=$!
         PIDS+=($!)
     done

@@ -112,10 +112,15 @@ public final class FlotillaHost: Sendable {
     }
 
     /// Runs every service until SIGTERM or SIGINT, then shuts them down in reverse order.
-    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// `onGRPCListening` receives the bound port of surface E's gRPC listener, when it is on.
+    public func run(
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onGRPCListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         let app = application(onListening: onListening)
+        let grpc: [any Service] = flintlockServer(onListening: onGRPCListening).map { [$0] } ?? []
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
-            backgroundServices.map { .init(service: $0) } + [.init(service: app)]
+            (backgroundServices + grpc).map { .init(service: $0) } + [.init(service: app)]
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info(

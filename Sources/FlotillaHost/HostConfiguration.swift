@@ -5,6 +5,9 @@ import Foundation
 public struct HostConfiguration: Sendable {
     public var listenHost: String = "127.0.0.1"
     public var listenPort: Int = 8080
+    /// Surface E's gRPC address (`--grpc-listen`); port nil turns gRPC off, 0 binds an ephemeral port.
+    public var grpcListenHost: String = "127.0.0.1"
+    public var grpcListenPort: Int? = 9090
     /// How other hosts reach this one; `http://` + the listen address when nil.
     public var advertise: String?
     public var dataDir: String = "./.flotilla"
@@ -57,10 +60,10 @@ public struct HostConfiguration: Sendable {
     public var kvmDirectory: String { dataDir + "/kvm" }
 
     /// Parses `HOST:PORT`.
-    public static func parseListen(_ value: String) throws -> (String, Int) {
+    public static func parseListen(_ value: String, option: String = "--listen") throws -> (String, Int) {
         guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
             (0...65535).contains(port)
-        else { throw HostError.configuration("--listen must look like HOST:PORT, got \(value)") }
+        else { throw HostError.configuration("\(option) must look like HOST:PORT, got \(value)") }
         let host = String(value[..<colon])
         return (host.isEmpty ? "0.0.0.0" : host, port)
     }

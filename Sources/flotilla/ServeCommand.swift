@@ -11,7 +11,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "HTTP address, HOST:PORT (env FLOTILLA_LISTEN; default 127.0.0.1:8080).")
     var listen: String?
-    @Option(help: "Flintlock gRPC address, HOST:PORT (env FLOTILLA_GRPC_LISTEN; not served yet).")
+    @Option(help: "Flintlock gRPC address, HOST:PORT, or off (env FLOTILLA_GRPC_LISTEN; default 127.0.0.1:9090; port 0: any free port).")
     var grpcListen: String?
     @Option(help: "How other hosts reach this one (env FLOTILLA_ADVERTISE; default http://LISTEN).")
     var advertise: String?
@@ -73,9 +73,13 @@ struct ServeCommand: AsyncParsableCommand {
 
                 """)
         }
-        try await host.run { port in
-            say("flotilla listening on http://\(config.listenHost):\(port) (host \(config.hostId))\n")
-        }
+        try await host.run(
+            onListening: { port in
+                say("flotilla listening on http://\(config.listenHost):\(port) (host \(config.hostId))\n")
+            },
+            onGRPCListening: { port in
+                say("flintlock grpc listening on \(config.grpcListenHost):\(port)\n")
+            })
     }
 
     func configuration(_ env: Environment) throws -> HostConfiguration {
@@ -122,7 +126,15 @@ struct ServeCommand: AsyncParsableCommand {
             guard seconds >= 0 else { throw ValidationError("--reschedule-after must be 0 or more seconds") }
             c.rescheduleAfter = .milliseconds(Int64(seconds * 1000))
         }
-        _ = grpcListen ?? env["GRPC_LISTEN"]
+        if let grpc = grpcListen ?? env["GRPC_LISTEN"] {
+            if grpc == "off" {
+                c.grpcListenPort = nil
+            } else {
+                let (host, port) = try HostConfiguration.parseListen(grpc, option: "--grpc-listen")
+                c.grpcListenHost = host
+                c.grpcListenPort = port
+            }
+        }
         c.clusterSecret = clusterSecret ?? env["CLUSTER_SECRET"]
         return c
     }

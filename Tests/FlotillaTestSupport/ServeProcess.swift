@@ -34,7 +34,8 @@ public final class ServeProcess: Sendable {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments =
             [
-                "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--api-key", apiKey, "--host-id", "proc-host",
+                "serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--data-dir", dataDir, "--api-key", apiKey, "--host-id",
+                "proc-host",
                 "--backends", backends, "--cpus", "64", "--memory-mb", "65536", "--log-level", "warning",
             ] + extra
         var env = ProcessInfo.processInfo.environment

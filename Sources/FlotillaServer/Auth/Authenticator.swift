@@ -1,6 +1,7 @@
 import Crypto
 import FlotillaCluster
 import FlotillaCore
+import FlotillaFlintlock
 import Foundation
 import Hummingbird
 
@@ -35,6 +36,8 @@ public struct Authenticator: Sendable {
     static func credential(of request: Request) -> String? {
         if let key = request.headers[.apiKey], !key.isEmpty { return key }
         if let auth = request.headers[.authorization] {
+            // Flintlock's clients send `Basic <base64 of the key>` (surface E only).
+            if Surface.of(path: request.uri.path) == .flintlock { return FlintlockCredential.secret(authorization: auth) }
             let parts = auth.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
                 return String(parts[1]).trimmingCharacters(in: .whitespaces)
@@ -45,7 +48,13 @@ public struct Authenticator: Sendable {
 
     /// The caller, if its key grants `permission`; 401 for a missing or unknown key, 403 for a weaker role.
     func authorize(_ request: Request, permission: Permission) throws -> Principal {
-        guard let secret = Self.credential(of: request) else {
+        try authorize(secret: Self.credential(of: request), permission: permission)
+    }
+
+    /// The caller holding `secret` (nil: none sent), if its key grants `permission`; 401 for a missing or
+    /// unknown key, 403 for a weaker role. Surface E's gRPC service checks its callers with this.
+    public func authorize(secret: String?, permission: Permission) throws(FlotillaError) -> Principal {
+        guard let secret else {
             throw FlotillaError(.unauthorized, "API key is required: send X-API-Key or Authorization: Bearer")
         }
         let hash = Self.digest(secret)

@@ -22,6 +22,7 @@ public enum FlotillaRouter {
         ImageRoutes(deps: deps).register(routes)
         WorkerRoutes(deps: deps).register(routes)
         ClusterRoutes(deps: deps).register(routes)
+        FlintlockRoutes(deps: deps).register(routes)
         return (router, table)
     }
 }

@@ -1,5 +1,6 @@
 import FlotillaAPI
 import FlotillaCore
+import FlotillaFlintlock
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -12,6 +13,8 @@ public enum Surface: Sendable {
     case vms
     /// Surface B (seed 004): workers and cluster figures.
     case workers
+    /// Surface E's HTTP gateway (Flintlock): `/v1alpha1/...`, grpc-gateway's error body.
+    case flintlock
 
     /// Path prefixes of surface C.
     static let vmPrefixes = ["/api/v1/vms", "/api/v1/flavors", "/api/v1/images", "/api/v1/health"]
@@ -19,6 +22,7 @@ public enum Surface: Sendable {
     static let workerPrefixes = ["/api/v1/workers", "/api/v1/cluster"]
 
     static func of(path: String) -> Surface {
+        if hasPrefix(path, ["/v1alpha1"]) { return .flintlock }
         if path == "/api/v1" || path == "/api/v1/" { return .vms }
         if hasPrefix(path, workerPrefixes) { return .workers }
         if hasPrefix(path, vmPrefixes) { return .vms }
@@ -36,6 +40,7 @@ public enum Surface: Sendable {
     /// The HTTP status of a code on this surface.
     func status(of code: FlotillaError.Code) -> HTTPResponse.Status {
         switch (self, code) {
+        case (.flintlock, _): return HTTPResponse.Status(code: FlintlockStatus.httpStatus(of: code))
         case (.vms, .invalidBackend), (.vms, .validationError): return .unprocessableContent
         case (_, .instanceNotFound), (_, .notFound), (_, .resourceNotFound): return .notFound
         case (_, .invalidBackend), (_, .validationError): return .badRequest
@@ -88,6 +93,8 @@ public enum Surface: Sendable {
         case .workers:
             response = JSONResponse.make(
                 Workers.ErrorBody(error: status.reasonPhrase, message: error.message, code: Int(status.code)), status: status)
+        case .flintlock:
+            response = JSONResponse.make(FlintlockErrorBody(error), status: status)
         }
         response.headers[.flotillaRevision] = String(revision)
         if error.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
@@ -97,7 +104,7 @@ public enum Surface: Sendable {
     /// The response for a structured validation failure on this surface.
     func response(for error: RequestValidationError, revision: Revision) -> Response {
         switch self {
-        case .compute, .workers:
+        case .compute, .workers, .flintlock:
             return response(for: error.flotillaError, revision: revision)
         case .vms:
             var response = JSONResponse.make(VMs.ValidationErrorBody(detail: error.issues), status: .unprocessableContent)

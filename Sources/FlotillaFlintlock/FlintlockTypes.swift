@@ -1,0 +1,14 @@
+import SwiftProtobuf
+
+// Short names for the generated messages (package prefixes are long).
+public typealias MicroVM = Flintlock_Types_MicroVM
+public typealias MicroVMSpec = Flintlock_Types_MicroVMSpec
+public typealias MicroVMStatus = Flintlock_Types_MicroVMStatus
+public typealias CreateMicroVMRequest = Microvm_Services_Api_V1alpha1_CreateMicroVMRequest
+public typealias CreateMicroVMResponse = Microvm_Services_Api_V1alpha1_CreateMicroVMResponse
+public typealias DeleteMicroVMRequest = Microvm_Services_Api_V1alpha1_DeleteMicroVMRequest
+public typealias GetMicroVMRequest = Microvm_Services_Api_V1alpha1_GetMicroVMRequest
+public typealias GetMicroVMResponse = Microvm_Services_Api_V1alpha1_GetMicroVMResponse
+public typealias ListMicroVMsRequest = Microvm_Services_Api_V1alpha1_ListMicroVMsRequest
+public typealias ListMicroVMsResponse = Microvm_Services_Api_V1alpha1_ListMicroVMsResponse
+public typealias ListMessage = Microvm_Services_Api_V1alpha1_ListMessage

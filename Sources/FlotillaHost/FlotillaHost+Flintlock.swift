@@ -1,0 +1,20 @@
+import FlotillaFlintlock
+import FlotillaServer
+
+extension FlotillaHost {
+    /// Surface E's gRPC listener on the configured address (nil when `grpcListenPort` is nil), checking callers
+    /// with the HTTP surfaces' API keys. `port` overrides the configured port (0: an ephemeral one, for tests).
+    public func flintlockServer(port: Int? = nil, onListening: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> FlintlockGRPCServer?
+    {
+        guard let port = port ?? configuration.grpcListenPort else { return nil }
+        let authenticator = Authenticator(registry: registry)
+        let service = MicroVMGRPCService(
+            service: FlintlockService(instances: instances, registry: registry),
+            authorize: { secret, permission in _ = try authenticator.authorize(secret: secret, permission: permission) },
+            logger: logger.child("grpc"))
+        return FlintlockGRPCServer(
+            host: configuration.grpcListenHost, port: port, services: [service], logger: logger.child("grpc"),
+            onListening: onListening)
+    }
+}
