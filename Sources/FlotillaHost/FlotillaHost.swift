@@ -25,6 +25,7 @@ public final class FlotillaHost: Sendable {
     let membership: Membership
     let election: LeaderElection
     let agent: Agent
+    let peers: PeerHTTPClient
     let dependencies: ServerDependencies
     let logger: Logger
 
@@ -55,20 +56,24 @@ public final class FlotillaHost: Sendable {
         let election = LeaderElection(
             store: store, registry: registry, identity: identity, duties: [placement], logger: logger.child("leader"))
         let agent = Agent(store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("agent"))
+        let peers = PeerHTTPClient(logger: logger.child("peers"))
         let deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,
-            version: version, actionTimeout: configuration.actionTimeout)
+            version: version, actionTimeout: configuration.actionTimeout,
+            credential: ClusterCredential(secret: try ClusterSecret.resolve(configuration)), peers: peers,
+            proxyTimeout: configuration.proxyTimeout)
         let (_, routes) = FlotillaRouter.build(deps, logger: logger.child("http"))
         return FlotillaHost(
             configuration: configuration, store: store, registry: registry, instances: instances, keys: keys,
             backends: backends, identity: identity, routes: routes, generatedAdminKey: generated, membership: membership,
-            election: election, agent: agent, dependencies: deps, logger: logger)
+            election: election, agent: agent, peers: peers, dependencies: deps, logger: logger)
     }
 
     private init(
         configuration: HostConfiguration, store: any ClusterStore & Service, registry: RegistryCache, instances: InstanceService,
         keys: KeyService, backends: BackendSet, identity: HostIdentity, routes: RouteTable, generatedAdminKey: String?,
-        membership: Membership, election: LeaderElection, agent: Agent, dependencies: ServerDependencies, logger: Logger
+        membership: Membership, election: LeaderElection, agent: Agent, peers: PeerHTTPClient, dependencies: ServerDependencies,
+        logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
@@ -82,17 +87,22 @@ public final class FlotillaHost: Sendable {
         self.membership = membership
         self.election = election
         self.agent = agent
+        self.peers = peers
         self.dependencies = dependencies
         self.logger = logger
     }
+
+    /// The host-to-host credential (for tests of the internal routes and tools run by the operator).
+    public var clusterCredential: ClusterCredential { dependencies.credential }
 
     /// A fresh router over this host's services (for in-process HTTP tests and the application).
     public func router() -> Router<FlotillaRequestContext> {
         FlotillaRouter.build(dependencies, logger: logger.child("http")).0
     }
 
-    /// The background services, in start order: store, registry, membership, election, agent.
-    public var backgroundServices: [any Service] { [store, registry, membership, election, agent] }
+    /// The background services, in start order: store, registry, membership, election, agent, and the
+    /// host-to-host client (shut down after the HTTP server, which is last).
+    public var backgroundServices: [any Service] { [store, registry, membership, election, agent, peers] }
 
     /// The HTTP application on the configured address. `onListening` receives the bound port.
     public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {

@@ -44,8 +44,10 @@ struct ComputeRoutes {
             try Self.validateTimeout(body.timeout)
             return try await act(.restart, req, ctx, ActionOptions(timeoutSeconds: body.timeout, hard: body.hard ?? false))
         }
-        routes.add(.get, "\(b)/instances/:id/usage", permission: .read) { _, ctx in
-            let usage = try await deps.instances.usage(id: try ctx.parameters.require("id"))
+        routes.add(.get, "\(b)/instances/:id/usage", permission: .read) { req, ctx in
+            let id = try ctx.parameters.require("id")
+            if let relayed = try await OwnerProxy(deps: deps).forwardIfRemote(req, id: id, context: ctx) { return relayed }
+            let usage = try await deps.instances.usage(id: id)
             return JSONResponse.make(ComputeMapping.usage(usage))
         }
         ConsoleRoute(deps: deps).register(routes)
