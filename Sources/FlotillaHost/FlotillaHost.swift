@@ -116,7 +116,18 @@ public final class FlotillaHost: Sendable {
 
     /// Runs every service until SIGTERM or SIGINT, then shuts them down in reverse order.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let app = application(onListening: onListening)
+        let configuration = self.configuration
+        let membership = self.membership
+        let logger = self.logger
+        let app = application { port in
+            // Listening on port 0: other hosts can only reach this one at the port it really bound.
+            if configuration.advertise == nil && configuration.listenPort == 0 {
+                do { try await membership.advertise("http://\(configuration.listenHost):\(port)") } catch {
+                    logger.error("could not advertise the bound address", metadata: ["error": "\(error)"])
+                }
+            }
+            await onListening(port)
+        }
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             backgroundServices.map { .init(service: $0) } + [.init(service: app)]
         let group = ServiceGroup(

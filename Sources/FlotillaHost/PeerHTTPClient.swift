@@ -16,7 +16,7 @@ final class PeerHTTPClient: PeerTransport, Service {
 
     init(logger: Logger) {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(2))
+        configuration.timeout = .init(connect: .seconds(1))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
