@@ -115,3 +115,51 @@ extension ClusterProcessTests {
         }
     }
 }
+
+/// The same routing for a docker container: host B runs it in a real daemon; A and C relay B's answer.
+@Suite("Surface D on docker across hosts", .serialized, .docker, .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+struct GlobalDockerProcessTests {
+    @Test("status of a docker container on B, asked at A and C, is B's live answer from the daemon")
+    func dockerStatusAcrossHosts() async throws {
+        let docker = try await DockerFixture.shared.daemon()
+        let cluster = ClusterProcessTests()
+        try await cluster.withCluster(backends: "sim,docker", environment: ["FLOTILLA_DOCKER_SOCKET": docker.socketPath]) { _, hosts in
+            let (a, b, c) = (hosts[0], hosts[1], hosts[2])
+            let request = Global.CreateRequest(
+                name: "docker-on-b", backend: "docker", image: DockerFixture.image,
+                command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"], resources: .init(cpuCores: 0.5, memoryMB: 64),
+                placement: .init(workerId: "h2"))
+            var created: Global.VM?
+            let deadline = ContinuousClock.now + .seconds(60)
+            while created == nil {
+                do {
+                    created = try await cluster.client(a) { try await $0.createGlobalVM(request, waitRunning: true) }
+                } catch {
+                    if ContinuousClock.now > deadline { throw error }
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+            }
+            let vm = try #require(created)
+            defer {
+                for container in (try? docker.containers(label: "io.flotilla.instance=\(vm.id)")) ?? [] {
+                    _ = try? docker.cli(["rm", "-f", container])
+                }
+            }
+            #expect(vm.observed.state == "running")
+            let local = try await cluster.client(b) { try await $0.globalStatus(id: vm.id) }
+            #expect(local.routed == false && local.servedBy == "h2" && local.backend == "docker")
+            for host in [a, c] {
+                let routed = try await cluster.client(host) { try await $0.globalStatus(id: vm.id) }
+                #expect(routed.routed == true)
+                var same = routed
+                same.routed = false
+                same.observedAt = local.observedAt
+                same.usage = local.usage
+                #expect(same == local)
+                // The daemon's own figures: the container's memory limit as docker reports it.
+                #expect(routed.usage?.memory.limitBytes == local.usage?.memory.limitBytes)
+                #expect((routed.usage?.memory.usedBytes ?? 0) > 0)
+            }
+        }
+    }
+}

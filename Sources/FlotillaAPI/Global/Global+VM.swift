@@ -160,18 +160,21 @@ extension Global {
         public var backend: String
         public var kind: String?
         public var image: String
+        /// The command to run (containers).
+        public var command: [String]?
         public var resources: Resources?
         public var labels: [String: String]?
         public var metadata: [String: String]?
         public var placement: VM.Placement?
         public init(
-            name: String, backend: String, kind: String? = nil, image: String, resources: Resources? = nil,
+            name: String, backend: String, kind: String? = nil, image: String, command: [String]? = nil, resources: Resources? = nil,
             labels: [String: String]? = nil, metadata: [String: String]? = nil, placement: VM.Placement? = nil
         ) {
             self.name = name
             self.backend = backend
             self.kind = kind
             self.image = image
+            self.command = command
             self.resources = resources
             self.labels = labels
             self.metadata = metadata

@@ -115,7 +115,7 @@ enum GlobalMapping {
             }
         }
         let spec = InstanceSpec(
-            config: InstanceConfig(image: wire.image), resources: resources, labels: wire.labels ?? [:],
+            config: InstanceConfig(image: wire.image, command: wire.command), resources: resources, labels: wire.labels ?? [:],
             metadata: wire.metadata ?? [:], placement: placement)
         return CreateInstance(name: wire.name, kind: kind, backend: backend, spec: spec)
     }
