@@ -105,22 +105,13 @@ public final class FlotillaHost: Sendable {
     public var backgroundServices: [any Service] { [store, registry, membership, election, agent, peers] }
 
     /// The HTTP application on the configured address. `onListening` receives the bound port.
+    /// Listening on port 0 without `--advertise`, the host advertises the port it really bound before
+    /// `onListening` runs, so that other hosts can reach it.
     public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(
-            router: router(),
-            configuration: .init(
-                address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "flotilla"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
-            logger: logger.child("http"))
-    }
-
-    /// Runs every service until SIGTERM or SIGINT, then shuts them down in reverse order.
-    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let configuration = self.configuration
         let membership = self.membership
         let logger = self.logger
-        let app = application { port in
-            // Listening on port 0: other hosts can only reach this one at the port it really bound.
+        let listening: @Sendable (Int) async -> Void = { port in
             if configuration.advertise == nil && configuration.listenPort == 0 {
                 do { try await membership.advertise("http://\(configuration.listenHost):\(port)") } catch {
                     logger.error("could not advertise the bound address", metadata: ["error": "\(error)"])
@@ -128,6 +119,17 @@ public final class FlotillaHost: Sendable {
             }
             await onListening(port)
         }
+        return Application(
+            router: router(),
+            configuration: .init(
+                address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "flotilla"),
+            onServerRunning: { channel in await listening(channel.localAddress?.port ?? 0) },
+            logger: logger.child("http"))
+    }
+
+    /// Runs every service until SIGTERM or SIGINT, then shuts them down in reverse order.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = application(onListening: onListening)
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             backgroundServices.map { .init(service: $0) } + [.init(service: app)]
         let group = ServiceGroup(

@@ -5,5 +5,5 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla-bench", abstract: "Flotilla benchmarks (run with swift run -c release).",
-        subcommands: [HTTPBenchCommand.self, DockerBenchCommand.self, KVMBenchCommand.self])
+        subcommands: [HTTPBenchCommand.self, DockerBenchCommand.self, KVMBenchCommand.self, ProxyBenchCommand.self])
 }
