@@ -51,7 +51,7 @@ struct GlobalStatusRoute {
                 code: FlotillaError.Code.hostUnreachable.rawValue,
                 message:
                     "Host \(hostId) that runs instance \(record.value.id) is unreachable (\(reason)); last_known is the registry record, not live",
-                details: ["host_id": hostId, "id": record.value.id, "reason": reason]),
+                details: ["hostId": hostId, "id": record.value.id, "reason": reason]),
             lastKnown: GlobalMapping.vm(record, in: deps.registry.snapshot))
         return JSONResponse.make(body, status: .serviceUnavailable)
     }
