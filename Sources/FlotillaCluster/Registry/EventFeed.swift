@@ -1,10 +1,11 @@
 import FlotillaCore
 import ServiceLifecycle
 
-/// One item of an event stream: an event, or a keep-alive when nothing happened for a while (lets the
+/// One item of an event stream: the events of one store batch (never split, so that a client resuming from
+/// the revision of the last event it got misses none of that revision's events), or a keep-alive when nothing happened for a while (lets the
 /// server notice a client that went away).
 public enum FeedItem: Sendable, Equatable {
-    case event(ClusterEvent)
+    case events([ClusterEvent])
     case idle
 }
 
@@ -49,7 +50,8 @@ public struct EventFeed: Sendable {
                 try await cancelWhenGracefulShutdown {
                     var mapper = seeded
                     for try await batch in store.watch(prefix: StoreKeys.root, fromRevision: start + 1) {
-                        for event in batch.events { if let e = mapper.map(event) { continuation.yield(.event(e)) } }
+                        let events = batch.events.compactMap { mapper.map($0) }
+                        if !events.isEmpty { continuation.yield(.events(events)) }
                     }
                 }
                 continuation.finish()

@@ -8,7 +8,8 @@ import Hummingbird
 /// `GET /api/v2/events?since=REV`: the lifecycle log as server-sent events, each with `id: <revision>`,
 /// `event: <type>` and a JSON `data` line. Resumable: `since` (exclusive) or the `Last-Event-ID` header
 /// (the id of the last event received); without either, the stream starts at this host's current revision.
-/// `limit=N` ends the stream after N events (for scripts). A compacted revision: 410 `REVISION_COMPACTED`
+/// `limit=N` ends the stream once N events were sent (the events of one revision are never split, so a few
+/// more may come). A compacted revision: 410 `REVISION_COMPACTED`
 /// naming the oldest revision still available.
 struct EventsRoute {
     let deps: ServerDependencies
@@ -33,12 +34,14 @@ struct EventsRoute {
                     switch item {
                     case .idle:
                         buffer = ByteBuffer(string: ": keep-alive\n\n")
-                    case .event(let event):
-                        let data = (try? encoder.encode(GlobalMapping.event(event))) ?? Data("{}".utf8)
-                        buffer = ByteBuffer(
-                            string:
+                    case .events(let events):
+                        buffer = ByteBuffer()
+                        for event in events {
+                            let data = (try? encoder.encode(GlobalMapping.event(event))) ?? Data("{}".utf8)
+                            buffer.writeString(
                                 "id: \(event.revision)\nevent: \(event.kind.rawValue)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
-                        sent += 1
+                        }
+                        sent += events.count
                     }
                     try await writer.write(buffer)
                     if let limit, sent >= limit { break }
