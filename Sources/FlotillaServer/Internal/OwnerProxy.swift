@@ -87,6 +87,6 @@ struct OwnerProxy {
     static func unreachable(_ instance: Instance, hostId: String, reason: String) -> FlotillaError {
         FlotillaError(
             .backendUnavailable, "Host \(hostId) that runs instance \(instance.id) is unreachable: \(reason)",
-            details: ["hostId": .string(hostId), "id": .string(instance.id), "reason": .string("HOST_UNREACHABLE")])
+            details: ["workerId": .string(hostId), "id": .string(instance.id), "reason": .string("HOST_UNREACHABLE")])
     }
 }
