@@ -13,6 +13,21 @@ extension ClusterProcessTests {
             placement: .init(workerId: host))
     }
 
+    /// Creates through `host` with `wait=running`, retrying until a leader is there to place it.
+    func createGlobalEventually(_ host: ServeProcess, _ request: Global.CreateRequest, within: Duration = .seconds(30)) async throws
+        -> Global.VM
+    {
+        let deadline = ContinuousClock.now + within
+        while true {
+            do {
+                return try await client(host) { try await $0.createGlobalVM(request, waitRunning: true) }
+            } catch {
+                if ContinuousClock.now > deadline { throw error }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
     /// Reads events after `since` until one at or past `until`, or `count` of them; then disconnects.
     func readEvents(_ host: ServeProcess, since: Int64, until: Int64? = nil, count: Int? = nil) async throws -> [Global.Event] {
         try await client(host) { c in
@@ -35,17 +50,7 @@ extension ClusterProcessTests {
             let startRevision = try await client(c) { try await $0.globalCluster().store.revision ?? 0 }
 
             // A write at A, read at C with min_revision.
-            var created: Global.VM?
-            let deadline = ContinuousClock.now + .seconds(30)
-            while created == nil {
-                do {
-                    created = try await client(a) { try await $0.createGlobalVM(globalRequest("on-b", on: "h2"), waitRunning: true) }
-                } catch {
-                    if ContinuousClock.now > deadline { throw error }
-                    try await Task.sleep(for: .milliseconds(200))
-                }
-            }
-            let vm = try #require(created)
+            let vm = try await createGlobalEventually(a, globalRequest("on-b", on: "h2"))
             #expect(vm.host?.id == "h2")
             #expect(vm.observed.state == "running")
             let seenAtC = try await client(c) { try await $0.globalVM(id: vm.id, minRevision: vm.revisions.modified) }
@@ -129,17 +134,7 @@ struct GlobalDockerProcessTests {
                 name: "docker-on-b", backend: "docker", image: DockerFixture.image,
                 command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"], resources: .init(cpuCores: 0.5, memoryMB: 64),
                 placement: .init(workerId: "h2"))
-            var created: Global.VM?
-            let deadline = ContinuousClock.now + .seconds(60)
-            while created == nil {
-                do {
-                    created = try await cluster.client(a) { try await $0.createGlobalVM(request, waitRunning: true) }
-                } catch {
-                    if ContinuousClock.now > deadline { throw error }
-                    try await Task.sleep(for: .milliseconds(300))
-                }
-            }
-            let vm = try #require(created)
+            let vm = try await cluster.createGlobalEventually(a, request, within: .seconds(60))
             defer {
                 for container in (try? docker.containers(label: "io.flotilla.instance=\(vm.id)")) ?? [] {
                     _ = try? docker.cli(["rm", "-f", container])

@@ -1,4 +1,3 @@
-import Crypto
 import FlotillaAPI
 import FlotillaCluster
 import FlotillaCore
@@ -50,18 +49,7 @@ struct GlobalRoutes {
 
     private func create(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
         let waitRunning = try Self.waitRunning(req)
-        let body = try await req.collectLimitedBody(context: ctx)
-        let wire: Global.CreateRequest
-        do {
-            wire = try WireJSON.decoder().decode(Global.CreateRequest.self, from: Data(buffer: body))
-        } catch let error as DecodingError {
-            throw FlotillaError.validation(Request.describe(error), field: Request.path(of: error))
-        }
-        let token = req.headers[.idempotencyKey].map { key in
-            IdempotencyToken(
-                keyDigest: Authenticator.digest("global:" + key),
-                requestDigest: Authenticator.hex(SHA256.hash(data: Data(buffer: body))))
-        }
+        let (wire, token) = try await req.createBody(Global.CreateRequest.self, context: ctx, scope: "global")
         let written = try await deps.instances.create(try GlobalMapping.create(wire), idempotency: token)
         _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         if written.replayed || !waitRunning {
