@@ -79,7 +79,7 @@ struct GlobalEventsTests {
             let details = try #require(r.error["details"] as? [String: Any])
             #expect(details["oldestRevision"] as? Int == Int(oldest))
             #expect((r.error["message"] as? String)?.contains("\(oldest)") == true)
-            for bad in ["since=-1", "since=abc", "limit=0"] {
+            for bad in ["since=-1", "since=abc", "limit=0", "since=9223372036854775807", "since=99999999999999999999"] {
                 let b = try await probe.get("/api/v2/events?\(bad)")
                 #expect(b.status == 400, "\(bad)")
             }

@@ -28,7 +28,7 @@ public struct EventFeed: Sendable {
         var mapper = ClusterEventMapper()
         let start: Revision
         if let since {
-            if since < 0 { throw .validation("since must be a non-negative revision", field: "since") }
+            if since < 0 || since == .max { throw .validation("since must be a revision from 0 to \(Int64.max - 1)", field: "since") }
             let status: StoreStatus
             do { status = try await store.status() } catch {
                 throw FlotillaError(.storeUnavailable, "The cluster store is not available", cause: "\(error)")
