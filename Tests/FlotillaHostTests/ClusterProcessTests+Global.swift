@@ -42,7 +42,7 @@ extension ClusterProcessTests {
     }
 
     @Test(
-        "surface D on 3 hosts: status of an instance on B asked at A and C is B's live answer; min_revision reads a write made elsewhere; v1 usage routed; events resume without loss; internal routes refuse client keys; owner killed: 503 with last_known"
+        "surface D on 3 hosts: status of an instance on B asked at A and C is B's live answer; min_revision reads a write made elsewhere; v1 usage and sync routed to the owner; events resume without loss; internal routes refuse client keys; owner killed: 503 with last_known"
     )
     func globalAcrossHosts() async throws {
         try await withCluster { _, hosts in
@@ -79,6 +79,13 @@ extension ClusterProcessTests {
             // Surface A's usage from C: routed to B transparently.
             let usage = try await client(c) { try await $0.usage(id: vm.id) }
             #expect(usage.memory.limit == 64 << 20)
+            // Surface C's sync from A of a VM on B: B reads its backend and answers.
+            var vmRequest = globalRequest("vm-on-b", on: "h2")
+            vmRequest.kind = "vm"
+            let vmOnB = try await createGlobalEventually(a, vmRequest)
+            let synced = try await client(a) { try await $0.syncVM(uuid: vmOnB.id) }
+            #expect(synced.state == "ACTIVE")
+            #expect(synced.workerId == "h2")
 
             // Internal routes: a client key is refused (403), no credential is 401.
             let withKey = try await client(a) { try await $0.rawGet(["internal", "v1", "instances", vm.id, "status"]) }
