@@ -34,15 +34,26 @@ struct GlobalStatusRoute {
             } catch let e as PeerUnreachable {
                 return unreachable(record, hostId: worker.id, reason: e.reason)
             }
-            guard answer.status == .ok else { return OwnerProxy.relay(answer) }
-            guard var status = try? WireJSON.decoder().decode(Global.Status.self, from: Data(buffer: answer.body)) else {
-                throw FlotillaError(.backendError, "Host \(worker.id) gave an unreadable status for \(record.value.id)")
-            }
-            status.routed = true
-            var response = JSONResponse.make(status)
+            guard answer.status == .ok, let body = Self.markRouted(answer.body) else { return OwnerProxy.relay(answer) }
+            var response = JSONResponse.make(body: body)
             if let revision = answer.headers[.flotillaRevision] { response.headers[.flotillaRevision] = revision }
             return response
         }
+    }
+
+    /// The owner's status body with `"routed":true`. The owner encodes with this server's encoder (sorted
+    /// keys, no spaces), where `"routed":false` can only be the field itself (inside strings quotes are
+    /// escaped); the body is otherwise relayed byte for byte. nil when it is not such a body.
+    static func markRouted(_ body: ByteBuffer) -> ByteBuffer? {
+        let bytes = body.readableBytesView
+        let needle = Array(#""routed":false"#.utf8)
+        guard bytes.first == UInt8(ascii: "{"), let start = bytes.firstRange(of: needle)?.lowerBound else { return nil }
+        var out = ByteBuffer()
+        out.reserveCapacity(bytes.count)
+        out.writeBytes(bytes[bytes.startIndex..<start])
+        out.writeString(#""routed":true"#)
+        out.writeBytes(bytes[(start + needle.count)...])
+        return out
     }
 
     private func unreachable(_ record: Versioned<Instance>, hostId: String, reason: String) -> Response {
