@@ -52,6 +52,22 @@ struct GlobalRoutesTests {
         }
     }
 
+    @Test("migrate with no other host to take the instance: 409, and the instance keeps running where it was")
+    func migrateNowhere() async throws {
+        try await withProbe { probe, _ in
+            let created = try await probe.post("/api/v2/vms?wait=running", Self.createBody("stay"))
+            let id = try #require(created["id"])
+            let r = try await probe.post("/api/v2/vms/\(id)/migrate", "")
+            #expect(r.status == 409, "\(r.text)")
+            #expect(r.errorCode == "RESOURCE_LIMIT_EXCEEDED")
+            let after = try await probe.get("/api/v2/vms/\(id)")
+            #expect((after.json["observed"] as? [String: Any])?["state"] as? String == "running")
+            #expect((after.json["host"] as? [String: Any])?["id"] as? String == "test-host")
+            let unknown = try await probe.post("/api/v2/vms/\(UUID().uuidString.lowercased())/migrate", "")
+            #expect(unknown.status == 404)
+        }
+    }
+
     @Test("cursor paging walks every instance once; a bad cursor or limit is a clear 400 in surface A's shape")
     func paging() async throws {
         try await withProbe { probe, _ in
