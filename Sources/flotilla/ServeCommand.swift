@@ -45,6 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxInstances: Int?
     @Option(help: "Latency of every simulated backend operation, ms (env FLOTILLA_SIM_LATENCY_MS; default 0).")
     var simLatencyMs: Int?
+    @Option(help: "How long a request routed to the host that runs an instance may take, ms (env FLOTILLA_PROXY_TIMEOUT_MS; default 5000).")
+    var proxyTimeoutMs: Int?
     @Option(help: "trace, debug, info, notice, warning, error (env FLOTILLA_LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -116,6 +118,10 @@ struct ServeCommand: AsyncParsableCommand {
         c.diskGB = try diskGb ?? env.number("DISK_GB")
         c.maxInstances = try maxInstances ?? env.number("MAX_INSTANCES") ?? c.maxInstances
         if let ms: Int = try simLatencyMs ?? env.number("SIM_LATENCY_MS") { c.simLatency = .milliseconds(ms) }
+        if let ms: Int = try proxyTimeoutMs ?? env.number("PROXY_TIMEOUT_MS") {
+            guard (1...600_000).contains(ms) else { throw HostError.configuration("--proxy-timeout-ms must be from 1 to 600000") }
+            c.proxyTimeout = .milliseconds(ms)
+        }
         _ = grpcListen ?? env["GRPC_LISTEN"]
         c.clusterSecret = clusterSecret ?? env["CLUSTER_SECRET"]
         return c
