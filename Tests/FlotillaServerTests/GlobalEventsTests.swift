@@ -106,9 +106,21 @@ struct OpenAPITests {
                 })
             #expect(documented.subtracting(registered).isEmpty, "documented, not served: \(documented.subtracting(registered).sorted())")
             #expect(registered.subtracting(documented).isEmpty, "served, not documented: \(registered.subtracting(documented).sorted())")
-            // Internal routes say they need the cluster credential.
-            let internalOp = try #require(paths["/internal/v1/identity"]?["get"] as? [String: Any])
-            #expect(internalOp["x-internal"] as? Bool == true)
+            // Each operation declares the access the route really checks.
+            for entry in host.host.routes.all {
+                let path = entry.path.split(separator: "/", omittingEmptySubsequences: false)
+                    .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+                guard let op = paths[path]?[entry.method.rawValue.lowercased()] as? [String: Any] else { continue }
+                let security = op["security"] as? [[String: Any]] ?? []
+                if entry.cluster {
+                    #expect(op["x-internal"] as? Bool == true, "\(path)")
+                    #expect(security.first?.keys.first == "cluster", "\(path)")
+                } else if let permission = entry.permission {
+                    #expect(op["x-minimum-role"] as? String == permission.minimumRole.rawValue, "\(entry.method) \(path)")
+                } else {
+                    #expect(security.isEmpty, "\(path) is open")
+                }
+            }
         }
     }
 }
