@@ -17,6 +17,7 @@ struct ProxyBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.") var seconds = 10
     @Option(help: "Warm-up seconds before each measurement.") var warmup = 2
     @Option(help: "The etcd binary.") var etcd = "/usr/bin/etcd"
+    @Option(help: "Latency of each sim backend call, ms (a status makes two: inspect and usage).") var simLatencyMs = 0
 
     static let key = "flt_bench_key_0123456789abcdefghij"
 
@@ -27,8 +28,10 @@ struct ProxyBenchCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try await BenchEtcd.start(binary: etcd, directory: dir + "/etcd")
         defer { store.stop() }
-        let owner = try await FlotillaHost.build(Self.configuration(id: "owner", dir: dir, store: store.endpoint), logger: logger)
-        let front = try await FlotillaHost.build(Self.configuration(id: "front", dir: dir, store: store.endpoint), logger: logger)
+        let owner = try await FlotillaHost.build(
+            Self.configuration(id: "owner", dir: dir, store: store.endpoint, simLatencyMs: simLatencyMs), logger: logger)
+        let front = try await FlotillaHost.build(
+            Self.configuration(id: "front", dir: dir, store: store.endpoint, simLatencyMs: simLatencyMs), logger: logger)
         let ports = PortBox()
         let apps: [any Service] = [
             owner.application { port in await ports.set("owner", port) },
@@ -56,7 +59,7 @@ struct ProxyBenchCommand: AsyncParsableCommand {
         }
     }
 
-    static func configuration(id: String, dir: String, store: String) -> HostConfiguration {
+    static func configuration(id: String, dir: String, store: String, simLatencyMs: Int) -> HostConfiguration {
         var config = HostConfiguration()
         config.dataDir = "\(dir)/\(id)"
         config.hostId = id
@@ -68,6 +71,7 @@ struct ProxyBenchCommand: AsyncParsableCommand {
         config.cpuCores = 1000
         config.memoryMB = 1 << 20
         config.diskGB = 1 << 20
+        config.simLatency = .milliseconds(simLatencyMs)
         return config
     }
 
@@ -111,7 +115,7 @@ struct ProxyBenchCommand: AsyncParsableCommand {
         let l = LoadGenerator.Result.merged(local)
         let p = LoadGenerator.Result.merged(proxied)
         return """
-            flotilla-bench proxy: \(connections) connections, 2 x \(seconds) s per side (alternating), loopback, one process, 2 hosts, etcd
+            flotilla-bench proxy: \(connections) connections, 2 x \(seconds) s per side (alternating), loopback, one process, 2 hosts, etcd, sim latency \(simLatencyMs) ms
             GET /api/v2/vm/:id/status at the owner  \(l.line)
             GET /api/v2/vm/:id/status proxied       \(p.line)
             p50 proxied/local: \(String(format: "%.2f", p.percentile(50) / l.percentile(50))) (goal <= 1.5); \
