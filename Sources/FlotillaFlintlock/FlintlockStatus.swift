@@ -13,7 +13,8 @@ public enum FlintlockStatus {
         case .forbidden: return .permissionDenied
         case .invalidState, .imageArtifactMissing, .operationNotSupported: return .failedPrecondition
         case .resourceLimitExceeded, .payloadTooLarge: return .resourceExhausted
-        case .backendUnavailable, .storeUnavailable: return .unavailable
+        case .backendUnavailable, .storeUnavailable, .hostUnreachable: return .unavailable
+        case .revisionCompacted: return .outOfRange
         case .timeout: return .deadlineExceeded
         case .methodNotAllowed: return .unimplemented
         case .backendError, .internalError: return .internalError

@@ -26,6 +26,7 @@ public final class FlotillaHost: Sendable {
     let election: LeaderElection
     let probe: LeaderProbe
     let agent: Agent
+    let peers: PeerHTTPClient
     let dependencies: ServerDependencies
     let logger: Logger
 
@@ -60,20 +61,24 @@ public final class FlotillaHost: Sendable {
             store: store, registry: registry, identity: identity, duties: [placement, health], logger: logger.child("leader"))
         let probe = LeaderProbe(store: store, registry: registry, identity: identity, logger: logger.child("leader-probe"))
         let agent = Agent(store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("agent"))
+        let peers = PeerHTTPClient(logger: logger.child("peers"))
         let deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,
-            version: version, actionTimeout: configuration.actionTimeout)
+            version: version, actionTimeout: configuration.actionTimeout,
+            credential: ClusterCredential(secret: try ClusterSecret.resolve(configuration)), peers: peers,
+            proxyTimeout: configuration.proxyTimeout)
         let (_, routes) = FlotillaRouter.build(deps, logger: logger.child("http"))
         return FlotillaHost(
             configuration: configuration, store: store, registry: registry, instances: instances, keys: keys,
             backends: backends, identity: identity, routes: routes, generatedAdminKey: generated, membership: membership,
-            election: election, probe: probe, agent: agent, dependencies: deps, logger: logger)
+            election: election, probe: probe, agent: agent, peers: peers, dependencies: deps, logger: logger)
     }
 
     private init(
         configuration: HostConfiguration, store: any ClusterStore & Service, registry: RegistryCache, instances: InstanceService,
         keys: KeyService, backends: BackendSet, identity: HostIdentity, routes: RouteTable, generatedAdminKey: String?,
-        membership: Membership, election: LeaderElection, probe: LeaderProbe, agent: Agent, dependencies: ServerDependencies,
+        membership: Membership, election: LeaderElection, probe: LeaderProbe, agent: Agent, peers: PeerHTTPClient,
+        dependencies: ServerDependencies,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -89,25 +94,43 @@ public final class FlotillaHost: Sendable {
         self.election = election
         self.probe = probe
         self.agent = agent
+        self.peers = peers
         self.dependencies = dependencies
         self.logger = logger
     }
+
+    /// The host-to-host credential (for tests of the internal routes and tools run by the operator).
+    public var clusterCredential: ClusterCredential { dependencies.credential }
 
     /// A fresh router over this host's services (for in-process HTTP tests and the application).
     public func router() -> Router<FlotillaRequestContext> {
         FlotillaRouter.build(dependencies, logger: logger.child("http")).0
     }
 
-    /// The background services, in start order: store, registry, membership, election, agent.
-    public var backgroundServices: [any Service] { [store, registry, membership, election, probe, agent] }
+    /// The background services, in start order: store, registry, membership, election, leader probe, agent,
+    /// and the host-to-host client (shut down after the HTTP server, which is last).
+    public var backgroundServices: [any Service] { [store, registry, membership, election, probe, agent, peers] }
 
     /// The HTTP application on the configured address. `onListening` receives the bound port.
+    /// Listening on port 0 without `--advertise`, the host advertises the port it really bound before
+    /// `onListening` runs, so that other hosts can reach it.
     public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(
+        let configuration = self.configuration
+        let membership = self.membership
+        let logger = self.logger
+        let listening: @Sendable (Int) async -> Void = { port in
+            if configuration.advertise == nil && configuration.listenPort == 0 {
+                do { try await membership.advertise("http://\(configuration.listenHost):\(port)") } catch {
+                    logger.error("could not advertise the bound address", metadata: ["error": "\(error)"])
+                }
+            }
+            await onListening(port)
+        }
+        return Application(
             router: router(),
             configuration: .init(
                 address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "flotilla"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in await listening(channel.localAddress?.port ?? 0) },
             logger: logger.child("http"))
     }
 

@@ -36,6 +36,8 @@ public struct HostConfiguration: Sendable {
     /// How long deleted instances are kept as tombstones.
     public var tombstoneRetention: TimeInterval = 3600
     public var actionTimeout: Duration = .seconds(60)
+    /// How long a request routed to the host that runs an instance may take (then 503, surface D).
+    public var proxyTimeout: Duration = .seconds(5)
     /// Latency of every simulated backend operation.
     public var simLatency: Duration = .zero
     /// The Docker Engine's unix socket: `FLOTILLA_DOCKER_SOCKET` when set, else `/var/run/docker.sock`.

@@ -47,6 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
     var simLatencyMs: Int?
     @Option(help: "Seconds a worker may be offline before its instances are rescheduled (env FLOTILLA_RESCHEDULE_AFTER; default 15).")
     var rescheduleAfter: Double?
+    @Option(help: "How long a request routed to the host that runs an instance may take, ms (env FLOTILLA_PROXY_TIMEOUT_MS; default 5000).")
+    var proxyTimeoutMs: Int?
     @Option(help: "trace, debug, info, notice, warning, error (env FLOTILLA_LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -134,6 +136,10 @@ struct ServeCommand: AsyncParsableCommand {
                 c.grpcListenHost = host
                 c.grpcListenPort = port
             }
+        }
+        if let ms: Int = try proxyTimeoutMs ?? env.number("PROXY_TIMEOUT_MS") {
+            guard (1...600_000).contains(ms) else { throw HostError.configuration("--proxy-timeout-ms must be from 1 to 600000") }
+            c.proxyTimeout = .milliseconds(ms)
         }
         c.clusterSecret = clusterSecret ?? env["CLUSTER_SECRET"]
         return c

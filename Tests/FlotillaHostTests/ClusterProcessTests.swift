@@ -10,7 +10,10 @@ struct ClusterProcessTests {
     static let key = "flt_cluster_process_test_key_0123"
 
     /// Starts etcd and three hosts in zones z1..z3, runs `body`, then stops everything.
-    func withCluster(_ body: @Sendable (EtcdCluster, [ServeProcess]) async throws -> Void) async throws {
+    func withCluster(
+        backends: String = "sim", environment: [String: String] = [:],
+        _ body: @Sendable (EtcdCluster, [ServeProcess]) async throws -> Void
+    ) async throws {
         let etcd = try await EtcdCluster.start()
         do {
             try await withTemporaryDirectory { dir in
@@ -24,7 +27,8 @@ struct ClusterProcessTests {
                                 extra: [
                                     "--store", store, "--cluster-secret", "test-secret", "--host-id", "h\(i)", "--zone", "z\(i)",
                                     "--reschedule-after", "1",
-                                ]))
+                                ],
+                                backends: backends, environment: environment))
                     }
                     try await body(etcd, hosts)
                 } catch {

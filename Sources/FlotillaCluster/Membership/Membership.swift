@@ -9,7 +9,8 @@ import Synchronization
 public final class Membership: Service, Sendable {
     private let store: any ClusterStore
     private let identity: HostIdentity
-    private let worker: Worker
+    private let record: Mutex<Worker>
+    private var worker: Worker { record.withLock { $0 } }
     private let heartbeatInterval: Duration
     private let logger: Logger
     /// The lease of the current registration.
@@ -22,7 +23,7 @@ public final class Membership: Service, Sendable {
     ) {
         self.store = store
         self.identity = identity
-        self.worker = worker
+        self.record = Mutex(worker)
         self.heartbeatInterval = heartbeatInterval
         self.logger = logger
     }
@@ -52,6 +53,23 @@ public final class Membership: Service, Sendable {
             }
         }
         throw StoreError.unavailable("could not register worker \(worker.id): too many concurrent changes")
+    }
+
+    /// Changes the address other hosts reach this one at (known only once the server bound its port, when
+    /// it listens on port 0) and writes it into the registration.
+    public func advertise(_ address: String) async throws {
+        record.withLock { $0.address = address }
+        let key = StoreKeys.worker(worker.id)
+        for _ in 0..<16 {
+            guard let existing = try await store.get(key), var stored = try? StoreCodec.decode(Worker.self, from: existing.value) else {
+                return
+            }
+            stored.address = address
+            let result = try await store.txn(
+                [.unchanged(key, since: existing.modRevision)], then: [.put(key, try StoreCodec.encode(stored))], otherwise: [])
+            if result.succeeded { return }
+        }
+        throw StoreError.unavailable("could not update the address of worker \(worker.id)")
     }
 
     /// Runs until the task is cancelled or, in a `ServiceGroup`, until graceful shutdown.

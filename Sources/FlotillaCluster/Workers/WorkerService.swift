@@ -78,9 +78,13 @@ public final class WorkerService: Sendable {
 
     // MARK: Migration
 
-    /// Moves one instance off `from`: waits for it to settle, checks that another worker can take it, stops it
+    /// Moves one instance off `from` (surface D's migrate action, and drain with `migrate`): waits for it to settle, checks that another worker can take it, stops it
     /// gracefully, clears its placement (state `pending`, desired kept) and waits until it settled elsewhere.
     /// Returns whether it did so within `budget`.
+    public func migrate(instance id: String, from: String, within budget: Duration) async -> Bool {
+        await migrate(id, from: from, within: budget)
+    }
+
     func migrate(_ id: String, from: String, within budget: Duration) async -> Bool {
         let clock = ContinuousClock()
         let end = clock.now + budget

@@ -23,6 +23,10 @@ public struct FlotillaError: Error, Sendable, Equatable, CustomStringConvertible
         case internalError = "INTERNAL_ERROR"
         /// The image has nothing the chosen backend can run (e.g. no kernel for `kvm`).
         case imageArtifactMissing = "IMAGE_ARTIFACT_MISSING"
+        /// The host that runs an instance did not answer (offline, or past the proxy deadline).
+        case hostUnreachable = "HOST_UNREACHABLE"
+        /// A watch asked for history the store has compacted away.
+        case revisionCompacted = "REVISION_COMPACTED"
     }
 
     public var code: Code

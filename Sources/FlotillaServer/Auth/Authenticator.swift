@@ -46,6 +46,11 @@ public struct Authenticator: Sendable {
         return nil
     }
 
+    /// Whether `secret` is a known client API key.
+    func knows(_ secret: String) -> Bool {
+        registry.read { $0.apiKeys[Self.digest(secret)] != nil }
+    }
+
     /// The caller, if its key grants `permission`; 401 for a missing or unknown key, 403 for a weaker role.
     func authorize(_ request: Request, permission: Permission) throws -> Principal {
         try authorize(secret: Self.credential(of: request), permission: permission)

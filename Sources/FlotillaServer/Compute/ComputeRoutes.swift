@@ -1,4 +1,3 @@
-import Crypto
 import FlotillaAPI
 import FlotillaCluster
 import FlotillaCore
@@ -44,8 +43,10 @@ struct ComputeRoutes {
             try Self.validateTimeout(body.timeout)
             return try await act(.restart, req, ctx, ActionOptions(timeoutSeconds: body.timeout, hard: body.hard ?? false))
         }
-        routes.add(.get, "\(b)/instances/:id/usage", permission: .read) { _, ctx in
-            let usage = try await deps.instances.usage(id: try ctx.parameters.require("id"))
+        routes.add(.get, "\(b)/instances/:id/usage", permission: .read) { req, ctx in
+            let id = try ctx.parameters.require("id")
+            if let relayed = try await OwnerProxy(deps: deps).forwardIfRemote(req, id: id, context: ctx) { return relayed }
+            let usage = try await deps.instances.usage(id: id)
             return JSONResponse.make(ComputeMapping.usage(usage))
         }
         ConsoleRoute(deps: deps).register(routes)
@@ -86,19 +87,8 @@ struct ComputeRoutes {
 
     private func create(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
         let wait = try req.queryBool("wait", default: true)
-        let body = try await req.collectLimitedBody(context: ctx)
-        let wire: Compute.CreateRequest
-        do {
-            wire = try WireJSON.decoder().decode(Compute.CreateRequest.self, from: Data(buffer: body))
-        } catch let error as DecodingError {
-            throw FlotillaError.validation(Request.describe(error), field: Request.path(of: error))
-        }
+        let (wire, token) = try await req.createBody(Compute.CreateRequest.self, context: ctx, scope: "compute")
         let request = try ComputeMapping.create(wire)
-        let token = req.headers[.idempotencyKey].map { key in
-            IdempotencyToken(
-                keyDigest: Authenticator.digest("compute:" + key),
-                requestDigest: Authenticator.hex(SHA256.hash(data: Data(buffer: body))))
-        }
         let written = try await deps.instances.create(request, idempotency: token)
         // Read-your-writes on this host: answer only once the registry holds the write.
         _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)

@@ -17,6 +17,7 @@ struct ConsoleRoute {
         routes.add(.get, "\(ComputeRoutes.base)/instances/:id/console", permission: .read) { req, ctx in
             let lines = try req.queryInt("lines", default: 100, range: 1...10_000)
             let id = try ctx.parameters.require("id")
+            if let relayed = try await OwnerProxy(deps: deps).forwardIfRemote(req, id: id, context: ctx) { return relayed }
             let output = try await deps.instances.console(id: id, lines: lines)
             let count =
                 output.isEmpty

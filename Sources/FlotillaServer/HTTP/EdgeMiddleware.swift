@@ -29,7 +29,9 @@ struct EdgeMiddleware: RouterMiddleware {
                 }
             }
             var response = try await next(request, context)
-            response.headers[.flotillaRevision] = String(registry.revision)
+            // A response relayed from another host may reflect a later revision than this host applied.
+            let relayed = response.headers[.flotillaRevision].flatMap { Int64($0) } ?? 0
+            response.headers[.flotillaRevision] = String(max(relayed, registry.revision))
             return response
         } catch let error as FlotillaError {
             if error.code == .internalError || error.code == .storeUnavailable {

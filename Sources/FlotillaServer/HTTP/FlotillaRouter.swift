@@ -10,7 +10,9 @@ public enum FlotillaRouter {
     ) -> (Router<FlotillaRequestContext>, RouteTable) {
         let router = Router(context: FlotillaRequestContext.self)
         let table = RouteTable()
-        let routes = Routes(router: router, authenticator: Authenticator(registry: deps.registry), table: table)
+        let routes = Routes(
+            router: router, authenticator: Authenticator(registry: deps.registry), credential: deps.credential,
+            table: table)
         router.add(
             middleware: EdgeMiddleware(registry: deps.registry, routes: table, logger: logger, consistencyWait: deps.consistencyWait))
         HealthRoutes(deps: deps).register(routes)
@@ -23,6 +25,12 @@ public enum FlotillaRouter {
         WorkerRoutes(deps: deps).register(routes)
         ClusterRoutes(deps: deps).register(routes)
         FlintlockRoutes(deps: deps).register(routes)
+        InternalRoutes(deps: deps).register(routes)
+        GlobalRoutes(deps: deps).register(routes)
+        GlobalStatusRoute(deps: deps).register(routes)
+        GlobalClusterRoutes(deps: deps).register(routes)
+        EventsRoute(deps: deps).register(routes)
+        OpenAPIRoute(version: deps.version).register(routes)
         return (router, table)
     }
 }

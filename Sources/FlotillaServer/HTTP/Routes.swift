@@ -7,8 +7,10 @@ public struct RouteEntry: Sendable, Equatable, Hashable {
     public var method: HTTPRequest.Method
     /// Hummingbird's pattern, e.g. `/api/v1/compute/instances/:id`.
     public var path: String
-    /// nil: no credential needed.
+    /// nil: no client credential needed (see `cluster`).
     public var permission: Permission?
+    /// An internal route: only the cluster credential opens it (contract section 0).
+    public var cluster: Bool = false
 
     /// Whether `requestPath` matches this route's pattern.
     func matches(_ requestPath: String) -> Bool {
@@ -39,6 +41,7 @@ struct Routes {
     typealias Handler = @Sendable (Request, FlotillaRequestContext) async throws -> Response
     let router: Router<FlotillaRequestContext>
     let authenticator: Authenticator
+    let credential: ClusterCredential
     let table: RouteTable
 
     func add(_ method: HTTPRequest.Method, _ path: String, permission: Permission?, _ handler: @escaping Handler) {
@@ -49,6 +52,17 @@ struct Routes {
             if let permission {
                 context.principal = try authenticator.authorize(request, permission: permission)
             }
+            return try await handler(request, context)
+        }
+    }
+
+    /// An internal route (`/internal/...`): the cluster credential only; client keys get 403.
+    func addInternal(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+        table.append(RouteEntry(method: method, path: path, permission: nil, cluster: true))
+        let authenticator = self.authenticator
+        let credential = self.credential
+        router.on(RouterPath(path), method: method) { request, context -> Response in
+            try credential.authorize(request, authenticator: authenticator)
             return try await handler(request, context)
         }
     }

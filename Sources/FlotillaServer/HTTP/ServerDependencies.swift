@@ -22,11 +22,21 @@ public struct ServerDependencies: Sendable {
     /// The backend surface C puts VMs on unless `metadata.backend` says otherwise: `kvm` where this host has
     /// it, else `sim`.
     public var defaultVMBackend: BackendKind
+    /// The host-to-host credential.
+    public var credential: ClusterCredential
+    /// How this host calls the others (surface D's proxy routing).
+    public var peers: any PeerTransport
+    /// How long a call routed to another host may take before the answer is 503.
+    public var proxyTimeout: Duration
+    /// The lifecycle log (`/api/v2/events`).
+    public var events: EventFeed
 
     public init(
         store: any ClusterStore, registry: RegistryCache, instances: InstanceService, keys: KeyService,
         backends: BackendSet, identity: HostIdentity, version: String, actionTimeout: Duration = .seconds(60),
-        consistencyWait: Duration = .seconds(5), defaultVMBackend: BackendKind? = nil
+        consistencyWait: Duration = .seconds(5), defaultVMBackend: BackendKind? = nil,
+        credential: ClusterCredential = ClusterCredential(secret: UUID().uuidString), peers: any PeerTransport = NoPeers(),
+        proxyTimeout: Duration = .seconds(5)
     ) {
         self.store = store
         self.registry = registry
@@ -40,5 +50,9 @@ public struct ServerDependencies: Sendable {
         self.catalog = CatalogService(store: store, registry: registry)
         self.workers = WorkerService(store: store, registry: registry, identity: identity, instances: instances)
         self.defaultVMBackend = defaultVMBackend ?? (backends[.kvm] != nil ? .kvm : .sim)
+        self.credential = credential
+        self.peers = peers
+        self.proxyTimeout = proxyTimeout
+        self.events = EventFeed(store: store, registry: registry)
     }
 }

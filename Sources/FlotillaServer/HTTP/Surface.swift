@@ -44,7 +44,8 @@ public enum Surface: Sendable {
         case (.vms, .invalidBackend), (.vms, .validationError): return .unprocessableContent
         case (_, .instanceNotFound), (_, .notFound), (_, .resourceNotFound): return .notFound
         case (_, .invalidBackend), (_, .validationError): return .badRequest
-        case (_, .backendUnavailable), (_, .storeUnavailable): return .serviceUnavailable
+        case (_, .backendUnavailable), (_, .storeUnavailable), (_, .hostUnreachable): return .serviceUnavailable
+        case (_, .revisionCompacted): return .gone
         case (_, .resourceLimitExceeded), (_, .operationNotSupported), (_, .invalidState), (_, .nameConflict),
             (_, .imageArtifactMissing):
             return .conflict

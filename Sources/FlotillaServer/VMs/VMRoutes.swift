@@ -30,8 +30,10 @@ struct VMRoutes {
             try body.check()
             return try await act(.restart, req, ctx, hard: type == "HARD")
         }
-        routes.add(.post, "\(b)/:uuid/sync", permission: .operateInstances) { _, ctx in
+        routes.add(.post, "\(b)/:uuid/sync", permission: .operateInstances) { req, ctx in
             let current = try vm(try ctx.parameters.require("uuid"))
+            // The live state is only known where it runs: the owner answers.
+            if let relayed = try await OwnerProxy(deps: deps).forwardIfRemote(req, id: current.id, context: ctx) { return relayed }
             let written = try await deps.instances.sync(id: current.id)
             _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
             return JSONResponse.make(VMMapping.vm(written.instance))

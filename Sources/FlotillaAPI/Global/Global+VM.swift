@@ -1,0 +1,184 @@
+import Foundation
+
+extension Global {
+    /// `GET /api/v2/vms/{id}`: the registry record of one instance.
+    public struct VM: Codable, Sendable, Equatable {
+        public struct Resources: Codable, Sendable, Equatable {
+            public var cpuCores: Double
+            public var memoryMB: Int64
+            public var storageGB: Int64
+            enum CodingKeys: String, CodingKey {
+                case cpuCores = "cpu_cores"
+                case memoryMB = "memory_mb"
+                case storageGB = "storage_gb"
+            }
+            public init(cpuCores: Double, memoryMB: Int64, storageGB: Int64) {
+                self.cpuCores = cpuCores
+                self.memoryMB = memoryMB
+                self.storageGB = storageGB
+            }
+        }
+        public struct Placement: Codable, Sendable, Equatable {
+            public var zone: String?
+            /// Labels the worker must carry.
+            public var labels: [String: String]?
+            public var workerId: String?
+            /// `spread` or `binpack`.
+            public var strategy: String?
+            enum CodingKeys: String, CodingKey {
+                case zone, labels, strategy
+                case workerId = "worker_id"
+            }
+            public init(zone: String? = nil, labels: [String: String]? = nil, workerId: String? = nil, strategy: String? = nil) {
+                self.zone = zone
+                self.labels = labels
+                self.workerId = workerId
+                self.strategy = strategy
+            }
+        }
+        public struct Spec: Codable, Sendable, Equatable {
+            public var image: String
+            public var resources: Resources
+            public var labels: [String: String]
+            public var metadata: [String: String]
+            public var placement: Placement
+            public init(
+                image: String, resources: Resources, labels: [String: String], metadata: [String: String], placement: Placement
+            ) {
+                self.image = image
+                self.resources = resources
+                self.labels = labels
+                self.metadata = metadata
+                self.placement = placement
+            }
+        }
+        public struct Observed: Codable, Sendable, Equatable {
+            /// The lifecycle state (internal vocabulary).
+            public var state: String
+            public var description: String?
+            public var launchedAt: Date?
+            public var terminatedAt: Date?
+            enum CodingKeys: String, CodingKey {
+                case state, description
+                case launchedAt = "launched_at"
+                case terminatedAt = "terminated_at"
+            }
+            public init(state: String, description: String?, launchedAt: Date?, terminatedAt: Date?) {
+                self.state = state
+                self.description = description
+                self.launchedAt = launchedAt
+                self.terminatedAt = terminatedAt
+            }
+        }
+        public struct Revisions: Codable, Sendable, Equatable {
+            /// The store revision that created the record.
+            public var created: Int64
+            /// The store revision of its last change.
+            public var modified: Int64
+            public init(created: Int64, modified: Int64) {
+                self.created = created
+                self.modified = modified
+            }
+        }
+        public var id: String
+        public var name: String
+        public var kind: String
+        public var backend: String
+        public var spec: Spec
+        /// What the API asked for: `running`, `stopped`, `paused` or `deleted`.
+        public var desired: String
+        public var observed: Observed
+        public var host: HostRef?
+        public var revisions: Revisions
+        public var createdAt: Date
+        public var updatedAt: Date
+        enum CodingKeys: String, CodingKey {
+            case id, name, kind, backend, spec, desired, observed, host, revisions
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
+        }
+        public init(
+            id: String, name: String, kind: String, backend: String, spec: Spec, desired: String, observed: Observed,
+            host: HostRef?, revisions: Revisions, createdAt: Date, updatedAt: Date
+        ) {
+            self.id = id
+            self.name = name
+            self.kind = kind
+            self.backend = backend
+            self.spec = spec
+            self.desired = desired
+            self.observed = observed
+            self.host = host
+            self.revisions = revisions
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
+        }
+    }
+
+    /// `GET /api/v2/vms`: one page, oldest first.
+    public struct VMList: Codable, Sendable, Equatable {
+        public var items: [VM]
+        /// Pass as `cursor` for the next page; null on the last page.
+        public var nextCursor: String?
+        /// The registry revision the page was read at.
+        public var revision: Int64
+        enum CodingKeys: String, CodingKey {
+            case items, revision
+            case nextCursor = "next_cursor"
+        }
+        public init(items: [VM], nextCursor: String?, revision: Int64) {
+            self.items = items
+            self.nextCursor = nextCursor
+            self.revision = revision
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(items, forKey: .items)
+            try c.encode(nextCursor, forKey: .nextCursor)
+            try c.encode(revision, forKey: .revision)
+        }
+    }
+
+    /// `POST /api/v2/vms`.
+    public struct CreateRequest: Codable, Sendable, Equatable {
+        public struct Resources: Codable, Sendable, Equatable {
+            public var cpuCores: Double?
+            public var memoryMB: Int64?
+            public var storageGB: Int64?
+            enum CodingKeys: String, CodingKey {
+                case cpuCores = "cpu_cores"
+                case memoryMB = "memory_mb"
+                case storageGB = "storage_gb"
+            }
+            public init(cpuCores: Double? = nil, memoryMB: Int64? = nil, storageGB: Int64? = nil) {
+                self.cpuCores = cpuCores
+                self.memoryMB = memoryMB
+                self.storageGB = storageGB
+            }
+        }
+        public var name: String
+        public var backend: String
+        public var kind: String?
+        public var image: String
+        /// The command to run (containers).
+        public var command: [String]?
+        public var resources: Resources?
+        public var labels: [String: String]?
+        public var metadata: [String: String]?
+        public var placement: VM.Placement?
+        public init(
+            name: String, backend: String, kind: String? = nil, image: String, command: [String]? = nil, resources: Resources? = nil,
+            labels: [String: String]? = nil, metadata: [String: String]? = nil, placement: VM.Placement? = nil
+        ) {
+            self.name = name
+            self.backend = backend
+            self.kind = kind
+            self.image = image
+            self.command = command
+            self.resources = resources
+            self.labels = labels
+            self.metadata = metadata
+            self.placement = placement
+        }
+    }
+}

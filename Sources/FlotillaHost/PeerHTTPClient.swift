@@ -1,0 +1,68 @@
+import AsyncHTTPClient
+import FlotillaServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// The host-to-host transport: one AsyncHTTPClient whose pool keeps connections to the other hosts alive.
+/// A service: it shuts the client down on graceful shutdown (after the HTTP server, which stops first).
+final class PeerHTTPClient: PeerTransport, Service {
+    private let client: HTTPClient
+    private let logger: Logger
+
+    init(logger: Logger) {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(1))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.logger = logger
+    }
+
+    func send(_ request: PeerRequest, timeout: Duration) async throws -> PeerResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        for field in request.headers { outgoing.headers.add(name: field.name.canonicalName, value: field.value) }
+        if let body = request.body { outgoing.body = .bytes(body) }
+        do {
+            let response = try await client.execute(outgoing, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            var headers = HTTPFields()
+            for (name, value) in response.headers {
+                if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+            }
+            guard let status = Int(exactly: response.status.code) else { throw PeerUnreachable("bad status") }
+            return PeerResponse(status: HTTPResponse.Status(code: status), headers: headers, body: body)
+        } catch let error as PeerUnreachable {
+            throw error
+        } catch {
+            logger.debug("peer call failed", metadata: ["url": "\(request.url)", "error": "\(error)"])
+            throw PeerUnreachable(Self.describe(error))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? HTTPClientError, e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
+            return "no answer within the deadline"
+        }
+        return "connection failed (\(error))"
+    }
+
+    func run() async throws {
+        // Idle until shutdown; then close the pool.
+        try? await gracefulShutdown()
+        try? await client.shutdown()
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (s, a) = components
+        return s * 1_000_000_000 + a / 1_000_000_000
+    }
+}

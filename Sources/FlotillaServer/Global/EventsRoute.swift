@@ -1,0 +1,74 @@
+import FlotillaAPI
+import FlotillaCluster
+import FlotillaCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `GET /api/v2/events?since=REV`: the lifecycle log as server-sent events, each with `id: <revision>`,
+/// `event: <type>` and a JSON `data` line. Resumable: `since` (exclusive) or the `Last-Event-ID` header
+/// (the id of the last event received); without either, the stream starts at this host's current revision.
+/// `limit=N` ends the stream once N events were sent (the events of one revision are never split, so a few
+/// more may come). A compacted revision: 410 `REVISION_COMPACTED`
+/// naming the oldest revision still available.
+struct EventsRoute {
+    let deps: ServerDependencies
+
+    func register(_ routes: Routes) {
+        routes.add(.get, "/api/v2/events", permission: .read) { req, _ in try await events(req) }
+    }
+
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+
+    func events(_ req: Request) async throws -> Response {
+        let since = try Self.since(req)
+        let limit = try req.query("limit").map { _ in try req.queryInt("limit", default: 0, range: 1...1_000_000) }
+        let feed = try await deps.events.events(after: since)
+        let encoder = JSONResponse.encoder
+        let body = ResponseBody { writer in
+            var sent = 0
+            var buffer = ByteBuffer(string: ": flotilla events\n\n")
+            try await writer.write(buffer)
+            do {
+                for try await item in feed {
+                    switch item {
+                    case .idle:
+                        buffer = ByteBuffer(string: ": keep-alive\n\n")
+                    case .events(let events):
+                        buffer = ByteBuffer()
+                        for event in events {
+                            let data = (try? encoder.encode(GlobalMapping.event(event))) ?? Data("{}".utf8)
+                            buffer.writeString(
+                                "id: \(event.revision)\nevent: \(event.kind.rawValue)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
+                        }
+                        sent += events.count
+                    }
+                    try await writer.write(buffer)
+                    if let limit, sent >= limit { break }
+                }
+            } catch let error as FlotillaError {
+                let data = (try? encoder.encode(["code": error.code.rawValue, "message": error.message])) ?? Data()
+                try await writer.write(ByteBuffer(string: "event: error\ndata: \(String(decoding: data, as: UTF8.self))\n\n"))
+            } catch is CancellationError {
+            } catch {
+                try await writer.write(ByteBuffer(string: "event: error\ndata: {\"code\":\"STORE_UNAVAILABLE\"}\n\n"))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: body)
+    }
+
+    /// `since`, else `Last-Event-ID`; VALIDATION_ERROR for anything but a non-negative revision.
+    static func since(_ req: Request) throws -> Revision? {
+        let (raw, field): (String?, String) =
+            req.query("since") != nil ? (req.query("since"), "since") : (req.headers[lastEventID], "Last-Event-ID")
+        guard let raw else { return nil }
+        guard let value = Int64(raw), value >= 0 else {
+            throw FlotillaError.validation("\(field) must be a non-negative revision", field: field)
+        }
+        return value
+    }
+}

@@ -1,0 +1,107 @@
+import FlotillaAPI
+import FlotillaCluster
+import FlotillaCore
+import Foundation
+import Hummingbird
+
+/// Surface D's global instance API under `/api/v2/vms`, answered by any host from the registry; writes go
+/// through the same ``InstanceService`` as every other surface.
+struct GlobalRoutes {
+    let deps: ServerDependencies
+    static let base = "/api/v2/vms"
+
+    /// The actions of `POST /api/v2/vms/{id}/{action}`.
+    static let actions: [(String, LifecycleAction?)] = [
+        ("start", .start), ("stop", .stop), ("restart", .restart), ("pause", .pause), ("resume", .resume), ("migrate", nil),
+    ]
+
+    func register(_ routes: Routes) {
+        let b = Self.base
+        routes.add(.get, b, permission: .read) { req, _ in try list(req) }
+        routes.add(.post, b, permission: .operateInstances) { req, ctx in try await create(req, ctx) }
+        routes.add(.get, "\(b)/:id", permission: .read) { _, ctx in
+            let record = try deps.instances.record(id: try ctx.parameters.require("id"))
+            return JSONResponse.make(GlobalMapping.vm(record, in: deps.registry.snapshot))
+        }
+        routes.add(.delete, "\(b)/:id", permission: .operateInstances) { req, ctx in
+            try await act(.delete, req, ctx)
+        }
+        for (verb, action) in Self.actions {
+            routes.add(.post, "\(b)/:id/\(verb)", permission: .operateInstances) { req, ctx in
+                if let action { return try await act(action, req, ctx) }
+                return try await migrate(req, ctx)
+            }
+        }
+    }
+
+    private func list(_ req: Request) throws -> Response {
+        let limit = try req.queryInt("limit", default: 50, range: 1...500)
+        let cursor = try req.query("cursor").map { raw throws(FlotillaError) in try PageCursor.decode(raw) }
+        let filter = InstanceFilter(
+            host: req.query("host"), zone: req.query("zone"), states: try GlobalMapping.states(req.query("state")),
+            backend: try req.query("backend").map { try ComputeMapping.backend($0) },
+            kind: try ComputeMapping.kind(req.query("kind")), selector: try LabelSelector.parse(req.query("label")))
+        let state = deps.registry.snapshot
+        let page = InstanceQuery.page(state, filter: filter, after: cursor, limit: limit)
+        let items = page.items.compactMap { i in state.instances[i.id].map { GlobalMapping.vm($0, in: state) } }
+        return JSONResponse.make(Global.VMList(items: items, nextCursor: page.next?.encoded, revision: state.revision))
+    }
+
+    private func create(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
+        let waitRunning = try Self.waitRunning(req)
+        let (wire, token) = try await req.createBody(Global.CreateRequest.self, context: ctx, scope: "global")
+        let written = try await deps.instances.create(try GlobalMapping.create(wire), idempotency: token)
+        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
+        if written.replayed || !waitRunning {
+            return try respond(id: written.instance.id, status: written.replayed ? .ok : .accepted)
+        }
+        let (_, settled) = await deps.instances.settle(written, timeout: deps.actionTimeout)
+        return try respond(id: written.instance.id, status: settled ? .created : .accepted)
+    }
+
+    /// `?wait=running` makes a create answer once the instance runs (201); anything else but `false` is refused.
+    static func waitRunning(_ req: Request) throws -> Bool {
+        switch req.query("wait") {
+        case nil, "false", "none": return false
+        case "running": return true
+        default: throw FlotillaError.validation("wait must be running or false", field: "wait")
+        }
+    }
+
+    private func act(_ action: LifecycleAction, _ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
+        let wait = try req.queryBool("wait", default: false)
+        let written = try await deps.instances.perform(action, id: try ctx.parameters.require("id"))
+        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
+        guard wait, !written.instance.hasSettled else {
+            return try respond(id: written.instance.id, status: written.instance.hasSettled ? .ok : .accepted, fallback: written)
+        }
+        let (_, settled) = await deps.instances.settle(written, timeout: deps.actionTimeout)
+        return try respond(id: written.instance.id, status: settled ? .ok : .accepted, fallback: written)
+    }
+
+    private func migrate(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
+        let id = try ctx.parameters.require("id")
+        let before = try deps.instances.instance(id: id)
+        guard let from = before.workerId, before.state != .pending else {
+            throw FlotillaError.invalidState(
+                "Instance \(before.id) is not placed on a host yet", instanceId: before.id, currentState: before.state, action: "migrate")
+        }
+        guard await deps.workers.migrate(instance: before.id, from: from, within: deps.actionTimeout) else {
+            throw FlotillaError(
+                .resourceLimitExceeded, "Instance \(before.id) could not be moved off host \(from)",
+                details: ["id": .string(before.id), "hostId": .string(from)])
+        }
+        return try respond(id: before.id, status: .ok)
+    }
+
+    /// The record as this host's registry now holds it (deleted ones included, for the answer to a delete).
+    private func respond(id: String, status: HTTPResponse.Status, fallback: Written? = nil) throws -> Response {
+        let state = deps.registry.snapshot
+        if let record = state.instances[id] {
+            return JSONResponse.make(GlobalMapping.vm(record, in: state), status: status)
+        }
+        guard let fallback else { throw FlotillaError.instanceNotFound(id) }
+        let record = Versioned(value: fallback.instance, modRevision: fallback.revision, createRevision: fallback.revision)
+        return JSONResponse.make(GlobalMapping.vm(record, in: state), status: status)
+    }
+}

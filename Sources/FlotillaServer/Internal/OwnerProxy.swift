@@ -1,0 +1,92 @@
+import FlotillaCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Finds the host that runs an instance and calls it (surface D's proxy routing; surfaces A and C use it for
+/// the calls that need the owner's backend). One pooled transport, a deadline on every call.
+struct OwnerProxy {
+    let deps: ServerDependencies
+
+    /// Where an instance's live data is.
+    enum Owner {
+        /// Not placed yet: nothing runs anywhere; the registry is the whole truth.
+        case unplaced(Versioned<Instance>)
+        case local(Versioned<Instance>)
+        case remote(Versioned<Instance>, Worker)
+        /// Placed on a host that is offline or not registered: do not try, answer at once.
+        case unreachable(Versioned<Instance>, worker: Worker?, reason: String)
+    }
+
+    func owner(of id: String) throws -> Owner {
+        let record = try deps.instances.record(id: id)
+        guard let workerId = record.value.workerId, record.value.state != .pending else { return .unplaced(record) }
+        if workerId == deps.identity.hostId { return .local(record) }
+        let (worker, status) = deps.registry.read { s in (s.workers[workerId]?.value, s.status(ofWorker: workerId)) }
+        guard let worker else { return .unreachable(record, worker: nil, reason: "host \(workerId) is not registered") }
+        if status == .offline { return .unreachable(record, worker: worker, reason: "host \(workerId) is offline") }
+        return .remote(record, worker)
+    }
+
+    /// Calls `path` (with its query) on `worker` with the cluster credential, within the proxy deadline.
+    func call(
+        _ worker: Worker, _ method: HTTPRequest.Method, _ pathAndQuery: String, headers: HTTPFields = [:], body: ByteBuffer? = nil
+    ) async throws -> PeerResponse {
+        var fields = headers
+        fields[.clusterToken] = deps.credential.token
+        fields[.forwardedBy] = deps.identity.hostId
+        let base = worker.address.hasSuffix("/") ? String(worker.address.dropLast()) : worker.address
+        return try await deps.peers.send(
+            PeerRequest(method: method, url: base + pathAndQuery, headers: fields, body: body), timeout: deps.proxyTimeout)
+    }
+
+    /// Whether this request was already forwarded to this host by another one (then it is answered here).
+    func wasForwarded(_ request: Request) -> Bool {
+        request.headers[.forwardedBy] != nil && deps.credential.admits(request)
+    }
+
+    /// For surface A and C routes that need the owner's backend: forwards the request unchanged (the client's
+    /// own credential, which every host knows, plus the cluster credential) when another host runs the
+    /// instance, and relays its answer. nil when this host should answer itself.
+    func forwardIfRemote(_ request: Request, id: String, context: FlotillaRequestContext) async throws -> Response? {
+        guard !wasForwarded(request) else { return nil }
+        let owner: Owner
+        do { owner = try self.owner(of: id) } catch { return nil }
+        switch owner {
+        case .unplaced, .local:
+            return nil
+        case .unreachable(let record, let worker, let reason):
+            throw Self.unreachable(record.value, hostId: worker?.id ?? record.value.workerId ?? "", reason: reason)
+        case .remote(let record, let worker):
+            var headers = HTTPFields()
+            for name in [HTTPField.Name.apiKey, .authorization, .contentType, .accept, .idempotencyKey] {
+                if let value = request.headers[name] { headers[name] = value }
+            }
+            let body = try await request.collectLimitedBody(context: context)
+            let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            let answer: PeerResponse
+            do {
+                answer = try await call(worker, request.method, target, headers: headers, body: body.readableBytes > 0 ? body : nil)
+            } catch let e as PeerUnreachable {
+                throw Self.unreachable(record.value, hostId: worker.id, reason: e.reason)
+            }
+            return Self.relay(answer)
+        }
+    }
+
+    /// The owner's answer as this host's response (status, body, content type, revision).
+    static func relay(_ answer: PeerResponse) -> Response {
+        var headers = HTTPFields()
+        for name in [HTTPField.Name.contentType, .flotillaRevision, .wwwAuthenticate] {
+            if let value = answer.headers[name] { headers[name] = value }
+        }
+        return Response(status: answer.status, headers: headers, body: ResponseBody(byteBuffer: answer.body))
+    }
+
+    /// Surfaces A and C: the owner is unreachable (their documented BACKEND_UNAVAILABLE, 503).
+    static func unreachable(_ instance: Instance, hostId: String, reason: String) -> FlotillaError {
+        FlotillaError(
+            .backendUnavailable, "Host \(hostId) that runs instance \(instance.id) is unreachable: \(reason)",
+            details: ["workerId": .string(hostId), "id": .string(instance.id), "reason": .string("HOST_UNREACHABLE")])
+    }
+}

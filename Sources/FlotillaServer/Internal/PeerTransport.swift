@@ -1,0 +1,52 @@
+import HTTPTypes
+import Hummingbird
+
+/// One host-to-host HTTP call.
+public struct PeerRequest: Sendable {
+    public var method: HTTPRequest.Method
+    /// Absolute URL on the other host, e.g. `http://10.0.0.5:8080/internal/v1/instances/ID/status`.
+    public var url: String
+    public var headers: HTTPFields
+    public var body: ByteBuffer?
+
+    public init(method: HTTPRequest.Method, url: String, headers: HTTPFields = [:], body: ByteBuffer? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The other host's answer, whatever its status.
+public struct PeerResponse: Sendable {
+    public var status: HTTPResponse.Status
+    public var headers: HTTPFields
+    public var body: ByteBuffer
+
+    public init(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The other host did not answer: refused, reset, or past the deadline.
+public struct PeerUnreachable: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// How a host calls another (the port; the host provides one pooled keep-alive HTTP client).
+public protocol PeerTransport: Sendable {
+    /// Sends `request`, answering within `timeout` or throwing ``PeerUnreachable``.
+    func send(_ request: PeerRequest, timeout: Duration) async throws -> PeerResponse
+}
+
+/// A transport for a host that has no peers to call (every call fails as unreachable).
+public struct NoPeers: PeerTransport {
+    public init() {}
+    public func send(_ request: PeerRequest, timeout: Duration) async throws -> PeerResponse {
+        throw PeerUnreachable("this host has no transport to other hosts")
+    }
+}
