@@ -8,9 +8,20 @@ import HummingbirdTesting
 import Testing
 
 /// A MicroVM made through gRPC is an ordinary instance: surface A lists it as a vm the scheduler placed.
-@Suite("Flintlock MicroVMs in surface A")
+@Suite("Flintlock MicroVMs in surfaces A and D")
 struct MicroVMSurfaceATests {
-    @Test("a MicroVM created over gRPC shows in /api/v1/compute/instances as a placed vm instance")
+    /// The id of the instance behind MicroVM `team-a:api-1`, from surface A.
+    func instanceId(_ client: some TestClientProtocol, _ f: FlintlockFixture) async throws -> String {
+        try await client.execute(
+            uri: "/api/v1/compute/instances/name/team-a:api-1", method: .get,
+            headers: [HTTPField.Name("X-API-Key")!: f.host.adminKey]
+        ) { response in
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: any Sendable]
+            return try #require(body?["id"] as? String)
+        }
+    }
+
+    @Test("a MicroVM created over gRPC shows in /api/v1/compute/instances as a placed vm instance, and in /api/v2 status")
     func showsInSurfaceA() async throws {
         try await FlintlockFixture.with(simLatency: .zero) { f in
             let created = try await f.client.createMicroVM(
@@ -38,6 +49,19 @@ struct MicroVMSurfaceATests {
                     #expect(mine["workerId"] as? String == "test-host", "placed by the scheduler on the only worker")
                     let metadata = try #require(mine["metadata"] as? [String: any Sendable])
                     #expect((metadata["labels"] as? [String: String])?["tier"] == "api")
+                }
+                // The global API sees the same instance, with live status from its host.
+                try await client.execute(
+                    uri: "/api/v2/vm/\(try await instanceId(client, f))/status", method: .get,
+                    headers: [HTTPField.Name("X-API-Key")!: f.host.adminKey]
+                ) { response in
+                    #expect(response.status == .ok)
+                    let body = try #require(
+                        try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: any Sendable])
+                    #expect(body["name"] as? String == "team-a:api-1")
+                    #expect(body["kind"] as? String == "vm")
+                    #expect(body["state"] as? String == "running")
+                    #expect((body["host"] as? [String: any Sendable])?["id"] as? String == "test-host")
                 }
             }
         }
