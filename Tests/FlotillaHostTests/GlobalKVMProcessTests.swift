@@ -1,0 +1,55 @@
+import FlotillaAPI
+import FlotillaClient
+import FlotillaTestSupport
+import Foundation
+import Testing
+
+/// Surface D's routed status for a kvm VM: host B boots it in QEMU (TCG here); A and C relay B's live answer.
+@Suite(
+    "Surface D on kvm across hosts", .serialized, .enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason),
+    .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+struct GlobalKVMProcessTests {
+    @Test("status of a kvm VM on B, asked at A and C, is B's live answer from QEMU")
+    func kvmStatusAcrossHosts() async throws {
+        try KVMTestSupport.requireQEMU()
+        let guest = try await GuestImageFixture.guest()
+        let cluster = ClusterProcessTests()
+        try await cluster.withCluster(backends: "sim,kvm", environment: ["FLOTILLA_KVM_ACCEL": "tcg"]) { _, hosts in
+            let (a, b, c) = (hosts[0], hosts[1], hosts[2])
+            _ = try await cluster.client(a) {
+                try await $0.importImage(.init(id: "flotilla-test-guest", kernelPath: guest.kernel, initrdPath: guest.initrd))
+            }
+            let request = Global.CreateRequest(
+                name: "kvm-on-b", backend: "kvm", image: "flotilla-test-guest", resources: .init(cpuCores: 1, memoryMB: 128),
+                placement: .init(workerId: "h2"))
+            let vm = try await cluster.createGlobalEventually(a, request, within: .seconds(180))
+            defer { Self.killQEMUs(running: vm.id) }
+            #expect(vm.observed.state == "running")
+            let local = try await cluster.client(b) { try await $0.globalStatus(id: vm.id) }
+            #expect(local.routed == false && local.servedBy == "h2" && local.backend == "kvm" && local.state == "running")
+            for host in [a, c] {
+                let routed = try await cluster.client(host) { try await $0.globalStatus(id: vm.id) }
+                #expect(routed.routed == true)
+                var same = routed
+                same.routed = false
+                same.observedAt = local.observedAt
+                same.usage = local.usage
+                #expect(same == local)
+                #expect(routed.usage?.memory.limitBytes == local.usage?.memory.limitBytes)
+                #expect((routed.usage?.memory.limitBytes ?? 0) == 128 << 20)
+            }
+            _ = try? await cluster.client(b) { try await $0.deleteInstance(id: vm.id, force: true, wait: true) }
+        }
+    }
+
+    /// Kills the QEMU processes whose command line names instance `id` (the hosts are killed with SIGKILL
+    /// when the test ends, and their VMs would otherwise outlive them).
+    static func killQEMUs(running id: String) {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for pid in pids.compactMap(Int32.init) {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+            let cmdline = String(decoding: data, as: UTF8.self)
+            if cmdline.contains("qemu-system"), cmdline.contains(id) { kill(pid, SIGKILL) }
+        }
+    }
+}
