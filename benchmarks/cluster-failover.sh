@@ -2,7 +2,8 @@
 # Issue 5's benchmarks (a) and (b), on a real 3-member etcd and three `flotilla serve` processes on
 # loopback, with default settings (lease TTL 3 s):
 #   (a) kill -9 of the leader -> the first create through another host that succeeds (placed and running);
-#   (b) kill -9 of a host -> it reads `offline` on every surviving host.
+#   (b) kill -9 of a (follower) host -> it reads `offline` on every surviving host.
+# Each run kills a follower first (b), then the leader (a); creates go through the one host left.
 # Each run starts a fresh cluster. Prints one line per run and the medians.
 #
 # Usage: benchmarks/cluster-failover.sh [RUNS]   (FLOTILLA_BIN: the flotilla binary; default the release build)
@@ -82,18 +83,27 @@ for run in $(seq 1 "$RUNS"); do
     L=$(leader)
     others=()
     for i in 1 2 3; do [ "$i" != "$L" ] && others+=("$i"); done
-    until create_ok "${others[0]}"; do sleep 0.1; done  # the cluster works before the kill
+    until create_ok "${others[0]}"; do sleep 0.1; done  # the cluster works before the kills
+    # (b) a follower dies: offline at the other two hosts (the leader among them).
+    F=${others[1]}
     t0=$(ms)
-    kill -9 "${HOSTPID[$L]}"
-    created="" off1="" off2=""
-    while [ -z "$created" ] || [ -z "$off1" ] || [ -z "$off2" ]; do
-        [ -z "$created" ] && create_ok "${others[0]}" && created=$(( $(ms) - t0 ))
-        [ -z "$off1" ] && offline_at "${others[0]}" "h$L" && off1=$(( $(ms) - t0 ))
-        [ -z "$off2" ] && offline_at "${others[1]}" "h$L" && off2=$(( $(ms) - t0 ))
+    kill -9 "${HOSTPID[$F]}"
+    offL="" offO=""
+    while [ -z "$offL" ] || [ -z "$offO" ]; do
+        [ -z "$offL" ] && offline_at "$L" "h$F" && offL=$(( $(ms) - t0 ))
+        [ -z "$offO" ] && offline_at "${others[0]}" "h$F" && offO=$(( $(ms) - t0 ))
         [ $(( $(ms) - t0 )) -gt 60000 ] && { echo "run $run: timed out" >&2; exit 1; }
     done
-    offline=$(( off1 > off2 ? off1 : off2 ))
-    echo "run $run: leader h$L killed; first create through h${others[0]} after ${created} ms; offline on both survivors after ${offline} ms"
+    offline=$(( offL > offO ? offL : offO ))
+    # (a) then the leader dies: the first create through the last host that succeeds.
+    t0=$(ms)
+    kill -9 "${HOSTPID[$L]}"
+    created=""
+    until [ -n "$created" ]; do
+        create_ok "${others[0]}" && created=$(( $(ms) - t0 ))
+        [ $(( $(ms) - t0 )) -gt 60000 ] && { echo "run $run: timed out" >&2; exit 1; }
+    done
+    echo "run $run: follower h$F killed: offline on both other hosts after ${offline} ms; leader h$L killed: first create through h${others[0]} after ${created} ms"
     A+=("$created")
     B+=("$offline")
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
@@ -101,4 +111,4 @@ for run in $(seq 1 "$RUNS"); do
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "(a) leader kill -9 -> first successful create elsewhere: median $(median "${A[@]}") ms over $RUNS runs (min $(printf '%s\n' "${A[@]}" | sort -n | head -1), max $(printf '%s\n' "${A[@]}" | sort -n | tail -1))"
-echo "(b) host kill -9 -> offline on every surviving host: median $(median "${B[@]}") ms over $RUNS runs (min $(printf '%s\n' "${B[@]}" | sort -n | head -1), max $(printf '%s\n' "${B[@]}" | sort -n | tail -1))"
+echo "(b) follower kill -9 -> offline on every surviving host: median $(median "${B[@]}") ms over $RUNS runs (min $(printf '%s\n' "${B[@]}" | sort -n | head -1), max $(printf '%s\n' "${B[@]}" | sort -n | tail -1))"

@@ -54,11 +54,24 @@ public struct LeaderProbe: Service {
                     logger.warning(
                         "leader's process is gone (connection refused): its key is deleted to elect another now",
                         metadata: ["leader": "\(leader.value.hostId)", "address": "\(leader.value.address)"])
+                    try await markOffline(leader.value.hostId)
                 }
             } catch {
                 logger.debug("could not depose the leader", metadata: ["error": "\(error)"])
             }
             watch = LeaderWatch()
+        }
+    }
+}
+
+extension LeaderProbe {
+    /// The dead leader is a dead worker too: its heartbeat goes now (compared on its revision), so that no
+    /// instance is placed on it while its lease runs out. A live host would write it again within seconds.
+    func markOffline(_ hostId: String) async throws {
+        guard let beat = registry.read({ $0.heartbeats[hostId] }) else { return }
+        let key = StoreKeys.alive(hostId)
+        _ = try await withDeadline(.seconds(2)) { [store] in
+            try await store.txn([.unchanged(key, since: beat.modRevision)], then: [.delete(key: key)], otherwise: [])
         }
     }
 }
