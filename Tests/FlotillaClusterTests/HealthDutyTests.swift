@@ -35,9 +35,7 @@ struct HealthDutyTests {
             $0.rescheduleAfter = .milliseconds(300)
             $0.tombstoneRetention = 600
         }) { host in
-            let worker = Worker(
-                id: Self.gone, hostname: Self.gone, address: "http://127.0.0.1:1", capabilities: [.sim],
-                capacity: WorkerCapacity(cpuCores: 4, memoryMB: 4096, diskGB: 10, maxInstances: 10), startedAt: Date())
+            let worker = simWorker(Self.gone, address: "http://127.0.0.1:1")
             _ = try await host.host.store.txn([], then: [.put(StoreKeys.worker(Self.gone), try StoreCodec.encode(worker))], otherwise: [])
             let running = instance("was-running", state: .running, desired: .running)
             let paused = instance("was-paused", state: .paused, desired: .paused)
@@ -95,9 +93,7 @@ struct IdempotencySweepTests {
         let harness = SQLiteStoreHarness()
         let store = try await harness.makeStore()
         defer { Task.detached { try? await harness.tearDown() } }
-        let worker = Worker(
-            id: "w1", hostname: "w1", address: "http://w1", capabilities: [.sim],
-            capacity: WorkerCapacity(cpuCores: 4, memoryMB: 4096, diskGB: 10, maxInstances: 10), startedAt: Date())
+        let worker = simWorker("w1")
         _ = try await store.txn(
             [],
             then: [

@@ -67,9 +67,7 @@ struct LeaderElectionTests {
         let registry = RegistryCache(store: store)
         try await registry.load()
         let identity = HostIdentity(hostId: "w1", address: "http://w1", leaseTTL: .seconds(2))
-        let worker = Worker(
-            id: "w1", hostname: "w1", address: "http://w1", capabilities: [.sim],
-            capacity: WorkerCapacity(cpuCores: 4, memoryMB: 4096, diskGB: 10, maxInstances: 10), startedAt: Date())
+        let worker = simWorker("w1")
         let membership = Membership(store: store, identity: identity, worker: worker)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await registry.run() }
@@ -85,15 +83,9 @@ struct LeaderElectionTests {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes (then the test fails).
-func eventually(
-    _ what: String, timeout: Duration = .seconds(10), _ condition: @escaping @Sendable () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(25))
-    }
-    Issue.record("timed out waiting: \(what)")
-    throw CancellationError()
+/// A small sim worker registration, `http://<id>` unless another address is given.
+func simWorker(_ id: String, address: String? = nil) -> Worker {
+    Worker(
+        id: id, hostname: id, address: address ?? "http://\(id)", capabilities: [.sim],
+        capacity: WorkerCapacity(cpuCores: 4, memoryMB: 4096, diskGB: 10, maxInstances: 10), startedAt: Date())
 }

@@ -86,18 +86,6 @@ struct ClusterProcessTests {
         throw ProcessFailure("instance \(id) did not run within \(within)")
     }
 
-    /// Polls `condition` (errors count as not yet) until it holds; fails the test after `timeout`.
-    func eventually(
-        _ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if (try? await condition()) == true { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ProcessFailure("timed out waiting: \(what)")
-    }
-
     @Test("instances created through any host are placed by zone, run on the chosen host, and every host sees them")
     func placementAcrossHosts() async throws {
         try await withCluster { _, hosts in
@@ -134,8 +122,8 @@ struct ClusterProcessTests {
 
             // Offline on every surviving host, and its instances rescheduled onto the survivors.
             for host in survivors {
-                try await eventually("\(dead) offline at \(host.url)") {
-                    try await self.client(host) { try await $0.worker(id: dead) }.status == "offline"
+                try await eventually("\(dead) offline at \(host.url)", timeout: .seconds(30), every: .milliseconds(100)) {
+                    (try? await self.client(host) { try await $0.worker(id: dead) })?.status == "offline"
                 }
             }
             for id in onDead {
@@ -157,8 +145,8 @@ struct ClusterProcessTests {
                     ])
                 do {
                     for host in survivors + [back] {
-                        try await eventually("\(dead) active again at \(host.url)") {
-                            try await self.client(host) { try await $0.worker(id: dead) }.status == "active"
+                        try await eventually("\(dead) active again at \(host.url)", timeout: .seconds(30), every: .milliseconds(100)) {
+                            (try? await self.client(host) { try await $0.worker(id: dead) })?.status == "active"
                         }
                     }
                     let listed = try await client(back) { try await $0.listInstances(pageSize: 500) }
@@ -199,9 +187,9 @@ struct ClusterProcessTests {
             let drained = try await client(hosts[0]) { try await $0.drainWorker(id: "h3") }
             #expect(drained.status == "draining")
             for host in hosts {
-                try await eventually("2 active + 1 draining at \(host.url)") {
-                    let s = try await self.client(host) { try await $0.clusterStats() }
-                    return s.activeWorkers == 2 && s.drainingWorkers == 1
+                try await eventually("2 active + 1 draining at \(host.url)", timeout: .seconds(30), every: .milliseconds(100)) {
+                    let s = try? await self.client(host) { try await $0.clusterStats() }
+                    return s?.activeWorkers == 2 && s?.drainingWorkers == 1
                 }
             }
             for i in 0..<3 {
@@ -210,8 +198,8 @@ struct ClusterProcessTests {
             }
             // Activate through h2: h3, now the emptiest, takes the next one.
             _ = try await client(hosts[1]) { try await $0.activateWorker(id: "h3") }
-            try await eventually("3 active again") {
-                try await self.client(hosts[2]) { try await $0.clusterStats() }.activeWorkers == 3
+            try await eventually("3 active again", timeout: .seconds(30), every: .milliseconds(100)) {
+                (try? await self.client(hosts[2]) { try await $0.clusterStats() })?.activeWorkers == 3
             }
             let next = try await createEventually(hosts[2], "after-activate")
             #expect(next.workerId == "h3")

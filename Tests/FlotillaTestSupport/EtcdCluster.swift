@@ -92,7 +92,9 @@ public final class EtcdCluster: Sendable {
     public func start(member index: Int, timeout: Duration = .seconds(30)) async throws {
         guard processes.withLock({ $0[index] == nil }) else { return }
         try launch(index, state: "existing")
-        try await waitUntil(timeout: timeout, "member \(members[index].name) answers") { try await self.memberAnswers(index) }
+        try await eventually("member \(members[index].name) answers", timeout: timeout, every: .milliseconds(100)) {
+            try await self.memberAnswers(index)
+        }
     }
 
     /// Freezes member `index` (SIGSTOP): it keeps its connections open but answers nothing, like a hung
@@ -122,7 +124,7 @@ public final class EtcdCluster: Sendable {
 
     /// Waits until some member reports a leader and every running member answers.
     public func waitHealthy(timeout: Duration = .seconds(30)) async throws {
-        try await waitUntil(timeout: timeout, "the etcd cluster is healthy") {
+        try await eventually("the etcd cluster is healthy", timeout: timeout, every: .milliseconds(100)) {
             let running = self.processes.withLock { Array($0.keys) }.sorted()
             for index in running {
                 guard try await self.memberAnswers(index) else { return false }
@@ -189,15 +191,6 @@ public final class EtcdCluster: Sendable {
         else { return false }
         let leader = object["leader"] as? String ?? "0"
         return leader != "0"
-    }
-
-    private func waitUntil(timeout: Duration, _ what: String, _ condition: @Sendable () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ProcessFailure("timed out after \(timeout): \(what)")
     }
 
     private static func kill(_ process: Process) async {
