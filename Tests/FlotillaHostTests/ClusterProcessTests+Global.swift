@@ -14,6 +14,27 @@ extension ClusterProcessTests {
     }
 
     /// Creates through `host` with `wait=running`, retrying until a leader is there to place it.
+    /// The status of instance `id` as `owner` reports it, then as each host of `others` relays it. Checks that
+    /// every relayed answer is marked routed and equals the owner's but for `routed`, `observed_at` and the
+    /// live usage (read at another moment).
+    func relayedStatus(
+        _ id: String, owner: ServeProcess, askedAt others: [ServeProcess]
+    ) async throws -> (local: Global.Status, routed: [Global.Status]) {
+        let local = try await client(owner) { try await $0.globalStatus(id: id) }
+        var relayed: [Global.Status] = []
+        for host in others {
+            let routed = try await client(host) { try await $0.globalStatus(id: id) }
+            #expect(routed.routed == true)
+            var same = routed
+            same.routed = false
+            same.observedAt = local.observedAt
+            same.usage = local.usage
+            #expect(same == local, "identity, state, host and revision equal the owner's own answer")
+            relayed.append(routed)
+        }
+        return (local, relayed)
+    }
+
     func createGlobalEventually(_ host: ServeProcess, _ request: Global.CreateRequest, within: Duration = .seconds(30)) async throws
         -> Global.VM
     {
@@ -58,19 +79,11 @@ extension ClusterProcessTests {
             #expect(seenAtC.observed.state == "running")
 
             // Live status: B answers locally; A and C route to B and relay B's backend's answer.
-            let before = try await client(b) { try await $0.globalStatus(id: vm.id) }
-            let viaA = try await client(a) { try await $0.globalStatus(id: vm.id) }
-            let viaC = try await client(c) { try await $0.globalStatus(id: vm.id) }
+            let (before, relayed) = try await relayedStatus(vm.id, owner: b, askedAt: [a, c])
             let after = try await client(b) { try await $0.globalStatus(id: vm.id) }
             #expect(before.routed == false && before.servedBy == "h2")
-            for routed in [viaA, viaC] {
-                #expect(routed.routed == true)
+            for routed in relayed {
                 #expect(routed.servedBy == "h2")
-                var same = routed
-                same.routed = false
-                same.observedAt = before.observedAt
-                same.usage = before.usage
-                #expect(same == before, "identity, state, host and revision equal B's own answer")
                 // Live figures, not a copy: the sim's counters only grow between B's two local reads.
                 let rx = try #require(routed.usage?.network.rxBytes)
                 #expect((before.usage?.network.rxBytes ?? .max) <= rx && rx <= (after.usage?.network.rxBytes ?? 0))
@@ -148,16 +161,9 @@ struct GlobalDockerProcessTests {
                 }
             }
             #expect(vm.observed.state == "running")
-            let local = try await cluster.client(b) { try await $0.globalStatus(id: vm.id) }
+            let (local, relayed) = try await cluster.relayedStatus(vm.id, owner: b, askedAt: [a, c])
             #expect(local.routed == false && local.servedBy == "h2" && local.backend == "docker")
-            for host in [a, c] {
-                let routed = try await cluster.client(host) { try await $0.globalStatus(id: vm.id) }
-                #expect(routed.routed == true)
-                var same = routed
-                same.routed = false
-                same.observedAt = local.observedAt
-                same.usage = local.usage
-                #expect(same == local)
+            for routed in relayed {
                 // The daemon's own figures: the container's memory limit as docker reports it.
                 #expect(routed.usage?.memory.limitBytes == local.usage?.memory.limitBytes)
                 #expect((routed.usage?.memory.usedBytes ?? 0) > 0)

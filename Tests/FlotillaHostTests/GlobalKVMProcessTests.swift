@@ -25,16 +25,9 @@ struct GlobalKVMProcessTests {
             let vm = try await cluster.createGlobalEventually(a, request, within: .seconds(180))
             defer { Self.killQEMUs(running: vm.id) }
             #expect(vm.observed.state == "running")
-            let local = try await cluster.client(b) { try await $0.globalStatus(id: vm.id) }
+            let (local, relayed) = try await cluster.relayedStatus(vm.id, owner: b, askedAt: [a, c])
             #expect(local.routed == false && local.servedBy == "h2" && local.backend == "kvm" && local.state == "running")
-            for host in [a, c] {
-                let routed = try await cluster.client(host) { try await $0.globalStatus(id: vm.id) }
-                #expect(routed.routed == true)
-                var same = routed
-                same.routed = false
-                same.observedAt = local.observedAt
-                same.usage = local.usage
-                #expect(same == local)
+            for routed in relayed {
                 #expect(routed.usage?.memory.limitBytes == local.usage?.memory.limitBytes)
                 #expect((routed.usage?.memory.limitBytes ?? 0) == 128 << 20)
             }
