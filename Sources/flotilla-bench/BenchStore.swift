@@ -34,10 +34,14 @@ func putInChunks(_ ops: [TxnOp], _ store: any ClusterStore) async throws {
     }
 }
 
+/// `d` in seconds.
+func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
 /// Seconds since `start`.
 func seconds(since start: ContinuousClock.Instant) -> Double {
-    let d = start.duration(to: .now)
-    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    seconds(start.duration(to: .now))
 }
 
 /// Registration and heartbeat writes for `count` simulated sim workers `w0`, `w1`, ... in zones z0..z2.

@@ -108,10 +108,6 @@ private func median(_ values: [Duration]) -> Double {
     return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-private func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-}
-
 private func ms(_ s: Double) -> String { String(format: "%.1f ms", s * 1000) }
 private func ms(_ d: Duration) -> String { ms(seconds(d)) }
 

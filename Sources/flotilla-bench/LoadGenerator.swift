@@ -52,7 +52,7 @@ struct LoadGenerator {
                             errors += 1
                         }
                         let elapsed = clock.now - t0
-                        latencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                        latencies.append(seconds(elapsed) * 1000)
                     }
                     return (latencies.count, errors, latencies)
                 }
@@ -61,10 +61,8 @@ struct LoadGenerator {
             for await r in group { all.append(r) }
             return all
         }
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return Result(
-            requests: perWorker.reduce(0) { $0 + $1.0 }, errors: perWorker.reduce(0) { $0 + $1.1 }, seconds: seconds,
+            requests: perWorker.reduce(0) { $0 + $1.0 }, errors: perWorker.reduce(0) { $0 + $1.1 }, seconds: seconds(clock.now - start),
             latenciesMs: perWorker.flatMap(\.2))
     }
 }
