@@ -61,7 +61,12 @@ struct LeaderProbeTests {
             try await eventually("a leads") { registry.read { $0.leader?.value.hostId } == "a" }
             let term = try #require(registry.read { $0.leader?.createRevision })
             group.addTask { try await probe.run() }
-            try await Task.sleep(for: .milliseconds(500))  // the probe reaches a several times
+            // The probe has reached a once a connection waits on a's listening socket (never accepted here).
+            try await eventually("the probe reaches a") {
+                var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                return poll(&pending, 1, 0) == 1
+            }
+            try await Task.sleep(for: .milliseconds(300))  // several more probes of a listening leader
             #expect(registry.read { $0.leader?.createRevision } == term, "a listening leader is left alone")
             close(fd)
             try await eventually("a deposed", timeout: .seconds(10)) { registry.read { $0.leader?.createRevision != term } }

@@ -82,7 +82,11 @@ public enum TCPProbe {
         guard let url = URL(string: address), let host = url.host else { return .silent }
         let port = url.port ?? (url.scheme == "https" ? 443 : 80)
         guard port > 0 else { return .silent }
-        return await Task.detached { probe(host: host, port: port, timeout: timeout) }.value
+        // The connect blocks (in poll, up to `timeout` for a silent host): on a Dispatch thread, never on one of
+        // Swift concurrency's few cooperative threads.
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: probe(host: host, port: port, timeout: timeout)) }
+        }
     }
 
     private static func probe(host: String, port: Int, timeout: Duration) -> ProbeOutcome {
