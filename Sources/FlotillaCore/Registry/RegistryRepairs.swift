@@ -7,6 +7,13 @@ public enum RegistryRepair: Sendable, Equatable {
     case replace(old: Versioned<Instance>, new: Instance, releaseName: Bool)
     /// Remove a deleted instance's record once it has been kept long enough.
     case forget(Versioned<Instance>)
+
+    /// The instance the repair is about.
+    public var instanceId: String {
+        switch self {
+        case .replace(let old, _, _), .forget(let old): return old.value.id
+        }
+    }
 }
 
 /// What the leader does about workers that stopped heartbeating and about old records. Pure: it decides,
@@ -32,7 +39,7 @@ public struct RegistryRepairPolicy: Sendable, Equatable {
     ///   (that worker has not cleaned up yet).
     public func repairs(in state: RegistryState, deadWorkers: Set<String>, now: Date) -> [RegistryRepair] {
         var result: [RegistryRepair] = []
-        for versioned in state.instances.values.sorted(by: { $0.value.id < $1.value.id }) {
+        for versioned in state.instances.values {
             let instance = versioned.value
             if instance.isLive {
                 guard let worker = instance.workerId, deadWorkers.contains(worker) else { continue }
@@ -60,7 +67,9 @@ public struct RegistryRepairPolicy: Sendable, Equatable {
                 result.append(.forget(versioned))
             }
         }
-        return result
+        // In id order, so that two leaders deciding on the same state write in the same order. Sorting the
+        // few repairs, not every instance: this runs every half second on the leader.
+        return result.sorted { $0.instanceId < $1.instanceId }
     }
 }
 
