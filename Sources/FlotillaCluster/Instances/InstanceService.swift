@@ -84,6 +84,7 @@ public final class InstanceService: Sendable {
         try InstanceValidation.validateResources(request.spec.resources)
         try InstanceValidation.validateLabels(request.spec.labels)
         let kind = try InstanceValidation.kind(requested: request.kind, backend: request.backend)
+        try InstanceValidation.validateConfig(request.spec.config, backend: request.backend)
         guard !request.spec.config.image.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw .validation("config.image is required", field: "config.image")
         }

@@ -15,33 +15,53 @@ public final class Membership: Service, Sendable {
     private let logger: Logger
     /// The lease of the current registration.
     private let lease = Mutex<LeaseID?>(nil)
+    /// The identity of this process's data folder, carried in every heartbeat.
+    private let nodeKey: String?
 
-    /// - Parameter worker: this host's registration; its `adminStatus` is kept from an earlier registration.
+    /// - Parameters:
+    ///   - worker: this host's registration; its `adminStatus` is kept from an earlier registration.
+    ///   - nodeKey: the identity of this host's data folder. A registration is refused while a heartbeat with
+    ///     another node key is alive under the same worker id (another host uses that id).
     public init(
-        store: any ClusterStore, identity: HostIdentity, worker: Worker, heartbeatInterval: Duration = .seconds(5),
-        logger: Logger = Logger(label: "flotilla.membership")
+        store: any ClusterStore, identity: HostIdentity, worker: Worker, nodeKey: String? = nil,
+        heartbeatInterval: Duration = .seconds(5), logger: Logger = Logger(label: "flotilla.membership")
     ) {
         self.store = store
         self.identity = identity
         self.record = Mutex(worker)
+        self.nodeKey = nodeKey
         self.heartbeatInterval = heartbeatInterval
         self.logger = logger
+    }
+
+    private func heartbeat() -> Heartbeat {
+        Heartbeat(workerId: worker.id, at: identity.now(), nodeKey: nodeKey)
     }
 
     /// Registers once (used at start-up, before the host serves requests).
     public func register() async throws -> LeaseID {
         let lease = try await store.grantLease(ttl: identity.leaseTTL)
         let key = StoreKeys.worker(worker.id)
+        let aliveKey = StoreKeys.alive(worker.id)
         for _ in 0..<16 {
             let existing = try await store.get(key)
+            let alive = try await store.get(aliveKey)
+            if let alive, let other = try? StoreCodec.decode(Heartbeat.self, from: alive.value),
+                let theirs = other.nodeKey, let nodeKey, theirs != nodeKey
+            {
+                try? await store.revokeLease(lease)
+                throw HostIdentityConflict(
+                    workerId: worker.id, address: existing.flatMap { try? StoreCodec.decode(Worker.self, from: $0.value) }?.address)
+            }
             var record = worker
             if let existing, let old = try? StoreCodec.decode(Worker.self, from: existing.value) {
                 record.adminStatus = old.adminStatus
             }
             let compare: Compare = existing.map { .unchanged(key, since: $0.modRevision) } ?? .absent(key)
-            let beat = Heartbeat(workerId: worker.id, at: identity.now())
+            let aliveCompare: Compare = alive.map { .unchanged(aliveKey, since: $0.modRevision) } ?? .absent(aliveKey)
+            let beat = heartbeat()
             let result = try await store.txn(
-                [compare],
+                [compare, aliveCompare],
                 then: [
                     .put(key, try StoreCodec.encode(record)),
                     .put(key: StoreKeys.alive(worker.id), value: try StoreCodec.encode(beat), lease: lease),
@@ -116,7 +136,7 @@ public final class Membership: Service, Sendable {
             sinceBeat += interval
             if sinceBeat >= heartbeatInterval {
                 sinceBeat = .zero
-                let beat = Heartbeat(workerId: worker.id, at: identity.now())
+                let beat = heartbeat()
                 try await store.put(StoreKeys.alive(worker.id), value: StoreCodec.encode(beat), lease: lease)
             }
         }

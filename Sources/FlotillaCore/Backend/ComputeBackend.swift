@@ -33,12 +33,24 @@ public protocol ComputeBackend: Sendable {
     func list() async throws -> [ObservedInstance]
     /// The last `lines` lines of the instance's console (a VM's serial console).
     func console(id: String, lines: Int) async throws -> String
+    /// Follows the backend's own change notifications (the Docker Engine's event stream, QMP events and QEMU
+    /// exits, the simulation's injected faults) and calls `changed` with the Flotilla instance id of every
+    /// instance whose state may have changed, as soon as the backend says so. Runs until cancelled; throws
+    /// when the source fails, and the caller follows again after a back-off. The periodic resync stays the
+    /// safety net for anything a source misses. Backends without a source throw
+    /// ``BackendError/unsupported(_:)`` at once.
+    func followChanges(_ changed: @escaping @Sendable (String) -> Void) async throws
 }
 
 extension ComputeBackend {
     /// Backends without a console throw ``BackendError/unsupported(_:)``.
     public func console(id: String, lines: Int) async throws -> String {
         throw BackendError.unsupported("console")
+    }
+
+    /// Backends without a change source throw ``BackendError/unsupported(_:)``.
+    public func followChanges(_ changed: @escaping @Sendable (String) -> Void) async throws {
+        throw BackendError.unsupported("events")
     }
 }
 

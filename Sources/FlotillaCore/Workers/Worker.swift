@@ -60,9 +60,17 @@ public struct Worker: Sendable, Codable, Equatable, Hashable, Identifiable {
 public struct Heartbeat: Sendable, Codable, Equatable, Hashable {
     public var workerId: String
     public var at: Date
-    public init(workerId: String, at: Date) {
+    /// The identity of the `flotilla serve` process's data folder (a random id kept in it): two processes that
+    /// claim the same worker id from different data folders are two hosts, and the second is refused.
+    public var nodeKey: String?
+    /// The backends this host has that are down right now, with the reason: no placement goes there.
+    public var unavailableBackends: [String: String]?
+
+    public init(workerId: String, at: Date, nodeKey: String? = nil, unavailableBackends: [String: String]? = nil) {
         self.workerId = workerId
         self.at = at
+        self.nodeKey = nodeKey
+        self.unavailableBackends = unavailableBackends
     }
 }
 
