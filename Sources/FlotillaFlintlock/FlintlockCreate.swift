@@ -53,7 +53,9 @@ public enum FlintlockCreate {
         let resources = Resources(cpuCores: Double(vcpu), memoryBytes: Int64(memory) << 20, storageBytes: storage)
         return CreateInstance(
             name: FlintlockMapping.instanceName(namespace: namespace, name: name), kind: .vm, backend: backend,
-            spec: InstanceSpec(config: config, resources: resources, labels: spec.labels, metadata: metadata))
+            spec: InstanceSpec(
+                config: config, resources: resources, labels: spec.labels, metadata: metadata,
+                restartPolicy: .always))
     }
 
     static func provider(_ spec: MicroVMSpec, default fallback: BackendKind) throws(FlotillaError) -> BackendKind {

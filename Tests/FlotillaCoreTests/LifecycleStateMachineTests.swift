@@ -168,16 +168,19 @@ import Testing
         Edge(.paused, .deleting), Edge(.restarting, .deleting), Edge(.error, .deleting),
         // Recovery from error.
         Edge(.error, .stopped), Edge(.error, .running), Edge(.error, .starting),
+        // Between the settled states: whatever the backend really did, whoever did it (a `docker start`, a
+        // `docker pause` or a QMP `stop` behind Flotilla's back).
+        Edge(.stopped, .running), Edge(.stopped, .paused), Edge(.error, .paused),
     ]
 
     static let rejected: [Edge] = [
         Edge(.deleted, .running), Edge(.deleted, .error), Edge(.deleted, .deleting), Edge(.deleted, .pending),
-        Edge(.stopped, .paused), Edge(.stopped, .running), Edge(.stopped, .restarting),
+        Edge(.stopped, .restarting),
         Edge(.pending, .running), Edge(.pending, .stopped), Edge(.pending, .deleted),
         Edge(.running, .starting), Edge(.running, .pending), Edge(.running, .deleted),
         Edge(.paused, .restarting), Edge(.paused, .stopping),
         Edge(.stopping, .running), Edge(.restarting, .stopped), Edge(.creating, .starting),
-        Edge(.error, .paused), Edge(.error, .deleted), Edge(.deleting, .running), Edge(.deleting, .stopped),
+        Edge(.error, .deleted), Edge(.deleting, .running), Edge(.deleting, .stopped),
     ]
 
     @Test(arguments: allowed)

@@ -74,6 +74,12 @@ import Testing
             expected: .forgotten),
     ]
 
+    /// Whether writing `new` over `old` deletes the name reservation.
+    static func releasesName(old: Instance, new: Instance) -> Bool {
+        let ops = (try? InstanceTransitions.writeOps(old: old, new: new)) ?? []
+        return ops.contains(.delete(key: StoreKeys.name(new.name)))
+    }
+
     @Test("each instance gets the repair its worker and age call for", arguments: rows)
     func repair(_ row: Row) {
         let repairs = Self.policy.repairs(in: Self.state([row.instance]), deadWorkers: ["dead"], now: Self.now)
@@ -83,9 +89,9 @@ import Testing
         }
         #expect(repairs.count == 1)
         switch (expected, repairs.first) {
-        case (.rescheduled(let desired), .replace(let old, let new, let releaseName)?):
+        case (.rescheduled(let desired), .replace(let old, let new)?):
             #expect(old == row.instance)
-            #expect(!releaseName)
+            #expect(!Self.releasesName(old: old.value, new: new))
             #expect(new.workerId == nil)
             #expect(new.state == .pending)
             #expect(new.desired == desired)
@@ -94,9 +100,9 @@ import Testing
             #expect(new.stopOptions == StopOptions())
             #expect(new.updatedAt == Self.now)
             #expect(new.spec == old.value.spec && new.name == old.value.name && new.createdAt == old.value.createdAt)
-        case (.deleted, .replace(let old, let new, let releaseName)?):
+        case (.deleted, .replace(let old, let new)?):
             #expect(old == row.instance)
-            #expect(releaseName)
+            #expect(Self.releasesName(old: old.value, new: new))
             #expect(new.state == .deleted)
             #expect(new.workerId == "dead")
             #expect(new.migratedFrom == "dead")

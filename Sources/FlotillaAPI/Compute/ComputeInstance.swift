@@ -179,6 +179,10 @@ extension Compute {
         public var createdAt: Date
         public var updatedAt: Date
         public var launchedAt: Date?
+        /// The restart policy in force: `never`, `always` or `on-failure:N`.
+        public var restartPolicy: String?
+        /// Where the instance stands with its restart policy, once the policy acted.
+        public var restarts: Restarts?
         /// Only in the reply to an update: `live` when applied to the running instance, `nextStart` otherwise.
         public var applied: String?
 
@@ -186,8 +190,10 @@ extension Compute {
             id: String, name: String, type: String, backend: String, state: String, status: String,
             stateDescription: String?, desiredState: String, workerId: String?, config: Config,
             resources: Resources, metadata: Metadata, placement: Placement?, createdAt: Date, updatedAt: Date,
-            launchedAt: Date?, applied: String? = nil
+            launchedAt: Date?, restartPolicy: String? = nil, restarts: Restarts? = nil, applied: String? = nil
         ) {
+            self.restartPolicy = restartPolicy
+            self.restarts = restarts
             self.id = id
             self.name = name
             self.uuid = id
@@ -206,6 +212,18 @@ extension Compute {
             self.updatedAt = updatedAt
             self.launchedAt = launchedAt
             self.applied = applied
+        }
+    }
+
+    /// An instance's restart policy at work: restarts made in a row, when the next is due, whether it gave up.
+    public struct Restarts: Codable, Sendable, Equatable {
+        public var attempts: Int
+        public var nextAttemptAt: Date?
+        public var gaveUp: Bool
+        public init(attempts: Int, nextAttemptAt: Date?, gaveUp: Bool) {
+            self.attempts = attempts
+            self.nextAttemptAt = nextAttemptAt
+            self.gaveUp = gaveUp
         }
     }
 

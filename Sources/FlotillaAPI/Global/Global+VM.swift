@@ -42,9 +42,17 @@ extension Global {
             public var labels: [String: String]
             public var metadata: [String: String]
             public var placement: Placement
+            /// The restart policy in force: `never`, `always` or `on-failure:N`.
+            public var restartPolicy: String?
+            enum CodingKeys: String, CodingKey {
+                case image, resources, labels, metadata, placement
+                case restartPolicy = "restart_policy"
+            }
             public init(
-                image: String, resources: Resources, labels: [String: String], metadata: [String: String], placement: Placement
+                image: String, resources: Resources, labels: [String: String], metadata: [String: String], placement: Placement,
+                restartPolicy: String? = nil
             ) {
+                self.restartPolicy = restartPolicy
                 self.image = image
                 self.resources = resources
                 self.labels = labels
@@ -58,12 +66,23 @@ extension Global {
             public var description: String?
             public var launchedAt: Date?
             public var terminatedAt: Date?
+            /// Restarts the restart policy made in a row (0 when it never acted).
+            public var restartAttempts: Int?
+            /// When the policy's next restart is due.
+            public var nextRestartAt: Date?
             enum CodingKeys: String, CodingKey {
                 case state, description
                 case launchedAt = "launched_at"
                 case terminatedAt = "terminated_at"
+                case restartAttempts = "restart_attempts"
+                case nextRestartAt = "next_restart_at"
             }
-            public init(state: String, description: String?, launchedAt: Date?, terminatedAt: Date?) {
+            public init(
+                state: String, description: String?, launchedAt: Date?, terminatedAt: Date?, restartAttempts: Int? = nil,
+                nextRestartAt: Date? = nil
+            ) {
+                self.restartAttempts = restartAttempts
+                self.nextRestartAt = nextRestartAt
                 self.state = state
                 self.description = description
                 self.launchedAt = launchedAt
@@ -166,10 +185,18 @@ extension Global {
         public var labels: [String: String]?
         public var metadata: [String: String]?
         public var placement: VM.Placement?
+        /// `no`/`never`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`; default `always`.
+        public var restartPolicy: String?
+        enum CodingKeys: String, CodingKey {
+            case name, backend, kind, image, command, resources, labels, metadata, placement
+            case restartPolicy = "restart_policy"
+        }
         public init(
             name: String, backend: String, kind: String? = nil, image: String, command: [String]? = nil, resources: Resources? = nil,
-            labels: [String: String]? = nil, metadata: [String: String]? = nil, placement: VM.Placement? = nil
+            labels: [String: String]? = nil, metadata: [String: String]? = nil, placement: VM.Placement? = nil,
+            restartPolicy: String? = nil
         ) {
+            self.restartPolicy = restartPolicy
             self.name = name
             self.backend = backend
             self.kind = kind

@@ -12,24 +12,33 @@ public final class Agent: Service, Sendable {
     let registry: RegistryCache
     let identity: HostIdentity
     let backends: BackendSet
+    let health: BackendHealth
+    let reconciler: Reconciler
     let resyncInterval: Duration
     let logger: Logger
+    let calmLog: CalmLogger
     private let inFlight = Mutex<Set<String>>([])
     /// Instances migrated away from this host whose leftover backend instance is already gone.
     let collected = Mutex<Set<String>>([])
     /// The store revision of this agent's last successful report per instance.
     let reportedRevisions = Mutex<[String: Revision]>([:])
+    /// The next look already planned per instance (a restart backing off).
+    private let wakeups = Mutex<[String: Date]>([:])
 
     public init(
         store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
-        resyncInterval: Duration = .seconds(1), logger: Logger = Logger(label: "flotilla.agent")
+        health: BackendHealth? = nil, reconciler: Reconciler = Reconciler(), resyncInterval: Duration = .seconds(1),
+        logger: Logger = Logger(label: "flotilla.agent")
     ) {
         self.store = store
         self.registry = registry
         self.identity = identity
         self.backends = backends
+        self.health = health ?? BackendHealth(backends: backends)
+        self.reconciler = reconciler
         self.resyncInterval = resyncInterval
         self.logger = logger
+        self.calmLog = CalmLogger(logger, now: identity.now)
     }
 
     /// Runs until the task is cancelled or, in a `ServiceGroup`, until graceful shutdown.
@@ -40,6 +49,7 @@ public final class Agent: Service, Sendable {
     private func runUntilCancelled() async throws {
         let (ids, queue) = AsyncStream<String>.makeStream(bufferingPolicy: .unbounded)
         let updates = registry.updates()
+        let healthChanges = health.updates()
         await adopt()
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
@@ -50,10 +60,21 @@ public final class Agent: Service, Sendable {
                 }
             }
             group.addTask {
-                // Periodic resync: notices changes made behind Flotilla's back (a killed process, an exit).
+                // A backend that went down or came back: every instance on it is looked at again.
+                for await _ in healthChanges {
+                    for id in self.ownedInstanceIds() { queue.yield(id) }
+                }
+            }
+            for kind in backends.kinds {
+                guard let backend = backends[kind] else { continue }
+                group.addTask { await self.follow(backend) { id in if self.owns(id) { queue.yield(id) } } }
+            }
+            group.addTask {
+                // Periodic resync, the safety net: notices what no event reported.
                 while !Task.isCancelled {
                     for id in self.ownedInstanceIds() { queue.yield(id) }
                     await self.collectMigratedAway()
+                    self.calmLog.flush()
                     try await Task.sleep(for: self.resyncInterval)
                 }
             }
@@ -61,13 +82,50 @@ public final class Agent: Service, Sendable {
                 guard claim(id) else { continue }
                 group.addTask {
                     let before = self.registry.read { $0.instances[id]?.modRevision }
-                    await self.reconcile(id)
+                    let wake = await self.reconcile(id)
                     self.release(id)
                     let after = self.registry.read { $0.instances[id] }
                     if let after, after.modRevision != before, !after.value.hasSettled { queue.yield(id) }
+                    if let wake, self.plan(wake, for: id) {
+                        let delay = max(0, wake.timeIntervalSince(self.identity.now()))
+                        try await Task.sleep(for: .milliseconds(Int64(delay * 1000) + 1))
+                        self.wakeups.withLock { if $0[id] == wake { $0[id] = nil } }
+                        queue.yield(id)
+                    }
                 }
             }
             group.cancelAll()
+        }
+    }
+
+    /// Records a planned look at `id`; false when one at that time or earlier is already planned.
+    private func plan(_ wake: Date, for id: String) -> Bool {
+        wakeups.withLock { planned in
+            if let existing = planned[id], existing <= wake, existing > identity.now() { return false }
+            planned[id] = wake
+            return true
+        }
+    }
+
+    /// Follows `backend`'s change notifications, again after a back-off when they fail, until cancelled;
+    /// returns at once for a backend without them (the periodic resync covers it).
+    private func follow(_ backend: any ComputeBackend, _ changed: @escaping @Sendable (String) -> Void) async {
+        var backoff = Duration.milliseconds(250)
+        while !Task.isCancelled {
+            do {
+                try await backend.followChanges(changed)
+                backoff = .milliseconds(250)
+            } catch BackendError.unsupported {
+                return
+            } catch is CancellationError {
+                return
+            } catch {
+                calmLog.warning(
+                    "backend events interrupted; following again", kind: "\(backend.kind)|events",
+                    metadata: ["backend": "\(backend.kind)", "error": "\(error)"])
+            }
+            do { try await Task.sleep(for: backoff) } catch { return }
+            backoff = min(backoff * 2, .seconds(5))
         }
     }
 

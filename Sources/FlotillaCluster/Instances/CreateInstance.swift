@@ -43,18 +43,6 @@ struct IdempotencyRecord: Codable, Sendable {
     static let retention: TimeInterval = 24 * 3600
 }
 
-/// Options of one lifecycle action.
-public struct ActionOptions: Sendable, Equatable {
-    public var force: Bool
-    public var timeoutSeconds: Int?
-    public var hard: Bool
-    public init(force: Bool = false, timeoutSeconds: Int? = nil, hard: Bool = false) {
-        self.force = force
-        self.timeoutSeconds = timeoutSeconds
-        self.hard = hard
-    }
-}
-
 /// The result of a write: the instance as written and the store revision of the write.
 public struct Written: Sendable, Equatable {
     public var instance: Instance

@@ -6,7 +6,7 @@ extension InstanceService {
     static let inspectDeadline = Duration.seconds(10)
 
     /// Asks the backend that runs the instance for its live state and records what it sees when that differs
-    /// from the registry, by the same rules as the agent's reports (``LifecycleStateMachine/observe(from:to:)``).
+    /// from the registry, by the same rules as the agent's reports.
     /// Returns the instance as now recorded.
     ///
     /// - An instance not placed yet has nothing live to ask: it is returned as recorded.
@@ -43,34 +43,39 @@ extension InstanceService {
         return try await record(observed, for: current.id)
     }
 
-    /// Records an observation unless the rules forbid it; returns the instance as stored either way.
+    /// Records what the backend holds, as the agent records a change made behind Flotilla's back
+    /// (``InstanceTransitions/record(_:on:actedOn:now:)``); nothing while an action is under way (the agent owns
+    /// the instance then). Returns the instance as now recorded.
     private func record(_ observed: ObservedInstance, for id: String) async throws(FlotillaError) -> Written {
         let key = StoreKeys.instance(id)
-        let seen = observed.lifecycleState
-        for _ in 0..<16 {
-            let kv: KeyValue?
-            do { kv = try await store.get(key) } catch { throw storeError(error) }
-            guard let kv, var instance = try? StoreCodec.decode(Instance.self, from: kv.value), instance.isLive else {
-                throw .instanceNotFound(id)
+        let now = identity.now()
+        let report = Report(state: observed.lifecycleState, description: observed.description)
+        var recorded: Instance?
+        do {
+            let outcome = try await store.update(key) { kv -> StoreChange? in
+                guard let kv, let current = try? StoreCodec.decode(Instance.self, from: kv.value), current.isLive else {
+                    throw FlotillaError.instanceNotFound(id)
+                }
+                recorded = current
+                guard current.state.isSettled, report.state != current.state,
+                    var new = InstanceTransitions.record(report, on: current, actedOn: current, now: now)
+                else { return nil }
+                new.restarts = current.restarts
+                recorded = new
+                return StoreChange(ops: try InstanceTransitions.writeOps(old: current, new: new))
             }
-            let unchanged = Written(instance: instance, revision: max(kv.modRevision, registry.revision))
-            guard seen != instance.state, !instance.state.isTransitional,
-                LifecycleStateMachine.observe(from: instance.state, to: seen),
-                instance.state != .error || seen == instance.targetState
-            else { return unchanged }
-            let now = identity.now()
-            instance.state = seen
-            instance.stateDescription = observed.description
-            instance.updatedAt = now
-            if seen == .stopped || seen == .error { instance.terminatedAt = now }
-            let result = try await txn([.unchanged(key, since: kv.modRevision)], then: [.put(key, try encode(instance))])
-            if result.succeeded {
+            guard let recorded else { throw FlotillaError.instanceNotFound(id) }
+            switch outcome {
+            case .written(let revision):
                 logger.info(
                     "instance synced from its backend",
-                    metadata: ["id": "\(id)", "state": "\(seen.rawValue)", "backend": "\(instance.backend.rawValue)"])
-                return Written(instance: instance, revision: result.revision)
+                    metadata: ["id": "\(id)", "state": "\(recorded.state.rawValue)", "backend": "\(recorded.backend.rawValue)"])
+                return Written(instance: recorded, revision: revision)
+            case .unchanged(let kv):
+                return Written(instance: recorded, revision: max(kv?.modRevision ?? 0, registry.revision))
             }
+        } catch {
+            throw storeError(error)
         }
-        throw FlotillaError(.storeUnavailable, "Too many concurrent changes to instance \(id); try again")
     }
 }

@@ -88,12 +88,15 @@ public final class InstanceService: Sendable {
         guard !request.spec.config.image.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw .validation("config.image is required", field: "config.image")
         }
+        var spec = request.spec
+        if spec.restartPolicy == nil, let raw = spec.config.restartPolicy { spec.restartPolicy = try RestartPolicy.parse(raw) }
+        try spec.restartPolicy?.validate()
         if let idempotency, let earlier = try await replay(idempotency) { return earlier }
         try checkPlaceable(request)
 
         let id = UUID().uuidString.lowercased()
         let now = identity.now()
-        var instance = Instance(id: id, name: request.name, kind: kind, backend: request.backend, spec: request.spec, createdAt: now)
+        var instance = Instance(id: id, name: request.name, kind: kind, backend: request.backend, spec: spec, createdAt: now)
         instance.desired = request.desired
         let instanceKey = StoreKeys.instance(id)
         let nameKey = StoreKeys.name(request.name)
@@ -153,28 +156,9 @@ public final class InstanceService: Sendable {
     public func perform(_ action: LifecycleAction, id: String, options: ActionOptions = ActionOptions())
         async throws(FlotillaError) -> Written
     {
-        try await mutate(id: id) { instance throws(FlotillaError) in
-            let accepted = try LifecycleStateMachine.request(action, from: instance.state, instanceId: instance.id)
-            if action == .delete && instance.workerId == nil {
-                // Never placed: nothing runs anywhere, so the delete completes here.
-                instance.state = .deleted
-                instance.desired = .deleted
-                instance.terminatedAt = self.identity.now()
-                return
-            }
-            instance.state = accepted.state
-            instance.desired = accepted.desired
-            instance.stateDescription = nil
-            switch action {
-            case .stop, .delete:
-                instance.stopOptions = StopOptions(force: options.force, timeoutSeconds: options.timeoutSeconds ?? 30)
-            case .restart:
-                instance.hardRestart = options.hard
-                instance.restartCount += 1
-                instance.stopOptions = StopOptions(force: options.hard, timeoutSeconds: options.timeoutSeconds ?? 30)
-            case .start, .pause, .resume:
-                break
-            }
+        let now = identity.now()
+        return try await mutate(id: id) { instance throws(FlotillaError) in
+            instance = try InstanceTransitions.accept(action, options: options, on: instance, now: now)
         }
     }
 
@@ -231,21 +215,28 @@ public final class InstanceService: Sendable {
 
     // MARK: Store helpers
 
-    /// Reads the instance from the store, applies `body`, and writes it back if nobody wrote in between;
-    /// retries on conflict.
+    /// Reads the instance from the store, applies `body`, and writes it back with one compare-and-swap
+    /// (``ClusterStore/update(_:attempts:_:)``), the name released when it stops being live.
     func mutate(id rawId: String, _ body: (inout Instance) throws(FlotillaError) -> Void) async throws(FlotillaError) -> Written {
-        let id = rawId.lowercased()
-        let key = StoreKeys.instance(id)
-        for _ in 0..<32 {
-            var (kv, instance) = try await readLive(key, id: rawId)
-            try body(&instance)
-            instance.updatedAt = identity.now()
-            var then: [TxnOp] = [.put(key, try encode(instance))]
-            if instance.state == .deleted { then.append(.delete(key: StoreKeys.name(instance.name))) }
-            let result = try await txn([.unchanged(key, since: kv.modRevision)], then: then)
-            if result.succeeded { return Written(instance: instance, revision: result.revision) }
+        let key = StoreKeys.instance(rawId.lowercased())
+        let now = identity.now()
+        var written: Instance?
+        do {
+            let outcome = try await store.update(key) { kv -> StoreChange? in
+                guard let kv, let old = try? StoreCodec.decode(Instance.self, from: kv.value), old.isLive else {
+                    throw FlotillaError.instanceNotFound(rawId)
+                }
+                var new = old
+                try body(&new)
+                new.updatedAt = now
+                written = new
+                return StoreChange(ops: try InstanceTransitions.writeOps(old: old, new: new))
+            }
+            guard case .written(let revision) = outcome, let written else { throw FlotillaError.instanceNotFound(rawId) }
+            return Written(instance: written, revision: revision)
+        } catch {
+            throw storeError(error)
         }
-        throw FlotillaError(.storeUnavailable, "Too many concurrent changes to instance \(rawId); try again")
     }
 
     /// The stored record of a live instance, with the revision to compare a write against.

@@ -84,16 +84,10 @@ public struct HealthDuty: LeaderDuty {
     /// Writes one repair; a record changed meanwhile is left for the next round, which sees the change.
     private func apply(_ repair: RegistryRepair, _ leadership: Leadership) async throws {
         switch repair {
-        case .replace(let old, let new, let releaseName):
+        case .replace(let old, let new):
             let key = StoreKeys.instance(new.id)
-            var compares: [Compare] = [.unchanged(key, since: old.modRevision)]
-            var ops: [TxnOp] = [.put(key, try StoreCodec.encode(new))]
-            // The name goes only if it is still this instance's: a reservation is never taken from another.
-            if releaseName, registry.snapshot.names[new.name] == new.id {
-                compares.append(.holds(StoreKeys.name(new.name), Data(new.id.utf8)))
-                ops.append(.delete(key: StoreKeys.name(new.name)))
-            }
-            guard try await store.fencedTxn(leadership, compares, then: ops) else { return }
+            let ops = try InstanceTransitions.writeOps(old: old.value, new: new)
+            guard try await store.fencedTxn(leadership, [.unchanged(key, since: old.modRevision)], then: ops) else { return }
             logger.info(
                 new.isLive ? "instance rescheduled" : "instance deletion finished for an offline worker",
                 metadata: ["id": "\(new.id)", "from": "\(new.migratedFrom ?? "")"])

@@ -56,20 +56,15 @@ public struct PlacementDuty: LeaderDuty {
         var placed = 0
         var batch: [(Versioned<Instance>, Instance)] = []
         for (versioned, decision) in zip(pending, decisions) {
-            var instance = versioned.value
+            let now = identity.now()
             switch decision {
             case .placed(let workerId):
-                instance.workerId = workerId
-                instance.state = .creating
-                instance.stateDescription = nil
-                instance.updatedAt = identity.now()
-                batch.append((versioned, instance))
+                batch.append((versioned, InstanceTransitions.place(versioned.value, on: workerId, now: now)))
             case .unplaceable(let reason):
-                let description = "waiting for a worker: \(reason)"
-                guard instance.stateDescription != description else { continue }
-                instance.stateDescription = description
-                instance.updatedAt = identity.now()
-                batch.append((versioned, instance))
+                guard let waiting = InstanceTransitions.waitForWorker(versioned.value, reason: reason, now: now) else {
+                    continue
+                }
+                batch.append((versioned, waiting))
             }
             if batch.count >= batchSize {
                 placed += try await write(batch, leadership)

@@ -17,6 +17,8 @@ public final class Membership: Service, Sendable {
     private let lease = Mutex<LeaseID?>(nil)
     /// The identity of this process's data folder, carried in every heartbeat.
     private let nodeKey: String?
+    /// This host's backends' health, carried in every heartbeat (and written at once when it changes).
+    private let health: BackendHealth?
 
     /// - Parameters:
     ///   - worker: this host's registration; its `adminStatus` is kept from an earlier registration.
@@ -24,18 +26,23 @@ public final class Membership: Service, Sendable {
     ///     another node key is alive under the same worker id (another host uses that id).
     public init(
         store: any ClusterStore, identity: HostIdentity, worker: Worker, nodeKey: String? = nil,
-        heartbeatInterval: Duration = .seconds(5), logger: Logger = Logger(label: "flotilla.membership")
+        health: BackendHealth? = nil, heartbeatInterval: Duration = .seconds(5),
+        logger: Logger = Logger(label: "flotilla.membership")
     ) {
         self.store = store
         self.identity = identity
         self.record = Mutex(worker)
         self.nodeKey = nodeKey
+        self.health = health
         self.heartbeatInterval = heartbeatInterval
         self.logger = logger
     }
 
     private func heartbeat() -> Heartbeat {
-        Heartbeat(workerId: worker.id, at: identity.now(), nodeKey: nodeKey)
+        let down = health?.unavailable ?? [:]
+        return Heartbeat(
+            workerId: worker.id, at: identity.now(), nodeKey: nodeKey,
+            unavailableBackends: down.isEmpty ? nil : Dictionary(uniqueKeysWithValues: down.map { ($0.key.rawValue, $0.value) }))
     }
 
     /// Registers once (used at start-up, before the host serves requests).
@@ -128,18 +135,36 @@ public final class Membership: Service, Sendable {
     }
 
     private func keepAlive(_ lease: LeaseID) async throws {
-        let interval = identity.leaseTTL / 3
-        var sinceBeat = Duration.zero
-        while !Task.isCancelled {
-            try await Task.sleep(for: interval)
-            try await store.keepAlive(lease)
-            sinceBeat += interval
-            if sinceBeat >= heartbeatInterval {
-                sinceBeat = .zero
-                let beat = heartbeat()
-                try await store.put(StoreKeys.alive(worker.id), value: StoreCodec.encode(beat), lease: lease)
+        let changes = health?.updates()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let interval = self.identity.leaseTTL / 3
+                var sinceBeat = Duration.zero
+                while !Task.isCancelled {
+                    try await Task.sleep(for: interval)
+                    try await self.store.keepAlive(lease)
+                    sinceBeat += interval
+                    if sinceBeat >= self.heartbeatInterval {
+                        sinceBeat = .zero
+                        try await self.beat(lease)
+                    }
+                }
             }
+            if let changes {
+                // A backend went down or came back: every host's scheduler learns it now, not at the next beat.
+                group.addTask {
+                    for await _ in changes { try await self.beat(lease) }
+                    // The health service ended (shutdown): the heartbeat goes on until this one is cancelled.
+                    while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
         }
         throw CancellationError()
+    }
+
+    private func beat(_ lease: LeaseID) async throws {
+        try await store.put(StoreKeys.alive(worker.id), value: StoreCodec.encode(heartbeat()), lease: lease)
     }
 }

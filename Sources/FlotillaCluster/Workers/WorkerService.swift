@@ -105,8 +105,6 @@ public final class WorkerService: Sendable {
             logger.info("instance not migrated", metadata: ["id": "\(id)", "reason": "\(reason)"])
             return false
         }
-        let desired: DesiredState = current.desired == .paused ? .running : current.desired
-
         // 3. Stop it gracefully on the old worker.
         if current.state == .running || current.state == .paused {
             let seconds = max(1, Int(left().components.seconds))
@@ -121,16 +119,16 @@ public final class WorkerService: Sendable {
         // 4. Clear the placement: the leader places it elsewhere, that host's agent creates and starts it.
         let moved: Written
         do {
+            let now = identity.now()
             moved = try await instances.mutate(id: id) { instance throws(FlotillaError) in
                 guard instance.workerId == from, instance.state == .stopped || instance.state == .error else {
                     throw FlotillaError(.invalidState, "instance \(id) changed during migration")
                 }
-                instance.workerId = nil
-                instance.state = .pending
-                instance.desired = desired
-                instance.stateDescription = "migrating from worker \(from)"
-                instance.migratedFrom = from
-                instance.stopOptions = StopOptions()
+                // The stop above set desired to stopped: the new copy runs as it did before the move.
+                var moving = instance
+                moving.desired = current.desired
+                instance = InstanceTransitions.returnToPending(
+                    moving, from: from, reason: "migrating from worker \(from)", now: now)
             }
         } catch {
             return false

@@ -40,6 +40,8 @@ public struct Instance: Sendable, Codable, Equatable, Hashable, Identifiable {
     /// The worker a drain with `migrate` moved the instance away from. That worker's agent deletes its
     /// leftover backend instance; no other host touches it.
     public var migratedFrom: String?
+    /// Where the instance stands with its restart policy; nil before the policy ever acted.
+    public var restarts: RestartStatus?
 
     public init(
         id: String, name: String, kind: InstanceKind, backend: BackendKind, spec: InstanceSpec,
@@ -64,6 +66,7 @@ public struct Instance: Sendable, Codable, Equatable, Hashable, Identifiable {
         self.launchedAt = nil
         self.terminatedAt = nil
         self.migratedFrom = nil
+        self.restarts = nil
     }
 
     /// Whether the instance still counts: placed instances that are not deleted hold their resources.

@@ -91,15 +91,22 @@ public struct InstanceSpec: Sendable, Codable, Equatable, Hashable {
     public var labels: [String: String]
     public var metadata: [String: String]
     public var placement: PlacementConstraints
+    /// What the owning host does when the instance stops on its own; nil: ``RestartPolicy/default``.
+    public var restartPolicy: RestartPolicy?
 
     public init(
         config: InstanceConfig, resources: Resources = Resources(), labels: [String: String] = [:],
-        metadata: [String: String] = [:], placement: PlacementConstraints = PlacementConstraints()
+        metadata: [String: String] = [:], placement: PlacementConstraints = PlacementConstraints(),
+        restartPolicy: RestartPolicy? = nil
     ) {
         self.config = config
         self.resources = resources
         self.labels = labels
         self.metadata = metadata
         self.placement = placement
+        self.restartPolicy = restartPolicy
     }
+
+    /// The policy in force.
+    public var effectiveRestartPolicy: RestartPolicy { restartPolicy ?? .default }
 }

@@ -9,6 +9,14 @@ public enum InstanceState: String, Sendable, Codable, CaseIterable, Equatable {
         case .running, .stopped, .paused, .error, .deleted: return false
         }
     }
+
+    /// A state a live instance rests in until something happens: running, paused, stopped or error.
+    public var isSettled: Bool {
+        switch self {
+        case .running, .paused, .stopped, .error: return true
+        case .pending, .creating, .starting, .stopping, .restarting, .deleting, .deleted: return false
+        }
+    }
 }
 
 /// The state the API asked for. The agent on the owning host drives the backend towards it.

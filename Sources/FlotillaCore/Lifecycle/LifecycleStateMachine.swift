@@ -15,19 +15,19 @@ public enum LifecycleStateMachine {
         public var target: InstanceState
     }
 
-    /// Checks `action` against `state`. Throws `INVALID_STATE` with the current state in the details.
-    public static func request(_ action: LifecycleAction, from state: InstanceState, instanceId: String = "")
-        throws(FlotillaError) -> Accepted
-    {
-        if let accepted = table(action, state) { return accepted }
+    /// Checks `action` against `state` under `rules`. Throws `INVALID_STATE` with the current state in the details.
+    public static func request(
+        _ action: LifecycleAction, from state: InstanceState, rules: LifecycleRules = .standard, instanceId: String = ""
+    ) throws(FlotillaError) -> Accepted {
+        if rules.allows(action, in: state), let accepted = table(action, state) { return accepted }
         throw FlotillaError.invalidState(
             "Cannot \(action.rawValue) an instance that is \(state.rawValue)", instanceId: instanceId,
             currentState: state, action: action.rawValue)
     }
 
-    /// Whether `action` is accepted in `state`.
-    public static func accepts(_ action: LifecycleAction, in state: InstanceState) -> Bool {
-        table(action, state) != nil
+    /// Whether `action` is accepted in `state` under `rules`.
+    public static func accepts(_ action: LifecycleAction, in state: InstanceState, rules: LifecycleRules = .standard) -> Bool {
+        rules.allows(action, in: state) && table(action, state) != nil
     }
 
     private static func table(_ action: LifecycleAction, _ state: InstanceState) -> Accepted? {
@@ -74,13 +74,16 @@ public enum LifecycleStateMachine {
         }
     }
 
-    /// Whether a host may report a change from `from` to `to`.
+    /// Whether a host may report a change from `from` to `to`. Between the settled states (running, paused,
+    /// stopped, error) every change is legal: it is what the backend really did, whoever did it (a `docker
+    /// start` behind Flotilla's back turns a stopped instance into a running one), and the registry must say so.
     public static func observe(from: InstanceState, to: InstanceState) -> Bool {
         if from == to { return true }
         if from == .deleted { return false }
         if to == .error { return true }
         if to == .deleting { return true }  // any -> deleting
-        if from == .error { return to == .stopped || to == .running || to == .starting }
+        if from.isSettled && to.isSettled { return true }
+        if from == .error { return to == .starting }
         return allowedEdges.contains(Edge(from, to))
     }
 }

@@ -2,16 +2,16 @@ import Foundation
 
 /// One change the leader's health duty writes to the registry, guarded by the record's revision.
 public enum RegistryRepair: Sendable, Equatable {
-    /// Replace an instance record (rescheduled off a dead worker, or its deletion finished for it). When
-    /// `releaseName` is set the name reservation goes in the same transaction.
-    case replace(old: Versioned<Instance>, new: Instance, releaseName: Bool)
+    /// Replace an instance record (rescheduled off a dead worker, or its deletion finished for it); a deletion
+    /// releases the name in the same transaction (``InstanceTransitions/writeOps(old:new:)``).
+    case replace(old: Versioned<Instance>, new: Instance)
     /// Remove a deleted instance's record once it has been kept long enough.
     case forget(Versioned<Instance>)
 
     /// The instance the repair is about.
     public var instanceId: String {
         switch self {
-        case .replace(let old, _, _), .forget(let old): return old.value.id
+        case .replace(let old, _), .forget(let old): return old.value.id
         }
     }
 }
@@ -43,22 +43,15 @@ public struct RegistryRepairPolicy: Sendable, Equatable {
             let instance = versioned.value
             if instance.isLive {
                 guard let worker = instance.workerId, deadWorkers.contains(worker) else { continue }
-                var new = instance
-                new.migratedFrom = worker
-                new.updatedAt = now
                 if instance.desired == .deleted {
-                    new.state = .deleted
-                    new.terminatedAt = now
-                    new.stateDescription = "deleted while worker \(worker) was offline"
-                    result.append(.replace(old: versioned, new: new, releaseName: true))
+                    var new = InstanceTransitions.finishDelete(
+                        instance, reason: "deleted while worker \(worker) was offline", now: now)
+                    new.migratedFrom = worker
+                    result.append(.replace(old: versioned, new: new))
                 } else {
-                    new.workerId = nil
-                    new.state = .pending
-                    if new.desired == .paused { new.desired = .running }
-                    new.stateDescription = "rescheduled: worker \(worker) went offline"
-                    new.stopOptions = StopOptions()
-                    new.hardRestart = false
-                    result.append(.replace(old: versioned, new: new, releaseName: false))
+                    let new = InstanceTransitions.returnToPending(
+                        instance, from: worker, reason: "rescheduled: worker \(worker) went offline", now: now)
+                    result.append(.replace(old: versioned, new: new))
                 }
             } else {
                 let age = now.timeIntervalSince(instance.updatedAt)

@@ -7,20 +7,31 @@ extension RegistryState {
         let allocations = allocations()
         return workers.values.map { versioned in
             let w = versioned.value
-            let beat = heartbeats[w.id]?.value.at
+            let beat = heartbeats[w.id]?.value
             return SchedulableWorker(
                 id: w.id, zone: w.zone, labels: w.labels, capabilities: Set(w.capabilities),
                 status: status(ofWorker: w.id),
-                healthy: beat.map { now.timeIntervalSince($0) < healthWindow } ?? false,
-                capacity: w.capacity, allocated: allocations[w.id] ?? Allocation())
+                healthy: beat.map { now.timeIntervalSince($0.at) < healthWindow } ?? false,
+                capacity: w.capacity, allocated: allocations[w.id] ?? Allocation(),
+                unavailableBackends: unavailableBackends(ofWorker: w.id))
         }
     }
 
-    /// Backends offered by at least one worker that is not offline.
+    /// The backends a worker reports down in its heartbeat, with the reasons.
+    public func unavailableBackends(ofWorker id: String) -> [BackendKind: String] {
+        var result: [BackendKind: String] = [:]
+        for (name, reason) in heartbeats[id]?.value.unavailableBackends ?? [:] {
+            if let kind = BackendKind(rawValue: name) { result[kind] = reason }
+        }
+        return result
+    }
+
+    /// Backends offered, and up, on at least one worker that is not offline.
     public var availableBackends: Set<BackendKind> {
         var result = Set<BackendKind>()
         for (id, w) in workers where status(ofWorker: id) != .offline {
-            result.formUnion(w.value.capabilities)
+            let down = unavailableBackends(ofWorker: id)
+            result.formUnion(w.value.capabilities.filter { down[$0] == nil })
         }
         return result
     }

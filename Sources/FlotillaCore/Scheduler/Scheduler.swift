@@ -8,12 +8,15 @@ public struct SchedulableWorker: Sendable, Equatable {
     public var healthy: Bool
     public var capacity: WorkerCapacity
     public var allocated: Allocation
+    /// Backends the worker has but reports down right now, with the reason: nothing is placed on them.
+    public var unavailableBackends: [BackendKind: String]
 
     public init(
         id: String, zone: String? = nil, labels: [String: String] = [:], capabilities: Set<BackendKind>,
         status: WorkerStatus = .active, healthy: Bool = true, capacity: WorkerCapacity,
-        allocated: Allocation = Allocation()
+        allocated: Allocation = Allocation(), unavailableBackends: [BackendKind: String] = [:]
     ) {
+        self.unavailableBackends = unavailableBackends
         self.id = id
         self.zone = zone
         self.labels = labels
@@ -70,8 +73,8 @@ public enum PlacementDecision: Sendable, Equatable {
 
 /// Places instances on workers. A pure function: filters, then scores (`spread` or `binpack`).
 ///
-/// Filters, in order: worker active and healthy, backend capability, pinned worker, zone, label selector,
-/// free cpu / memory / disk / instance slots. Ties break on the worker id, so results are deterministic.
+/// Filters, in order: worker active and healthy, backend capability, that backend up on the worker, pinned
+/// worker, zone, label selector, free cpu / memory / disk / instance slots. Ties break on the worker id, so results are deterministic.
 public enum Scheduler {
     /// Places `requests` in order; each placement counts against the workers for the next ones.
     public static func place(_ requests: [PlacementRequest], on workers: [SchedulableWorker]) -> [PlacementDecision] {
@@ -100,7 +103,7 @@ public enum Scheduler {
 
     /// The filters, in the order they apply.
     enum Stage: Int, Error, CaseIterable {
-        case active, backend, pinned, zone, labels, room
+        case active, backend, backendUp, pinned, zone, labels, room
 
         /// Why no worker is left once this filter removed the last candidates.
         func reason(_ request: PlacementRequest) -> String {
@@ -108,6 +111,7 @@ public enum Scheduler {
             switch self {
             case .active: return "no active, healthy worker"
             case .backend: return "no worker has the \(request.backend.rawValue) backend"
+            case .backendUp: return "the \(request.backend.rawValue) backend is down on every worker that has it"
             case .pinned: return "worker \(c.workerId ?? "") is not eligible"
             case .zone: return "no eligible worker in zone \(c.zone ?? "")"
             case .labels:
@@ -123,6 +127,7 @@ public enum Scheduler {
             switch self {
             case .active: return worker.status == .active && worker.healthy
             case .backend: return worker.capabilities.contains(request.backend)
+            case .backendUp: return worker.unavailableBackends[request.backend] == nil
             case .pinned: return c.workerId == nil || worker.id == c.workerId
             case .zone: return c.zone == nil || worker.zone == c.zone
             case .labels: return c.workerLabels.allSatisfy { worker.labels[$0.key] == $0.value }

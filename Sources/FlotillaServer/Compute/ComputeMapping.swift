@@ -120,6 +120,8 @@ enum ComputeMapping {
                 storage: r.storageBytes > 0 ? .init(totalSpace: r.storageBytes) : nil),
             metadata: Compute.Metadata(labels: i.spec.labels, annotations: i.spec.metadata.isEmpty ? nil : i.spec.metadata),
             placement: placement, createdAt: i.createdAt, updatedAt: i.updatedAt, launchedAt: i.launchedAt,
+            restartPolicy: i.spec.effectiveRestartPolicy.description,
+            restarts: i.restarts.map { .init(attempts: $0.attempts, nextAttemptAt: $0.nextAttemptAt, gaveUp: $0.gaveUp) },
             applied: applied)
     }
 

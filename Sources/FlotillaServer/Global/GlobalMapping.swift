@@ -23,10 +23,12 @@ enum GlobalMapping {
                 labels: i.spec.labels, metadata: i.spec.metadata,
                 placement: .init(
                     zone: p.zone, labels: p.workerLabels.isEmpty ? nil : p.workerLabels, workerId: p.workerId,
-                    strategy: p.strategy.rawValue)),
+                    strategy: p.strategy.rawValue),
+                restartPolicy: i.spec.effectiveRestartPolicy.description),
             desired: i.desired.rawValue,
             observed: .init(
-                state: i.state.rawValue, description: i.stateDescription, launchedAt: i.launchedAt, terminatedAt: i.terminatedAt),
+                state: i.state.rawValue, description: i.stateDescription, launchedAt: i.launchedAt, terminatedAt: i.terminatedAt,
+                restartAttempts: i.restarts?.attempts ?? 0, nextRestartAt: i.restarts?.nextAttemptAt),
             host: host(i.workerId, in: state),
             revisions: .init(created: record.createRevision, modified: record.modRevision),
             createdAt: i.createdAt, updatedAt: i.updatedAt)
@@ -116,7 +118,10 @@ enum GlobalMapping {
         }
         let spec = InstanceSpec(
             config: InstanceConfig(image: wire.image, command: wire.command), resources: resources, labels: wire.labels ?? [:],
-            metadata: wire.metadata ?? [:], placement: placement)
+            metadata: wire.metadata ?? [:], placement: placement,
+            restartPolicy: try wire.restartPolicy.map { raw throws(FlotillaError) in
+                try RestartPolicy.parse(raw, field: "restart_policy")
+            })
         return CreateInstance(name: wire.name, kind: kind, backend: backend, spec: spec)
     }
 }

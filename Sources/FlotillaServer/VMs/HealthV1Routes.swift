@@ -21,14 +21,10 @@ struct HealthV1Routes {
     func health() async -> VMs.Health {
         let database = await databaseStatus()
         var backends: [String: VMs.Health.Backend] = [:]
-        for kind in deps.backends.kinds {
-            guard let backend = deps.backends[kind] else { continue }
-            if let info = try? await withDeadlineOrNil(Self.deadline, { await backend.info() }) {
-                backends[kind.rawValue] = .init(
-                    status: info.status == .running ? "healthy" : "unhealthy", version: info.version, reason: info.reason)
-            } else {
-                backends[kind.rawValue] = .init(status: "unhealthy", version: "", reason: "no answer within \(Self.deadline)")
-            }
+        for (kind, result) in await BackendHealthCheck.run(deps.backends) {
+            backends[kind.rawValue] = .init(
+                status: result.reason == nil ? "healthy" : "unhealthy", version: result.info?.version ?? "",
+                reason: result.reason)
         }
         let state = deps.registry.snapshot
         let live = Array(state.liveInstances)

@@ -125,16 +125,6 @@ struct VMRoutes {
 
     // MARK: Actions
 
-    /// The states each action of seed 002 starts from (contract section 4: otherwise 409). Delete takes any.
-    private static func accepts(_ action: LifecycleAction, _ state: InstanceState) -> Bool {
-        switch action {
-        case .start: return state == .stopped
-        case .stop, .restart: return state == .running
-        case .delete: return LifecycleStateMachine.accepts(.delete, in: state)
-        case .pause, .resume: return LifecycleStateMachine.accepts(action, in: state)
-        }
-    }
-
     /// Core errors of an action in this surface's terms.
     private static func translate(_ error: FlotillaError, _ vm: Instance, action: String) -> FlotillaError {
         switch error.code {
@@ -156,12 +146,13 @@ struct VMRoutes {
         let before = try vm(try ctx.parameters.require("uuid"))
         let name = VMMapping.actionName(action, hard: hard)
         let previous = VMMapping.state(before)
-        guard Self.accepts(action, before.state) else {
+        let options = ActionOptions(hard: hard, rules: .vmAPI)
+        guard LifecycleStateMachine.accepts(action, in: before.state, rules: options.rules) else {
             throw VMMapping.invalidState(FlotillaError(.invalidState, ""), before, action: name)
         }
         let written: Written
         do {
-            written = try await deps.instances.perform(action, id: before.id, options: ActionOptions(hard: hard))
+            written = try await deps.instances.perform(action, id: before.id, options: options)
         } catch {
             throw Self.translate(error, before, action: name)
         }

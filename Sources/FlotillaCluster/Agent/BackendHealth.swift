@@ -1,0 +1,84 @@
+import FlotillaCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Which of this host's backends are up: each backend's `info()` is asked every `interval` (with a deadline),
+/// and the agent reports a backend it found unreachable at once. The heartbeat carries the down ones so the
+/// scheduler places nothing on them; `/health` and `/api/v1/health` read the same; the agent waits for a
+/// backend to come back instead of failing every instance on it, then reconciles them all.
+public final class BackendHealth: Service, Sendable {
+    private let backends: BackendSet
+    private let interval: Duration
+    private let deadline: Duration
+    private let logger: Logger
+    private let down = Mutex<[BackendKind: String]>([:])
+    private let changes = Broadcaster<[BackendKind: String]>()
+
+    public init(
+        backends: BackendSet, interval: Duration = .seconds(1), deadline: Duration = .seconds(3),
+        logger: Logger = Logger(label: "flotilla.backend-health")
+    ) {
+        self.backends = backends
+        self.interval = interval
+        self.deadline = deadline
+        self.logger = logger
+    }
+
+    /// The backends down right now, with the reason.
+    public var unavailable: [BackendKind: String] { down.withLock { $0 } }
+
+    /// Why `kind` is down, or nil when it is up.
+    public func reason(_ kind: BackendKind) -> String? { down.withLock { $0[kind] } }
+
+    /// Every change of ``unavailable`` after this call.
+    public func updates() -> AsyncStream<[BackendKind: String]> { changes.subscribe() }
+
+    /// Records what a check (or a failed call) found about `kind`: nil when it is up.
+    public func set(_ kind: BackendKind, unavailable reason: String?) {
+        let (changed, now) = down.withLock { map -> (Bool, [BackendKind: String]) in
+            let was = map[kind]
+            map[kind] = reason
+            return ((was == nil) != (reason == nil), map)
+        }
+        guard changed else { return }
+        if let reason {
+            logger.warning("backend unavailable", metadata: ["backend": "\(kind)", "reason": "\(reason)"])
+        } else {
+            logger.info("backend available again", metadata: ["backend": "\(kind)"])
+        }
+        changes.yield(now)
+    }
+
+    /// Asks every backend once.
+    public func checkAll() async {
+        await withDiscardingTaskGroup { group in
+            for kind in backends.kinds {
+                guard let backend = backends[kind] else { continue }
+                group.addTask { await self.check(kind, backend) }
+            }
+        }
+    }
+
+    private func check(_ kind: BackendKind, _ backend: any ComputeBackend) async {
+        do {
+            let info = try await withDeadline(deadline) { await backend.info() }
+            set(kind, unavailable: info.status == .running ? nil : (info.reason ?? "unavailable"))
+        } catch is CancellationError {
+            return
+        } catch {
+            set(kind, unavailable: "did not answer within \(deadline)")
+        }
+    }
+
+    public func run() async throws {
+        try await runUntilShutdown {
+            while !Task.isCancelled {
+                await self.checkAll()
+                try await Task.sleep(for: self.interval)
+            }
+        }
+        changes.finish()
+    }
+}
