@@ -25,14 +25,17 @@ extension FlotillaClient {
     ///   - wait: `false` asks the server to answer at once (`?wait=false`).
     ///   - idempotencyKey: sent as `Idempotency-Key`: a retry with the same key and body returns the
     ///     first result instead of creating twice.
-    /// - Returns: the instance, and `accepted == true` when the server answered 202 (not finished yet).
+    ///   - waitSeconds: how long the server waits for the instance to run (`?timeout=`); `nil` leaves its default.
+    /// - Returns: the instance, and `accepted == true` when the server answered 202 (not finished yet). A
+    ///   create whose wait ran out answers 201 with the state it is in: compare the state, not the flag.
     public func createInstance(
-        _ request: Compute.CreateRequest, wait: Bool = true, idempotencyKey: String? = nil
+        _ request: Compute.CreateRequest, wait: Bool = true, idempotencyKey: String? = nil, waitSeconds: Int? = nil
     ) async throws -> (instance: Compute.Instance, accepted: Bool) {
         var headers: [(String, String)] = []
         if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
         let reply: Reply<Compute.Instance> = try await send(
-            .post, RequestTarget(Self.instancesPath, query: Self.waitQuery(wait)), body: request, headers: headers)
+            .post, RequestTarget(Self.instancesPath, query: Self.waitQuery(wait, timeout: waitSeconds)), body: request,
+            headers: headers)
         return (reply.value, reply.status == 202)
     }
 
@@ -68,43 +71,55 @@ extension FlotillaClient {
         try await send(.put, RequestTarget(Self.instancesPath + [id]), body: request).value
     }
 
-    /// `PUT .../start`. `accepted` is true when the server answered 202 (still starting).
-    public func start(id: String, wait: Bool = true) async throws -> (instance: Compute.Instance, accepted: Bool) {
-        try await action("start", id: id, wait: wait)
-    }
+    // Every action below takes `wait` (`false`: `?wait=false`, the answer comes at once) and `waitSeconds`
+    // (`?timeout=`: how long the server waits for the target state; `nil` leaves its default). `accepted` is
+    // true when the server answered 202: it took the action and the target state was not reached yet.
 
-    /// `PUT .../stop` with body `{"force","timeout"}` (`timeout` in seconds; `nil` leaves the server's default).
-    public func stop(id: String, force: Bool = false, timeout: Int? = nil, wait: Bool = true) async throws -> (
+    /// `PUT .../start`.
+    public func start(id: String, wait: Bool = true, waitSeconds: Int? = nil) async throws -> (
         instance: Compute.Instance, accepted: Bool
     ) {
-        try await action("stop", id: id, wait: wait, body: Compute.StopRequest(force: force, timeout: timeout))
+        try await action("start", id: id, wait: wait, waitSeconds: waitSeconds)
+    }
+
+    /// `PUT .../stop` with body `{"force","timeout"}` (`timeout`: seconds of graceful shutdown before the
+    /// instance is killed; `nil` leaves the server's default).
+    public func stop(id: String, force: Bool = false, timeout: Int? = nil, wait: Bool = true, waitSeconds: Int? = nil)
+        async throws -> (instance: Compute.Instance, accepted: Bool)
+    {
+        try await action(
+            "stop", id: id, wait: wait, waitSeconds: waitSeconds, body: Compute.StopRequest(force: force, timeout: timeout))
     }
 
     /// `PUT .../restart` with body `{"hard"}`.
-    public func restart(id: String, hard: Bool = false, wait: Bool = true) async throws -> (
+    public func restart(id: String, hard: Bool = false, wait: Bool = true, waitSeconds: Int? = nil) async throws -> (
         instance: Compute.Instance, accepted: Bool
     ) {
-        try await action("restart", id: id, wait: wait, body: Compute.RestartRequest(hard: hard))
+        try await action("restart", id: id, wait: wait, waitSeconds: waitSeconds, body: Compute.RestartRequest(hard: hard))
     }
 
     /// `PUT .../pause`.
-    public func pause(id: String, wait: Bool = true) async throws -> (instance: Compute.Instance, accepted: Bool) {
-        try await action("pause", id: id, wait: wait)
+    public func pause(id: String, wait: Bool = true, waitSeconds: Int? = nil) async throws -> (
+        instance: Compute.Instance, accepted: Bool
+    ) {
+        try await action("pause", id: id, wait: wait, waitSeconds: waitSeconds)
     }
 
     /// `PUT .../unpause`.
-    public func unpause(id: String, wait: Bool = true) async throws -> (instance: Compute.Instance, accepted: Bool) {
-        try await action("unpause", id: id, wait: wait)
+    public func unpause(id: String, wait: Bool = true, waitSeconds: Int? = nil) async throws -> (
+        instance: Compute.Instance, accepted: Bool
+    ) {
+        try await action("unpause", id: id, wait: wait, waitSeconds: waitSeconds)
     }
 
     /// `DELETE /api/v1/compute/instances/{id}[?force=true][&wait=false]`. Without `force` a running
     /// instance is stopped gracefully first.
-    public func deleteInstance(id: String, force: Bool = false, wait: Bool = true) async throws -> (
+    public func deleteInstance(id: String, force: Bool = false, wait: Bool = true, waitSeconds: Int? = nil) async throws -> (
         instance: Compute.Instance, accepted: Bool
     ) {
         var query: [RequestTarget.QueryItem] = []
         if force { query.append(.init("force", "true")) }
-        query += Self.waitQuery(wait)
+        query += Self.waitQuery(wait, timeout: waitSeconds)
         let reply: Reply<Compute.Instance> = try await send(.delete, RequestTarget(Self.instancesPath + [id], query: query))
         return (reply.value, reply.status == 202)
     }
@@ -140,15 +155,17 @@ extension FlotillaClient {
         }.joined(separator: ",")
     }
 
-    static func waitQuery(_ wait: Bool) -> [RequestTarget.QueryItem] {
-        wait ? [] : [.init("wait", "false")]
+    /// `wait=false` when not waiting, else `timeout=S` when a wait is given (the same on surfaces A and C).
+    static func waitQuery(_ wait: Bool, timeout: Int? = nil) -> [RequestTarget.QueryItem] {
+        guard wait else { return [.init("wait", "false")] }
+        return timeout.map { [.init("timeout", String($0))] } ?? []
     }
 
     private func action(
-        _ name: String, id: String, wait: Bool, body: (any Encodable & Sendable)? = nil
+        _ name: String, id: String, wait: Bool, waitSeconds: Int?, body: (any Encodable & Sendable)? = nil
     ) async throws -> (instance: Compute.Instance, accepted: Bool) {
         let reply: Reply<Compute.Instance> = try await send(
-            .put, RequestTarget(Self.instancesPath + [id, name], query: Self.waitQuery(wait)), body: body)
+            .put, RequestTarget(Self.instancesPath + [id, name], query: Self.waitQuery(wait, timeout: waitSeconds)), body: body)
         return (reply.value, reply.status == 202)
     }
 }

@@ -25,14 +25,15 @@ extension FlotillaClient {
     /// - Parameters:
     ///   - wait: `false` asks the server to answer at once (`?wait=false`, 202 while `BUILDING`).
     ///   - idempotencyKey: sent as `Idempotency-Key`.
+    ///   - waitSeconds: how long the server waits for the VM to be `ACTIVE` (`?timeout=`); `nil` leaves its default.
     /// - Returns: the VM, and `accepted == true` when the server answered 202 (not finished yet).
     public func createVM(
-        _ request: VMs.CreateRequest, wait: Bool = true, idempotencyKey: String? = nil
+        _ request: VMs.CreateRequest, wait: Bool = true, idempotencyKey: String? = nil, waitSeconds: Int? = nil
     ) async throws -> (vm: VMs.VM, accepted: Bool) {
         var headers: [(String, String)] = []
         if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
         let reply: Reply<VMs.VM> = try await send(
-            .post, RequestTarget(Self.vmsPath, query: Self.waitQuery(wait)), body: request, headers: headers)
+            .post, RequestTarget(Self.vmsPath, query: Self.waitQuery(wait, timeout: waitSeconds)), body: request, headers: headers)
         return (reply.value, reply.status == 202)
     }
 
@@ -82,28 +83,38 @@ extension FlotillaClient {
         try await send(.patch, RequestTarget(Self.vmsPath + [uuid]), body: request).value
     }
 
+    // The actions below take `wait` (`false`: `?wait=false`, the answer comes at once) and `waitSeconds`
+    // (`?timeout=`: how long the server waits for the target state; `nil` leaves its default, 60 s).
+
     /// `DELETE /api/v1/vms/{uuid}`: the action result ends in `current_state: "DELETED"`.
-    public func deleteVM(uuid: String, wait: Bool = true) async throws -> (result: VMs.ActionResult, accepted: Bool) {
+    public func deleteVM(uuid: String, wait: Bool = true, waitSeconds: Int? = nil) async throws -> (
+        result: VMs.ActionResult, accepted: Bool
+    ) {
         let reply: Reply<VMs.ActionResult> = try await send(
-            .delete, RequestTarget(Self.vmsPath + [uuid], query: Self.waitQuery(wait)))
+            .delete, RequestTarget(Self.vmsPath + [uuid], query: Self.waitQuery(wait, timeout: waitSeconds)))
         return (reply.value, reply.status == 202)
     }
 
     /// `POST /api/v1/vms/{uuid}/start` (needs `SHUTOFF`).
-    public func startVM(uuid: String, wait: Bool = true) async throws -> (result: VMs.ActionResult, accepted: Bool) {
-        try await vmAction("start", uuid: uuid, wait: wait)
+    public func startVM(uuid: String, wait: Bool = true, waitSeconds: Int? = nil) async throws -> (
+        result: VMs.ActionResult, accepted: Bool
+    ) {
+        try await vmAction("start", uuid: uuid, wait: wait, waitSeconds: waitSeconds)
     }
 
     /// `POST /api/v1/vms/{uuid}/stop` (needs `ACTIVE`).
-    public func stopVM(uuid: String, wait: Bool = true) async throws -> (result: VMs.ActionResult, accepted: Bool) {
-        try await vmAction("stop", uuid: uuid, wait: wait)
+    public func stopVM(uuid: String, wait: Bool = true, waitSeconds: Int? = nil) async throws -> (
+        result: VMs.ActionResult, accepted: Bool
+    ) {
+        try await vmAction("stop", uuid: uuid, wait: wait, waitSeconds: waitSeconds)
     }
 
     /// `POST /api/v1/vms/{uuid}/reboot` with `{"reboot_type":"SOFT"|"HARD"}` (needs `ACTIVE`).
-    public func rebootVM(uuid: String, hard: Bool = false, wait: Bool = true) async throws -> (
+    public func rebootVM(uuid: String, hard: Bool = false, wait: Bool = true, waitSeconds: Int? = nil) async throws -> (
         result: VMs.ActionResult, accepted: Bool
     ) {
-        try await vmAction("reboot", uuid: uuid, wait: wait, body: VMs.RebootRequest(rebootType: hard ? "HARD" : "SOFT"))
+        try await vmAction(
+            "reboot", uuid: uuid, wait: wait, waitSeconds: waitSeconds, body: VMs.RebootRequest(rebootType: hard ? "HARD" : "SOFT"))
     }
 
     /// `POST /api/v1/vms/{uuid}/sync`: the VM refreshed from its backend.
@@ -112,10 +123,10 @@ extension FlotillaClient {
     }
 
     private func vmAction(
-        _ name: String, uuid: String, wait: Bool, body: (any Encodable & Sendable)? = nil
+        _ name: String, uuid: String, wait: Bool, waitSeconds: Int?, body: (any Encodable & Sendable)? = nil
     ) async throws -> (result: VMs.ActionResult, accepted: Bool) {
         let reply: Reply<VMs.ActionResult> = try await send(
-            .post, RequestTarget(Self.vmsPath + [uuid, name], query: Self.waitQuery(wait)), body: body)
+            .post, RequestTarget(Self.vmsPath + [uuid, name], query: Self.waitQuery(wait, timeout: waitSeconds)), body: body)
         return (reply.value, reply.status == 202)
     }
 }

@@ -7,6 +7,15 @@ struct FlotillaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla",
         abstract: "Flotilla: a control plane for microVMs and containers.",
+        discussion: """
+            Exit status of the client commands:
+              0  done, also when the state asked for already held (e.g. start of a
+                 running instance), or the action was taken and --no-wait was given
+              1  the server refused or failed the request, the instance ended in
+                 error, or it did not reach the state asked for within --timeout
+              2  usage error: a bad option or value
+              3  the server could not be reached
+            """,
         subcommands: [
             ServeCommand.self,
             InstanceCommand.self,
@@ -23,7 +32,7 @@ struct FlotillaCommand: AsyncParsableCommand {
     static let usageExitStatus: Int32 = 2
 
     /// ArgumentParser's `main()`, except that usage errors exit with status 2.
-    /// Client commands report their own errors and throw `ExitCode` (1: API error, 3: unreachable).
+    /// Client commands report their own errors and throw `ExitCode` (1: API error or failed outcome, 3: unreachable).
     static func main() async {
         do {
             var command = try parseAsRoot()

@@ -75,8 +75,7 @@ struct InstanceCreateCommand: AsyncParsableCommand {
     @Option(help: "Placement strategy: spread or binpack.")
     var strategy: PlacementStrategy?
 
-    @Flag(name: .customLong("no-wait"), help: "Return at once instead of waiting until the instance runs.")
-    var noWait = false
+    @OptionGroup var waiting: WaitOptions
 
     @Option(help: "An Idempotency-Key: retrying with the same key and arguments does not create twice.")
     var idempotencyKey: String?
@@ -87,14 +86,13 @@ struct InstanceCreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = try makeRequest()
-        try await ClientRunner.run(client) { api in
-            let (instance, accepted) = try await api.createInstance(
-                request, wait: !noWait, idempotencyKey: idempotencyKey)
-            try ClientRunner.emit(instance, client) { instance in
-                accepted
-                    ? OutputFormatter.actionResult("create", instance, accepted: true)
-                    : OutputFormatter.instanceDetail(instance)
-            }
+        let (wait, seconds, key) = (waiting.wait, waiting.seconds(), idempotencyKey)
+        try await ActionRunner.run(
+            client, expecting: .instance("create", target: "running", waitSeconds: seconds), named: "instance \(name)",
+            followUp: "flotilla instance get \(name)"
+        ) { api in
+            let (instance, accepted) = try await api.createInstance(request, wait: wait, idempotencyKey: key, waitSeconds: seconds)
+            return ActionRunner.Reply<Compute.Instance>.instance(instance, action: "create", accepted: accepted, details: true)
         }
     }
 

@@ -11,9 +11,9 @@ struct InstanceDeleteCommand: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
-        let (force, wait) = (force, target.wait)
-        try await InstanceAction.run("delete", target) { api, id in
-            try await api.deleteInstance(id: id, force: force, wait: wait)
+        let (force, wait, seconds) = (force, target.wait, target.waiting.seconds())
+        try await ActionRunner.instanceAction("delete", reaching: "deleted", target, waitSeconds: seconds) { api, id in
+            try await api.deleteInstance(id: id, force: force, wait: wait, waitSeconds: seconds)
         }
     }
 }

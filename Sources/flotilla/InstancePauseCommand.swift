@@ -2,14 +2,15 @@ import ArgumentParser
 import FlotillaClient
 
 struct InstancePauseCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause a running instance.")
+    static let configuration = CommandConfiguration(
+        commandName: "pause", abstract: "Pause a running instance (an instance already paused is left as it is).")
 
     @OptionGroup var target: InstanceTarget
 
     func run() async throws {
-        let wait = target.wait
-        try await InstanceAction.run("pause", target) { api, id in
-            try await api.pause(id: id, wait: wait)
+        let (wait, seconds) = (target.wait, target.waiting.seconds())
+        try await ActionRunner.instanceAction("pause", reaching: "paused", target, waitSeconds: seconds) { api, id in
+            try await api.pause(id: id, wait: wait, waitSeconds: seconds)
         }
     }
 }

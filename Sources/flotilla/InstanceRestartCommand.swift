@@ -10,9 +10,9 @@ struct InstanceRestartCommand: AsyncParsableCommand {
     var hard = false
 
     func run() async throws {
-        let (hard, wait) = (hard, target.wait)
-        try await InstanceAction.run("restart", target) { api, id in
-            try await api.restart(id: id, hard: hard, wait: wait)
+        let (hard, wait, seconds) = (hard, target.wait, target.waiting.seconds())
+        try await ActionRunner.instanceAction("restart", reaching: "running", target, waitSeconds: seconds) { api, id in
+            try await api.restart(id: id, hard: hard, wait: wait, waitSeconds: seconds)
         }
     }
 }

@@ -2,26 +2,33 @@ import ArgumentParser
 import FlotillaClient
 
 struct InstanceStopCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop a running instance.")
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop a running instance (an instance already stopped is left as it is).",
+        discussion: """
+            --grace is how long the instance may take to shut down before it is killed; --timeout is how long the \
+            command waits for it to be stopped (by default 60 s, or the grace period plus 10 s when that is longer).
+            """)
 
     @OptionGroup var target: InstanceTarget
 
     @Flag(help: "Kill at once instead of asking the instance to shut down.")
     var force = false
 
-    @Option(help: "Seconds to wait for a graceful shutdown before killing (server default when left out).")
-    var timeout: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Seconds the instance gets to shut down before it is killed, 0 to 3600 (server default 30).", valueName: "seconds"))
+    var grace: Int?
 
     func validate() throws {
-        if let timeout, timeout < 0 { throw ValidationError("--timeout must be 0 or more seconds") }
+        if let grace, !(0...3600).contains(grace) { throw ValidationError("--grace must be from 0 to 3600 seconds") }
     }
 
     func run() async throws {
-        let (force, timeout, wait) = (force, timeout, target.wait)
-        // The server may wait for the grace period before answering: leave room beyond it.
-        let deadline = Duration.seconds(max(90, (timeout ?? 0) + 60))
-        try await InstanceAction.run("stop", target, timeout: deadline) { api, id in
-            try await api.stop(id: id, force: force, timeout: timeout, wait: wait)
+        // The server stretches its own default wait in the same way: the wait must outlast the grace period.
+        let seconds = target.waiting.seconds(default: max(WaitOptions.defaultSeconds, (grace ?? 0) + 10))
+        let (force, grace, wait) = (force, grace, target.wait)
+        try await ActionRunner.instanceAction("stop", reaching: "stopped", target, waitSeconds: seconds) { api, id in
+            try await api.stop(id: id, force: force, timeout: grace, wait: wait, waitSeconds: seconds)
         }
     }
 }

@@ -50,8 +50,7 @@ struct VMCreateCommand: AsyncParsableCommand {
     @Option(name: .customLong("metadata"), help: "A metadata pair k=v (repeatable).")
     var metadata: [String] = []
 
-    @Flag(name: .customLong("no-wait"), help: "Return at once instead of waiting until the VM is ACTIVE.")
-    var noWait = false
+    @OptionGroup var waiting: WaitOptions
 
     @Option(help: "An Idempotency-Key: retrying with the same key and arguments does not create twice.")
     var idempotencyKey: String?
@@ -62,11 +61,13 @@ struct VMCreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = try makeRequest()
-        try await ClientRunner.run(client) { api in
-            let (vm, accepted) = try await api.createVM(request, wait: !noWait, idempotencyKey: idempotencyKey)
-            try ClientRunner.emit(vm, client) { vm in
-                accepted ? "\(vm.uuid): create accepted, now \(vm.state) (in progress)\n" : OutputFormatter.vmDetail(vm)
-            }
+        let (wait, seconds, key) = (waiting.wait, waiting.seconds(), idempotencyKey)
+        try await ActionRunner.run(
+            client, expecting: .vm("create", target: "ACTIVE", waitSeconds: seconds), named: "VM \(name)",
+            followUp: "flotilla vm get \(name)"
+        ) { api in
+            let (vm, accepted) = try await api.createVM(request, wait: wait, idempotencyKey: key, waitSeconds: seconds)
+            return ActionRunner.Reply<VMs.VM>.vm(vm, accepted: accepted)
         }
     }
 

@@ -7,9 +7,9 @@ struct VMDeleteCommand: AsyncParsableCommand {
     @OptionGroup var target: VMTarget
 
     func run() async throws {
-        let wait = target.wait
-        try await VMAction.run(target) { api, uuid in
-            try await api.deleteVM(uuid: uuid, wait: wait)
+        let (wait, seconds) = (target.wait, target.waiting.seconds())
+        try await ActionRunner.vmAction("delete", reaching: "DELETED", target, waitSeconds: seconds) { api, uuid in
+            try await api.deleteVM(uuid: uuid, wait: wait, waitSeconds: seconds)
         }
     }
 }

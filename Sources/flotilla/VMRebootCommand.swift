@@ -10,9 +10,9 @@ struct VMRebootCommand: AsyncParsableCommand {
     var hard = false
 
     func run() async throws {
-        let (hard, wait) = (hard, target.wait)
-        try await VMAction.run(target) { api, uuid in
-            try await api.rebootVM(uuid: uuid, hard: hard, wait: wait)
+        let (hard, wait, seconds) = (hard, target.wait, target.waiting.seconds())
+        try await ActionRunner.vmAction("reboot", reaching: "ACTIVE", target, waitSeconds: seconds) { api, uuid in
+            try await api.rebootVM(uuid: uuid, hard: hard, wait: wait, waitSeconds: seconds)
         }
     }
 }

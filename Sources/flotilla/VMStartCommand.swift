@@ -7,9 +7,9 @@ struct VMStartCommand: AsyncParsableCommand {
     @OptionGroup var target: VMTarget
 
     func run() async throws {
-        let wait = target.wait
-        try await VMAction.run(target) { api, uuid in
-            try await api.startVM(uuid: uuid, wait: wait)
+        let (wait, seconds) = (target.wait, target.waiting.seconds())
+        try await ActionRunner.vmAction("start", reaching: "ACTIVE", target, waitSeconds: seconds) { api, uuid in
+            try await api.startVM(uuid: uuid, wait: wait, waitSeconds: seconds)
         }
     }
 }

@@ -7,9 +7,9 @@ struct VMStopCommand: AsyncParsableCommand {
     @OptionGroup var target: VMTarget
 
     func run() async throws {
-        let wait = target.wait
-        try await VMAction.run(target) { api, uuid in
-            try await api.stopVM(uuid: uuid, wait: wait)
+        let (wait, seconds) = (target.wait, target.waiting.seconds())
+        try await ActionRunner.vmAction("stop", reaching: "SHUTOFF", target, waitSeconds: seconds) { api, uuid in
+            try await api.stopVM(uuid: uuid, wait: wait, waitSeconds: seconds)
         }
     }
 }
