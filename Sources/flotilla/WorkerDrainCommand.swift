@@ -3,7 +3,8 @@ import FlotillaClient
 
 struct WorkerDrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "drain", abstract: "Stop placing new instances on a worker; optionally move its instances away.")
+        commandName: "drain", abstract: "Stop placing new instances on a worker; optionally move its instances away.",
+        discussion: "With --migrate the command exits 1 when some instances could not be moved (they are listed).")
 
     @OptionGroup var client: ClientOptions
 
@@ -26,6 +27,13 @@ struct WorkerDrainCommand: AsyncParsableCommand {
         try await ClientRunner.run(client) { api in
             let change = try await api.drainWorker(id: id, migrate: migrate, deadlineSeconds: deadline)
             try ClientRunner.emit(change, client, table: OutputFormatter.workerStatusChange)
+            // The worker is draining either way; a migration that left instances behind did not do what was asked.
+            if let left = change.notMigrated, !left.isEmpty {
+                ClientRunner.printError(
+                    "error: \(left.count) instance(s) could not be moved off \(change.workerId) and remain there: "
+                        + left.joined(separator: ", "))
+                throw ExitCode.failure
+            }
         }
     }
 }
