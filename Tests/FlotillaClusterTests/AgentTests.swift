@@ -7,9 +7,10 @@ import Testing
 
 @Suite("Agent against the sim backend")
 struct AgentTests {
-    func create(_ host: TestHost, _ name: String) async throws -> Instance {
+    func create(_ host: TestHost, _ name: String, policy: RestartPolicy? = nil) async throws -> Instance {
         let written = try await host.host.instances.create(
-            CreateInstance(name: name, backend: .sim, spec: InstanceSpec(config: InstanceConfig(image: "busybox"))))
+            CreateInstance(
+                name: name, backend: .sim, spec: InstanceSpec(config: InstanceConfig(image: "busybox"), restartPolicy: policy)))
         let (instance, settled) = await host.host.instances.settle(written, timeout: .seconds(20))
         #expect(settled)
         return instance
@@ -19,10 +20,10 @@ struct AgentTests {
         { host in try #require(host.host.backends[.sim] as? SimBackend) }
     }
 
-    @Test("an instance that dies behind Flotilla's back is reported as error with its exit code")
+    @Test("an instance that dies behind Flotilla's back is reported as error with its exit code (restart policy never)")
     func crashIsNoticed() async throws {
         try await TestHost.with { host in
-            let instance = try await create(host, "crashy")
+            let instance = try await create(host, "crashy", policy: .never)
             #expect(instance.state == .running)
             try await sim(host).crash(id: instance.id, exitCode: 137)
             try await eventually("crash reported", timeout: .seconds(5)) {

@@ -14,7 +14,8 @@ public struct TestHost: Sendable {
     /// Builds a host, runs `body` while its services run, then stops them and (unless `keepData`) removes the
     /// data folder. Cleanup always runs.
     public static func with<T: Sendable>(
-        dataDir: String? = nil, keepData: Bool = false, configure: @Sendable (inout HostConfiguration) -> Void = { _ in },
+        dataDir: String? = nil, keepData: Bool = false, logger customLogger: Logger? = nil,
+        configure: @Sendable (inout HostConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestHost) async throws -> T
     ) async throws -> T {
         let dir =
@@ -38,6 +39,7 @@ public struct TestHost: Sendable {
         configure(&config)
         var logger = Logger(label: "flotilla.test")
         logger.logLevel = ProcessInfo.processInfo.environment["FLOTILLA_TEST_LOG"] == nil ? .critical : .debug
+        if let customLogger { logger = customLogger }
         let host = try await FlotillaHost.build(config, logger: logger)
         let testHost = TestHost(host: host, adminKey: TestHost.adminSecret, dataDir: dir)
         return try await withThrowingTaskGroup(of: Void.self) { group in

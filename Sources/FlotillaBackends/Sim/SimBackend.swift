@@ -22,6 +22,9 @@ public actor SimBackend: ComputeBackend {
     var instances: [String: SimInstance] = [:]
     private var scheduledFailures: [Operation: [BackendError]]
     private var unavailableReason: String?
+    /// Those following changes (``followChanges(_:)``), by subscription number.
+    private var followers: [Int: @Sendable (String) -> Void] = [:]
+    private var nextFollower = 0
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "flotilla.backend.sim")) {
         self.configuration = configuration
@@ -59,6 +62,20 @@ public actor SimBackend: ComputeBackend {
         instance.exited(code: exitCode, description: "exited with code \(exitCode)", as: exitCode == 0 ? .stopped : .error)
         instances[id] = instance
         logger.debug("sim instance crashed", metadata: ["id": "\(id)", "exitCode": "\(exitCode)"])
+        for changed in followers.values { changed(id) }
+    }
+
+    /// Calls `changed` for every injected change (a crash) until cancelled: the simulation's event source.
+    public func followChanges(_ changed: @escaping @Sendable (String) -> Void) async throws {
+        let number = nextFollower
+        nextFollower += 1
+        followers[number] = changed
+        defer { followers[number] = nil }
+        while !Task.isCancelled {
+            if let reason = unavailableReason { throw BackendError.unavailable(reason) }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw CancellationError()
     }
 
     /// Makes the whole backend unavailable (every call throws ``BackendError/unavailable(_:)`` and `info`

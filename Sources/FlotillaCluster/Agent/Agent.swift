@@ -12,9 +12,12 @@ public final class Agent: Service, Sendable {
     let registry: RegistryCache
     let identity: HostIdentity
     let backends: BackendSet
-    let health: BackendHealth
+    /// This host's backends' health, which the agent waits on and reports to.
+    public let health: BackendHealth
     let reconciler: Reconciler
     let resyncInterval: Duration
+    /// Whether backends' change notifications are followed (else only the resync notices changes).
+    let followBackendEvents: Bool
     let logger: Logger
     let calmLog: CalmLogger
     private let inFlight = Mutex<Set<String>>([])
@@ -28,8 +31,9 @@ public final class Agent: Service, Sendable {
     public init(
         store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
         health: BackendHealth? = nil, reconciler: Reconciler = Reconciler(), resyncInterval: Duration = .seconds(1),
-        logger: Logger = Logger(label: "flotilla.agent")
+        followBackendEvents: Bool = true, logger: Logger = Logger(label: "flotilla.agent")
     ) {
+        self.followBackendEvents = followBackendEvents
         self.store = store
         self.registry = registry
         self.identity = identity
@@ -65,7 +69,7 @@ public final class Agent: Service, Sendable {
                     for id in self.ownedInstanceIds() { queue.yield(id) }
                 }
             }
-            for kind in backends.kinds {
+            for kind in backends.kinds where followBackendEvents {
                 guard let backend = backends[kind] else { continue }
                 group.addTask { await self.follow(backend) { id in if self.owns(id) { queue.yield(id) } } }
             }
