@@ -17,4 +17,12 @@ extension FlotillaHost {
             host: configuration.grpcListenHost, port: port, services: [service], logger: logger.child("grpc"),
             onListening: onListening)
     }
+
+    /// Surface E's gRPC listener as `run()` runs it (nil when off): its bound port opens the listener's latch.
+    func flintlockListener() -> BoundListener? {
+        guard let port = configuration.grpcListenPort else { return nil }
+        return BoundListener(host: configuration.grpcListenHost, port: port, option: "--grpc-listen") { bound in
+            flintlockServer(onListening: { port in bound.open(port) })
+        }
+    }
 }

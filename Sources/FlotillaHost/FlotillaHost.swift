@@ -23,6 +23,8 @@ public final class FlotillaHost: Sendable {
     /// The admin key generated on first start, if one was; shown once by the caller.
     public let generatedAdminKey: String?
     let membership: Membership
+    /// Whether `build` registered the host (``Registration/atBuild``) or `run()` will, once it listens.
+    let registeredAtBuild: Bool
     let election: LeaderElection
     let probe: LeaderProbe
     let agent: Agent
@@ -30,9 +32,22 @@ public final class FlotillaHost: Sendable {
     let dependencies: ServerDependencies
     let logger: Logger
 
-    /// Opens the store, loads the registry, makes sure an admin key exists and registers this host.
-    public static func build(_ configuration: HostConfiguration, logger: Logger = Logger(label: "flotilla")) async throws -> FlotillaHost {
+    /// When a host registers as a worker.
+    public enum Registration: Sendable {
+        /// In `build`: for hosts that run in this process without listening (tests, benchmarks).
+        case atBuild
+        /// In ``run(onListening:onGRPCListening:)``, once every listener bound its address (`flotilla serve`):
+        /// a host that cannot listen never registers, never runs for leader and never starts its agent.
+        case afterListening
+    }
+
+    /// Opens the store, loads the registry, makes sure an admin key exists and (``Registration/atBuild``)
+    /// registers this host. The data folder's node key (made on first start) goes into every heartbeat.
+    public static func build(
+        _ configuration: HostConfiguration, registration: Registration = .atBuild, logger: Logger = Logger(label: "flotilla")
+    ) async throws -> FlotillaHost {
         try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
+        let nodeKey = try NodeKey.resolve(dataDir: configuration.dataDir)
         let store = try StoreFactory.open(configuration, logger: logger)
         let registry = RegistryCache(store: store, logger: logger.child("registry"))
         try await registry.load()
@@ -47,8 +62,9 @@ public final class FlotillaHost: Sendable {
             id: configuration.hostId, hostname: ProcessInfo.processInfo.hostName, address: identity.address,
             zone: configuration.zone, labels: configuration.labels, capabilities: backends.kinds,
             capacity: MachineCapacity.read(configuration), startedAt: Date())
-        let membership = Membership(store: store, identity: identity, worker: worker, logger: logger.child("membership"))
-        _ = try await membership.register()
+        let membership = Membership(
+            store: store, identity: identity, worker: worker, nodeKey: nodeKey, logger: logger.child("membership"))
+        if registration == .atBuild { _ = try await membership.register() }
         // The watch is not running yet: list again so the registry holds the bootstrap writes.
         try await registry.load()
         let instances = InstanceService(
@@ -71,13 +87,14 @@ public final class FlotillaHost: Sendable {
         return FlotillaHost(
             configuration: configuration, store: store, registry: registry, instances: instances, keys: keys,
             backends: backends, identity: identity, routes: routes, generatedAdminKey: generated, membership: membership,
-            election: election, probe: probe, agent: agent, peers: peers, dependencies: deps, logger: logger)
+            registeredAtBuild: registration == .atBuild, election: election, probe: probe, agent: agent, peers: peers, dependencies: deps,
+            logger: logger)
     }
 
     private init(
         configuration: HostConfiguration, store: any ClusterStore & Service, registry: RegistryCache, instances: InstanceService,
         keys: KeyService, backends: BackendSet, identity: HostIdentity, routes: RouteTable, generatedAdminKey: String?,
-        membership: Membership, election: LeaderElection, probe: LeaderProbe, agent: Agent, peers: PeerHTTPClient,
+        membership: Membership, registeredAtBuild: Bool, election: LeaderElection, probe: LeaderProbe, agent: Agent, peers: PeerHTTPClient,
         dependencies: ServerDependencies,
         logger: Logger
     ) {
@@ -91,6 +108,7 @@ public final class FlotillaHost: Sendable {
         self.routes = routes
         self.generatedAdminKey = generatedAdminKey
         self.membership = membership
+        self.registeredAtBuild = registeredAtBuild
         self.election = election
         self.probe = probe
         self.agent = agent
@@ -108,7 +126,8 @@ public final class FlotillaHost: Sendable {
     }
 
     /// The background services, in start order: store, registry, membership, election, leader probe, agent,
-    /// and the host-to-host client (shut down after the HTTP server, which is last).
+    /// and the host-to-host client (shut down after the HTTP server, which is last). For hosts built with
+    /// ``Registration/atBuild`` that run in this process; `run()` orders its own (listeners first).
     public var backgroundServices: [any Service] { [store, registry, membership, election, probe, agent, peers] }
 
     /// The HTTP application on the configured address. `onListening` receives the bound port.
@@ -118,7 +137,7 @@ public final class FlotillaHost: Sendable {
         let configuration = self.configuration
         let membership = self.membership
         let logger = self.logger
-        let listening: @Sendable (Int) async -> Void = { port in
+        return makeApplication { port in
             if configuration.advertise == nil && configuration.listenPort == 0 {
                 do { try await membership.advertise("http://\(configuration.listenHost):\(port)") } catch {
                     logger.error("could not advertise the bound address", metadata: ["error": "\(error)"])
@@ -126,33 +145,59 @@ public final class FlotillaHost: Sendable {
             }
             await onListening(port)
         }
-        return Application(
+    }
+
+    private func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        Application(
             router: router(),
             configuration: .init(
                 address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "flotilla"),
-            onServerRunning: { channel in await listening(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger.child("http"))
     }
 
     /// Runs every service until SIGTERM or SIGINT, then shuts them down in reverse order.
-    /// `onGRPCListening` receives the bound port of surface E's gRPC listener, when it is on.
+    ///
+    /// The listeners bind first: the HTTP server and (unless off) surface E's gRPC listener. Only once both
+    /// listen does the host register as a worker (`HostStartup`), and only then do leader election, the
+    /// leader probe and the agent start (ADR 0010). An address that cannot be bound ends the run with
+    /// ``HostError/cannotListen(address:option:reason:)``; another live host with this host id ends it with
+    /// `HostIdentityConflict`; in both cases nothing of this host's registration was written.
+    /// `onListening` and `onGRPCListening` receive the bound ports once the host is registered.
     public func run(
         onListening: @escaping @Sendable (Int) async -> Void = { _ in },
         onGRPCListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        let app = application(onListening: onListening)
-        let grpc: [any Service] = flintlockServer(onListening: onGRPCListening).map { [$0] } ?? []
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] =
-            (backgroundServices + grpc).map { .init(service: $0) } + [.init(service: app)]
+        let http = BoundListener(host: configuration.listenHost, port: configuration.listenPort, option: "--listen") { bound in
+            makeApplication { port in bound.open(port) }
+        }
+        let grpc = flintlockListener()
+        let started = Latch<Void>()
+        let startup = HostStartup(
+            host: self, http: http.bound, grpc: grpc?.bound, started: started, onListening: onListening,
+            onGRPCListening: onGRPCListening)
+        let workerServices: [any Service] = [election, probe, agent]
+        let afterStartup: [any Service] = workerServices.map { AfterStartup(started: started, service: $0) }
+        // Shut down in reverse: HTTP, gRPC, the peer client, agent, probe, election, membership, registry, store.
+        let services: [any Service] = [store, registry, startup] + afterStartup + [peers] + (grpc.map { [$0] } ?? []) + [http]
+        // A service that fails (a listener that cannot bind, a refused registration) shuts the others down
+        // gracefully, in order, as a signal would; the group then throws its error.
         let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: services.map { .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info(
             "flotilla serving",
             metadata: [
                 "host": "\(identity.hostId)", "address": "\(configuration.listenHost):\(configuration.listenPort)",
                 "backends": "\(backends.kinds.map(\.rawValue))",
             ])
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await StoreFactory.close(store)
+            throw error
+        }
         await StoreFactory.close(store)
         logger.info("flotilla stopped", metadata: ["host": "\(identity.hostId)"])
     }

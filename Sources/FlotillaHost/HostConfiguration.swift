@@ -70,13 +70,3 @@ public struct HostConfiguration: Sendable {
         return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 }
-
-/// Why a host could not start.
-public enum HostError: Error, CustomStringConvertible {
-    case configuration(String)
-    public var description: String {
-        switch self {
-        case .configuration(let m): return m
-        }
-    }
-}

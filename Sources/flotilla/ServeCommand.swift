@@ -63,7 +63,20 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "flotilla")
         logger.logLevel = level
         let config = try configuration(env)
-        let host = try await FlotillaHost.build(config, logger: logger)
+        do {
+            try await serve(config, logger: logger)
+        } catch {
+            // Once, on standard error, in words: never a dump of the error value.
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    /// Locks the data folder, builds the host and runs it: the listeners bind before it registers (ADR 0010).
+    private func serve(_ config: HostConfiguration, logger: Logger) async throws {
+        let lock = try await DataFolderLock.acquire(config.dataDir)
+        defer { lock.release() }
+        let host = try await FlotillaHost.build(config, registration: .afterListening, logger: logger)
         if let secret = host.generatedAdminKey {
             say(
                 """
