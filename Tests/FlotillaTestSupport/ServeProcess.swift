@@ -27,21 +27,7 @@ public final class ServeProcess: Sendable {
         dataDir: String, apiKey: String = "flt_process_test_key_0123456789", extra: [String] = [],
         backends: String = "sim", environment: [String: String] = [:]
     ) async throws -> ServeProcess {
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw ProcessFailure("no flotilla binary at \(binary): run `swift build` first (the test command does)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments =
-            [
-                "serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--data-dir", dataDir, "--api-key", apiKey, "--host-id",
-                "proc-host",
-                "--backends", backends, "--cpus", "64", "--memory-mb", "65536", "--log-level", "warning",
-            ] + extra
-        var env = ProcessInfo.processInfo.environment
-        env["FLOTILLA_API_KEY"] = nil
-        env.merge(environment) { _, given in given }
-        process.environment = env
+        let process = try serveProcess(dataDir: dataDir, apiKey: apiKey, extra: extra, backends: backends, environment: environment)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.standardError
@@ -64,6 +50,54 @@ public final class ServeProcess: Sendable {
         }
         process.terminate()
         throw ProcessFailure("flotilla serve did not start listening within 60 s")
+    }
+
+    /// Runs `flotilla serve` as ``start(dataDir:apiKey:extra:backends:environment:)`` would, for a start that
+    /// must fail: waits (up to `timeout`) until it exits and returns its status, standard output and standard
+    /// error. A process still running after `timeout` is killed, and that is a failure.
+    public static func runUntilExit(
+        dataDir: String, apiKey: String = "flt_process_test_key_0123456789", extra: [String] = [], backends: String = "sim",
+        environment: [String: String] = [:], timeout: Duration = .seconds(60)
+    ) async throws -> (status: Int32, out: String, err: String) {
+        let process = try serveProcess(dataDir: dataDir, apiKey: apiKey, extra: extra, backends: backends, environment: environment)
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        async let o = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
+        async let e = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        let timedOut = process.isRunning
+        if timedOut { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        let (od, ed) = await (o, e)
+        let (stdout, stderr) = (String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+        if timedOut { throw ProcessFailure("flotilla serve did not exit within \(timeout): \(stdout)\(stderr)") }
+        return (process.terminationStatus, stdout, stderr)
+    }
+
+    /// A `flotilla serve` process, not started, with the arguments and environment every test host uses.
+    private static func serveProcess(
+        dataDir: String, apiKey: String, extra: [String], backends: String, environment: [String: String]
+    ) throws -> Process {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw ProcessFailure("no flotilla binary at \(binary): run `swift build` first (the test command does)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments =
+            [
+                "serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--data-dir", dataDir, "--api-key", apiKey, "--host-id",
+                "proc-host",
+                "--backends", backends, "--cpus", "64", "--memory-mb", "65536", "--log-level", "warning",
+            ] + extra
+        var env = ProcessInfo.processInfo.environment
+        env["FLOTILLA_API_KEY"] = nil
+        env.merge(environment) { _, given in given }
+        process.environment = env
+        return process
     }
 
     private init(url: String, apiKey: String, dataDir: String, process: Process, output: LockedBox<String>) {
