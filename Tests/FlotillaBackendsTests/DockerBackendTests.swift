@@ -20,7 +20,7 @@ import Testing
         try await body()
     }
 
-    @Test("ports, env, volumes, labels, restart policy, cpu and memory limits are really applied")
+    @Test("ports, env, volumes, labels, cpu and memory limits are really applied; restarts are left to Flotilla")
     func configurationApplied() async throws {
         let docker = try await DockerFixture.shared.daemon()
         try docker.ensureNetwork()
@@ -48,9 +48,9 @@ import Testing
             #expect(host["Memory"] as? Int == 96 << 20)
             #expect((host["Binds"] as? [String]) == ["\(shared):/data"])
             #expect(host["NetworkMode"] as? String == DockerFixture.network)
+            // config.restartPolicy is Flotilla's own policy (the agent restarts): the daemon must not restart too.
             let policy = try #require(host["RestartPolicy"] as? [String: Any])
-            #expect(policy["Name"] as? String == "on-failure")
-            #expect(policy["MaximumRetryCount"] as? Int == 3)
+            #expect(["", "no"].contains(policy["Name"] as? String ?? "?"), "\(policy)")
             let cfg = try #require(c["Config"] as? [String: Any])
             let env = (cfg["Env"] as? [String]) ?? []
             #expect(env.contains("GREETING=hello from flotilla"))

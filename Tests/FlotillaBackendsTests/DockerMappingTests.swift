@@ -35,7 +35,8 @@ import Testing
             spec: InstanceSpec(
                 config: InstanceConfig(
                     image: "nginx:alpine", command: ["nginx", "-g", "daemon off;"], env: ["A=1"],
-                    volumes: ["/srv:/data:ro", "cache:/cache", "/anon"], ports: ["8080:80", "127.0.0.1:9000:9000/udp", "443"],
+                    volumes: ["/srv:/data:ro", "cache:/cache", "/anon", "/ro-anon:ro"],
+                    ports: ["8080:80", "127.0.0.1:9000:9000/udp", "443", "[::1]:7000-7001:70-71", "127.0.0.1::5000", "6000-6010:60"],
                     networkMode: "none", restartPolicy: "unless-stopped"),
                 resources: Resources(cpuCores: 1.5, memoryBytes: 256 << 20),
                 labels: ["app": "web", "io.flotilla.instance": "spoofed"]))
@@ -46,14 +47,21 @@ import Testing
         #expect(body.Labels == ["app": "web", "io.flotilla.instance": "0b1c", "io.flotilla.name": "web"])
         #expect(body.HostConfig.NanoCpus == 1_500_000_000)
         #expect(body.HostConfig.Memory == 256 << 20)
-        #expect(body.HostConfig.Binds == ["/srv:/data:ro", "cache:/cache"])
+        #expect(body.HostConfig.Binds == ["/srv:/data:ro", "cache:/cache", "/ro-anon:ro"])
         #expect(body.Volumes == ["/anon": DockerWire.Empty()])
-        #expect(Set(body.ExposedPorts?.keys ?? [:].keys) == ["80/tcp", "9000/udp", "443/tcp"])
-        #expect(body.HostConfig.PortBindings?["80/tcp"] == [DockerWire.PortBinding(HostIp: "", HostPort: "8080")])
-        #expect(body.HostConfig.PortBindings?["9000/udp"] == [DockerWire.PortBinding(HostIp: "127.0.0.1", HostPort: "9000")])
-        #expect(body.HostConfig.PortBindings?["443/tcp"] == nil)
+        #expect(
+            Set(body.ExposedPorts?.keys ?? [:].keys)
+                == ["80/tcp", "9000/udp", "443/tcp", "70/tcp", "71/tcp", "5000/tcp", "60/tcp"])
+        let bindings = try #require(body.HostConfig.PortBindings)
+        #expect(bindings["80/tcp"] == [DockerWire.PortBinding(HostIp: "", HostPort: "8080")])
+        #expect(bindings["9000/udp"] == [DockerWire.PortBinding(HostIp: "127.0.0.1", HostPort: "9000")])
+        #expect(bindings["443/tcp"] == nil)
+        // A range maps port by port; a host range against one container port is the daemon's range to pick from.
+        #expect(bindings["70/tcp"] == [DockerWire.PortBinding(HostIp: "::1", HostPort: "7000")])
+        #expect(bindings["71/tcp"] == [DockerWire.PortBinding(HostIp: "::1", HostPort: "7001")])
+        #expect(bindings["5000/tcp"] == [DockerWire.PortBinding(HostIp: "127.0.0.1", HostPort: "")])
+        #expect(bindings["60/tcp"] == [DockerWire.PortBinding(HostIp: "", HostPort: "6000-6010")])
         #expect(body.HostConfig.NetworkMode == "none")
-        #expect(body.HostConfig.RestartPolicy == DockerWire.RestartPolicy(Name: "unless-stopped", MaximumRetryCount: 0))
         #expect(DockerContainerSpec.containerName("0b1c") == "flotilla-0b1c")
     }
 
@@ -64,14 +72,15 @@ import Testing
         InstanceConfig(image: "x", ports: ["80/icmp"]),
         InstanceConfig(image: "x", volumes: [":/data"]),
         InstanceConfig(image: "x", env: ["NOVALUE"]),
-        InstanceConfig(image: "x", restartPolicy: "sometimes"),
-        InstanceConfig(image: "x", restartPolicy: "on-failure:-1"),
         InstanceConfig(image: " "),
+        InstanceConfig(image: "Nginx"),
     ])
-    func invalidConfigIsRefusedBeforeAnyCall(_ config: InstanceConfig) {
+    func invalidConfigIsRefusedBeforeAnyCall(_ config: InstanceConfig) throws {
         let request = BackendCreateRequest(id: "i", name: "n", kind: .container, spec: InstanceSpec(config: config))
         let error = #expect(throws: BackendError.self) { _ = try DockerContainerSpec.body(request) }
-        if case .invalidRequest? = error {} else { Issue.record("expected .invalidRequest, got \(String(describing: error))") }
+        // The adapter refuses with the core's own message: one set of checks, not two.
+        let core = #expect(throws: FlotillaError.self) { try InstanceValidation.validateConfig(config, backend: .docker) }
+        #expect(error == .invalidRequest(try #require(core).message))
     }
 
     @Test func vmsAndTinyMemoryAreRefused() {
@@ -87,6 +96,9 @@ import Testing
         #expect(DockerContainerSpec.pullReference("localhost:5000/app") == ("localhost:5000/app", "latest"))
         #expect(DockerContainerSpec.pullReference("localhost:5000/app:2") == ("localhost:5000/app", "2"))
         #expect(DockerContainerSpec.pullReference("app@sha256:abc").tag == nil)
+        let digest = "app@sha256:" + String(repeating: "ab", count: 32)
+        #expect(DockerContainerSpec.pullReference(digest) == (digest, nil))
+        #expect(DockerContainerSpec.pullReference("[::1]:5000/team/app:v2") == ("[::1]:5000/team/app", "v2"))
     }
 
     @Test func apiVersionNegotiation() {

@@ -35,17 +35,11 @@ enum DockerWire {
         var Binds: [String]?
         var PortBindings: [String: [PortBinding]]?
         var NetworkMode: String?
-        var RestartPolicy: RestartPolicy?
     }
 
     struct PortBinding: Codable, Sendable, Equatable {
         var HostIp: String
         var HostPort: String
-    }
-
-    struct RestartPolicy: Codable, Sendable, Equatable {
-        var Name: String
-        var MaximumRetryCount: Int
     }
 
     /// The answer of `POST /containers/create`.
