@@ -24,7 +24,7 @@ struct KVMBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let accelMode = HostConfiguration.KVMAccel(rawValue: accel) else { throw ValidationError("--accel: auto, kvm or tcg") }
-        let (kernelPath, initrdPath) = try guest()
+        let (kernelPath, initrdPath) = try Self.guest(kernel: kernel, initrd: initrd)
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
         let dir = "/tmp/flotilla-kvm-bench-\(UUID().uuidString.prefix(8).lowercased())"
@@ -64,7 +64,8 @@ struct KVMBenchCommand: AsyncParsableCommand {
         }
     }
 
-    private func guest() throws -> (String, String) {
+    /// The test guest's kernel and initrd: the given ones, or those scripts/guest-image.sh builds.
+    static func guest(kernel: String?, initrd: String?) throws -> (String, String) {
         if let kernel, let initrd { return (kernel, initrd) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")

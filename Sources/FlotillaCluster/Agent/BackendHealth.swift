@@ -14,10 +14,14 @@ public final class BackendHealth: Service, Sendable {
     private let deadline: Duration
     private let logger: Logger
     private let down = Mutex<[BackendKind: String]>([:])
+    /// Deadlines missed in a row per backend: a loaded machine may miss one; only a run of them means down.
+    private let misses = Mutex<[BackendKind: Int]>([:])
+    /// How many deadlines in a row make a backend down (a backend that answers "unavailable" is down at once).
+    static let missesForDown = 3
     private let changes = Broadcaster<[BackendKind: String]>()
 
     public init(
-        backends: BackendSet, interval: Duration = .seconds(1), deadline: Duration = .seconds(3),
+        backends: BackendSet, interval: Duration = .seconds(1), deadline: Duration = .seconds(5),
         logger: Logger = Logger(label: "flotilla.backend-health")
     ) {
         self.backends = backends
@@ -64,11 +68,18 @@ public final class BackendHealth: Service, Sendable {
     private func check(_ kind: BackendKind, _ backend: any ComputeBackend) async {
         do {
             let info = try await withDeadline(deadline) { await backend.info() }
+            misses.withLock { $0[kind] = nil }
             set(kind, unavailable: info.status == .running ? nil : (info.reason ?? "unavailable"))
         } catch is CancellationError {
             return
         } catch {
-            set(kind, unavailable: "did not answer within \(deadline)")
+            let count = misses.withLock { m in
+                m[kind, default: 0] += 1
+                return m[kind, default: 0]
+            }
+            if count >= Self.missesForDown {
+                set(kind, unavailable: "did not answer \(count) checks in a row within \(deadline) each")
+            }
         }
     }
 
