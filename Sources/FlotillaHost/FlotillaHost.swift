@@ -62,8 +62,11 @@ public final class FlotillaHost: Sendable {
             id: configuration.hostId, hostname: ProcessInfo.processInfo.hostName, address: identity.address,
             zone: configuration.zone, labels: configuration.labels, capabilities: backends.kinds,
             capacity: MachineCapacity.read(configuration), startedAt: Date())
+        let backendHealth = BackendHealth(backends: backends, logger: logger.child("backend-health"))
+        await backendHealth.checkAll()
         let membership = Membership(
-            store: store, identity: identity, worker: worker, nodeKey: nodeKey, logger: logger.child("membership"))
+            store: store, identity: identity, worker: worker, nodeKey: nodeKey, health: backendHealth,
+            logger: logger.child("membership"))
         if registration == .atBuild { _ = try await membership.register() }
         // The watch is not running yet: list again so the registry holds the bootstrap writes.
         try await registry.load()
@@ -76,7 +79,10 @@ public final class FlotillaHost: Sendable {
         let election = LeaderElection(
             store: store, registry: registry, identity: identity, duties: [placement, health], logger: logger.child("leader"))
         let probe = LeaderProbe(store: store, registry: registry, identity: identity, logger: logger.child("leader-probe"))
-        let agent = Agent(store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("agent"))
+        let agent = Agent(
+            store: store, registry: registry, identity: identity, backends: backends, health: backendHealth,
+            reconciler: Reconciler(backoff: configuration.restartBackoff), followBackendEvents: configuration.followBackendEvents,
+            logger: logger.child("agent"))
         let peers = PeerHTTPClient(logger: logger.child("peers"))
         let deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,
@@ -125,10 +131,11 @@ public final class FlotillaHost: Sendable {
         FlotillaRouter.build(dependencies, logger: logger.child("http")).0
     }
 
-    /// The background services, in start order: store, registry, membership, election, leader probe, agent,
+    /// The background services, in start order: store, registry, backend health, membership, election, leader
+    /// probe, agent,
     /// and the host-to-host client (shut down after the HTTP server, which is last). For hosts built with
     /// ``Registration/atBuild`` that run in this process; `run()` orders its own (listeners first).
-    public var backgroundServices: [any Service] { [store, registry, membership, election, probe, agent, peers] }
+    public var backgroundServices: [any Service] { [store, registry, agent.health, membership, election, probe, agent, peers] }
 
     /// The HTTP application on the configured address. `onListening` receives the bound port.
     /// Listening on port 0 without `--advertise`, the host advertises the port it really bound before
@@ -178,8 +185,10 @@ public final class FlotillaHost: Sendable {
             onGRPCListening: onGRPCListening)
         let workerServices: [any Service] = [election, probe, agent]
         let afterStartup: [any Service] = workerServices.map { AfterStartup(started: started, service: $0) }
-        // Shut down in reverse: HTTP, gRPC, the peer client, agent, probe, election, membership, registry, store.
-        let services: [any Service] = [store, registry, startup] + afterStartup + [peers] + (grpc.map { [$0] } ?? []) + [http]
+        // Shut down in reverse: HTTP, gRPC, the peer client, agent, probe, election, membership, backend health,
+        // registry, store.
+        let services: [any Service] =
+            [store, registry, agent.health, startup] + afterStartup + [peers] + (grpc.map { [$0] } ?? []) + [http]
         // A service that fails (a listener that cannot bind, a refused registration) shuts the others down
         // gracefully, in order, as a signal would; the group then throws its error.
         let group = ServiceGroup(
@@ -220,8 +229,11 @@ public final class FlotillaHost: Sendable {
 
 extension Logger {
     func child(_ name: String) -> Logger {
-        var l = Logger(label: label + "." + name)
+        // The parent's handler, so a logger handed to the host (a test's capture) receives every component's lines.
+        let handler = self.handler
+        var l = Logger(label: label + "." + name) { _ in handler }
         l.logLevel = logLevel
+        l[metadataKey: "component"] = "\(name)"
         return l
     }
 }

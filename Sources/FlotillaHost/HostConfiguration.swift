@@ -33,6 +33,12 @@ public struct HostConfiguration: Sendable {
     public var leaseTTL: Duration = .seconds(3)
     /// How long a worker may be offline before the leader reschedules its instances.
     public var rescheduleAfter: Duration = .seconds(15)
+    /// The back-off between restarts made by instances' restart policies.
+    public var restartBackoff = RestartBackoff()
+    /// Whether the agent follows its backends' change notifications (Docker's events, QMP events and QEMU's
+    /// exit); without them only the once-a-second resync notices changes made behind Flotilla's back (the
+    /// benchmark compares the two).
+    public var followBackendEvents = true
     /// How long deleted instances are kept as tombstones.
     public var tombstoneRetention: TimeInterval = 3600
     public var actionTimeout: Duration = .seconds(60)
