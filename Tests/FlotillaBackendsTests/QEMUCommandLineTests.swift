@@ -77,6 +77,21 @@ import Testing
                 name: "a blank scratch disk is not the root", line: scratch,
                 contains: [["-append", "console=ttyS0 panic=-1 lpj=4000000 tsc_early_khz=2600000 tsc=reliable"]],
                 lacks: []))
+        var events = line()
+        events.eventsPath = "/d/events.sock"
+        rows.append(
+            Row(
+                name: "a second QMP monitor for events", line: events,
+                contains: [
+                    [
+                        "-qmp", "unix:/d/qmp.sock,server=on,wait=off",
+                        "-chardev", "socket,id=events,path=/d/events.sock,server=on,wait=off",
+                        "-mon", "chardev=events,mode=control",
+                        "-pidfile", "/d/qemu.pid",
+                    ]
+                ], lacks: []))
+        rows.append(
+            Row(name: "no events socket, one monitor", line: line(), contains: [], lacks: ["-mon"]))
         rows.append(
             Row(name: "no bridge, no network", line: line(), contains: [], lacks: ["-netdev"]))
         rows.append(
@@ -111,6 +126,8 @@ import Testing
         var l = Self.line()
         l.consolePath = "/a,b/console.log"
         #expect(l.arguments.contains("file,id=console,path=/a,,b/console.log,append=on"))
+        l.eventsPath = "/a,b/events.sock"
+        #expect(l.arguments.contains("socket,id=events,path=/a,,b/events.sock,server=on,wait=off"))
     }
 
     @Test func specMapping() {

@@ -41,6 +41,28 @@ enum QEMUFixtures {
         QEMUBackend(configuration: .init(directory: directory, accel: .tcg))
     }
 
+    /// Runs `body` with a backend on a fresh folder; every QEMU is killed and the folder removed afterwards,
+    /// whether `body` throws or not.
+    static func withBackend(_ body: (QEMUBackend, GuestImageFixture.Guest, String) async throws -> Void) async throws {
+        try KVMTestSupport.requireQEMU()
+        let guest = try await GuestImageFixture.guest()
+        let dir = KVMTestSupport.temporaryDirectory("kvmt")
+        let backend = backend(directory: dir)
+        let result: Result<Void, any Error>
+        do {
+            try await body(backend, guest, dir)
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        await backend.stopAll()
+        KVMTestSupport.killQEMUs(under: dir)
+        try? FileManager.default.removeItem(atPath: dir)
+        try result.get()
+    }
+
+    static func newId() -> String { UUID().uuidString.lowercased() }
+
     static func request(
         id: String, name: String? = nil, guest: GuestImageFixture.Guest, config: InstanceConfig? = nil
     ) -> BackendCreateRequest {

@@ -1,18 +1,22 @@
-import FlotillaBackends
 import FlotillaCore
+import FlotillaTestSupport
 import Foundation
 import Testing
 
-/// `QMPClient` against a scripted QMP server on a unix socket: the handshake, ids, errors, events, deadlines.
+@testable import FlotillaBackends
+
+/// `QMPClient` and `QMPEventConnection` against a scripted QMP server on a unix socket: the handshake, ids,
+/// errors, events, deadlines, cancellation.
 @Suite struct QMPClientTests {
     /// A one-connection server: sends `greeting` (if any), then answers each received line with the next
-    /// entry of `replies` (several lines each, written as they are).
+    /// entry of `replies` (several lines each, written as they are); then holds the connection until the
+    /// client closes it, or closes it at once when `hold` is false.
     final class FakeQMP: Sendable {
         let path: String
         private let fd: Int32
         private let done = DispatchSemaphore(value: 0)
 
-        init(greeting: String?, replies: [[String]]) throws {
+        init(greeting: String?, replies: [[String]], hold: Bool = true) throws {
             let path = "/tmp/flt-qmp-\(UUID().uuidString.prefix(8)).sock"
             self.path = path
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -45,7 +49,7 @@ import Testing
                     for text in reply { send(text + "\r\n") }
                 }
                 // Hold the connection until the client closes it.
-                _ = read(client, &buffer, buffer.count)
+                if hold { _ = read(client, &buffer, buffer.count) }
             }
         }
 
@@ -97,6 +101,78 @@ import Testing
     @Test func noSocketIsAConnectError() async throws {
         let error = await #expect(throws: QMPError.self) {
             try await QMPClient.execute(socketPath: "/tmp/flt-no-such-\(UUID().uuidString.prefix(6)).sock", "query-status")
+        }
+        if case .connect = error {} else { Issue.record("expected a connect error, got \(String(describing: error))") }
+    }
+
+    // MARK: - The events connection
+
+    static let capabilitiesAccepted = #"{"return": {}, "id": 1}"#
+    static func event(_ name: String, _ data: String? = nil) -> String {
+        #"{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "\#(name)""# + (data.map { #", "data": \#($0)"# } ?? "") + "}"
+    }
+
+    @Test func eventsAreDeliveredInOrderUntilQEMUCloses() async throws {
+        let server = try FakeQMP(
+            greeting: Self.greeting,
+            replies: [
+                [
+                    Self.event("RESUME"), Self.capabilitiesAccepted, Self.event("STOP"),
+                    Self.event("SHUTDOWN", #"{"guest": false, "reason": "host-signal"}"#),
+                ]
+            ], hold: false)
+        defer { server.finish() }
+        let events = LockedBox<[QMPEvent]>([])
+        try await QMPEventConnection.follow(socketPath: server.path, timeout: .seconds(5)) { event in
+            events.withLock { $0.append(event) }
+        }
+        // Events sent before the handshake ended are not reported; the rest are, in order.
+        #expect(events.value.map(\.name) == ["STOP", "SHUTDOWN"])
+        #expect(events.value.last?.data == .object(["guest": .bool(false), "reason": .string("host-signal")]))
+    }
+
+    @Test func cancellingTheFollowerClosesTheConnection() async throws {
+        let server = try FakeQMP(greeting: Self.greeting, replies: [[Self.capabilitiesAccepted, Self.event("STOP")]])
+        defer { server.finish() }
+        let events = LockedBox<[String]>([])
+        let follower = Task {
+            try await QMPEventConnection.follow(socketPath: server.path, timeout: .seconds(5)) { event in
+                events.withLock { $0.append(event.name) }
+            }
+        }
+        try await eventually("the STOP event arrives") { events.value == ["STOP"] }
+        follower.cancel()
+        // The follower returns (without an error) and the server sees the connection closed.
+        try await follower.value
+    }
+
+    @Test func aSilentEventsMonitorMeetsTheHandshakeDeadline() async throws {
+        let server = try FakeQMP(greeting: nil, replies: [])
+        defer { server.finish() }
+        await #expect(throws: QMPError.timeout) {
+            try await QMPEventConnection.follow(socketPath: server.path, timeout: .milliseconds(300)) { _ in }
+        }
+    }
+
+    @Test func anOverlongEventLineIsRefused() async throws {
+        let long = Self.event("STOP", "\"" + String(repeating: "x", count: 5000) + "\"")
+        let server = try FakeQMP(greeting: Self.greeting, replies: [[Self.capabilitiesAccepted, long]])
+        defer { server.finish() }
+        let error = await #expect(throws: QMPError.self) {
+            try await QMPEventConnection.follow(socketPath: server.path, timeout: .seconds(5), lineLimit: 1024) { _ in }
+        }
+        if case .protocolError(let why) = error {
+            #expect(why.contains("longer than 1024"))
+        } else {
+            Issue.record("expected a protocol error, got \(String(describing: error))")
+        }
+    }
+
+    @Test func noEventsSocketIsAConnectError() async throws {
+        let error = await #expect(throws: QMPError.self) {
+            try await QMPEventConnection.follow(socketPath: "/tmp/flt-no-such-\(UUID().uuidString.prefix(6)).sock", timeout: .seconds(1)) {
+                _ in
+            }
         }
         if case .connect = error {} else { Issue.record("expected a connect error, got \(String(describing: error))") }
     }

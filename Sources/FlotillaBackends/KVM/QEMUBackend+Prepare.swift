@@ -75,15 +75,21 @@ extension QEMUBackend {
 
     /// The last `lines` lines of a text file (at most the last 4 MiB are read).
     static func tail(of path: String, lines: Int) -> String {
-        guard lines > 0, let handle = FileHandle(forReadingAtPath: path) else { return "" }
-        defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()) ?? 0
-        let window: UInt64 = 4 << 20
-        try? handle.seek(toOffset: size > window ? size - window : 0)
-        let data = (try? handle.readToEnd()) ?? Data()
-        var text = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r", with: "")
+        guard lines > 0 else { return "" }
+        var text = tail(of: path, bytes: 4 << 20).replacingOccurrences(of: "\r", with: "")
         if text.hasSuffix("\n") { text.removeLast() }
         let all = text.split(separator: "\n", omittingEmptySubsequences: false)
         return all.suffix(lines).joined(separator: "\n") + (all.isEmpty ? "" : "\n")
+    }
+
+    /// The text of a file from byte `offset` on, at most its last `bytes` bytes; empty when it cannot be read.
+    static func tail(of path: String, bytes: Int, from offset: UInt64 = 0) -> String {
+        guard bytes > 0, let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        guard size > offset else { return "" }
+        try? handle.seek(toOffset: max(offset, size > UInt64(bytes) ? size - UInt64(bytes) : 0))
+        let data = (try? handle.read(upToCount: bytes)) ?? nil
+        return String(decoding: data ?? Data(), as: UTF8.self)
     }
 }

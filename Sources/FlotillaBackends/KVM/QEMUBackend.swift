@@ -15,8 +15,10 @@ import Logging
 /// - stop sends an ACPI powerdown and waits up to the timeout for the guest to power off, then `quit`s
 ///   (a forced stop quits at once; SIGKILL when QMP does not answer);
 /// - pause and resume are QMP `stop` and `cont`; restart is a stop then a start (a new QEMU process);
-/// - a QEMU that ends on its own is reported by `inspect`: `stopped` after a clean exit (guest poweroff),
-///   `error` with the exit status otherwise; its console log is kept;
+/// - a QEMU that ends on its own is reported by `inspect`: `stopped` after a guest poweroff, `error` with
+///   the reason otherwise (``QEMUExitReport``); its console log is kept;
+/// - `followChanges` reports QEMU's exits and the QMP events of a second, dedicated monitor of each VM
+///   (``QMPEventConnection``), after the state `inspect` reads has taken them in;
 /// - after a restart of Flotilla, running QEMUs are adopted from their pid file, QMP socket and owner
 ///   marker: neither restarted nor duplicated.
 public actor QEMUBackend: ComputeBackend {
@@ -55,9 +57,11 @@ public actor QEMUBackend: ComputeBackend {
     let logger: Logger
     let detector: AccelDetector
     var vms: [String: VM] = [:]
-    private var loaded = false
-    private var hostToken = ""
+    var loaded = false
+    var hostToken = ""
     private var version: String?
+    /// The followers of `followChanges`.
+    let changes = ChangeFanOut()
     private let tscKHz = QEMUCommandLine.hostTSCKHz()
 
     struct VM: Sendable {
@@ -69,6 +73,8 @@ public actor QEMUBackend: ComputeBackend {
         /// The last status QMP reported.
         var qmpStatus: ObservedInstance.State = .running
         var cpuSample: CPUSample?
+        /// Follows the QMP events of the running QEMU (and the end of an adopted one).
+        var watcher: Task<Void, Never>?
     }
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "flotilla.backend.kvm")) {
@@ -77,6 +83,11 @@ public actor QEMUBackend: ComputeBackend {
         let qemu = Subprocess.which(configuration.qemuPath) ?? configuration.qemuPath
         self.detector = AccelDetector(
             mode: configuration.accel, qemuPath: qemu, workDir: configuration.directory, logger: logger)
+    }
+
+    deinit {
+        for vm in vms.values { vm.watcher?.cancel() }
+        changes.close()
     }
 
     public nonisolated var kind: BackendKind { .kvm }
@@ -155,6 +166,7 @@ public actor QEMUBackend: ComputeBackend {
                 state == .paused ? "instance \(id) is paused; resume it instead" : "instance \(id) is already running")
         }
         guard let qemu = qemuPath else { throw BackendError.unavailable("\(configuration.qemuPath) is not installed") }
+        await endWatcher(id)
         let accel = await detector.accel(kernel: vm.record.kernelPath)
         // The probe may have taken a while: the instance may have been deleted or started meanwhile.
         let current = try existing(id)
@@ -164,19 +176,23 @@ public actor QEMUBackend: ComputeBackend {
         let commandLine = self.commandLine(current.record, current.files, accel: accel)
         let files = current.files
         try? FileManager.default.removeItem(atPath: files.qmpSocket)
+        try? FileManager.default.removeItem(atPath: files.eventsSocket)
         try? FileManager.default.removeItem(atPath: files.pidFile)
         if let data = try? JSONEncoder().encode([qemu] + commandLine.arguments) {
             try? data.write(to: URL(fileURLWithPath: files.arguments))
         }
         let logger = self.logger
+        let changes = self.changes
         let process: QEMUProcess
         do {
+            // Called on the reaper thread once `process.exit` is set: `inspect` already sees the end.
             process = try QEMUProcess.launch(
                 executable: qemu, arguments: commandLine.arguments, outputPath: files.qemuLog
             ) { exit, expected in
                 if !expected {
                     logger.warning("QEMU ended unexpectedly", metadata: ["id": "\(id)", "exit": "\(exit.description)"])
                 }
+                changes.notify(id)
             }
         } catch {
             throw BackendError.failed("cannot launch QEMU for \(id): \(error)")
@@ -194,6 +210,7 @@ public actor QEMUBackend: ComputeBackend {
             }
             if let status = try? await QMPClient.execute(socketPath: files.qmpSocket, "query-status", timeout: .seconds(2)) {
                 vms[id]?.qmpStatus = Self.state(ofQMPStatus: status)
+                await startWatcher(id, process)
                 return
             }
             if ContinuousClock.now >= deadline {
@@ -233,6 +250,7 @@ public actor QEMUBackend: ComputeBackend {
             }
         }
         finish(id, process, state: .stopped, description: how)
+        await endWatcher(id)
         logger.debug("kvm instance stopped", metadata: ["id": "\(id)", "how": "\(how)"])
     }
 
@@ -280,6 +298,8 @@ public actor QEMUBackend: ComputeBackend {
             process.expectExit()
             await kill(process)
         }
+        await endWatcher(id)
+        guard vms[id] != nil else { return }
         vms[id] = nil
         do {
             try FileManager.default.removeItem(atPath: vm.files.directory)
@@ -351,6 +371,13 @@ public actor QEMUBackend: ComputeBackend {
         }
     }
 
+    /// Closes what the backend holds open: the event connections and their tasks (awaited), and every
+    /// `followChanges` (which then throws). VMs keep running, to be adopted by the next backend.
+    public func shutdown() async {
+        changes.close()
+        for id in vms.keys.sorted() { await endWatcher(id) }
+    }
+
     // MARK: - State
 
     func existing(_ id: String) throws(BackendError) -> VM {
@@ -366,22 +393,9 @@ public actor QEMUBackend: ComputeBackend {
                 if process.exitWasExpected {
                     return ObservedInstance(id: id, state: .stopped, description: "stopping", exitCode: exit.exitCode)
                 }
-                let observed: ObservedInstance
-                if exit.code == 0 && exit.signal == nil {
-                    // With -no-reboot a guest panic (panic=-1 reboots) also ends QEMU with 0: the console says which.
-                    if Self.tail(of: vm.files.console, lines: 80).contains("Kernel panic") {
-                        observed = ObservedInstance(
-                            id: id, state: .error,
-                            description: "the guest kernel panicked (QEMU exited with code 0; see the console)",
-                            exitCode: 0)
-                    } else {
-                        observed = ObservedInstance(
-                            id: id, state: .stopped, description: "the guest powered off (QEMU exited with code 0)",
-                            exitCode: 0)
-                    }
-                } else {
-                    observed = ObservedInstance(id: id, state: .error, description: exit.description, exitCode: exit.exitCode)
-                }
+                let observed = QEMUExitReport.observed(
+                    id: id, exit: exit, output: Self.tail(of: vm.files.qemuLog, bytes: 64 << 10, from: process.outputOffset),
+                    consoleTail: Self.tail(of: vm.files.console, lines: 80))
                 vms[id]?.process = nil
                 vms[id]?.last = observed
                 return observed
@@ -400,6 +414,7 @@ public actor QEMUBackend: ComputeBackend {
         }
         if let files = vms[id]?.files {
             try? FileManager.default.removeItem(atPath: files.qmpSocket)
+            try? FileManager.default.removeItem(atPath: files.eventsSocket)
             try? FileManager.default.removeItem(atPath: files.pidFile)
         }
     }
@@ -438,7 +453,7 @@ public actor QEMUBackend: ComputeBackend {
             cpus: QEMUCommandLine.cpus(for: record.spec.resources), memoryMB: record.spec.resources.memoryMB,
             kernelPath: record.kernelPath, initrdPath: record.initrdPath, diskPath: record.hasDisk ? files.overlay : nil,
             cidataPath: record.hasCidata ? files.cidata : nil, bridge: QEMUCommandLine.bridge(for: record.spec.config),
-            consolePath: files.console, qmpPath: files.qmpSocket, pidPath: files.pidFile,
+            consolePath: files.console, qmpPath: files.qmpSocket, eventsPath: files.eventsSocket, pidPath: files.pidFile,
             kernelArguments: record.spec.metadata["kvm.kernelArgs"], tscKHz: tscKHz,
             rootOnDisk: record.rootDiskPath != nil)
     }
@@ -453,80 +468,6 @@ public actor QEMUBackend: ComputeBackend {
         guard resources.storageBytes >= 0 else {
             throw BackendError.invalidRequest("storage must not be negative, got \(resources.storageBytes)")
         }
-    }
-
-    // MARK: - Loading and adoption
-
-    /// Reads the instance folders once: instances created before a restart are known again, and their
-    /// running QEMUs adopted.
-    func ensureLoaded() async throws {
-        guard !loaded else { return }
-        loaded = true
-        let fm = FileManager.default
-        do {
-            try fm.createDirectory(atPath: configuration.directory, withIntermediateDirectories: true)
-        } catch {
-            loaded = false
-            throw BackendError.unavailable("cannot create \(configuration.directory): \(error)")
-        }
-        hostToken = loadHostToken()
-        let names = (try? fm.contentsOfDirectory(atPath: configuration.directory)) ?? []
-        var adopted = 0
-        for name in names.sorted() {
-            let files = QEMUInstanceFiles(root: configuration.directory, id: name)
-            guard let ownerText = try? String(contentsOfFile: files.owner, encoding: .utf8),
-                let owner = QEMUOwnerMarker(text: ownerText), owner.id == name, owner.hostToken == hostToken,
-                let data = fm.contents(atPath: files.record),
-                let record = try? JSONDecoder().decode(QEMUInstanceRecord.self, from: data), record.id == name
-            else { continue }
-            var vm = VM(record: record, files: files)
-            if let process = await adopt(files) {
-                vm.process = process.0
-                vm.qmpStatus = process.1
-                adopted += 1
-            } else if fm.fileExists(atPath: files.pidFile) {
-                vm.last = ObservedInstance(
-                    id: name, state: .stopped,
-                    description: "QEMU was not running when Flotilla started again (exit status unknown)")
-                try? fm.removeItem(atPath: files.pidFile)
-                try? fm.removeItem(atPath: files.qmpSocket)
-            } else if fm.fileExists(atPath: files.console) {
-                vm.last = ObservedInstance(id: name, state: .stopped, description: nil)
-            }
-            vms[name] = vm
-        }
-        if !vms.isEmpty {
-            logger.info("kvm instances found", metadata: ["instances": "\(vms.count)", "adopted": "\(adopted)"])
-        }
-    }
-
-    /// A QEMU of this instance still running: its pid file names a live process whose command line has
-    /// this instance's QMP socket, and QMP answers.
-    private func adopt(_ files: QEMUInstanceFiles) async -> (QEMUProcess, ObservedInstance.State)? {
-        guard let text = try? String(contentsOfFile: files.pidFile, encoding: .utf8),
-            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), QEMUProcess.isAlive(pid),
-            QEMUProcess.commandLine(pid).contains(where: { $0.contains(files.qmpSocket) })
-        else { return nil }
-        guard let status = try? await QMPClient.execute(socketPath: files.qmpSocket, "query-status", timeout: configuration.qmpTimeout)
-        else {
-            logger.warning(
-                "a QEMU runs for this instance but QMP does not answer; not adopted",
-                metadata: ["pid": "\(pid)", "dir": "\(files.directory)"])
-            return nil
-        }
-        logger.info("adopted a running QEMU", metadata: ["pid": "\(pid)", "dir": "\(files.directory)"])
-        return (QEMUProcess.adopt(pid: pid), Self.state(ofQMPStatus: status))
-    }
-
-    private func loadHostToken() -> String {
-        let path = configuration.directory + "/host-token"
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !token.isEmpty { return token }
-        }
-        let token = UUID().uuidString.lowercased()
-        try? Data((token + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        return token
     }
 
     private func save(_ record: QEMUInstanceRecord, _ files: QEMUInstanceFiles) throws {

@@ -8,7 +8,9 @@ import Foundation
 /// - `-M microvm` unless the spec's metadata asks for `kvm.machine=q35` or there is no kernel to boot
 ///   directly (a root disk booted by firmware needs a PC machine);
 /// - the serial console goes to a file chardev opened in append mode (the log outlives restarts and crashes);
-/// - QMP listens on a unix socket (`server=on,wait=off`), QEMU writes its pid with `-pidfile`;
+/// - QMP listens on a unix socket (`server=on,wait=off`), QEMU writes its pid with `-pidfile`; a second
+///   QMP monitor on its own socket, when given, carries only events to the backend's follower (QEMU serves
+///   one client per monitor, and the first one is for commands);
 /// - `-no-reboot`: a guest reboot or panic (`panic=-1`) ends the QEMU process, which the backend reports.
 public struct QEMUCommandLine: Sendable, Equatable {
     public enum Accel: String, Sendable, Codable, CaseIterable { case kvm, tcg }
@@ -29,6 +31,8 @@ public struct QEMUCommandLine: Sendable, Equatable {
     public var bridge: String?
     public var consolePath: String
     public var qmpPath: String
+    /// The socket of the second QMP monitor, the one the backend follows events on.
+    public var eventsPath: String?
     public var pidPath: String
     /// Extra kernel command line.
     public var kernelArguments: String?
@@ -40,7 +44,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
     public init(
         id: String, accel: Accel, machine: Machine, cpus: Int, memoryMB: Int64, kernelPath: String?,
         initrdPath: String?, diskPath: String?, cidataPath: String?, bridge: String?, consolePath: String,
-        qmpPath: String, pidPath: String, kernelArguments: String? = nil, tscKHz: Int? = nil,
+        qmpPath: String, eventsPath: String? = nil, pidPath: String, kernelArguments: String? = nil, tscKHz: Int? = nil,
         rootOnDisk: Bool = true
     ) {
         self.id = id
@@ -55,6 +59,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
         self.bridge = bridge
         self.consolePath = consolePath
         self.qmpPath = qmpPath
+        self.eventsPath = eventsPath
         self.pidPath = pidPath
         self.kernelArguments = kernelArguments
         self.tscKHz = tscKHz
@@ -143,9 +148,14 @@ public struct QEMUCommandLine: Sendable, Equatable {
             "-chardev", "file,id=console,path=\(Self.escaped(consolePath)),append=on",
             "-serial", "chardev:console",
             "-qmp", "unix:\(Self.escaped(qmpPath)),server=on,wait=off",
-            "-pidfile", pidPath,
-            "-no-reboot",
         ]
+        if let eventsPath {
+            a += [
+                "-chardev", "socket,id=events,path=\(Self.escaped(eventsPath)),server=on,wait=off",
+                "-mon", "chardev=events,mode=control",
+            ]
+        }
+        a += ["-pidfile", pidPath, "-no-reboot"]
         if let diskPath {
             a += ["-drive", "id=root,file=\(Self.escaped(diskPath)),format=qcow2,if=none", "-device", "virtio-blk-\(device),drive=root"]
         }

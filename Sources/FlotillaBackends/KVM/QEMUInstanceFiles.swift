@@ -12,6 +12,8 @@ struct QEMUInstanceFiles: Sendable {
     /// The instance id and the host token: proof that this host's Flotilla owns the QEMU.
     var owner: String { directory + "/owner" }
     var qmpSocket: String { directory + "/qmp.sock" }
+    /// The second QMP monitor, followed for events while QEMU runs.
+    var eventsSocket: String { directory + "/events.sock" }
     var console: String { directory + "/console.log" }
     var pidFile: String { directory + "/qemu.pid" }
     /// QEMU's own standard output and error.

@@ -5,9 +5,9 @@ import Synchronization
     import Glibc
 #endif
 
-/// One running `qemu-system-x86_64`: either launched here (a child: its exit status is known exactly,
-/// from `Process.terminationHandler`) or adopted after a restart (not a child: its end is seen by its pid
-/// disappearing, and the exit status is unknown).
+/// One running `qemu-system-x86_64`: either launched here (a ``ChildProcess``: its exit status is known
+/// exactly) or adopted after a restart (not a child: its end is seen by its pid disappearing, and the exit
+/// status is unknown).
 final class QEMUProcess: Sendable {
     /// How a QEMU process ended.
     struct Exit: Sendable, Equatable {
@@ -23,114 +23,115 @@ final class QEMUProcess: Sendable {
             switch signal {
             case SIGKILL: return " (SIGKILL)"
             case SIGTERM: return " (SIGTERM)"
+            case SIGINT: return " (SIGINT)"
+            case SIGHUP: return " (SIGHUP)"
+            case SIGQUIT: return " (SIGQUIT)"
             case SIGSEGV: return " (SIGSEGV)"
             case SIGABRT: return " (SIGABRT)"
-            case SIGINT: return " (SIGINT)"
             default: return ""
             }
         }
         var exitCode: Int32? { signal.map { 128 + $0 } ?? code }
+
+        init(code: Int32?, signal: Int32?) {
+            self.code = code
+            self.signal = signal
+        }
+
+        init(_ status: ChildProcess.Status) {
+            switch status {
+            case .exited(let code): self.init(code: code, signal: nil)
+            case .signaled(let signal): self.init(code: nil, signal: signal)
+            case .unknown: self.init(code: nil, signal: nil)
+            }
+        }
     }
 
     let pid: Int32
     let adopted: Bool
     let startedAt: Date
-    private let state: Mutex<State>
+    /// Where this run's output starts in QEMU's log file (the file is appended to across runs).
+    let outputOffset: UInt64
+    private let state: StateBox
+    /// The spawned child; nil for an adopted process.
+    private let child: ChildProcess?
+
     private struct State {
         var exit: Exit?
         /// Set before Flotilla ends the process itself, so that its end is not an unexpected death.
         var expected = false
     }
-    /// Keeps the `Process` (and so Foundation's reaping of the child) alive; nil for an adopted process.
-    private let holder: ProcessHolder?
 
-    private init(pid: Int32, adopted: Bool, startedAt: Date, holder: ProcessHolder?) {
-        self.pid = pid
-        self.adopted = adopted
-        self.startedAt = startedAt
-        self.state = Mutex(State())
-        self.holder = holder
+    /// The state, shared with the reaper's exit callback before the process object exists.
+    private final class StateBox: Sendable {
+        let value = Mutex(State())
     }
 
-    /// Starts QEMU with stdin from /dev/null and stdout/stderr appended to `outputPath`. `onExit` is called
-    /// once when it ends (from Foundation's termination callback), with whether Flotilla expected it.
+    private init(pid: Int32, adopted: Bool, outputOffset: UInt64, state: StateBox, child: ChildProcess?) {
+        self.pid = pid
+        self.adopted = adopted
+        self.startedAt = Date()
+        self.outputOffset = outputOffset
+        self.state = state
+        self.child = child
+    }
+
+    /// Starts QEMU (see ``ChildProcess``: a clean signal mask, its own session) with stdin from /dev/null and
+    /// stdout/stderr appended to `outputPath`. `onExit` is called once when it ends, on the reaper thread,
+    /// after ``exit`` is set, with whether Flotilla expected it.
     static func launch(
         executable: String, arguments: [String], outputPath: String,
         onExit: @escaping @Sendable (_ exit: Exit, _ expected: Bool) -> Void
     ) throws -> QEMUProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        if !FileManager.default.fileExists(atPath: outputPath) {
-            _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        output.seekToEndOfFile()
-        process.standardOutput = output
-        process.standardError = output
-        let box = Box()
-        process.terminationHandler = { p in
-            let exit =
-                p.terminationReason == .uncaughtSignal
-                ? Exit(code: nil, signal: p.terminationStatus) : Exit(code: p.terminationStatus, signal: nil)
-            guard let me = box.value.withLock({ $0 }) else { return }
-            let expected = me.state.withLock { s in
+        let offset = Self.size(of: outputPath)
+        let box = StateBox()
+        let child = try ChildProcess.spawn(executable: executable, arguments: arguments, outputPath: outputPath, newSession: true) {
+            status in
+            let exit = Exit(status)
+            let expected = box.value.withLock { s in
                 s.exit = exit
                 return s.expected
             }
             onExit(exit, expected)
         }
-        try process.run()
-        try? output.close()
-        let me = QEMUProcess(
-            pid: process.processIdentifier, adopted: false, startedAt: Date(), holder: ProcessHolder(process))
-        box.value.withLock { $0 = me }
-        // The process may have ended before the box was filled.
-        if !process.isRunning {
-            let exit =
-                process.terminationReason == .uncaughtSignal
-                ? Exit(code: nil, signal: process.terminationStatus) : Exit(code: process.terminationStatus, signal: nil)
-            me.state.withLock { if $0.exit == nil { $0.exit = exit } }
-        }
-        return me
+        return QEMUProcess(pid: child.pid, adopted: false, outputOffset: offset, state: box, child: child)
     }
 
-    /// A QEMU found running after a restart.
-    static func adopt(pid: Int32) -> QEMUProcess {
-        QEMUProcess(pid: pid, adopted: true, startedAt: Date(), holder: nil)
+    /// A QEMU found running after a restart; `outputPath` is its log file, where its output goes on.
+    static func adopt(pid: Int32, outputPath: String) -> QEMUProcess {
+        QEMUProcess(pid: pid, adopted: true, outputOffset: size(of: outputPath), state: StateBox(), child: nil)
     }
 
-    /// The process object of a launched QEMU, set once the launch returned.
-    private final class Box: Sendable {
-        let value = Mutex<QEMUProcess?>(nil)
-    }
-
-    /// Holds a `Process` only to keep it alive: it is never used after the launch, so sharing it across
-    /// threads cannot race.
-    private final class ProcessHolder: @unchecked Sendable {
-        let process: Process
-        init(_ process: Process) { self.process = process }
+    private static func size(of path: String) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
     }
 
     /// How it ended, or nil while it runs.
     var exit: Exit? {
-        if let exit = state.withLock({ $0.exit }) { return exit }
+        if let exit = state.value.withLock({ $0.exit }) { return exit }
         guard adopted else { return nil }
         if Self.isAlive(pid) { return nil }
-        let exit = Exit(code: nil, signal: nil)
-        state.withLock { if $0.exit == nil { $0.exit = exit } }
-        return exit
+        return state.value.withLock { s in
+            if s.exit == nil { s.exit = Exit(code: nil, signal: nil) }
+            return s.exit
+        }
     }
 
     var isRunning: Bool { exit == nil }
 
     /// Marks the coming end as Flotilla's doing.
-    func expectExit() { state.withLock { $0.expected = true } }
+    func expectExit() { state.value.withLock { $0.expected = true } }
 
-    var exitWasExpected: Bool { state.withLock { $0.expected } }
+    var exitWasExpected: Bool { state.value.withLock { $0.expected } }
 
-    func kill(_ signal: Int32 = SIGKILL) { _ = Glibc.kill(pid, signal) }
+    /// Sends `signal` (never to a reaped child's pid; an adopted process is signalled while it looks alive).
+    func kill(_ signal: Int32 = SIGKILL) {
+        if let child {
+            child.kill(signal)
+        } else if Self.isAlive(pid) {
+            _ = Glibc.kill(pid, signal)
+        }
+    }
 
     /// Waits until the process has ended, at most `timeout`; true when it has.
     func waitForExit(timeout: Duration) async -> Bool {

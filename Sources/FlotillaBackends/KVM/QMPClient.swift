@@ -11,8 +11,9 @@ import Foundation
 /// `qmp_capabilities` handshake, then commands answered by `return` or `error` with the id they were sent
 /// with, and asynchronous events in between.
 ///
-/// One ``Session`` is one connection. QEMU serves one QMP client per socket at a time, so the backend opens a
-/// short session per operation and closes it; nothing stays connected across a `flotilla serve` restart.
+/// One ``Session`` is one connection. QEMU serves one QMP client per monitor at a time, so the backend opens a
+/// short session per command on the main monitor and closes it; events are followed on a second monitor
+/// (``QMPEventConnection``).
 /// Every read and write waits at most until the session's deadline. The socket I/O is blocking (with
 /// `poll` deadlines) and runs on a dispatch queue, never on the cooperative thread pool.
 public enum QMPClient {

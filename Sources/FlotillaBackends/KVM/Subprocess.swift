@@ -1,48 +1,42 @@
 import Foundation
 
-/// Runs a short helper program (`qemu-img`, `genisoimage`, `qemu-system-x86_64 --version`) with a deadline.
+/// Runs a short helper program (`qemu-img`, `genisoimage`, `qemu-system-x86_64 --version`) with a deadline,
+/// started as a ``ChildProcess`` (a clean signal mask, default signal dispositions).
 enum Subprocess {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
-    /// Runs `executable` and returns its standard output; throws when it fails or outlives `timeout`
-    /// (it is then killed).
+    /// The most output kept (the end of it).
+    static let outputLimit = 1 << 20
+
+    /// Runs `executable` and returns its standard output and error; throws when it fails or outlives
+    /// `timeout` (it is then killed), or when the task is cancelled.
     static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(30)) async throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-sub-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputURL) }
-        let output = try FileHandle(forWritingTo: outputURL)
-        process.standardOutput = output
-        process.standardError = output
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-sub-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess.spawn(executable: executable, arguments: arguments, outputPath: outputPath, newSession: false)
         } catch {
-            try? output.close()
-            throw Failure(description: "cannot run \(executable): \(error)")
+            throw Failure(description: "\(error)")
         }
-        try? output.close()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now >= deadline || Task.isCancelled {
-                process.terminate()
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                throw Failure(description: "\(executable) did not finish within \(timeout)")
-            }
-            try? await Task.sleep(for: .milliseconds(10))
+        guard let status = await child.waitForExit(timeout: timeout) else {
+            child.kill(SIGKILL)
+            _ = await child.waitForExit(timeout: .seconds(10))
+            if Task.isCancelled { throw CancellationError() }
+            throw Failure(description: "\(executable) did not finish within \(timeout)")
         }
-        let text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+        let text = QEMUBackend.tail(of: outputPath, bytes: outputLimit)
+        guard status == .exited(0) else {
             let name = (executable as NSString).lastPathComponent
-            throw Failure(
-                description:
-                    "\(name) failed (status \(process.terminationStatus)): \(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(500))"
-            )
+            let how: String
+            switch status {
+            case .exited(let code): how = "status \(code)"
+            case .signaled(let signal): how = "signal \(signal)"
+            case .unknown: how = "status unknown"
+            }
+            throw Failure(description: "\(name) failed (\(how)): \(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(500))")
         }
         return text
     }
