@@ -26,8 +26,11 @@ struct KVMSurfaceTests {
         try #require(known, "the registry holds the imported image")
     }
 
-    static let createBody =
-        #"{"name":"vm1","backend":"kvm","config":{"image":"flotilla-test-guest"},"resources":{"cpu":{"cores":1},"memory":{"limit":134217728}}}"#
+    static let createBody = body(policy: "always")
+
+    static func body(name: String = "vm1", policy: String) -> String {
+        #"{"name":"\#(name)","backend":"kvm","config":{"image":"flotilla-test-guest","restartPolicy":"\#(policy)"},"resources":{"cpu":{"cores":1},"memory":{"limit":134217728}}}"#
+    }
 
     static func console(_ probe: HTTPProbe, _ id: String) async throws -> String {
         let r = try await probe.get("/api/v1/compute/instances/\(id)/console?lines=200")
@@ -76,7 +79,8 @@ struct KVMSurfaceTests {
         defer { KVMTestSupport.killQEMUs(under: dir) }
         try await withProbe(dataDir: dir, configure: Self.configure) { probe, host in
             try await Self.importGuest(host)
-            let created = try await probe.post("/api/v1/compute/instances", Self.createBody)
+            // Restart policy never: the kill below stays as it is, to be read.
+            let created = try await probe.post("/api/v1/compute/instances", Self.body(policy: "no"))
             #expect(created.status == 201, "\(created.text)")
             let id = try #require(created["id"])
             #expect(created["state"] == "running", "\(created.text)")
@@ -102,6 +106,49 @@ struct KVMSurfaceTests {
             let crashed = try await probe.get("/api/v1/compute/instances/\(id)")
             #expect(crashed["stateDescription"]?.contains("signal 9") == true, "\(crashed.text)")
             #expect(try await Self.console(probe, id).contains(GuestImageFixture.marker), "the serial log is kept")
+            let deleted = try await probe.delete("/api/v1/compute/instances/\(id)?force=true")
+            #expect(deleted.status < 300, "\(deleted.text)")
+        }
+    }
+
+    /// A QEMU started by Flotilla has a clean signal mask, so SIGTERM from anyone ends it; the instance is then
+    /// recorded as that kill behind Flotilla's back, on every surface, and its restart policy (always) boots it
+    /// again.
+    @Test(.enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason))
+    func aSIGTERMToQEMUIsRecordedAsTheKillThenThePolicyRestartsIt() async throws {
+        try KVMTestSupport.requireQEMU()
+        let dir = KVMTestSupport.temporaryDirectory("kvmt")
+        defer { KVMTestSupport.killQEMUs(under: dir) }
+        try await withProbe(dataDir: dir, configure: Self.configure) { probe, host in
+            try await Self.importGuest(host)
+            let created = try await probe.post("/api/v1/compute/instances", Self.body(name: "vmterm", policy: "always"))
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created["id"])
+            let pid = try #require(Self.qemuPid(dir, id))
+            let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            // QEMU blocks a few signals of its own (SIGBUS, SIGUSR1, SIGALRM, SIGIO); SIGTERM must not be among them.
+            let blocked = status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") }
+                .flatMap { UInt64($0.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16) }
+            #expect(blocked.map { $0 & (1 << (UInt64(SIGTERM) - 1)) == 0 } == true, "SIGTERM is not blocked: \(status)")
+            let updates = host.host.registry.updates()
+            kill(pid, SIGTERM)
+            // The kill is recorded as it is (not as a guest poweroff), with the restart the policy planned.
+            var recorded: Instance?
+            for await _ in updates {
+                guard let i = host.host.registry.read({ $0.instances[id]?.value }), i.state == .error || i.state == .stopped
+                else { continue }
+                recorded = i
+                break
+            }
+            let killed = try #require(recorded)
+            #expect(killed.state == .error, "\(killed.stateDescription ?? "")")
+            #expect(killed.stateDescription?.contains("signal 15") == true, "\(killed.stateDescription ?? "")")
+            #expect(killed.restarts?.attempts == 1)
+            let running = try await KVMTestSupport.eventually(within: .seconds(120), every: .milliseconds(200)) {
+                try await probe.get("/api/v1/compute/instances/\(id)")["state"] == "running"
+            }
+            #expect(running, "restarted by its policy")
+            #expect(Self.qemuPid(dir, id) != pid, "a new QEMU")
             let deleted = try await probe.delete("/api/v1/compute/instances/\(id)?force=true")
             #expect(deleted.status < 300, "\(deleted.text)")
         }
