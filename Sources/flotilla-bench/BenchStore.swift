@@ -56,3 +56,17 @@ func simulatedWorkers(_ count: Int, now: Date) throws -> [TxnOp] {
     }
     return ops
 }
+
+/// The configuration of an in-process benchmark host on `backends`: an admin key, and room for every
+/// instance a benchmark makes whatever the machine (capacity is not what the benchmarks measure).
+func benchHostConfiguration(dataDir: String, hostId: String, backends: [BackendKind]) -> HostConfiguration {
+    var config = HostConfiguration()
+    config.dataDir = dataDir
+    config.hostId = hostId
+    config.apiKey = "flt_bench_key_0123456789abcdefghij"
+    config.backends = backends
+    config.cpuCores = 64
+    config.memoryMB = 65536
+    config.diskGB = 1000
+    return config
+}

@@ -21,15 +21,8 @@ func runDockerBench(
     let apiVersion = try await direct.apiVersion()
     let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-\(UUID().uuidString.prefix(8))").path
     defer { try? FileManager.default.removeItem(atPath: dataDir) }
-    var config = HostConfiguration()
-    config.dataDir = dataDir
-    config.hostId = "bench-host"
-    config.apiKey = "flt_bench_admin_key_0123456789abcdef"
-    config.backends = [.docker]
+    var config = benchHostConfiguration(dataDir: dataDir, hostId: "bench-host", backends: [.docker])
     config.dockerSocket = socket
-    config.cpuCores = 64
-    config.memoryMB = 65536
-    config.diskGB = 1000
     var logger = Logger(label: "flotilla.bench")
     logger.logLevel = .critical
     let host = try await FlotillaHost.build(config, logger: logger)

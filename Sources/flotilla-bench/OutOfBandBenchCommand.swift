@@ -56,17 +56,10 @@ struct OutOfBandBenchCommand: AsyncParsableCommand {
     private func measure(_ kind: BackendKind, events: Bool, socket: String, guest: (String, String)?) async throws -> [Double] {
         let dir = "/tmp/flotilla-oob-bench-\(UUID().uuidString.prefix(8).lowercased())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var config = HostConfiguration()
-        config.dataDir = dir
-        config.hostId = "oob-bench"
-        config.apiKey = "flt_bench_key_0123456789abcdefghij"
-        config.backends = [kind]
+        var config = benchHostConfiguration(dataDir: dir, hostId: "oob-bench", backends: [kind])
         config.dockerSocket = socket
         config.kvmAccel = .tcg
         config.followBackendEvents = events
-        config.cpuCores = 64
-        config.memoryMB = 65536
-        config.diskGB = 1000
         var logger = Logger(label: "flotilla.bench")
         logger.logLevel = .critical
         let host = try await FlotillaHost.build(config, logger: logger)

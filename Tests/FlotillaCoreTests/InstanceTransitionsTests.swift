@@ -72,6 +72,10 @@ import Testing
         #expect(new.workerId == nil && new.state == .pending && new.desired == .running)
         #expect(new.migratedFrom == "w1" && new.stateDescription == "migrating from worker w1")
         #expect(new.stopOptions == StopOptions() && !new.hardRestart && new.restarts == nil)
+        // A migration restores what was wanted before it stopped the instance to move it.
+        let moved = InstanceTransitions.returnToPending(
+            Self.instance(.stopped, .stopped), from: "w1", reason: "migrating", desired: .running, now: Self.now)
+        #expect(moved.desired == .running)
     }
 
     @Test func aReportOnAChangedInstanceIsStale() {

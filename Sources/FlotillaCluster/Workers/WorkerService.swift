@@ -125,10 +125,8 @@ public final class WorkerService: Sendable {
                     throw FlotillaError(.invalidState, "instance \(id) changed during migration")
                 }
                 // The stop above set desired to stopped: the new copy runs as it did before the move.
-                var moving = instance
-                moving.desired = current.desired
                 instance = InstanceTransitions.returnToPending(
-                    moving, from: from, reason: "migrating from worker \(from)", now: now)
+                    instance, from: from, reason: "migrating from worker \(from)", desired: current.desired, now: now)
             }
         } catch {
             return false

@@ -63,10 +63,15 @@ public enum InstanceTransitions {
     /// The record of an instance taken off `worker` (dead, or drained with migration): unplaced and `pending`,
     /// so the scheduler places it again; its desired state kept (paused becomes running: a new copy starts
     /// fresh); `migratedFrom` names the worker, whose agent deletes any leftover copy and never starts it.
-    public static func returnToPending(_ instance: Instance, from worker: String, reason: String, now: Date) -> Instance {
+    /// `desired` replaces the desired state first (a migration stopped the instance to move it, and restores
+    /// what was wanted before the stop).
+    public static func returnToPending(
+        _ instance: Instance, from worker: String, reason: String, desired: DesiredState? = nil, now: Date
+    ) -> Instance {
         var new = instance
         new.workerId = nil
         new.state = .pending
+        if let desired { new.desired = desired }
         if new.desired == .paused { new.desired = .running }
         new.stateDescription = reason
         new.migratedFrom = worker
