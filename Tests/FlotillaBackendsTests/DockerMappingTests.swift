@@ -101,6 +101,26 @@ import Testing
         #expect(DockerContainerSpec.pullReference("[::1]:5000/team/app:v2") == ("[::1]:5000/team/app", "v2"))
     }
 
+    @Test(
+        arguments: [
+            (#"{"Type":"container","Action":"die","Actor":{"ID":"c1","Attributes":{"io.flotilla.instance":"i1"}},"timeNano":5}"#, "i1"),
+            (#"{"Type":"container","Action":"destroy","Actor":{"Attributes":{"io.flotilla.instance":"i2","name":"x"}}}"#, "i2"),
+            (#"{"Type":"container","Action":"exec_start: sh","Actor":{"Attributes":{"io.flotilla.instance":"i3"}}}"#, nil),
+            (#"{"Type":"network","Action":"connect","Actor":{"Attributes":{"io.flotilla.instance":"i4"}}}"#, nil),
+            (#"{"Type":"container","Action":"start","Actor":{"Attributes":{"name":"flotilla-i5"}}}"#, nil),
+            (#"{"Type":"container","Action":"start","Actor":{"Attributes":{"io.flotilla.instance":""}}}"#, nil),
+        ] as [(String, String?)])
+    func eventsMapToInstances(_ line: String, _ id: String?) throws {
+        let event = try JSONDecoder().decode(DockerWire.Event.self, from: Data(line.utf8))
+        #expect(DockerEventFollower.instanceId(of: event) == id)
+    }
+
+    @Test func eventQuery() {
+        #expect(DockerEventFollower.timestamp(1_700_000_000_000_000_001) == "1700000000.000000001")
+        #expect(DockerEventFollower.timestamp(1_700_000_000_123_456_789) == "1700000000.123456789")
+        #expect(DockerEventFollower.filters.hasPrefix(#"{"type":["container"],"label":["io.flotilla.instance"],"event":["create","#))
+    }
+
     @Test func apiVersionNegotiation() {
         #expect(DockerEngineClient.negotiate(daemon: "1.41") == "1.41")
         #expect(DockerEngineClient.negotiate(daemon: "1.49") == "1.41")

@@ -14,6 +14,7 @@ import Synchronization
 /// - A daemon that does not answer makes every call throw ``BackendError/unavailable(_:)``; nothing has to
 ///   be reset when it comes back.
 /// - Exit codes map as described in ``DockerObservation``.
+/// - Changes made behind Flotilla's back are reported by ``followChanges(_:)`` from the daemon's event stream.
 public final class DockerBackend: ComputeBackend {
     /// How the backend reaches the daemon.
     public struct Configuration: Sendable {
@@ -25,20 +26,25 @@ public final class DockerBackend: ComputeBackend {
         public var pullTimeout: Duration
         /// Largest answer body read from the daemon.
         public var bodyLimit: Int
+        /// Longest line of the event stream kept; a longer one is skipped.
+        public var eventLineLimit: Int
 
         public init(
             socketPath: String = "/var/run/docker.sock", requestTimeout: Duration = .seconds(30),
-            pullTimeout: Duration = .seconds(20), bodyLimit: Int = 8 << 20
+            pullTimeout: Duration = .seconds(20), bodyLimit: Int = 8 << 20, eventLineLimit: Int = 1 << 20
         ) {
             self.socketPath = socketPath
             self.requestTimeout = requestTimeout
             self.pullTimeout = pullTimeout
             self.bodyLimit = bodyLimit
+            self.eventLineLimit = eventLineLimit
         }
     }
 
     public let configuration: Configuration
     let engine: DockerEngineClient
+    /// The event stream, with its cursor kept across calls of ``followChanges(_:)``.
+    private let events: DockerEventFollower
     private let logger: Logger
     private let now: @Sendable () -> Date
     /// Instance id -> container id, for containers already checked to carry the ownership label.
@@ -51,9 +57,13 @@ public final class DockerBackend: ComputeBackend {
         logger: Logger = Logger(label: "flotilla.backend.docker"), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
-        self.engine = DockerEngineClient(
+        let engine = DockerEngineClient(
             socketPath: configuration.socketPath, requestTimeout: configuration.requestTimeout,
             bodyLimit: configuration.bodyLimit, http: http)
+        self.engine = engine
+        self.events = DockerEventFollower(
+            engine: engine, connectTimeout: configuration.requestTimeout, lineLimit: configuration.eventLineLimit,
+            logger: logger, now: now)
         self.logger = logger
         self.now = now
     }
@@ -225,6 +235,14 @@ public final class DockerBackend: ComputeBackend {
             if let one = try? await inspect(id: id) { observed.append(one) }
         }
         return observed.sorted { $0.id < $1.id }
+    }
+
+    /// Follows the daemon's event stream (`GET /events`) for Flotilla's containers: `changed` gets the instance
+    /// id after each create, start, restart, die, kill, stop, pause, unpause, destroy, oom or rename. Resumes
+    /// from the last event seen when called again (see ``DockerEventFollower``); throws
+    /// ``BackendError/unavailable(_:)`` when the daemon is gone or ends the stream.
+    public func followChanges(_ changed: @escaping @Sendable (String) -> Void) async throws {
+        try await events.follow(changed)
     }
 
     // MARK: - Helpers

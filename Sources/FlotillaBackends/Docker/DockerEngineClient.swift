@@ -104,12 +104,25 @@ final class DockerEngineClient: Sendable {
         }
     }
 
-    /// Sends a request whose answer is a stream of JSON lines (image pull progress) and returns the first
-    /// error the stream reports, or nil when it ended without one. Lines are read one at a time; none may
-    /// exceed the body limit.
-    func streamError(
-        _ method: HTTPMethod, _ path: String, query: [(String, String)], timeout: Duration
-    ) async throws -> (status: Int, error: String?) {
+    /// How a stream of lines ended.
+    enum LineStreamEnd: Sendable {
+        /// The daemon answered with another status than 200; its body (bounded) is in the response.
+        case refused(Response)
+        /// The answer's body ended.
+        case ended
+        /// Nothing arrived for as long as the HTTP client's read timeout: the stream is idle, not broken.
+        case quiet
+    }
+
+    /// Sends a request whose answer is a stream of newline-delimited JSON (event stream, image pull progress)
+    /// and calls `line` with each line, without its newline, as soon as it is complete; the last line may lack
+    /// one. `timeout` bounds the wait for the answer's head only: the body runs until the daemon ends it, the
+    /// task is cancelled or `line` throws. A line longer than `lineLimit` is never buffered whole: `line` gets
+    /// nil in its place and its bytes are skipped.
+    func streamLines(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)], timeout: Duration, lineLimit: Int,
+        line: (ByteBuffer?) throws -> Void
+    ) async throws -> LineStreamEnd {
         try await checkReachable(timeout: timeout)
         let prefix = try await negotiatedPrefix()
         var request = HTTPClientRequest(url: try url(prefix + path, query: query))
@@ -119,39 +132,69 @@ final class DockerEngineClient: Sendable {
             let response = try await http.execute(request, deadline: .now() + TimeAmount(timeout))
             guard response.status == .ok else {
                 let body = try await response.body.collect(upTo: bodyLimit)
-                return (Int(response.status.code), Response(status: Int(response.status.code), body: body).message)
+                return .refused(Response(status: Int(response.status.code), body: body))
             }
             var pending = ByteBuffer()
-            var firstError: String?
+            var skipping = false
             for try await chunk in response.body {
                 var chunk = chunk
                 pending.writeBuffer(&chunk)
                 while let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
                     let length = newline - pending.readerIndex
-                    let line = pending.readSlice(length: length + 1) ?? ByteBuffer()
-                    if firstError == nil,
-                        let progress = try? JSONDecoder().decode(DockerWire.PullProgress.self, from: Data(buffer: line)),
-                        let error = progress.error
-                    {
-                        firstError = error
+                    let complete = pending.readSlice(length: length) ?? ByteBuffer()
+                    pending.moveReaderIndex(forwardBy: 1)
+                    if skipping {
+                        skipping = false  // The end of an oversized line, already reported.
+                    } else {
+                        try line(length > lineLimit ? nil : complete)
                     }
                 }
                 pending.discardReadBytes()
-                guard pending.readableBytes <= bodyLimit else {
-                    throw BackendError.failed("docker sent a progress line longer than \(bodyLimit) bytes")
+                if pending.readableBytes > lineLimit {
+                    if !skipping { try line(nil) }
+                    skipping = true
+                    pending.clear()
                 }
             }
-            if firstError == nil, pending.readableBytes > 0,
-                let progress = try? JSONDecoder().decode(DockerWire.PullProgress.self, from: Data(buffer: pending))
-            {
-                firstError = progress.error
-            }
-            return (200, firstError)
+            if Task.isCancelled { throw CancellationError() }
+            if !skipping, pending.readableBytes > 0 { try line(pending) }
+            return .ended
+        } catch let error as HTTPClientError where error == .readTimeout {
+            return .quiet
         } catch let error as BackendError {
             throw error
         } catch {
             throw mapTransport(error, method: method, path: path)
         }
+    }
+
+    /// Sends a request whose answer is a stream of JSON lines (image pull progress) and returns the first
+    /// error the stream reports, or nil when it ended without one. No line may exceed the body limit.
+    func streamError(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)], timeout: Duration
+    ) async throws -> (status: Int, error: String?) {
+        var firstError: String?
+        let end = try await streamLines(method, path, query: query, timeout: timeout, lineLimit: bodyLimit) { line in
+            guard let line else { throw BackendError.failed("docker sent a progress line longer than \(bodyLimit) bytes") }
+            if firstError == nil,
+                let progress = try? JSONDecoder().decode(DockerWire.PullProgress.self, from: Data(buffer: line)),
+                let error = progress.error
+            {
+                firstError = error
+            }
+        }
+        switch end {
+        case .refused(let response): return (response.status, response.message)
+        case .ended: return (200, firstError)
+        case .quiet: throw BackendError.unavailable("the docker daemon stopped sending progress on \(method) \(path)")
+        }
+    }
+
+    /// Forgets what was learnt about the daemon (its API version, that it accepts connections), as after a
+    /// transport failure: for a stream the daemon ended, which it does when it shuts down.
+    func forgetDaemon() {
+        apiPrefix.withLock { $0 = nil }
+        suspect.withLock { $0 = true }
     }
 
     // MARK: - Helpers
@@ -213,15 +256,13 @@ final class DockerEngineClient: Sendable {
         if error is CancellationError || Task.isCancelled { return CancellationError() }
         if let http = error as? HTTPClientError, http == .cancelled { return CancellationError() }
         if let http = error as? HTTPClientError, http == .deadlineExceeded {
-            apiPrefix.withLock { $0 = nil }
-            suspect.withLock { $0 = true }
+            forgetDaemon()
             return BackendError.unavailable("the docker daemon at \(socketPath) did not answer \(method) \(path) in time")
         }
         if error is NIOTooManyBytesError {
             return BackendError.failed("the docker daemon's answer to \(method) \(path) is larger than \(bodyLimit) bytes")
         }
-        apiPrefix.withLock { $0 = nil }
-        suspect.withLock { $0 = true }
+        forgetDaemon()
         return BackendError.unavailable("cannot reach the docker daemon at \(socketPath): \(error)")
     }
 }

@@ -126,4 +126,25 @@ enum DockerWire {
         var error: String?
         var message: String?
     }
+
+    /// One line of `GET /events`.
+    struct Event: Decodable, Sendable {
+        struct Source: Decodable, Sendable {
+            var ID: String?
+            /// A container's labels, its name and image.
+            var Attributes: [String: String]?
+        }
+        var type: String?
+        var action: String?
+        var source: Source?
+        /// When the daemon logged the event, in nanoseconds since 1970.
+        var timeNano: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case type = "Type"
+            case action = "Action"
+            case source = "Actor"
+            case timeNano
+        }
+    }
 }
