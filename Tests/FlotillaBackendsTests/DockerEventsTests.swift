@@ -132,43 +132,33 @@ import Testing
         }
     }
 
-    @Test("a stream idle past the HTTP client's read timeout is reopened from the cursor: no failure, no repeat, nothing lost", .docker)
+    @Test("a stream idle past its idle timeout is reopened from the cursor: no failure, no repeat, nothing lost", .docker)
     func idleStreamIsReopened() async throws {
         let docker = try await DockerFixture.shared.daemon()
-        let http = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(1))))
-        // Only the follow uses the short read timeout: an ordinary call may take longer on a loaded machine.
-        let follower = DockerBackend(configuration: .init(socketPath: docker.socketPath), http: http)
         let backend = docker.backend()
+        let follower = DockerBackend(configuration: .init(socketPath: docker.socketPath, eventIdleTimeout: .seconds(1)))
         let engine = Self.engine(docker.socketPath)
         let id = newId()
-        do {
-            defer { _ = try? docker.cli(["rm", "-f", "flotilla-\(id)"]) }
-            try await backend.create(DockerFixtures.request(id: id))
-            try await backend.start(id: id)
-            try await DockerChangeRecorder.following(follower) { recorder in
-                try await Self.waitUntilFollowing(recorder, engine, id)
-                // Idle for three read timeouts: the stream is reopened each time, resuming after the last event.
-                try await Task.sleep(for: .milliseconds(300))
-                // (Other tests' containers on the shared daemon are reported too: count this one's.)
-                let settled = recorder.changes.count
-                let reports = recorder.ids(from: 0).filter { $0 == id }.count
-                try await Task.sleep(for: .seconds(3))
-                #expect(recorder.ended == nil, "\(String(describing: recorder.ended))")
-                #expect(recorder.ids(from: 0).filter { $0 == id }.count == reports, "nothing is delivered twice on reopening")
-                let paused = try await engine.send(.POST, "/containers/flotilla-\(id)/pause")
-                #expect(paused.status == 204)
-                try await eventually("the pause after the idle time is reported", timeout: .seconds(30)) {
-                    recorder.first(id, from: settled) != nil
-                }
-                #expect(try await backend.inspect(id: id).state == .paused)
+        defer { _ = try? docker.cli(["rm", "-f", "flotilla-\(id)"]) }
+        try await backend.create(DockerFixtures.request(id: id))
+        try await backend.start(id: id)
+        try await DockerChangeRecorder.following(follower) { recorder in
+            try await Self.waitUntilFollowing(recorder, engine, id)
+            // Idle for three idle timeouts: the stream is reopened each time, resuming after the last event.
+            // (Other tests' containers on the shared daemon are reported too: count this one's.)
+            try await Task.sleep(for: .milliseconds(300))
+            let settled = recorder.changes.count
+            let reports = recorder.ids(from: 0).filter { $0 == id }.count
+            try await Task.sleep(for: .seconds(3))
+            #expect(recorder.ended == nil, "\(String(describing: recorder.ended))")
+            #expect(recorder.ids(from: 0).filter { $0 == id }.count == reports, "nothing is delivered twice on reopening")
+            let paused = try await engine.send(.POST, "/containers/flotilla-\(id)/pause")
+            #expect(paused.status == 204)
+            try await eventually("the pause after the idle time is reported", timeout: .seconds(30)) {
+                recorder.first(id, from: settled) != nil
             }
-        } catch {
-            try? await http.shutdown()
-            throw error
+            #expect(try await backend.inspect(id: id).state == .paused)
         }
-        try await http.shutdown()
     }
 
     @Test("an event line over the line limit is skipped and the stream goes on", .docker)
@@ -195,6 +185,32 @@ import Testing
             }
             #expect(recorder.first(big, from: 0) == nil, "the oversized events are skipped")
             #expect(recorder.ended == nil, "\(String(describing: recorder.ended))")
+        }
+    }
+
+    @Test("ten follows at once leave the other calls free: a stream holds no connection of the shared pool", .docker)
+    func followsDoNotStarveCalls() async throws {
+        let docker = try await DockerFixture.shared.daemon()
+        let backend = DockerBackend(configuration: .init(socketPath: docker.socketPath, requestTimeout: .seconds(20)))
+        let engine = Self.engine(docker.socketPath)
+        let id = newId()
+        defer { _ = try? docker.cli(["rm", "-f", "flotilla-\(id)"]) }
+        try await backend.create(DockerFixtures.request(id: id))
+        try await backend.start(id: id)
+        // AsyncHTTPClient keeps 8 connections per socket: ten streams on that pool would leave calls waiting.
+        let seen = (0..<10).map { _ in LockedBox(false) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for box in seen {
+                group.addTask { try? await backend.followChanges { if $0 == id { box.withLock { $0 = true } } } }
+            }
+            try await eventually("all ten streams are open", timeout: .seconds(60), every: .milliseconds(200)) {
+                _ = try await engine.send(.POST, "/containers/flotilla-\(id)/kill", query: [("signal", "WINCH")])
+                return seen.allSatisfy(\.value)
+            }
+            #expect(try await backend.inspect(id: id).state == .running)
+            #expect(try await backend.list().contains { $0.id == id })
+            group.cancelAll()
+            try await group.waitForAll()
         }
     }
 

@@ -28,16 +28,20 @@ public final class DockerBackend: ComputeBackend {
         public var bodyLimit: Int
         /// Longest line of the event stream kept; a longer one is skipped.
         public var eventLineLimit: Int
+        /// An event stream with nothing for this long is reopened from its cursor (nil: never).
+        public var eventIdleTimeout: Duration?
 
         public init(
             socketPath: String = "/var/run/docker.sock", requestTimeout: Duration = .seconds(30),
-            pullTimeout: Duration = .seconds(20), bodyLimit: Int = 8 << 20, eventLineLimit: Int = 1 << 20
+            pullTimeout: Duration = .seconds(20), bodyLimit: Int = 8 << 20, eventLineLimit: Int = 1 << 20,
+            eventIdleTimeout: Duration? = .seconds(300)
         ) {
             self.socketPath = socketPath
             self.requestTimeout = requestTimeout
             self.pullTimeout = pullTimeout
             self.bodyLimit = bodyLimit
             self.eventLineLimit = eventLineLimit
+            self.eventIdleTimeout = eventIdleTimeout
         }
     }
 
@@ -62,8 +66,8 @@ public final class DockerBackend: ComputeBackend {
             bodyLimit: configuration.bodyLimit, http: http)
         self.engine = engine
         self.events = DockerEventFollower(
-            engine: engine, connectTimeout: configuration.requestTimeout, lineLimit: configuration.eventLineLimit,
-            logger: logger, now: now)
+            engine: engine, connectTimeout: configuration.requestTimeout, idleTimeout: configuration.eventIdleTimeout,
+            lineLimit: configuration.eventLineLimit, logger: logger, now: now)
         self.logger = logger
         self.now = now
     }

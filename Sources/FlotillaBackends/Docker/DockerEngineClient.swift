@@ -118,10 +118,11 @@ final class DockerEngineClient: Sendable {
     /// and calls `line` with each line, without its newline, as soon as it is complete; the last line may lack
     /// one. `timeout` bounds the wait for the answer's head only: the body runs until the daemon ends it, the
     /// task is cancelled or `line` throws. A line longer than `lineLimit` is never buffered whole: `line` gets
-    /// nil in its place and its bytes are skipped.
+    /// nil in its place and its bytes are skipped. `client`, when given, is used instead of the shared one: a
+    /// stream that stays open holds its connection, which must not be one the other calls wait for.
     func streamLines(
         _ method: HTTPMethod, _ path: String, query: [(String, String)], timeout: Duration, lineLimit: Int,
-        line: (ByteBuffer?) throws -> Void
+        client: HTTPClient? = nil, line: (ByteBuffer?) throws -> Void
     ) async throws -> LineStreamEnd {
         try await checkReachable(timeout: timeout)
         let prefix = try await negotiatedPrefix()
@@ -129,7 +130,7 @@ final class DockerEngineClient: Sendable {
         request.method = method
         request.headers.add(name: "Host", value: Self.hostHeader)
         do {
-            let response = try await http.execute(request, deadline: .now() + TimeAmount(timeout))
+            let response = try await (client ?? http).execute(request, deadline: .now() + TimeAmount(timeout))
             guard response.status == .ok else {
                 let body = try await response.body.collect(upTo: bodyLimit)
                 return .refused(Response(status: Int(response.status.code), body: body))

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import FlotillaCore
 import Foundation
 import Logging
@@ -14,7 +15,10 @@ import Synchronization
 ///   daemon restart) is delivered from the daemon's buffer of recent events (the daemon keeps a few hundred).
 ///   Before any event was seen, the cursor is the time the first stream was opened, less a second (for the
 ///   clock of a daemon reached through a forwarded socket): a few events may then be delivered twice.
-/// - A stream that stays idle past the HTTP client's read timeout is reopened from the cursor; a stream the
+/// - Each call streams through an `HTTPClient` of its own, shut down when the call ends: the open stream holds
+///   its connection, which must not be one of the shared pool's (that pool has a few per socket, and every
+///   other call to the daemon would wait for them).
+/// - A stream idle for `idleTimeout` (the client's read timeout) is reopened from the cursor; a stream the
 ///   daemon ends, or a daemon that cannot be reached, is ``BackendError/unavailable(_:)``.
 final class DockerEventFollower: Sendable {
     /// The container actions after which the state `inspect` reports may differ.
@@ -22,15 +26,20 @@ final class DockerEventFollower: Sendable {
 
     private let engine: DockerEngineClient
     private let connectTimeout: Duration
+    private let idleTimeout: Duration?
     private let lineLimit: Int
     private let logger: Logger
     private let now: @Sendable () -> Date
     /// Nanoseconds since 1970, daemon time, from which the next stream resumes (inclusive).
     private let cursor = Mutex<Int64?>(nil)
 
-    init(engine: DockerEngineClient, connectTimeout: Duration, lineLimit: Int, logger: Logger, now: @escaping @Sendable () -> Date) {
+    init(
+        engine: DockerEngineClient, connectTimeout: Duration, idleTimeout: Duration?, lineLimit: Int, logger: Logger,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.engine = engine
         self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
         self.lineLimit = lineLimit
         self.logger = logger
         self.now = now
@@ -38,14 +47,24 @@ final class DockerEventFollower: Sendable {
 
     /// Runs until cancelled (then throws `CancellationError`) or until the stream fails.
     func follow(_ changed: @escaping @Sendable (String) -> Void) async throws {
-        while true {
-            try await followOnce(changed)
-            logger.trace("docker event stream idle; reopening it")
+        let client = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: HTTPClient.Configuration(
+                timeout: HTTPClient.Configuration.Timeout(
+                    connect: TimeAmount(connectTimeout), read: idleTimeout.map { TimeAmount($0) })))
+        do {
+            while true {
+                try await followOnce(changed, client: client)
+                logger.trace("docker event stream idle; reopening it")
+            }
+        } catch {
+            try? await client.shutdown()
+            throw error
         }
     }
 
     /// One stream; returns when it was idle for the client's read timeout.
-    private func followOnce(_ changed: (String) -> Void) async throws {
+    private func followOnce(_ changed: (String) -> Void, client: HTTPClient) async throws {
         let opening = Int64(now().timeIntervalSince1970 * 1_000_000_000) - 1_000_000_000
         let since = cursor.withLock { cursor in
             defer { cursor = cursor ?? opening }
@@ -54,8 +73,9 @@ final class DockerEventFollower: Sendable {
         var query = [("filters", Self.filters)]
         if let since { query.append(("since", Self.timestamp(since))) }
         logger.debug("following docker events", metadata: ["since": "\(since.map(Self.timestamp) ?? "now")"])
-        let end = try await engine.streamLines(.GET, "/events", query: query, timeout: connectTimeout, lineLimit: lineLimit) {
-            line in
+        let end = try await engine.streamLines(
+            .GET, "/events", query: query, timeout: connectTimeout, lineLimit: lineLimit, client: client
+        ) { line in
             guard let line else {
                 logger.debug("skipped a docker event longer than the line limit", metadata: ["limit": "\(lineLimit)"])
                 return
