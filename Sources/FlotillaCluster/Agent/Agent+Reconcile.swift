@@ -34,9 +34,13 @@ extension Agent {
                 return nil
             } catch {
                 let failure = stepFailure(error, backend: instance.backend)
-                calmLog.warning(
-                    "backend action failed", kind: "\(instance.backend)|\(failure)",
-                    metadata: ["id": "\(id)", "state": "\(instance.state)", "error": "\(error)"])
+                if case .failed = failure {
+                    // One line per backend and window, whatever the instance: an outage or a broken image
+                    // repeats across many instances. (An unreachable backend is logged once by BackendHealth.)
+                    calmLog.warning(
+                        "backend action failed", kind: "\(instance.backend)",
+                        metadata: ["id": "\(id)", "state": "\(instance.state)", "error": "\(error)"])
+                }
                 await report(reconciler.failure(instance, failure), actedOn: instance)
                 return nil
             }

@@ -1,5 +1,4 @@
 import FlotillaBackends
-import FlotillaTestSupport
 import Foundation
 
 /// A dockerd of one test's own, which the test may stop and start again: the ``DockerFixture`` daemon is shared
@@ -7,13 +6,13 @@ import Foundation
 /// default bridge), its data kept across restarts under one folder in /tmp; the test image is copied from the
 /// fixture's daemon. ``with(_:)`` stops it and removes the folder, whatever the body did. A shell guard stops
 /// it too if the test process dies first.
-actor DockerRestartableDaemon {
-    let directory: String
-    nonisolated var socketPath: String { "\(directory)/docker.sock" }
+public actor DockerRestartableDaemon {
+    public let directory: String
+    public nonisolated var socketPath: String { "\(directory)/docker.sock" }
 
     private init(directory: String) { self.directory = directory }
 
-    static func with<T: Sendable>(_ body: (DockerRestartableDaemon) async throws -> T) async throws -> T {
+    public static func with<T: Sendable>(_ body: (DockerRestartableDaemon) async throws -> T) async throws -> T {
         let shared = try await DockerFixture.shared.daemon()
         let daemon = DockerRestartableDaemon(directory: "/tmp/flt-dr-\(UUID().uuidString.prefix(8).lowercased())")
         do {
@@ -29,7 +28,7 @@ actor DockerRestartableDaemon {
     }
 
     /// Starts dockerd on the folder (again, after ``stop()``) and waits until it answers (at most 60 s).
-    func start() async throws {
+    public func start() async throws {
         guard getuid() == 0 else { throw DockerFixtureError("starting a dockerd needs root") }
         guard
             let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd", "/usr/local/bin/dockerd"].first(where: {
@@ -66,7 +65,7 @@ actor DockerRestartableDaemon {
 
     /// Stops dockerd as a host shutdown would (SIGTERM: it stops its containers and ends its streams) and waits
     /// until its process is gone (at most 60 s).
-    func stop() async throws {
+    public func stop() async throws {
         guard let pid = daemonPid() else { return }
         kill(pid, SIGTERM)
         try await eventually("dockerd \(pid) exits", timeout: .seconds(60), every: .milliseconds(100)) { !Self.isAlive(pid) }
