@@ -87,8 +87,8 @@ struct OutOfBandBenchCommand: AsyncParsableCommand {
                 guard instance.state == .running else {
                     throw BenchError("instance did not run: \(instance.state) \(instance.stateDescription ?? "")")
                 }
-                // Let the agent see it running, as it would an instance that has been up for a while.
-                try await Task.sleep(for: .milliseconds(500))
+                // Kill at a random moment of the resync's second, as an operator would, after the agent saw it run.
+                try await Task.sleep(for: .milliseconds(500 + Int.random(in: 0..<1000)))
                 let clock = ContinuousClock()
                 let killedAt = clock.now
                 try await kill(kind, id: id, socket: socket, kvmDirectory: config.kvmDirectory)
@@ -117,6 +117,7 @@ struct OutOfBandBenchCommand: AsyncParsableCommand {
                 throw BenchError("bad socket \(socket)")
             }
             var request = HTTPClientRequest(url: url.absoluteString)
+            request.headers.add(name: "Host", value: "docker")
             request.method = .POST
             let response = try await HTTPClient.shared.execute(request, deadline: .now() + .seconds(10))
             _ = try await response.body.collect(upTo: 1 << 20)

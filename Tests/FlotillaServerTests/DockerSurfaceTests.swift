@@ -15,8 +15,8 @@ import Testing
         }
     }
 
-    static func createBody(_ name: String) -> String {
-        #"{"name":"\#(name)","backend":"docker","config":{"image":"\#(DockerFixture.image)","command":\#(command),"networkMode":"none","env":["ROLE=test"]},"resources":{"cpu":{"cores":0.5},"memory":{"limit":67108864}},"metadata":{"labels":{"suite":"surface"}}}"#
+    static func createBody(_ name: String, restartPolicy: String = "always") -> String {
+        #"{"name":"\#(name)","backend":"docker","config":{"image":"\#(DockerFixture.image)","command":\#(command),"networkMode":"none","env":["ROLE=test"],"restartPolicy":"\#(restartPolicy)"},"resources":{"cpu":{"cores":0.5},"memory":{"limit":67108864}},"metadata":{"labels":{"suite":"surface"}}}"#
     }
 
     /// The docker view of instance `id`'s container: (Status, Running, Paused, ExitCode, container id).
@@ -109,7 +109,8 @@ import Testing
     func killedBehindTheBack() async throws {
         let docker = try await DockerFixture.shared.daemon()
         try await withProbe(configure: Self.configure(docker)) { api, _ in
-            let created = try await api.post("/api/v1/compute/instances", Self.createBody("dock-kill"))
+            // Restart policy never: the kill stays as it is, to be read (DockerOutOfBandTests covers the policies).
+            let created = try await api.post("/api/v1/compute/instances", Self.createBody("dock-kill", restartPolicy: "no"))
             let id = try #require(created["id"], "\(created.text)")
             defer { Self.cleanUp(docker, label: "io.flotilla.instance=\(id)") }
             #expect(created["state"] == "running")
