@@ -72,36 +72,17 @@ public actor DockerFixture {
 
     private static func startDaemon() async throws -> DockerDaemon {
         guard getuid() == 0 else { throw DockerFixtureError("no docker daemon answers and starting one needs root") }
-        guard
-            let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd", "/usr/local/bin/dockerd"].first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else {
+        guard let dockerd = GuardedDockerd.binary else {
             throw DockerFixtureError("no docker daemon answers and dockerd is not installed (apt-get install -y docker.io)")
         }
         let dir = "/tmp/flotilla-dockerd-\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let socket = "\(dir)/docker.sock"
         let bridge = "flt-" + String(dir.suffix(8))
-        let parent = getpid()
-        // The guard outlives nothing: it stops dockerd when this test process is gone, and deletes the test
-        // network's bridge, which the kernel would otherwise keep (and with it one of docker's address pools).
-        let script = """
-            \(dockerd) --storage-driver=vfs --iptables=false --bridge=none --data-root \(dir)/data \
-              --exec-root \(dir)/exec --pidfile \(dir)/dockerd.pid -H unix://\(socket) >\(dir)/dockerd.log 2>&1 &
-            d=$!
-            while kill -0 \(parent) 2>/dev/null && kill -0 $d 2>/dev/null; do sleep 1; done
-            kill $d 2>/dev/null; wait $d
-            ip link delete \(bridge) 2>/dev/null
-            rm -rf \(dir)
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // The guard stops dockerd when this test process is gone, and deletes the test network's bridge, which the
+        // kernel would otherwise keep (and with it one of docker's address pools).
+        let process = try GuardedDockerd.launch(
+            dockerd, dir: dir, socket: socket, cleanup: "ip link delete \(bridge) 2>/dev/null\nrm -rf \(dir)")
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(60)
         while clock.now < deadline {

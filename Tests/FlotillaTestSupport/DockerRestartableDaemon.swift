@@ -30,28 +30,11 @@ public actor DockerRestartableDaemon {
     /// Starts dockerd on the folder (again, after ``stop()``) and waits until it answers (at most 60 s).
     public func start() async throws {
         guard getuid() == 0 else { throw DockerFixtureError("starting a dockerd needs root") }
-        guard
-            let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd", "/usr/local/bin/dockerd"].first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else { throw DockerFixtureError("dockerd is not installed") }
+        guard let dockerd = GuardedDockerd.binary else { throw DockerFixtureError("dockerd is not installed") }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let dir = directory
-        let script = """
-            \(dockerd) --storage-driver=vfs --iptables=false --bridge=none --data-root \(dir)/data \
-              --exec-root \(dir)/exec --pidfile \(dir)/dockerd.pid -H unix://\(socketPath) >>\(dir)/dockerd.log 2>&1 &
-            d=$!
-            while kill -0 \(getpid()) 2>/dev/null && kill -0 $d 2>/dev/null; do sleep 1; done
-            kill $d 2>/dev/null; wait $d
-            kill -0 \(getpid()) 2>/dev/null || rm -rf \(dir)
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // Its folder goes only with the test process: a stop() keeps it for the next start().
+        try GuardedDockerd.launch(dockerd, dir: dir, socket: socketPath, cleanup: "kill -0 \(getpid()) 2>/dev/null || rm -rf \(dir)")
         let backend = DockerBackend(configuration: .init(socketPath: socketPath))
         do {
             try await eventually("dockerd answers on \(socketPath)", timeout: .seconds(60), every: .milliseconds(200)) {
