@@ -28,7 +28,7 @@ struct HealthV1Tests {
         }
     }
 
-    @Test("health: degraded while a backend is unavailable")
+    @Test("health: degraded while a backend is unavailable, in /api/v1/health and /health alike")
     func degraded() async throws {
         try await withProbe { api, host in
             let sim = try #require(host.host.backends[.sim] as? SimBackend)
@@ -40,8 +40,16 @@ struct HealthV1Tests {
             let backend = try #require((r.json["backends"] as? [String: Any])?["sim"] as? [String: Any])
             #expect(backend["status"] as? String == "unhealthy")
             #expect(backend["reason"] as? String == "maintenance")
+            // /health agrees, and names the degraded backend (the host still serves: 200).
+            let live = try await api.with(key: nil).get("/health")
+            #expect(live.status == 200, "\(live.text)")
+            #expect(live["status"] == "degraded")
+            #expect((live.json["unavailableBackends"] as? [String: Any])?["sim"] as? String == "maintenance", "\(live.text)")
             await sim.setUnavailable(nil)
             #expect(try await api.with(key: nil).get("/api/v1/health")["status"] == "healthy")
+            let back = try await api.with(key: nil).get("/health")
+            #expect(back["status"] == "ok")
+            #expect((back.json["unavailableBackends"] as? [String: Any])?.isEmpty == true, "\(back.text)")
         }
     }
 

@@ -87,7 +87,9 @@ public final class AccelDetector: Sendable {
                 }
                 if let exit = qemu.exit {
                     let output = (try? String(contentsOfFile: dir + "/qemu.log", encoding: .utf8)) ?? ""
-                    return (.tcg, "the KVM probe failed (\(exit.description)): \(output.prefix(300))")
+                    // QEMU's output may span lines: one log record carries it, its lines joined.
+                    let oneLine = output.split(whereSeparator: \.isNewline).joined(separator: " | ")
+                    return (.tcg, "the KVM probe failed (\(exit.description)): \(oneLine.prefix(300))")
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }

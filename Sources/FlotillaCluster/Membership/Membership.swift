@@ -86,17 +86,11 @@ public final class Membership: Service, Sendable {
     /// it listens on port 0) and writes it into the registration.
     public func advertise(_ address: String) async throws {
         record.withLock { $0.address = address }
-        let key = StoreKeys.worker(worker.id)
-        for _ in 0..<16 {
-            guard let existing = try await store.get(key), var stored = try? StoreCodec.decode(Worker.self, from: existing.value) else {
-                return
-            }
+        _ = try await store.update(StoreKeys.worker(worker.id)) { kv -> StoreChange? in
+            guard let kv, var stored = try? StoreCodec.decode(Worker.self, from: kv.value) else { return nil }
             stored.address = address
-            let result = try await store.txn(
-                [.unchanged(key, since: existing.modRevision)], then: [.put(key, try StoreCodec.encode(stored))], otherwise: [])
-            if result.succeeded { return }
+            return StoreChange(ops: [.put(kv.key, try StoreCodec.encode(stored))])
         }
-        throw StoreError.unavailable("could not update the address of worker \(worker.id)")
     }
 
     /// Runs until the task is cancelled or, in a `ServiceGroup`, until graceful shutdown.

@@ -13,7 +13,7 @@ public struct DrainOutcome: Sendable, Equatable {
 }
 
 /// The command side of the worker API: drain, activate and migrate away. Each change is one store
-/// transaction compared on the record's revision, retried on conflict.
+/// transaction compared on the record's revision (the one compare-and-swap update).
 public final class WorkerService: Sendable {
     let store: any ClusterStore
     let registry: RegistryCache
@@ -144,20 +144,21 @@ public final class WorkerService: Sendable {
 
     // MARK: Store
 
-    /// Sets `adminStatus` on the worker's record, compared on its revision; retries on conflict.
+    /// Sets `adminStatus` on the worker's record with one compare-and-swap (``ClusterStore/update(_:attempts:_:)``).
     func setAdminStatus(_ status: WorkerAdminStatus, id: String) async throws(FlotillaError) -> (Worker, Revision) {
-        let key = StoreKeys.worker(id)
-        for _ in 0..<32 {
-            let kv: KeyValue?
-            do { kv = try await store.get(key) } catch { throw instances.storeError(error) }
-            guard let kv, var worker = try? StoreCodec.decode(Worker.self, from: kv.value) else { throw Self.notFound(id) }
-            worker.adminStatus = status
-            let result = try await instances.txn([.unchanged(key, since: kv.modRevision)], then: [.put(key, try instances.encode(worker))])
-            if result.succeeded {
-                logger.info("worker status set", metadata: ["worker": "\(id)", "status": "\(status.rawValue)"])
-                return (worker, result.revision)
+        var updated: Worker?
+        do {
+            let outcome = try await store.update(StoreKeys.worker(id)) { kv -> StoreChange? in
+                guard let kv, var worker = try? StoreCodec.decode(Worker.self, from: kv.value) else { throw Self.notFound(id) }
+                worker.adminStatus = status
+                updated = worker
+                return StoreChange(ops: [.put(kv.key, try StoreCodec.encode(worker))])
             }
+            guard case .written(let revision) = outcome, let updated else { throw Self.notFound(id) }
+            logger.info("worker status set", metadata: ["worker": "\(id)", "status": "\(status.rawValue)"])
+            return (updated, revision)
+        } catch {
+            throw instances.storeError(error)
         }
-        throw FlotillaError(.storeUnavailable, "Too many concurrent changes to worker \(id); try again")
     }
 }
