@@ -112,6 +112,10 @@ public final class Membership: Service, Sendable {
             } catch StoreError.leaseNotFound {
                 logger.warning("worker lease expired; registering again", metadata: ["worker": "\(worker.id)"])
                 lease = nil
+            } catch let conflict as HostIdentityConflict {
+                // Another host took this id while this one was away: it is that host's now. Stop, say why once.
+                logger.error("\(conflict.description)")
+                throw conflict
             } catch {
                 if Task.isCancelled { break }
                 logger.warning("heartbeat failed; retrying", metadata: ["error": "\(error)"])
