@@ -20,7 +20,8 @@ public final class Agent: Service, Sendable {
     let followBackendEvents: Bool
     let logger: Logger
     let calmLog: CalmLogger
-    private let inFlight = Mutex<Set<String>>([])
+    /// Instances being reconciled, each with whether something asked for it meanwhile (it goes round again).
+    private let inFlight = Mutex<[String: Bool]>([:])
     /// Instances migrated away from this host whose leftover backend instance is already gone.
     let collected = Mutex<Set<String>>([])
     /// The store revision of this agent's last successful report per instance.
@@ -87,9 +88,11 @@ public final class Agent: Service, Sendable {
                 group.addTask {
                     let before = self.registry.read { $0.instances[id]?.modRevision }
                     let wake = await self.reconcile(id)
-                    self.release(id)
+                    let askedMeanwhile = self.release(id)
                     let after = self.registry.read { $0.instances[id] }
-                    if let after, after.modRevision != before, !after.value.hasSettled { queue.yield(id) }
+                    if askedMeanwhile || (after.map { $0.modRevision != before && !$0.value.hasSettled } ?? false) {
+                        queue.yield(id)
+                    }
                     if let wake, self.plan(wake, for: id) {
                         let delay = max(0, wake.timeIntervalSince(self.identity.now()))
                         try await Task.sleep(for: .milliseconds(Int64(delay * 1000) + 1))
@@ -145,8 +148,20 @@ public final class Agent: Service, Sendable {
         }
     }
 
-    private func claim(_ id: String) -> Bool { inFlight.withLock { $0.insert(id).inserted } }
-    private func release(_ id: String) { _ = inFlight.withLock { $0.remove(id) } }
+    /// Claims `id` for a round; false when a round is under way (it is marked to go round again).
+    private func claim(_ id: String) -> Bool {
+        inFlight.withLock { rounds in
+            if rounds[id] != nil {
+                rounds[id] = true
+                return false
+            }
+            rounds[id] = false
+            return true
+        }
+    }
+
+    /// Ends the round of `id`; true when something asked for it during the round (an event, a change).
+    private func release(_ id: String) -> Bool { inFlight.withLock { $0.removeValue(forKey: id) ?? false } }
 
     /// After a restart: logs what each backend still holds for this host. Instances are matched by id on
     /// their next reconcile, so nothing is created twice; unknown ones are left alone.
