@@ -199,6 +199,20 @@ import Testing
         Row(
             name: "backend back, container survived: running again", instance: instance(.error, .running),
             observation: seen(.running), steps: [], state: .running),
+        Row(
+            name: "a failed stop stays in error until the user acts (no retry every round, no flapping)",
+            instance: {
+                var i = instance(.error, .stopped)
+                i.stateDescription = "disk on fire"
+                return i
+            }(), observation: seen(.running), steps: [], state: nil),
+        Row(
+            name: "unknown after an outage, desired stopped, the backend answers again: what it holds is recorded",
+            instance: {
+                var i = instance(.error, .stopped)
+                i.stateDescription = "the docker backend is unavailable (daemon down): the instance's state is unknown"
+                return i
+            }(), observation: seen(.stopped, code: 143), steps: [], state: .stopped),
         // Settled and converged.
         Row(name: "running as asked: nothing", instance: instance(.running, .running), observation: seen(.running), steps: [], state: nil),
         Row(name: "stopped as asked: nothing", instance: instance(.stopped, .stopped), observation: seen(.stopped), steps: [], state: nil),

@@ -91,7 +91,16 @@ public struct Reconciler: Sendable, Equatable {
     }
 
     static func unavailableDescription(_ instance: Instance, _ reason: String) -> String {
-        "the \(instance.backend.rawValue) backend is unavailable (\(reason)): the instance's state is unknown"
+        "\(unavailablePrefix(instance))\(reason)): the instance's state is unknown"
+    }
+
+    private static func unavailablePrefix(_ instance: Instance) -> String {
+        "the \(instance.backend.rawValue) backend is unavailable ("
+    }
+
+    /// Whether the instance is in `error` only because its backend could not be asked (its state is unknown).
+    static func isUnknown(_ instance: Instance) -> Bool {
+        instance.state == .error && instance.stateDescription?.hasPrefix(unavailablePrefix(instance)) == true
     }
 
     // MARK: The backend is down
@@ -177,6 +186,10 @@ public struct Reconciler: Sendable, Equatable {
         if wantsToRun && (seen == nil || seen == .stopped || seen == .error) {
             return exited(instance, observation, now: now)
         }
+        // A failed action (a stop or a pause the backend refused) stays in `error`, with its reason, until the user
+        // acts: retrying it every round would flap the record. Only an error that means "unknown" (the backend
+        // could not be asked) gives way to what the backend holds once it answers again.
+        if instance.state == .error && !wantsToRun && !Self.isUnknown(instance) { return .idle }
         // The truth first: a change made behind Flotilla's back is recorded as it is.
         if let seen, seen != instance.state {
             let description: String? =
