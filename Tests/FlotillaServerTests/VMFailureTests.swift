@@ -40,7 +40,8 @@ struct VMFailureTests {
             let r = try await api.post("/api/v1/vms/\(id)/sync", "")
             #expect(r.status == 200)
             #expect(r["state"] == "ERROR")
-            #expect(r["state_description"] == "exited with code 137")
+            // The sync, or the agent first (with the restart its policy planned), records the exit as it is.
+            #expect(r["state_description"]?.hasPrefix("exited with code 137") == true, "\(r.text)")
         }
     }
 
