@@ -10,7 +10,7 @@ import Testing
 
     static func instance(
         _ state: InstanceState, _ desired: DesiredState, policy: RestartPolicy? = nil, restarts: RestartStatus? = nil,
-        launchedAgo: TimeInterval? = 100
+        launchedAgo: TimeInterval? = 100, description: String? = nil
     ) -> Instance {
         var i = Instance(
             id: "i1", name: "web", kind: .container, backend: .docker,
@@ -21,6 +21,7 @@ import Testing
         i.restarts = restarts
         i.launchedAt = launchedAgo.map { now - $0 }
         i.appliedGeneration = 1
+        i.stateDescription = description
         return i
     }
 
@@ -187,11 +188,9 @@ import Testing
             }),
         Row(
             name: "backend down, already recorded: nothing more",
-            instance: {
-                var i = instance(.error, .running)
-                i.stateDescription = "the docker backend is unavailable (daemon down): the instance's state is unknown"
-                return i
-            }(), observation: .unavailable("daemon down"), steps: [], state: nil),
+            instance: instance(
+                .error, .running, description: "the docker backend is unavailable (daemon down): the instance's state is unknown"),
+            observation: .unavailable("daemon down"), steps: [], state: nil),
         Row(
             name: "backend back, container stopped by the outage: the policy restarts it",
             instance: instance(.error, .running), observation: seen(.stopped, code: 137), steps: [], state: .stopped,
@@ -201,18 +200,12 @@ import Testing
             observation: seen(.running), steps: [], state: .running),
         Row(
             name: "a failed stop stays in error until the user acts (no retry every round, no flapping)",
-            instance: {
-                var i = instance(.error, .stopped)
-                i.stateDescription = "disk on fire"
-                return i
-            }(), observation: seen(.running), steps: [], state: nil),
+            instance: instance(.error, .stopped, description: "disk on fire"), observation: seen(.running), steps: [], state: nil),
         Row(
             name: "unknown after an outage, desired stopped, the backend answers again: what it holds is recorded",
-            instance: {
-                var i = instance(.error, .stopped)
-                i.stateDescription = "the docker backend is unavailable (daemon down): the instance's state is unknown"
-                return i
-            }(), observation: seen(.stopped, code: 143), steps: [], state: .stopped),
+            instance: instance(
+                .error, .stopped, description: "the docker backend is unavailable (daemon down): the instance's state is unknown"),
+            observation: seen(.stopped, code: 143), steps: [], state: .stopped),
         // Settled and converged.
         Row(name: "running as asked: nothing", instance: instance(.running, .running), observation: seen(.running), steps: [], state: nil),
         Row(name: "stopped as asked: nothing", instance: instance(.stopped, .stopped), observation: seen(.stopped), steps: [], state: nil),
