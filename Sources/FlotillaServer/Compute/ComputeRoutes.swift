@@ -24,24 +24,27 @@ struct ComputeRoutes {
             return JSONResponse.make(body: body)
         }
         routes.add(.put, "\(b)/instances/:id", permission: .operateInstances) { req, ctx in try await update(req, ctx) }
+        // Every action parses its whole query (and body) before it acts (ADR 0012).
         routes.add(.delete, "\(b)/instances/:id", permission: .operateInstances) { req, ctx in
-            let options = ActionOptions(force: try req.queryBool("force", default: false))
-            return try await act(.delete, req, ctx, options)
+            let query = try ActionQuery.compute(req, force: true)
+            return try await act(.delete, ctx, query, ActionOptions(force: query.force))
         }
         for (verb, action) in [("start", LifecycleAction.start), ("pause", .pause), ("unpause", .resume)] {
             routes.add(.put, "\(b)/instances/:id/\(verb)", permission: .operateInstances) { req, ctx in
-                try await act(action, req, ctx, ActionOptions())
+                try await act(action, ctx, try ActionQuery.compute(req), ActionOptions())
             }
         }
         routes.add(.put, "\(b)/instances/:id/stop", permission: .operateInstances) { req, ctx in
+            let query = try ActionQuery.compute(req)
             let body = try await req.decodeJSON(Compute.StopRequest.self, context: ctx, empty: Compute.StopRequest())
             try Self.validateTimeout(body.timeout)
-            return try await act(.stop, req, ctx, ActionOptions(force: body.force ?? false, timeoutSeconds: body.timeout))
+            return try await act(.stop, ctx, query, ActionOptions(force: body.force ?? false, timeoutSeconds: body.timeout))
         }
         routes.add(.put, "\(b)/instances/:id/restart", permission: .operateInstances) { req, ctx in
+            let query = try ActionQuery.compute(req)
             let body = try await req.decodeJSON(Compute.RestartRequest.self, context: ctx, empty: Compute.RestartRequest())
             try Self.validateTimeout(body.timeout)
-            return try await act(.restart, req, ctx, ActionOptions(timeoutSeconds: body.timeout, hard: body.hard ?? false))
+            return try await act(.restart, ctx, query, ActionOptions(timeoutSeconds: body.timeout, hard: body.hard ?? false))
         }
         routes.add(.get, "\(b)/instances/:id/usage", permission: .read) { req, ctx in
             let id = try ctx.parameters.require("id")
@@ -60,24 +63,16 @@ struct ComputeRoutes {
     }
 
     static func validateTimeout(_ timeout: Int?) throws {
-        if let timeout, !(0...3600).contains(timeout) {
+        if let timeout, !(0...ActionQuery.maxTimeout).contains(timeout) {
             throw FlotillaError.validation("timeout must be from 0 to 3600 seconds", field: "timeout")
         }
     }
 
     private func list(_ req: Request) throws -> Response {
-        let page = try req.queryInt("page", default: 1, range: 1...1_000_000)
-        let pageSize = try req.queryInt("pageSize", default: 50, range: 1...500)
-        let backend = try req.query("backend").map { try ComputeMapping.backend($0) }
-        let states = try req.query("state").map { try ComputeMapping.states(forFilter: $0) }
-        let selector = try ComputeMapping.labelSelector(req.query("labels"))
-        let matching = deps.registry.read { s in
-            s.liveInstances.filter { i in
-                (backend == nil || i.backend == backend) && (states?.contains(i.state) ?? true)
-                    && selector.allSatisfy { i.spec.labels[$0.key] == $0.value }
-            }
-        }
-        .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+        let query = try ComputeListQuery.parse(req)
+        let (page, pageSize) = (query.page, query.pageSize)
+        let matching = deps.registry.read { s in s.liveInstances.filter(query.admits) }
+            .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
         let start = min((page - 1) * pageSize, matching.count)
         let slice = matching[start..<min(start + pageSize, matching.count)]
         return JSONResponse.make(
@@ -86,16 +81,16 @@ struct ComputeRoutes {
     }
 
     private func create(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
-        let wait = try req.queryBool("wait", default: true)
+        let query = try ActionQuery.compute(req)
         let (wire, token) = try await req.createBody(Compute.CreateRequest.self, context: ctx, scope: "compute")
         let request = try ComputeMapping.create(wire)
         let written = try await deps.instances.create(request, idempotency: token)
         // Read-your-writes on this host: answer only once the registry holds the write.
         _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
-        if written.replayed || !wait {
+        if written.replayed || !query.wait {
             return JSONResponse.make(ComputeMapping.instance(written.instance), status: written.replayed ? .ok : .accepted)
         }
-        let (instance, _) = await deps.instances.settle(written, timeout: try timeout(req))
+        let (instance, _) = await deps.instances.settle(written, timeout: timeout(query))
         return JSONResponse.make(ComputeMapping.instance(instance), status: .created)
     }
 
@@ -118,23 +113,23 @@ struct ComputeRoutes {
         return JSONResponse.make(ComputeMapping.instance(instance, applied: live ? "live" : "nextStart"))
     }
 
-    private func act(_ action: LifecycleAction, _ req: Request, _ ctx: FlotillaRequestContext, _ options: ActionOptions)
+    /// Runs `action` with a query parsed already: nothing left to refuse once the action ran.
+    private func act(_ action: LifecycleAction, _ ctx: FlotillaRequestContext, _ query: ActionQuery, _ options: ActionOptions)
         async throws -> Response
     {
-        let wait = try req.queryBool("wait", default: true)
         let written = try await deps.instances.perform(action, id: try ctx.parameters.require("id"), options: options)
         _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
-        guard wait, !written.instance.hasSettled else {
+        guard query.wait, !written.instance.hasSettled else {
             return JSONResponse.make(ComputeMapping.instance(written.instance), status: written.instance.hasSettled ? .ok : .accepted)
         }
-        let (instance, settled) = await deps.instances.settle(written, timeout: try timeout(req, options))
+        let (instance, settled) = await deps.instances.settle(written, timeout: timeout(query, options))
         return JSONResponse.make(ComputeMapping.instance(instance), status: settled ? .ok : .accepted)
     }
 
     /// The synchronous wait: `timeout` seconds from the query, or the action's own timeout plus a margin, or
     /// the server default.
-    private func timeout(_ req: Request, _ options: ActionOptions = ActionOptions()) throws -> Duration {
-        if req.query("timeout") != nil { return .seconds(try req.queryInt("timeout", default: 60, range: 0...3600)) }
+    private func timeout(_ query: ActionQuery, _ options: ActionOptions = ActionOptions()) -> Duration {
+        if let seconds = query.timeout { return .seconds(seconds) }
         if let t = options.timeoutSeconds { return max(deps.actionTimeout, .seconds(t + 10)) }
         return deps.actionTimeout
     }

@@ -63,8 +63,8 @@ struct EventsRoute {
 
     /// `since`, else `Last-Event-ID`; VALIDATION_ERROR for anything but a non-negative revision.
     static func since(_ req: Request) throws -> Revision? {
-        let (raw, field): (String?, String) =
-            req.query("since") != nil ? (req.query("since"), "since") : (req.headers[lastEventID], "Last-Event-ID")
+        let since = try req.query("since")
+        let (raw, field) = since != nil ? (since, "since") : (req.headers[lastEventID], "Last-Event-ID")
         guard let raw else { return nil }
         guard let value = Int64(raw), value >= 0 else {
             throw FlotillaError.validation("\(field) must be a non-negative revision", field: field)

@@ -23,12 +23,13 @@ struct GlobalRoutes {
             let record = try deps.instances.record(id: try ctx.parameters.require("id"))
             return JSONResponse.make(GlobalMapping.vm(record, in: deps.registry.snapshot))
         }
+        // Every action parses its whole query before it acts (ADR 0012).
         routes.add(.delete, "\(b)/:id", permission: .operateInstances) { req, ctx in
-            try await act(.delete, req, ctx)
+            try await act(.delete, ctx, try ActionQuery.global(req))
         }
         for (verb, action) in Self.actions {
             routes.add(.post, "\(b)/:id/\(verb)", permission: .operateInstances) { req, ctx in
-                if let action { return try await act(action, req, ctx) }
+                if let action { return try await act(action, ctx, try ActionQuery.global(req)) }
                 return try await migrate(req, ctx)
             }
         }
@@ -38,7 +39,7 @@ struct GlobalRoutes {
         let limit = try req.queryInt("limit", default: 50, range: 1...500)
         let cursor = try req.query("cursor").map { raw throws(FlotillaError) in try PageCursor.decode(raw) }
         let filter = InstanceFilter(
-            host: req.query("host"), zone: req.query("zone"), states: try GlobalMapping.states(req.query("state")),
+            host: try req.query("host"), zone: try req.query("zone"), states: try GlobalMapping.states(req.query("state")),
             backend: try req.query("backend").map { try ComputeMapping.backend($0) },
             kind: try ComputeMapping.kind(req.query("kind")), selector: try LabelSelector.parse(req.query("label")))
         let state = deps.registry.snapshot
@@ -61,18 +62,18 @@ struct GlobalRoutes {
 
     /// `?wait=running` makes a create answer once the instance runs (201); anything else but `false` is refused.
     static func waitRunning(_ req: Request) throws -> Bool {
-        switch req.query("wait") {
+        switch try req.query("wait") {
         case nil, "false", "none": return false
         case "running": return true
         default: throw FlotillaError.validation("wait must be running or false", field: "wait")
         }
     }
 
-    private func act(_ action: LifecycleAction, _ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
-        let wait = try req.queryBool("wait", default: false)
+    /// Runs `action` with a query parsed already: nothing left to refuse once the action ran.
+    private func act(_ action: LifecycleAction, _ ctx: FlotillaRequestContext, _ query: ActionQuery) async throws -> Response {
         let written = try await deps.instances.perform(action, id: try ctx.parameters.require("id"))
         _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
-        guard wait, !written.instance.hasSettled else {
+        guard query.wait, !written.instance.hasSettled else {
             return try respond(id: written.instance.id, status: written.instance.hasSettled ? .ok : .accepted, fallback: written)
         }
         let (_, settled) = await deps.instances.settle(written, timeout: deps.actionTimeout)

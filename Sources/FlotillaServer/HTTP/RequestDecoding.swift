@@ -5,7 +5,8 @@ import Hummingbird
 import NIOCore
 
 extension Request {
-    /// The body, at most ``HTTPLimits/maxBody`` bytes; 413 past that.
+    /// The body, at most ``HTTPLimits/maxBody`` bytes; 413 past that. A body the client did not finish
+    /// sending is an ``AbandonedUpload``.
     func collectLimitedBody(context: FlotillaRequestContext) async throws -> ByteBuffer {
         do {
             return try await body.collect(upTo: HTTPLimits.maxBody)
@@ -13,6 +14,11 @@ extension Request {
             throw FlotillaError(.payloadTooLarge, "Request body is larger than \(HTTPLimits.maxBody) bytes")
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw FlotillaError(.payloadTooLarge, "Request body is larger than \(HTTPLimits.maxBody) bytes")
+        } catch let error as HTTPError {
+            throw error
+        } catch {
+            // Only the connection can fail a body read: the client went away or broke off the message.
+            throw AbandonedUpload(cause: error)
         }
     }
 
@@ -66,25 +72,34 @@ extension Request {
 }
 
 extension Request {
-    /// A query parameter parsed as a bounded integer; VALIDATION_ERROR otherwise.
+    /// A query parameter parsed as a bounded integer; VALIDATION_ERROR otherwise (a repeated parameter too).
     func queryInt(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let raw = uri.queryParameters[name[...]] else { return value }
-        guard let n = Int(String(raw)), range.contains(n) else {
+        guard let raw = try query(name) else { return value }
+        guard let n = Int(raw), range.contains(n) else {
             throw FlotillaError.validation(
                 "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)", field: name)
         }
         return n
     }
 
-    /// A boolean query parameter (`true`/`false`/`1`/`0`); VALIDATION_ERROR otherwise.
+    /// A boolean query parameter: exactly `true` or `false` (ADR 0012); VALIDATION_ERROR for anything else.
     func queryBool(_ name: String, default value: Bool) throws -> Bool {
-        guard let raw = uri.queryParameters[name[...]] else { return value }
-        switch raw.lowercased() {
-        case "true", "1", "yes": return true
-        case "false", "0", "no": return false
+        switch try query(name) {
+        case nil: return value
+        case "true": return true
+        case "false": return false
         default: throw FlotillaError.validation("\(name) must be true or false", field: name)
         }
     }
 
-    func query(_ name: String) -> String? { uri.queryParameters[name[...]].map(String.init) }
+    /// A query parameter's value; nil when absent. Given twice with different values it is ambiguous:
+    /// VALIDATION_ERROR, never one of them taken silently.
+    func query(_ name: String) throws -> String? {
+        let values = uri.queryParameters.getAll(name)
+        guard let first = values.first else { return nil }
+        guard values.allSatisfy({ $0 == first }) else {
+            throw FlotillaError.validation("\(name) is given more than once with different values", field: name)
+        }
+        return String(first)
+    }
 }
