@@ -3,47 +3,57 @@ import FlotillaCore
 import Hummingbird
 import Logging
 
-/// The outermost middleware: answers every error in the surface's own shape (404 and 405 included),
-/// stamps `X-Flotilla-Revision` on every response, and honours `min_revision` on GETs (contract section 0).
+/// The outermost middleware: answers every error in the surface's own shape (404 and 405 included) and stamps
+/// `X-Flotilla-Revision` on responses (contract section 0), except where it would tell a caller without a
+/// credential anything: never on a 401, nor on an unknown route's 404/405 to such a caller (ADR 0012).
+/// `min_revision` is not honoured here but per route, after authentication (``Routes``).
 struct EdgeMiddleware: RouterMiddleware {
     typealias Context = FlotillaRequestContext
     let registry: RegistryCache
     let routes: RouteTable
+    let authenticator: Authenticator
+    let credential: ClusterCredential
     let logger: Logger
-    /// How long a GET with `min_revision` may wait for this host to catch up.
-    let consistencyWait: Duration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let surface = Surface.of(path: request.uri.path)
+        var response: Response
         do {
-            if request.method == .get, request.uri.query?.contains("min_revision") == true,
-                let raw = request.uri.queryParameters["min_revision"]
-            {
-                guard let wanted = Int64(String(raw)), wanted >= 0 else {
-                    throw FlotillaError.validation("min_revision must be a non-negative integer", field: "min_revision")
-                }
-                guard await registry.waitForRevision(wanted, timeout: consistencyWait) else {
-                    throw FlotillaError(
-                        .timeout, "This host has not applied revision \(wanted) yet",
-                        details: ["minRevision": .int(wanted), "revision": .int(registry.revision)])
-                }
-            }
-            var response = try await next(request, context)
+            response = try await next(request, context)
             // A response relayed from another host may reflect a later revision than this host applied.
             let relayed = response.headers[.flotillaRevision].flatMap { Int64($0) } ?? 0
             response.headers[.flotillaRevision] = String(max(relayed, registry.revision))
-            return response
-        } catch let error as FlotillaError {
+        } catch let error as AbandonedUpload {
+            // The client went away mid-body: nothing to answer, nothing wrong here. The HTTP server closes the
+            // connection on its own error.
+            logger.debug(
+                "request abandoned by the client before its body ended",
+                metadata: ["path": "\(request.uri.path)", "error": "\(error.cause)"])
+            throw error.cause
+        } catch {
+            response = self.response(for: error, request)
+        }
+        if response.status == .unauthorized { response.headers[.flotillaRevision] = nil }
+        return response
+    }
+
+    /// The surface's answer to an error thrown by a route (or by the router: no route, wrong method).
+    private func response(for error: any Error, _ request: Request) -> Response {
+        let surface = Surface.of(path: request.uri.path)
+        switch error {
+        case let error as FlotillaError:
             if error.code == .internalError || error.code == .storeUnavailable {
                 logger.error(
                     "request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)", "cause": "\(error.cause ?? "")"])
             }
             return surface.response(for: error, revision: registry.revision)
-        } catch let error as RequestValidationError {
+        case let error as RequestValidationError:
             return surface.response(for: error, revision: registry.revision)
-        } catch let error as HTTPError {
-            return surface.response(for: map(error, request), revision: registry.revision)
-        } catch {
+        case let error as HTTPError:
+            var response = surface.response(for: map(error, request), revision: registry.revision)
+            // No route matched, so no route checked a credential: only a caller with one learns the revision.
+            if !Routes.isAuthenticated(request, authenticator, credential) { response.headers[.flotillaRevision] = nil }
+            return response
+        default:
             logger.error("unexpected error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return surface.response(for: FlotillaError(.internalError, "Internal error"), revision: registry.revision)
         }

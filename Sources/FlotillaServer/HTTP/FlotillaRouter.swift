@@ -12,9 +12,11 @@ public enum FlotillaRouter {
         let table = RouteTable()
         let routes = Routes(
             router: router, authenticator: Authenticator(registry: deps.registry), credential: deps.credential,
-            table: table)
+            table: table, consistency: MinRevision(registry: deps.registry, limit: deps.consistencyWait))
         router.add(
-            middleware: EdgeMiddleware(registry: deps.registry, routes: table, logger: logger, consistencyWait: deps.consistencyWait))
+            middleware: EdgeMiddleware(
+                registry: deps.registry, routes: table, authenticator: routes.authenticator, credential: deps.credential,
+                logger: logger))
         HealthRoutes(deps: deps).register(routes)
         ComputeRoutes(deps: deps).register(routes)
         KeyRoutes(deps: deps).register(routes)

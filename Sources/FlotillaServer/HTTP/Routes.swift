@@ -36,21 +36,32 @@ public final class RouteTable: Sendable {
     }
 }
 
-/// Registers routes: every route goes through here so that authorization is declared per route.
+/// Registers routes: every route goes through here so that authorization is declared per route. Each route
+/// answers in one order (ADR 0012): its credential is checked first; only then is `min_revision` honoured; the
+/// handler parses and validates everything before it acts.
 struct Routes {
     typealias Handler = @Sendable (Request, FlotillaRequestContext) async throws -> Response
     let router: Router<FlotillaRequestContext>
     let authenticator: Authenticator
     let credential: ClusterCredential
     let table: RouteTable
+    /// `min_revision`, honoured after authentication only.
+    let consistency: MinRevision
 
     func add(_ method: HTTPRequest.Method, _ path: String, permission: Permission?, _ handler: @escaping Handler) {
         table.append(RouteEntry(method: method, path: path, permission: permission))
         let authenticator = self.authenticator
+        let credential = self.credential
+        let consistency = self.consistency
         router.on(RouterPath(path), method: method) { request, context -> Response in
             var context = context
             if let permission {
                 context.principal = try authenticator.authorize(request, permission: permission)
+                try await consistency.wait(for: request)
+            } else if Self.isAuthenticated(request, authenticator, credential) {
+                // An open route honours `min_revision` for a caller with a valid credential only; an anonymous
+                // caller's is ignored (it must not hold a task, nor learn the revision from a 504).
+                try await consistency.wait(for: request)
             }
             return try await handler(request, context)
         }
@@ -61,9 +72,19 @@ struct Routes {
         table.append(RouteEntry(method: method, path: path, permission: nil, cluster: true))
         let authenticator = self.authenticator
         let credential = self.credential
+        let consistency = self.consistency
         router.on(RouterPath(path), method: method) { request, context -> Response in
             try credential.authorize(request, authenticator: authenticator)
+            try await consistency.wait(for: request)
             return try await handler(request, context)
         }
+    }
+
+    /// Whether `request` carries a credential this host accepts: a known client key (any role) or the cluster
+    /// credential. Only for requests that need none (open routes, unknown routes), to decide what they may learn.
+    static func isAuthenticated(_ request: Request, _ authenticator: Authenticator, _ credential: ClusterCredential) -> Bool {
+        if credential.admits(request) { return true }
+        guard Authenticator.credential(of: request) != nil else { return false }
+        return (try? authenticator.authorize(request, permission: .read)) != nil
     }
 }

@@ -1,0 +1,34 @@
+import FlotillaCluster
+import FlotillaCore
+import Hummingbird
+
+/// `min_revision=N` on a GET (contract section 0): waits, at most `limit`, until this host applied store
+/// revision N, so a client reads its own writes from any host. Asked only once the route's own authentication
+/// succeeded (ADR 0012): an anonymous caller never waits, and never learns the revision from it.
+struct MinRevision: Sendable {
+    let registry: RegistryCache
+    /// The longest wait (``ServerDependencies/consistencyWait``).
+    let limit: Duration
+
+    /// The revision a GET asks for; nil for other methods or without `min_revision`; VALIDATION_ERROR for
+    /// anything but one non-negative integer.
+    static func requested(by request: Request) throws -> Revision? {
+        guard request.method == .get, request.uri.query?.contains("min_revision") == true else { return nil }
+        guard let raw = try request.query("min_revision") else { return nil }
+        guard let wanted = Revision(raw), wanted >= 0 else {
+            throw FlotillaError.validation("min_revision must be a non-negative integer", field: "min_revision")
+        }
+        return wanted
+    }
+
+    /// Waits for the revision `request` asks for; 504 TIMEOUT naming both revisions when this host did not
+    /// apply it within `limit`.
+    func wait(for request: Request) async throws {
+        guard let wanted = try Self.requested(by: request) else { return }
+        guard await registry.waitForRevision(wanted, timeout: limit) else {
+            throw FlotillaError(
+                .timeout, "This host has not applied revision \(wanted) yet",
+                details: ["minRevision": .int(wanted), "revision": .int(registry.revision)])
+        }
+    }
+}
