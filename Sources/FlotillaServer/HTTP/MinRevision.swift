@@ -13,12 +13,17 @@ struct MinRevision: Sendable {
     /// The revision a GET asks for; nil for other methods or without `min_revision`; VALIDATION_ERROR for
     /// anything but one non-negative integer.
     static func requested(by request: Request) throws -> Revision? {
-        guard request.method == .get, request.uri.query?.contains("min_revision") == true else { return nil }
+        guard isAsked(by: request) else { return nil }
         guard let raw = try request.query("min_revision") else { return nil }
         guard let wanted = Revision(raw), wanted >= 0 else {
             throw FlotillaError.validation("min_revision must be a non-negative integer", field: "min_revision")
         }
         return wanted
+    }
+
+    /// Whether `request` may ask for a revision at all (a GET naming `min_revision`): cheap, no parsing.
+    static func isAsked(by request: Request) -> Bool {
+        request.method == .get && request.uri.query?.contains("min_revision") == true
     }
 
     /// Waits for the revision `request` asks for; 504 TIMEOUT naming both revisions when this host did not

@@ -58,7 +58,7 @@ struct Routes {
             if let permission {
                 context.principal = try authenticator.authorize(request, permission: permission)
                 try await consistency.wait(for: request)
-            } else if Self.isAuthenticated(request, authenticator, credential) {
+            } else if MinRevision.isAsked(by: request), Self.isAuthenticated(request, authenticator, credential) {
                 // An open route honours `min_revision` for a caller with a valid credential only; an anonymous
                 // caller's is ignored (it must not hold a task, nor learn the revision from a 504).
                 try await consistency.wait(for: request)
