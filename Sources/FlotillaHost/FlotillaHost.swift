@@ -157,6 +157,7 @@ public final class FlotillaHost: Sendable {
     private func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         Application(
             router: router(),
+            server: GuardedHTTPServer.builder(configuration, logger: logger.child("http")),
             configuration: .init(
                 address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "flotilla"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

@@ -44,6 +44,12 @@ public struct HostConfiguration: Sendable {
     public var actionTimeout: Duration = .seconds(60)
     /// How long a request routed to the host that runs an instance may take (then 503, surface D).
     public var proxyTimeout: Duration = .seconds(5)
+    /// How long the HTTP listener waits on a client: idle, for a request head, for a body (ADR 0013).
+    public var connectionTimeouts = ConnectionTimeouts()
+    /// The most HTTP connections open at once; nil: derived from the open-file limit (``ConnectionLimits``).
+    public var maxConnections: Int?
+    /// The most HTTP connections open at once from one source address; nil: derived from the total.
+    public var maxConnectionsPerAddress: Int?
     /// Latency of every simulated backend operation.
     public var simLatency: Duration = .zero
     /// The Docker Engine's unix socket: `FLOTILLA_DOCKER_SOCKET` when set, else `/var/run/docker.sock`.

@@ -49,6 +49,19 @@ struct ServeCommand: AsyncParsableCommand {
     var rescheduleAfter: Double?
     @Option(help: "How long a request routed to the host that runs an instance may take, ms (env FLOTILLA_PROXY_TIMEOUT_MS; default 5000).")
     var proxyTimeoutMs: Int?
+    @Option(help: "Seconds a connection may wait for a request before it is closed (env FLOTILLA_IDLE_TIMEOUT; default 75).")
+    var idleTimeout: Double?
+    @Option(help: "Seconds a request head may take from its first byte (env FLOTILLA_HEADER_TIMEOUT; default 10).")
+    var headerTimeout: Double?
+    @Option(
+        help: "Seconds a request body may go without a byte, and its grace before --body-min-rate (env FLOTILLA_BODY_TIMEOUT; default 30).")
+    var bodyTimeout: Double?
+    @Option(help: "Least average rate of a request body, bytes a second (env FLOTILLA_BODY_MIN_RATE; default 1024).")
+    var bodyMinRate: Int?
+    @Option(help: "Most HTTP connections open at once (env FLOTILLA_MAX_CONNECTIONS; default the open-file limit less a reserve).")
+    var maxConnections: Int?
+    @Option(help: "Most HTTP connections from one address (env FLOTILLA_MAX_CONNECTIONS_PER_ADDRESS; default total/2, at most 1024).")
+    var maxConnectionsPerAddress: Int?
     @Option(help: "trace, debug, info, notice, warning, error (env FLOTILLA_LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -76,6 +89,9 @@ struct ServeCommand: AsyncParsableCommand {
     private func serve(_ config: HostConfiguration, logger: Logger) async throws {
         let lock = try await DataFolderLock.acquire(config.dataDir)
         defer { lock.release() }
+        // The connection caps are derived from the open-file limit: raise it as far as the process may (ADR 0013).
+        let files = OpenFileLimit.raiseToHard()
+        logger.info("open-file limit", metadata: ["before": "\(files.before)", "now": "\(files.after)"])
         let host = try await FlotillaHost.build(config, registration: .afterListening, logger: logger)
         if let secret = host.generatedAdminKey {
             say(
@@ -155,7 +171,31 @@ struct ServeCommand: AsyncParsableCommand {
             c.proxyTimeout = .milliseconds(ms)
         }
         c.clusterSecret = clusterSecret ?? env["CLUSTER_SECRET"]
+        try connectionOptions(env, into: &c)
         return c
+    }
+
+    /// The HTTP listener's deadlines and caps (ADR 0013): every figure, when given, greater than 0.
+    private func connectionOptions(_ env: Environment, into c: inout HostConfiguration) throws {
+        func seconds(_ value: Double?, _ option: String) throws -> Duration? {
+            guard let value else { return nil }
+            guard value > 0 && value <= 86_400 else { throw ValidationError("\(option) must be more than 0 and at most 86400 seconds") }
+            return .milliseconds(Int64((value * 1000).rounded(.up)))
+        }
+        func count(_ value: Int?, _ option: String) throws -> Int? {
+            guard let value else { return nil }
+            guard value > 0 else { throw ValidationError("\(option) must be greater than 0") }
+            return value
+        }
+        var t = c.connectionTimeouts
+        t.idle = try seconds(idleTimeout ?? env.number("IDLE_TIMEOUT"), "--idle-timeout") ?? t.idle
+        t.header = try seconds(headerTimeout ?? env.number("HEADER_TIMEOUT"), "--header-timeout") ?? t.header
+        t.body = try seconds(bodyTimeout ?? env.number("BODY_TIMEOUT"), "--body-timeout") ?? t.body
+        t.bodyMinRate = try count(bodyMinRate ?? env.number("BODY_MIN_RATE"), "--body-min-rate") ?? t.bodyMinRate
+        c.connectionTimeouts = t
+        c.maxConnections = try count(maxConnections ?? env.number("MAX_CONNECTIONS"), "--max-connections")
+        c.maxConnectionsPerAddress = try count(
+            maxConnectionsPerAddress ?? env.number("MAX_CONNECTIONS_PER_ADDRESS"), "--max-connections-per-address")
     }
 }
 
