@@ -23,11 +23,13 @@ public final class ServeProcess: Sendable {
     /// - Parameters:
     ///   - backends: the `--backends` list, e.g. `sim,docker`.
     ///   - environment: variables set for the serve process on top of this process's (e.g. `FLOTILLA_DOCKER_SOCKET`).
+    ///   - openFileLimit: when set, the process runs under `prlimit --nofile=N:N` (soft and hard open-file limit N).
     public static func start(
         dataDir: String, apiKey: String = "flt_process_test_key_0123456789", extra: [String] = [],
-        backends: String = "sim", environment: [String: String] = [:]
+        backends: String = "sim", environment: [String: String] = [:], openFileLimit: Int? = nil
     ) async throws -> ServeProcess {
-        let process = try serveProcess(dataDir: dataDir, apiKey: apiKey, extra: extra, backends: backends, environment: environment)
+        let process = try serveProcess(
+            dataDir: dataDir, apiKey: apiKey, extra: extra, backends: backends, environment: environment, openFileLimit: openFileLimit)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.standardError
@@ -80,15 +82,18 @@ public final class ServeProcess: Sendable {
 
     /// A `flotilla serve` process, not started, with the arguments and environment every test host uses.
     private static func serveProcess(
-        dataDir: String, apiKey: String, extra: [String], backends: String, environment: [String: String]
+        dataDir: String, apiKey: String, extra: [String], backends: String, environment: [String: String],
+        openFileLimit: Int? = nil
     ) throws -> Process {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ProcessFailure("no flotilla binary at \(binary): run `swift build` first (the test command does)")
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        // prlimit sets the limits and then execs flotilla: the process id stays the server's.
+        let limited = openFileLimit.map { ["--nofile=\($0):\($0)", binary] } ?? []
+        process.executableURL = URL(fileURLWithPath: openFileLimit == nil ? binary : "/usr/bin/prlimit")
         process.arguments =
-            [
+            limited + [
                 "serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--data-dir", dataDir, "--api-key", apiKey, "--host-id",
                 "proc-host",
                 "--backends", backends, "--cpus", "64", "--memory-mb", "65536", "--log-level", "warning",
