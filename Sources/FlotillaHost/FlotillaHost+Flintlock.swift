@@ -8,7 +8,7 @@ extension FlotillaHost {
         -> FlintlockGRPCServer?
     {
         guard let port = port ?? configuration.grpcListenPort else { return nil }
-        let authenticator = Authenticator(registry: registry)
+        let authenticator = keys.authenticator
         let service = MicroVMGRPCService(
             service: FlintlockService(instances: instances, registry: registry),
             authorize: { secret, permission in _ = try authenticator.authorize(secret: secret, permission: permission) },

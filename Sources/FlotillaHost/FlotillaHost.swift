@@ -55,8 +55,9 @@ public final class FlotillaHost: Sendable {
             hostId: configuration.hostId, address: configuration.advertiseAddress,
             healthWindow: configuration.healthWindow, leaseTTL: configuration.leaseTTL)
         let backends = try BackendSet(await BackendFactory.make(configuration, logger: logger))
-        let keys = KeyService(store: store, registry: registry)
-        let generated = try await bootstrapKeys(configuration, keys)
+        let clusterSecret = try ClusterSecret.resolve(configuration)
+        let keys = KeyService(store: store, registry: registry, hasher: APIKeyHasher(clusterSecret: clusterSecret))
+        let generated = try await bootstrapKeys(configuration, keys, logger: logger)
         try await CatalogSeeder.seed(store: store)
         let worker = Worker(
             id: configuration.hostId, hostname: ProcessInfo.processInfo.hostName, address: identity.address,
@@ -87,7 +88,7 @@ public final class FlotillaHost: Sendable {
         let deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,
             version: version, actionTimeout: configuration.actionTimeout,
-            credential: ClusterCredential(secret: try ClusterSecret.resolve(configuration)), peers: peers,
+            credential: ClusterCredential(secret: clusterSecret), peers: peers,
             proxyTimeout: configuration.proxyTimeout)
         let (_, routes) = FlotillaRouter.build(deps, logger: logger.child("http"))
         return FlotillaHost(
@@ -212,12 +213,29 @@ public final class FlotillaHost: Sendable {
         logger.info("flotilla stopped", metadata: ["host": "\(identity.hostId)"])
     }
 
-    private static func bootstrapKeys(_ configuration: HostConfiguration, _ keys: KeyService) async throws -> String? {
+    /// Makes the stored keys usable by this host (ADR 0014): checks that it hashes secrets as the hosts that
+    /// stored them, rewrites keys stored before ADR 0014, then stores `--api-key` as an admin key unless it
+    /// was revoked, or (no key at all) creates an admin key and returns its secret.
+    private static func bootstrapKeys(_ configuration: HostConfiguration, _ keys: KeyService, logger: Logger) async throws -> String? {
+        guard try await keys.hashingKeyMatchesStore() else {
+            throw HostError.configuration(
+                "the API keys in this store were stored under another cluster secret: start with the cluster's --cluster-secret "
+                    + "(a single host keeps its own in <data-dir>/cluster-secret)")
+        }
+        let migrated = try await keys.migrateLegacyKeys()
+        if migrated > 0 { logger.notice("API keys stored before ADR 0014 are now stored as HMACs", metadata: ["keys": "\(migrated)"]) }
         if let secret = configuration.apiKey {
-            let existing = keys.list().first { $0.secretHash == Authenticator.digest(secret) }
-            if existing == nil {
-                let name =
-                    keys.list().contains { $0.name == "bootstrap" } ? "bootstrap-\(Authenticator.digest(secret).prefix(8))" : "bootstrap"
+            if let revoked = try await keys.revocation(of: secret) {
+                guard keys.list().contains(where: { $0.role == .admin }) else {
+                    throw HostError.configuration("--api-key names a revoked key and no other admin key exists")
+                }
+                logger.warning(
+                    "--api-key names a revoked key: it stays revoked and was not stored again; remove it from the configuration",
+                    metadata: ["id": "\(revoked.id)", "name": "\(revoked.name)", "revokedAt": "\(revoked.revokedAt)"])
+                return nil
+            }
+            if !keys.list().contains(where: { $0.secretHash == keys.hasher.hash(secret) }) {
+                let name = keys.list().contains { $0.name == "bootstrap" } ? "bootstrap-\(keys.hasher.hash(secret).prefix(8))" : "bootstrap"
                 _ = try await keys.create(name: name, role: .admin, secret: secret, waitForRegistry: false)
             }
             return nil

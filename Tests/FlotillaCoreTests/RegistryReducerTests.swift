@@ -81,7 +81,7 @@ import Testing
     @Test func apiKeysByHash() throws {
         var log = StoreLog()
         var state = RegistryState()
-        let key = APIKeyRecord(id: "k1", name: "ci", role: .operator, secretHash: "abc123", prefix: "flk_ab", createdAt: Fixtures.epoch)
+        let key = APIKeyRecord(id: "k1", name: "ci", role: .operator, secretHash: "abc123", createdAt: Fixtures.epoch)
         #expect(Self.apply([try log.put(StoreKeys.apiKey(hash: "abc123"), key)], to: &state) == [.apiKeys])
         #expect(state.apiKeys == ["abc123": key])
         #expect(Self.apply([log.delete(StoreKeys.apiKey(hash: "abc123"))], to: &state) == [.apiKeys])

@@ -347,14 +347,14 @@ struct OutputFormatterTests {
     }
 
     @Test func newKeyShowsTheSecretOnce() {
-        let key = Keys.Key(id: "k-1", name: "ci", role: "operator", prefix: "flk_ab", createdAt: Self.created)
+        let key = Keys.Key(id: "k-1", name: "ci", role: "operator", fingerprint: "1a2b3c4d", createdAt: Self.created)
         let text = OutputFormatter.keyCreated(Keys.Created(key: key, secret: "flk_abcdef123"))
         #expect(text.components(separatedBy: "flk_abcdef123").count == 2)
         #expect(text.contains("shown only this once"))
         #expect(OutputFormatter.keyList(Keys.List(keys: [])) == "No API keys.\n")
         #expect(
             OutputFormatter.keyList(Keys.List(keys: [key]))
-                == "ID    NAME   ROLE       PREFIX   CREATED\nk-1   ci     operator   flk_ab   2024-06-04T10:00:00Z\n")
+                == "ID    NAME   ROLE       FINGERPRINT   CREATED\nk-1   ci     operator   1a2b3c4d      2024-06-04T10:00:00Z\n")
     }
 }
 

@@ -13,19 +13,19 @@ public enum Keys {
         }
     }
 
-    /// A key as listed: never the secret.
+    /// A key as listed: never the secret, nor any part of it (ADR 0014).
     public struct Key: Codable, Sendable, Equatable {
         public var id: String
         public var name: String
         public var role: String
-        /// The first characters of the secret.
-        public var prefix: String
+        /// The first 8 hex digits of the key's stored HMAC: tells keys apart, reveals nothing of the secret.
+        public var fingerprint: String
         public var createdAt: Date
-        public init(id: String, name: String, role: String, prefix: String, createdAt: Date) {
+        public init(id: String, name: String, role: String, fingerprint: String, createdAt: Date) {
             self.id = id
             self.name = name
             self.role = role
-            self.prefix = prefix
+            self.fingerprint = fingerprint
             self.createdAt = createdAt
         }
     }
@@ -35,14 +35,14 @@ public enum Keys {
         public var id: String
         public var name: String
         public var role: String
-        public var prefix: String
+        public var fingerprint: String
         public var createdAt: Date
         public var key: String
         public init(key: Key, secret: String) {
             self.id = key.id
             self.name = key.name
             self.role = key.role
-            self.prefix = key.prefix
+            self.fingerprint = key.fingerprint
             self.createdAt = key.createdAt
             self.key = secret
         }

@@ -122,12 +122,12 @@ public enum OutputFormatter {
             + "Observed at \(timestamp(usage.observedAt)).\n"
     }
 
-    /// The key list: ID, NAME, ROLE, PREFIX, CREATED.
+    /// The key list: ID, NAME, ROLE, FINGERPRINT, CREATED (never a part of a secret).
     public static func keyList(_ list: Keys.List) -> String {
         if list.keys.isEmpty { return "No API keys.\n" }
         return TableRenderer(
-            headers: ["ID", "NAME", "ROLE", "PREFIX", "CREATED"],
-            rows: list.keys.map { [$0.id, $0.name, $0.role, $0.prefix, timestamp($0.createdAt)] }
+            headers: ["ID", "NAME", "ROLE", "FINGERPRINT", "CREATED"],
+            rows: list.keys.map { [$0.id, $0.name, $0.role, $0.fingerprint, timestamp($0.createdAt)] }
         ).render()
     }
 

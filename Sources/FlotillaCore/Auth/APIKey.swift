@@ -39,24 +39,3 @@ public enum Permission: String, Sendable, CaseIterable {
         }
     }
 }
-
-/// A stored API key. Only the SHA-256 of the secret is kept; the secret is shown once, at creation.
-public struct APIKeyRecord: Sendable, Codable, Equatable, Hashable, Identifiable {
-    public var id: String
-    public var name: String
-    public var role: Role
-    /// Hex SHA-256 of the secret.
-    public var secretHash: String
-    /// The first characters of the secret, to tell keys apart in listings.
-    public var prefix: String
-    public var createdAt: Date
-
-    public init(id: String, name: String, role: Role, secretHash: String, prefix: String, createdAt: Date) {
-        self.id = id
-        self.name = name
-        self.role = role
-        self.secretHash = secretHash
-        self.prefix = prefix
-        self.createdAt = createdAt
-    }
-}

@@ -6,16 +6,21 @@ import Foundation
 import Hummingbird
 
 /// Checks the credential of a request against the API keys in the registry (contract section 0): an API key
-/// as `X-API-Key: KEY` or `Authorization: Bearer KEY`. Keys are compared by their SHA-256.
+/// as `X-API-Key: KEY` or `Authorization: Bearer KEY`. Keys are looked up by their keyed hash
+/// (``APIKeyHasher``, ADR 0014): one SHA-256, one HMAC and a dictionary read per request.
 public struct Authenticator: Sendable {
     let registry: RegistryCache
+    let hasher: APIKeyHasher
 
-    public init(registry: RegistryCache) { self.registry = registry }
+    public init(registry: RegistryCache, hasher: APIKeyHasher) {
+        self.registry = registry
+        self.hasher = hasher
+    }
 
     /// The message of a 401 for a key that is not known (surfaces tell it from a missing key by it).
     static let invalidKeyMessage = "Invalid API key"
 
-    /// The hex SHA-256 of a secret, the form keys are stored in.
+    /// The hex SHA-256 of a string (idempotency records are keyed by it; API keys are not: see ``APIKeyHasher``).
     public static func digest(_ secret: String) -> String {
         hex(SHA256.hash(data: Data(secret.utf8)))
     }
@@ -48,7 +53,8 @@ public struct Authenticator: Sendable {
 
     /// Whether `secret` is a known client API key.
     func knows(_ secret: String) -> Bool {
-        registry.read { $0.apiKeys[Self.digest(secret)] != nil }
+        let hash = hasher.hash(secret)
+        return registry.read { $0.apiKeys[hash] != nil }
     }
 
     /// The caller, if its key grants `permission`; 401 for a missing or unknown key, 403 for a weaker role.
@@ -62,7 +68,7 @@ public struct Authenticator: Sendable {
         guard let secret else {
             throw FlotillaError(.unauthorized, "API key is required: send X-API-Key or Authorization: Bearer")
         }
-        let hash = Self.digest(secret)
+        let hash = hasher.hash(secret)
         guard let record = registry.read({ $0.apiKeys[hash] }) else {
             throw FlotillaError(.unauthorized, Self.invalidKeyMessage)
         }

@@ -2,17 +2,33 @@ import FlotillaCluster
 import FlotillaCore
 import Foundation
 
-/// Creates, lists and revokes API keys. Only a key's SHA-256 is stored; the secret is returned once.
+/// Creates, lists and revokes API keys (ADR 0014). A key is stored as a keyed hash of its secret
+/// (``APIKeyHasher``); the secret is returned once, at creation. A revoked key leaves a tombstone, and the
+/// last admin key is never revoked.
 public struct KeyService: Sendable {
     let store: any ClusterStore
     let registry: RegistryCache
+    /// The stored form of secrets, shared with the ``authenticator``.
+    public let hasher: APIKeyHasher
     let now: @Sendable () -> Date
 
-    public init(store: any ClusterStore, registry: RegistryCache, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any ClusterStore, registry: RegistryCache, hasher: APIKeyHasher, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.registry = registry
+        self.hasher = hasher
         self.now = now
     }
+
+    /// Where the hashing key's ``APIKeyHasher/check`` is kept (outside the registry's prefix).
+    static let hashCheckKey = "/flotilla-keys/hash-check"
+
+    /// How often a revocation reads the keys again after a concurrent change to them.
+    static let revokeAttempts = 16
+
+    /// Checks requests against these keys.
+    public var authenticator: Authenticator { Authenticator(registry: registry, hasher: hasher) }
 
     /// A new random secret: `flt_` and 40 characters of base32 from 25 random bytes.
     public static func newSecret() -> String {
@@ -24,28 +40,31 @@ public struct KeyService: Sendable {
     }
 
     /// Stores a key with `secret` (a new random one when nil); returns the record and the secret.
-    /// A second key with the same name is refused; storing the same secret again returns the existing key.
+    /// A second key with the same name is refused; storing the same secret again returns the existing key; a
+    /// secret whose key was revoked is refused (409).
     public func create(
         name: String, role: Role, secret: String? = nil, waitForRegistry: Bool = true
     ) async throws -> (APIKeyRecord, String) {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 100 else {
-            throw FlotillaError.validation("name must be 1 to 100 characters", field: "name")
-        }
+        let name = try NameRule.check(name, kind: .key)
         let secret = secret ?? Self.newSecret()
-        guard secret.count >= 16, secret.count <= 256 else {
-            throw FlotillaError.validation("an API key must be 16 to 256 characters", field: "key")
+        guard secret.utf8.count >= 16, secret.utf8.count <= 256 else {
+            throw FlotillaError.validation("an API key must be 16 to 256 bytes", field: "key")
         }
-        let hash = Authenticator.digest(secret)
+        let hash = hasher.hash(secret)
         if let existing = registry.read({ $0.apiKeys[hash] }) { return (existing, secret) }
-        if registry.read({ $0.apiKeys.values.contains { $0.name == trimmed } }) {
-            throw FlotillaError(.nameConflict, "An API key named \(trimmed) already exists", details: ["name": .string(trimmed)])
+        if registry.read({ $0.apiKeys.values.contains { $0.name == name } }) {
+            throw FlotillaError(.nameConflict, "An API key named \(name) already exists", details: ["name": .string(name)])
         }
-        let record = APIKeyRecord(
-            id: UUID().uuidString.lowercased(), name: trimmed, role: role, secretHash: hash,
-            prefix: String(secret.prefix(8)), createdAt: now())
+        let record = APIKeyRecord(id: UUID().uuidString.lowercased(), name: name, role: role, secretHash: hash, createdAt: now())
         let key = StoreKeys.apiKey(hash: hash)
-        let result = try await store.txn([.absent(key)], then: [.put(key, try StoreCodec.encode(record))], otherwise: [])
+        let tombstone = RevokedAPIKey.storeKey(hash: hash)
+        let result = try await store.txn(
+            [.absent(key), .absent(tombstone)], then: [.put(key, try StoreCodec.encode(record))],
+            otherwise: [.get(key: key), .get(key: tombstone)])
+        guard result.succeeded else {
+            if case .get(let kv?) = result.results.first { return (try StoreCodec.decode(APIKeyRecord.self, from: kv.value), secret) }
+            throw FlotillaError(.invalidState, "This API key was revoked; it cannot be stored again")
+        }
         if waitForRegistry { _ = await registry.waitForRevision(result.revision, timeout: .seconds(5)) }
         return (record, secret)
     }
@@ -55,13 +74,68 @@ public struct KeyService: Sendable {
         registry.read { $0.apiKeys.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
     }
 
-    /// Revokes the key with this id (or name).
+    /// Revokes the key with this id (or name), leaving its tombstone. The last admin key is refused with 409
+    /// (``KeyRevocation``), also when two revocations race.
     public func revoke(_ idOrName: String) async throws -> APIKeyRecord {
-        guard let record = registry.read({ $0.apiKeys.values.first { $0.id == idOrName || $0.name == idOrName } }) else {
-            throw FlotillaError(.resourceNotFound, "API key \(idOrName) not found", details: ["id": .string(idOrName)])
+        for _ in 0..<Self.revokeAttempts {
+            let listing = try await store.range(prefix: StoreKeys.apiKeys)
+            let stored = listing.kvs.compactMap { kv in
+                (try? StoreCodec.decode(APIKeyRecord.self, from: kv.value)).map {
+                    KeyRevocation.Stored(storeKey: kv.key, record: $0, modRevision: kv.modRevision)
+                }
+            }
+            let (record, change) = try KeyRevocation.plan(idOrName, among: stored, revokedAt: now())
+            let result = try await store.txn(change.compares, then: change.ops, otherwise: [])
+            guard result.succeeded else { continue }
+            _ = await registry.waitForRevision(result.revision, timeout: .seconds(5))
+            return record
         }
-        let result = try await store.delete(StoreKeys.apiKey(hash: record.secretHash))
-        _ = await registry.waitForRevision(result.revision, timeout: .seconds(5))
-        return record
+        throw FlotillaError(.storeUnavailable, "API keys changed concurrently too often; try again")
+    }
+
+    /// The tombstone of the key `secret` would be, if that key was revoked.
+    public func revocation(of secret: String) async throws -> RevokedAPIKey? {
+        guard let kv = try await store.get(RevokedAPIKey.storeKey(hash: hasher.hash(secret))) else { return nil }
+        return try StoreCodec.decode(RevokedAPIKey.self, from: kv.value)
+    }
+
+    /// Whether this host hashes secrets as the keys in the store were hashed: records the hashing key's check
+    /// value on first use, then compares with it. False means another cluster secret: no stored key would
+    /// authenticate.
+    public func hashingKeyMatchesStore() async throws -> Bool {
+        let check = Data(hasher.check.utf8)
+        let result = try await store.txn(
+            [.absent(Self.hashCheckKey)], then: [.put(Self.hashCheckKey, check)], otherwise: [.get(key: Self.hashCheckKey)])
+        if result.succeeded { return true }
+        guard case .get(let kv?) = result.results.first else { return false }
+        return kv.value == check
+    }
+
+    /// Rewrites every key stored before ADR 0014 (a plain SHA-256 of the secret, beside its first characters)
+    /// as an HMAC record under its new store key, and reloads the registry; returns how many were rewritten.
+    /// Each rewrite is compared on the old record's revision, so hosts that start together rewrite each key once.
+    public func migrateLegacyKeys() async throws -> Int {
+        var migrated = 0
+        for kv in try await store.range(prefix: StoreKeys.apiKeys).kvs {
+            guard var record = try? StoreCodec.decode(APIKeyRecord.self, from: kv.value), record.hashScheme == .sha256,
+                let hash = hasher.hash(legacyDigest: record.secretHash)
+            else { continue }
+            record.secretHash = hash
+            record.hashScheme = .hmacSHA256
+            let key = StoreKeys.apiKey(hash: hash)
+            let result = try await store.txn(
+                [.unchanged(kv.key, since: kv.modRevision), .absent(key)],
+                then: [.delete(key: kv.key), .put(key, try StoreCodec.encode(record))], otherwise: [])
+            if result.succeeded {
+                migrated += 1
+            } else if try await store.get(key) != nil {
+                // The same secret was stored again in the new form (an `--api-key` host started first): the old
+                // record only repeats it.
+                let dropped = try await store.txn([.unchanged(kv.key, since: kv.modRevision)], then: [.delete(key: kv.key)], otherwise: [])
+                if dropped.succeeded { migrated += 1 }
+            }
+        }
+        if migrated > 0 { try await registry.load() }
+        return migrated
     }
 }

@@ -11,7 +11,7 @@ public enum FlotillaRouter {
         let router = Router(context: FlotillaRequestContext.self)
         let table = RouteTable()
         let routes = Routes(
-            router: router, authenticator: Authenticator(registry: deps.registry), credential: deps.credential,
+            router: router, authenticator: deps.keys.authenticator, credential: deps.credential,
             table: table, consistency: MinRevision(registry: deps.registry, limit: deps.consistencyWait))
         router.add(
             middleware: EdgeMiddleware(

@@ -2,7 +2,8 @@ import FlotillaAPI
 import FlotillaCore
 import Hummingbird
 
-/// API key management, `/api/v1/keys`: admin only. Secrets are returned once, at creation.
+/// API key management, `/api/v1/keys`: admin only. Secrets are returned once, at creation; afterwards a key
+/// shows its id and fingerprint, never a part of its secret (ADR 0014).
 struct KeyRoutes {
     let deps: ServerDependencies
 
@@ -25,6 +26,6 @@ struct KeyRoutes {
     }
 
     static func wire(_ r: APIKeyRecord) -> Keys.Key {
-        Keys.Key(id: r.id, name: r.name, role: r.role.rawValue, prefix: r.prefix, createdAt: r.createdAt)
+        Keys.Key(id: r.id, name: r.name, role: r.role.rawValue, fingerprint: r.fingerprint, createdAt: r.createdAt)
     }
 }
