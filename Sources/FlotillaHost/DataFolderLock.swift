@@ -24,12 +24,14 @@ public final class DataFolderLock: Sendable {
 
     deinit { release() }
 
-    /// Creates `dataDir` if needed and takes its lock, then writes this process's PID into the lock file.
+    /// Creates `dataDir` if needed (readable by its owner only, ADR 0014) and takes its lock, then writes this
+    /// process's PID into the lock file.
     /// - Throws: ``HostError/dataFolderInUse(path:pid:)`` at once when another process holds the lock.
     public static func acquire(_ dataDir: String) async throws -> DataFolderLock {
         let folder = URL(fileURLWithPath: dataDir).standardizedFileURL.path
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw HostError.configuration("cannot create the data folder \(folder): \(error.localizedDescription)")
         }

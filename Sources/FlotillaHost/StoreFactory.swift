@@ -6,7 +6,15 @@ import ServiceLifecycle
 /// Opens the cluster store `--store` names: `sqlite` (embedded, in the data folder) or
 /// `etcd://HOST:PORT,HOST:PORT,...` (a real etcd cluster; its members' client URLs).
 public enum StoreFactory {
+    /// Opens the store, first making the data folder and its files readable by their owner only (ADR 0014);
+    /// what had to be tightened is logged once, as a warning.
     public static func open(_ configuration: HostConfiguration, logger: Logger) throws -> any ClusterStore & Service {
+        let tightened = try DataFolderPermissions.tighten(configuration.dataDir)
+        if !tightened.isEmpty {
+            logger.warning(
+                "the data folder was readable by other users: now only by its owner (0700, files 0600)",
+                metadata: ["paths": "\(tightened)"])
+        }
         let spec = configuration.store
         if spec == "sqlite" {
             return try SQLiteClusterStore(path: configuration.dataDir + "/flotilla.sqlite", logger: logger.child("store"))

@@ -26,7 +26,8 @@ public final class SQLiteClusterStore: ClusterStore {
     /// Opens (creating if needed) the store at `path`.
     ///
     /// - Parameters:
-    ///   - path: the SQLite database file; its directory must exist.
+    ///   - path: the SQLite database file; its directory must exist. A new file is created readable by its owner
+    ///     only (0600), and so are its WAL and shared-memory files.
     ///   - synchronous: how durable a commit is before it is acknowledged.
     ///   - logger: where the store logs (debug level and below, warnings on failures of the expiry loop).
     ///   - expiryInterval: how often ``run()`` reaps expired leases.
@@ -45,6 +46,7 @@ public final class SQLiteClusterStore: ClusterStore {
         configuration.prepareDatabase { db in
             try db.execute(sql: pragma)
         }
+        SQLiteDatabaseFile.createOwnerOnly(path)
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB switches the writer to NORMAL when it enables WAL, after `prepareDatabase`: set it again.
