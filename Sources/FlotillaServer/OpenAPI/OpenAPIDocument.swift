@@ -1,6 +1,7 @@
 import FlotillaCore
 
-/// `/openapi.json`: an OpenAPI 3.1 document of surfaces A-D (and the internal routes) as served.
+/// `/openapi.json`: an OpenAPI 3.1 document of surfaces A-E (and the internal routes) as served: every status each
+/// route sends, with a schema for every body (docs/api/openapi.md).
 enum OpenAPIDocument {
     static func build(version: String) -> JSONValue {
         var paths: [String: JSONValue] = [:]
@@ -15,7 +16,7 @@ enum OpenAPIDocument {
             "info": .object([
                 "title": "Flotilla", "version": .string(version),
                 "description":
-                    "Surfaces A (compute), B (workers), C (VMs) and D (global) of one Flotilla host; every host answers every route.",
+                    "Surfaces A (compute), B (workers), C (VMs), D (global) and E's HTTP gateway (Flintlock) of one Flotilla host; every host answers every route.",
             ]),
             "paths": .object(paths),
             "components": .object(["schemas": .object(OpenAPISchemas.all), "securitySchemes": securitySchemes]),
@@ -37,35 +38,40 @@ enum OpenAPIDocument {
         ]),
     ])
 
-    private static func operation(_ op: OpenAPIOperation) -> JSONValue {
-        var parameters: [JSONValue] = op.path.split(separator: "/").filter { $0.hasPrefix(":") }.map { p in
-            .object(["name": .string(String(p.dropFirst())), "in": "path", "required": .bool(true), "schema": .object(["type": "string"])])
+    /// `min_revision`, which every GET takes.
+    static let minRevision: JSONValue = .object([
+        "name": "min_revision", "in": "query",
+        "description": "Wait (bounded) until this host applied this store revision; 504 if it does not in time",
+        "schema": .object(["type": "integer", "minimum": 0, "maximum": .int(Int64.max)]),
+    ])
+
+    static func operation(_ op: OpenAPIOperation) -> JSONValue {
+        var parameters: [JSONValue] = op.pathParameters.map { p in
+            .object([
+                "name": .string(p), "in": "path", "required": true,
+                "schema": op.pathSchemas[p] ?? .object(["type": "string", "minLength": 1, "pattern": "^[^/]+$"]),
+            ])
         }
-        parameters += op.query.map { q in .object(["name": .string(q), "in": "query", "schema": .object(["type": "string"])]) }
-        if op.method == "get" {
+        parameters += op.query.map { q in
+            var p: [String: JSONValue] = ["name": .string(q.name), "in": "query", "schema": q.schema]
+            if let d = q.description { p["description"] = .string(d) }
+            return .object(p)
+        }
+        if op.method == "get" { parameters.append(minRevision) }
+        if op.idempotent {
             parameters.append(
                 .object([
-                    "name": "min_revision", "in": "query", "description": "Wait until this host applied this store revision",
-                    "schema": .object(["type": "integer", "minimum": .int(0)]),
+                    "name": "Idempotency-Key", "in": "header",
+                    "description": "Replays the first answer (200) for the same key and body; 400 for another body",
+                    "schema": .object(["type": "string", "minLength": 1, "maxLength": 255]),
                 ]))
         }
-        let contentType = op.path == "/api/v2/events" ? "text/event-stream" : "application/json"
-        let success = JSONValue.object([
-            "description": "Success",
-            "headers": .object(["X-Flotilla-Revision": .object(["schema": .object(["type": "integer"])])]),
-            "content": .object([contentType: .object(["schema": schemaRef(op.schema)])]),
-        ])
         var o: [String: JSONValue] = [
+            "operationId": .string(operationId(op)),
             "summary": .string(op.summary),
             "tags": .array([.string(tag(op.path))]),
             "parameters": .array(parameters),
-            "responses": .object([
-                String(op.success): success,
-                "default": .object([
-                    "description": "Error in the surface's own shape",
-                    "content": .object(["application/json": .object(["schema": schemaRef(errorSchema(op.path))])]),
-                ]),
-            ]),
+            "responses": OpenAPIResponses.build(op),
         ]
         switch op.access {
         case .open: o["security"] = .array([])
@@ -78,16 +84,17 @@ enum OpenAPIDocument {
         }
         if let body = op.body {
             o["requestBody"] = .object([
-                "required": .bool(true),
-                "content": .object(["application/json": .object(["schema": schemaRef(body == "object" ? nil : body)])]),
+                "required": .bool(body.required),
+                "content": .object(["application/json": .object(["schema": OpenAPISchemas.ref(body.schema)])]),
             ])
         }
         return .object(o)
     }
 
-    private static func schemaRef(_ name: String?) -> JSONValue {
-        guard let name else { return .object(["type": "object"]) }
-        return .object(["$ref": .string("#/components/schemas/\(name)")])
+    /// `get /api/v1/vms/{uuid}` -> `get_api_v1_vms_uuid`.
+    static func operationId(_ op: OpenAPIOperation) -> String {
+        let parts = op.path.split(separator: "/").map { $0.hasPrefix(":") ? String($0.dropFirst()) : String($0) }
+        return ([op.method] + parts).joined(separator: "_").replacingOccurrences(of: ".", with: "_")
     }
 
     private static func tag(_ path: String) -> String {
@@ -98,15 +105,6 @@ enum OpenAPIDocument {
         case .vms: return "C: VMs"
         case .workers: return "B: workers"
         case .flintlock: return "E: Flintlock gateway"
-        }
-    }
-
-    private static func errorSchema(_ path: String) -> String {
-        switch Surface.of(path: path) {
-        case .compute: return "ErrorA"
-        case .vms: return "ErrorC"
-        case .workers: return "ErrorB"
-        case .flintlock: return "ErrorE"
         }
     }
 }

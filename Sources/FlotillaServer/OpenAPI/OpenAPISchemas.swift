@@ -1,93 +1,76 @@
 import FlotillaCore
 
-/// The component schemas of `/openapi.json`: the error shapes of each surface and surface D's bodies.
+/// The component schemas of `/openapi.json`, one group per surface (`OpenAPISchemas+<Surface>.swift`), written
+/// from the wire types in `FlotillaAPI`. How a wire type encodes decides its schema: a field a custom
+/// `encode(to:)` always writes is `required` and, when optional, `null`-able; an optional field of a
+/// synthesized `Codable` is left out when nil, so it is not `required` and never `null`. Objects whose keys the
+/// wire type fixes are closed (`additionalProperties: false`), so a new field fails the schema check until it is
+/// documented.
 enum OpenAPISchemas {
-    static func object(_ properties: [String: JSONValue], required: [String] = []) -> JSONValue {
-        .object(["type": "object", "properties": .object(properties), "required": .array(required.map { .string($0) })])
+    static let all: [String: JSONValue] = errors.merging(compute) { a, _ in a }.merging(vms) { a, _ in a }
+        .merging(workers) { a, _ in a }.merging(global) { a, _ in a }.merging(flintlock) { a, _ in a }
+
+    /// A closed object: `required` fields always present, `optional` ones may be left out.
+    static func object(_ required: [String: JSONValue], optional: [String: JSONValue] = [:]) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "type": "object", "properties": .object(required.merging(optional) { a, _ in a }),
+            "additionalProperties": false,
+        ]
+        if !required.isEmpty { o["required"] = .array(required.keys.sorted().map { .string($0) }) }
+        return .object(o)
     }
+
     static let string: JSONValue = .object(["type": "string"])
-    static let nullableString: JSONValue = .object(["type": .array(["string", "null"])])
     static let integer: JSONValue = .object(["type": "integer"])
     static let number: JSONValue = .object(["type": "number"])
     static let boolean: JSONValue = .object(["type": "boolean"])
-    static let dateTime: JSONValue = .object(["type": .array(["string", "null"]), "format": "date-time"])
-    static let labels: JSONValue = .object(["type": "object", "additionalProperties": string])
-    static func ref(_ name: String) -> JSONValue { .object(["$ref": .string("#/components/schemas/\(name)")]) }
-    static func nullable(_ name: String) -> JSONValue { .object(["oneOf": .array([ref(name), .object(["type": "null"])])]) }
+    static let dateTime: JSONValue = .object(["type": "string", "format": "date-time"])
+    /// Any JSON value.
+    static let any: JSONValue = .object([:])
+    /// An object of strings (labels, metadata).
+    static let stringMap: JSONValue = map(string)
+    static let stringArray: JSONValue = array(string)
 
-    static let all: [String: JSONValue] = [
-        "ErrorA": object(
-            ["error": object(["code": string, "message": string, "details": .object(["type": "object"])], required: ["code", "message"])],
-            required: ["error"]),
-        "ErrorE": object(
-            ["code": integer, "message": string, "details": .object(["type": "array"])], required: ["code", "message"]),
-        "ErrorB": object(["error": string, "message": string, "code": integer], required: ["error", "message", "code"]),
-        "ErrorC": object(["error": string, "message": string, "details": .object(["type": "object"]), "timestamp": string]),
-        "HostRef": object(["id": string, "address": nullableString, "zone": nullableString], required: ["id"]),
-        "GlobalUsage": object([
-            "cpu": object(["usage_percent": number, "cores": number]),
-            "memory": object(["used_bytes": integer, "limit_bytes": integer, "percent": number]),
-            "storage": object(["used_bytes": integer, "total_bytes": integer]),
-            "network": object(["rx_bytes": integer, "tx_bytes": integer]),
-        ]),
-        "GlobalStatus": object(
-            [
-                "id": string, "name": string, "kind": string, "backend": string, "state": string, "host": nullable("HostRef"),
-                "served_by": string, "routed": boolean, "observed_at": dateTime, "usage": nullable("GlobalUsage"), "revision": integer,
-            ], required: ["id", "name", "kind", "backend", "state", "host", "served_by", "routed", "observed_at", "usage", "revision"]),
-        "HostUnreachable": object(
-            ["error": object(["code": string, "message": string, "details": labels]), "last_known": ref("GlobalVM")],
-            required: ["error", "last_known"]),
-        "GlobalVM": object(
-            [
-                "id": string, "name": string, "kind": string, "backend": string,
-                "spec": object([
-                    "image": string, "resources": object(["cpu_cores": number, "memory_mb": integer, "storage_gb": integer]),
-                    "labels": labels, "metadata": labels,
-                    "placement": object(["zone": nullableString, "labels": labels, "worker_id": nullableString, "strategy": string]),
-                ]),
-                "desired": string,
-                "observed": object(["state": string, "description": nullableString, "launched_at": dateTime, "terminated_at": dateTime]),
-                "host": nullable("HostRef"), "revisions": object(["created": integer, "modified": integer]),
-                "created_at": dateTime, "updated_at": dateTime,
-            ], required: ["id", "name", "kind", "backend", "spec", "desired", "observed", "host", "revisions"]),
-        "GlobalVMList": object(
-            ["items": .object(["type": "array", "items": ref("GlobalVM")]), "next_cursor": nullableString, "revision": integer],
-            required: ["items", "next_cursor", "revision"]),
-        "GlobalCreateRequest": object(
-            [
-                "name": string, "backend": string, "kind": string, "image": string,
-                "resources": object(["cpu_cores": number, "memory_mb": integer, "storage_gb": integer]), "labels": labels,
-                "metadata": labels,
-                "placement": object([
-                    "zone": string, "labels": labels, "worker_id": string,
-                    "strategy": .object(["type": "string", "enum": .array(["spread", "binpack"])]),
-                ]),
-            ], required: ["name", "backend", "image"]),
-        "GlobalCluster": object(
-            [
-                "members": .object([
-                    "type": "array",
-                    "items": object([
-                        "id": string, "address": string, "zone": nullableString,
-                        "role": .object(["type": "string", "enum": .array(["leader", "follower"])]), "healthy": boolean, "status": string,
-                    ]),
-                ]),
-                "leader": .object([
-                    "oneOf": .array([object(["id": string, "term": integer, "since": dateTime]), .object(["type": "null"])])
-                ]),
-                "store": object([
-                    "kind": string, "healthy": boolean, "revision": integer, "oldest_revision": integer, "details": labels,
-                ]),
-                "served_by": string,
-            ], required: ["members", "leader", "store"]),
-        "GlobalEvent": object(
-            [
-                "revision": integer,
-                "type": .object(["type": "string", "enum": .array(ClusterEvent.Kind.allCases.map { .string($0.rawValue) })]),
-                "instance_id": nullableString,
-                "instance": object(["id": string, "name": string, "state": string, "desired": string, "host": nullableString]),
-                "previous_state": nullableString, "worker_id": nullableString, "term": integer,
-            ], required: ["revision", "type"]),
-    ]
+    static func map(_ values: JSONValue) -> JSONValue { .object(["type": "object", "additionalProperties": values]) }
+    static func array(_ items: JSONValue) -> JSONValue { .object(["type": "array", "items": items]) }
+    static func ref(_ name: String) -> JSONValue { .object(["$ref": .string("#/components/schemas/\(name)")]) }
+    static func oneOf(_ values: [String]) -> JSONValue { .object(["type": "string", "enum": .array(values.map { .string($0) })]) }
+
+    /// `schema` or `null`: a second type for a plain schema, `anyOf` for anything else.
+    static func orNull(_ schema: JSONValue) -> JSONValue {
+        guard case .object(var o) = schema, case .string(let type)? = o["type"] else {
+            return .object(["anyOf": .array([schema, .object(["type": "null"])])])
+        }
+        o["type"] = .array([.string(type), "null"])
+        if case .array(let values)? = o["enum"] { o["enum"] = .array(values + [.null]) }
+        return .object(o)
+    }
+
+    /// A name of `kind` (NameRule, docs/decisions/0015-names-and-text-limits.md): 1 to `maxBytes` UTF-8 bytes (JSON
+    /// Schema counts characters, so `maxLength` is the byte cap, reached by ASCII names), no control character, line
+    /// separator or `/`, no whitespace at either end.
+    static func name(_ kind: NameRule.Kind) -> JSONValue {
+        let bad = #"\x00-\x1f\x7f-\x9f\u2028\u2029/"#
+        var o: [String: JSONValue] = [
+            "type": "string", "minLength": 1, "maxLength": .int(Int64(kind.maxBytes)),
+            "pattern": .string("^[^\\s\(bad)]([^\(bad)]*[^\\s\(bad)])?$"),
+            "description": .string("1 to \(kind.maxBytes) bytes in UTF-8; no control character or '/'; no surrounding whitespace"),
+        ]
+        if kind == .namespace { o["pattern"] = .string("^[^\\s:\(bad)]([^:\(bad)]*[^\\s:\(bad)])?$") }
+        return .object(o)
+    }
+
+    /// An integer schema with bounds.
+    static func integer(_ range: ClosedRange<Int64>) -> JSONValue {
+        .object(["type": "integer", "minimum": .int(range.lowerBound), "maximum": .int(range.upperBound)])
+    }
+
+    /// A string schema with length bounds (in characters, as JSON Schema counts them).
+    static func string(minLength: Int64 = 0, maxLength: Int64? = nil, pattern: String? = nil) -> JSONValue {
+        var o: [String: JSONValue] = ["type": "string"]
+        if minLength > 0 { o["minLength"] = .int(minLength) }
+        if let maxLength { o["maxLength"] = .int(maxLength) }
+        if let pattern { o["pattern"] = .string(pattern) }
+        return .object(o)
+    }
 }
