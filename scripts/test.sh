@@ -28,6 +28,9 @@ swift format lint --strict --recursive Sources Tests Package.swift
 echo "== build"
 swift build --build-tests
 
+echo "== schemathesis against the served /openapi.json (a real flotilla serve, every operation)"
+scripts/schemathesis.sh
+
 echo "== kvm test guest (Debian kernel + busybox initramfs, cached in .build/flotilla-guest)"
 scripts/guest-image.sh
 
