@@ -2,7 +2,6 @@ import FlotillaCore
 import FlotillaHost
 import FlotillaTestSupport
 import Foundation
-import Glibc
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -222,35 +221,14 @@ struct EdgeOrderTests {
         let head =
             "POST /api/v1/compute/instances HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: \(TestHost.adminSecret)\r\n"
             + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"name\":\"x"
-        try RawSocket.sendAndClose(port: port, head)
+        let socket = try LoopbackSocket.connect(port: port)
+        try socket.send(head)
+        socket.close()
         try await eventually("the server saw the abandoned upload") {
             capture.all.contains { $0.message.contains("abandoned") || $0.message.contains("unexpected error") }
         }
         let errors = capture.all.filter { $0.level == .error || $0.level == .critical }
         #expect(errors.isEmpty, "\(errors)")
         #expect(capture.all.contains { $0.level == .debug && $0.message.contains("abandoned") })
-    }
-}
-
-/// A plain TCP client on loopback, for requests no HTTP client would send.
-enum RawSocket {
-    struct Failure: Error { var what: String }
-
-    /// Connects to 127.0.0.1:`port`, writes `text`, and closes the socket.
-    static func sendAndClose(port: Int, _ text: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(what: "socket") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(what: "connect") }
-        let bytes = Array(text.utf8)
-        let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard sent == bytes.count else { throw Failure(what: "send") }
     }
 }
