@@ -62,6 +62,57 @@ struct KeyStorageTests {
         }
     }
 
+    @Test(
+        "revocation plans: who may go, and which revisions the change is compared on",
+        arguments: [
+            ("reader-1", ["admin-1", "reader-1"], "compared on reader-1"),
+            ("admin-1", ["admin-1", "reader-1"], "409"),
+            ("admin-1", ["admin-1", "admin-2", "reader-1"], "compared on admin-1 admin-2"),
+            ("name-admin-2", ["admin-1", "admin-2"], "compared on admin-2 admin-1"),
+            ("nobody", ["admin-1"], "404"),
+        ])
+    func revocationPlan(target: String, ids: [String], outcome: String) throws {
+        let stored = ids.enumerated().map { index, id in
+            KeyRevocation.Stored(
+                storeKey: StoreKeys.apiKey(hash: "h-\(id)"),
+                record: APIKeyRecord(
+                    id: id, name: "name-\(id)", role: id.hasPrefix("admin") ? .admin : .reader, secretHash: "h-\(id)",
+                    createdAt: Date(timeIntervalSince1970: 0)),
+                modRevision: Revision(10 + index))
+        }
+        do {
+            let (record, change) = try KeyRevocation.plan(target, among: stored, revokedAt: Date(timeIntervalSince1970: 5))
+            let compared = change.compares.map { $0.key.replacingOccurrences(of: StoreKeys.apiKeys + "h-", with: "") }
+            #expect("compared on " + compared.joined(separator: " ") == outcome)
+            #expect(
+                change.compares.allSatisfy { compare in stored.contains { Compare.unchanged($0.storeKey, since: $0.modRevision) == compare }
+                })
+            #expect(change.ops.first == .delete(key: StoreKeys.apiKey(hash: record.secretHash)))
+            #expect(change.ops.count == 2)
+        } catch {
+            #expect(["409": FlotillaError.Code.invalidState, "404": .resourceNotFound][outcome] == error.code, "\(error)")
+        }
+    }
+
+    @Test("a host started with another cluster secret than the one the store's keys were hashed with refuses to start")
+    func otherClusterSecretRefused() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-secret-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await withProbe(dataDir: dir, keepData: true) { api, _ in
+            let listed = try await api.get("/api/v1/keys")
+            #expect(listed.status == 200)
+        }
+        let error = await #expect(throws: (any Error).self) {
+            try await TestHost.with(dataDir: dir, keepData: true, configure: { $0.clusterSecret = "another-secret" }) { _ in }
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("another cluster secret"))
+        // With its own secret (kept in the data folder) it starts again, and its keys work.
+        try await withProbe(dataDir: dir, keepData: true) { api, _ in
+            let listed = try await api.get("/api/v1/keys")
+            #expect(listed.status == 200)
+        }
+    }
+
     @Test("a stored key is an HMAC under the cluster's secret, not the secret's SHA-256, and holds no part of it")
     func storedAsHMAC() async throws {
         try await withProbe { api, host in
