@@ -82,7 +82,7 @@ public final class InstanceService: Sendable {
     public func create(_ request: CreateInstance, idempotency: IdempotencyToken? = nil) async throws(FlotillaError) -> Written {
         try InstanceValidation.validateName(request.name)
         try InstanceValidation.validateResources(request.spec.resources)
-        try InstanceValidation.validateLabels(request.spec.labels)
+        try InstanceValidation.validateSpecText(request.spec)
         let kind = try InstanceValidation.kind(requested: request.kind, backend: request.backend)
         try InstanceValidation.validateConfig(request.spec.config, backend: request.backend)
         guard !request.spec.config.image.trimmingCharacters(in: .whitespaces).isEmpty else {

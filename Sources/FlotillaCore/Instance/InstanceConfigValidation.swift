@@ -4,11 +4,48 @@ extension InstanceValidation {
     /// The docker adapter runs the same checks and parses images, ports and volumes with the same functions
     /// (``DockerImageReference``, ``DockerPortMapping``, ``DockerVolumeMount``). The sim takes any config.
     /// `config.restartPolicy` is Flotilla's own restart policy, checked with ``RestartPolicy``, not here.
+    /// Every backend, the sim included, gets the byte caps of ``validateConfigText(_:)`` first.
     public static func validateConfig(_ config: InstanceConfig, backend: BackendKind) throws(FlotillaError) {
+        try validateConfigText(config)
         switch backend {
         case .docker: try validateDockerConfig(config)
         case .kvm: try validateKVMConfig(config)
         case .sim: return
+        }
+    }
+
+    /// The byte caps of ``TextLimit`` on every text field of a config, whatever the backend: no NUL anywhere, no
+    /// control character in single-line fields (command arguments, environment entries and cloud-init may hold
+    /// tabs and line breaks).
+    public static func validateConfigText(_ config: InstanceConfig) throws(FlotillaError) {
+        try TextLimit.check(config.image, field: "config.image", maxBytes: TextLimit.imageBytes)
+        let lists: [(String, [String]?, Int, Bool)] = [
+            ("config.command", config.command, TextLimit.argumentBytes, true),
+            ("config.env", config.env, TextLimit.argumentBytes, true),
+            ("config.ports", config.ports, TextLimit.mountBytes, false),
+            ("config.volumes", config.volumes, TextLimit.mountBytes, false),
+        ]
+        for (field, list, maxBytes, multiline) in lists {
+            guard let list else { continue }
+            try TextLimit.checkCount(list.count, field: field, max: TextLimit.listCount)
+            for (i, item) in list.enumerated() {
+                try TextLimit.check(item, field: "\(field)[\(i)]", maxBytes: maxBytes, multiline: multiline)
+            }
+        }
+        let settings: [(String, String?)] = [
+            ("config.networkMode", config.networkMode), ("config.restartPolicy", config.restartPolicy),
+            ("config.diskFormat", config.diskFormat), ("config.networkType", config.networkType),
+            ("config.networkSource", config.networkSource),
+        ]
+        for case (let field, let value?) in settings {
+            try TextLimit.check(value, field: field, maxBytes: TextLimit.settingBytes)
+        }
+        if let cloudInit = config.cloudInit {
+            for case (let field, let value?) in [
+                ("config.cloudInit.userData", cloudInit.userData), ("config.cloudInit.metaData", cloudInit.metaData),
+            ] {
+                try TextLimit.check(value, field: field, maxBytes: TextLimit.cloudInitBytes, multiline: true)
+            }
         }
     }
 
@@ -91,8 +128,13 @@ extension InstanceValidation {
             && name.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "/" && $0 != ":" }
     }
 
-    /// User input inside a message, cut to a readable length.
+    /// User input inside a message, cut to a readable length: 64 Unicode scalars at most (not characters: one
+    /// character can be a megabyte of combining marks).
     static func shown(_ value: String) -> String {
-        value.count <= 64 ? value : String(value.prefix(61)) + "..."
+        let scalars = value.unicodeScalars
+        guard scalars.count > 64 else { return value }
+        var cut = String.UnicodeScalarView()
+        cut.append(contentsOf: scalars.prefix(61))
+        return String(cut) + "..."
     }
 }

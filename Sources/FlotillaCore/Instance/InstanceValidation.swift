@@ -2,16 +2,12 @@ import Foundation
 
 /// Validation of what users ask for, shared by every surface.
 public enum InstanceValidation {
-    public static let maxNameLength = 255
+    /// The byte cap of instance names (``NameRule/Kind/instance``).
+    public static let maxNameBytes = NameRule.Kind.instance.maxBytes
 
+    /// An instance (or VM) name: ``NameRule`` with the instance cap.
     public static func validateName(_ name: String, field: String = "name") throws(FlotillaError) {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { throw .validation("name must not be empty", field: field) }
-        guard name.count <= maxNameLength else {
-            throw .validation("name must be at most \(maxNameLength) characters", field: field)
-        }
-        guard !name.contains("/"), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else { throw .validation("name must not contain '/' or control characters", field: field) }
+        try NameRule.check(name, kind: .instance, field: field)
     }
 
     public static func validateResources(_ r: Resources) throws(FlotillaError) {
@@ -28,12 +24,43 @@ public enum InstanceValidation {
         }
     }
 
+    /// Labels: at most ``TextLimit/labelCount``; keys 1-253 bytes without ',' or '=' (the selector syntax), values
+    /// at most 1024 bytes; neither with control characters.
     public static func validateLabels(_ labels: [String: String], field: String = "labels") throws(FlotillaError) {
-        for (k, v) in labels {
-            guard !k.isEmpty, k.count <= 253, v.count <= 1024, !k.contains(","), !k.contains("=") else {
-                throw .validation("label keys must be 1-253 characters without ',' or '=' and values at most 1024", field: field)
+        try TextLimit.checkCount(labels.count, field: field, max: TextLimit.labelCount)
+        for (k, v) in labels.sorted(by: { $0.key < $1.key }) {
+            guard !k.isEmpty, !k.contains(","), !k.contains("=") else {
+                throw .validation("\(field): label keys must not be empty or contain ',' or '='", field: field)
+            }
+            if let problem = TextLimit.problem(k, maxBytes: TextLimit.labelKeyBytes) {
+                throw .validation("\(field): label key \"\(shown(k))\" \(problem)", field: field)
+            }
+            if let problem = TextLimit.problem(v, maxBytes: TextLimit.labelValueBytes) {
+                throw .validation("\(field): the value of label \"\(shown(k))\" \(problem)", field: field)
             }
         }
+    }
+
+    /// The free text of a spec beside its config: labels, metadata (surface A's annotations) and placement.
+    public static func validateSpecText(_ spec: InstanceSpec) throws(FlotillaError) {
+        try validateLabels(spec.labels)
+        let field = "annotations"
+        try TextLimit.checkCount(spec.metadata.count, field: field, max: TextLimit.metadataCount)
+        for (k, v) in spec.metadata.sorted(by: { $0.key < $1.key }) {
+            guard !k.isEmpty else { throw .validation("\(field): keys must not be empty", field: field) }
+            if let problem = TextLimit.problem(k, maxBytes: TextLimit.metadataKeyBytes) {
+                throw .validation("\(field): key \"\(shown(k))\" \(problem)", field: field)
+            }
+            if let problem = TextLimit.problem(v, maxBytes: TextLimit.metadataValueBytes, multiline: true) {
+                throw .validation("\(field): the value of \"\(shown(k))\" \(problem)", field: field)
+            }
+        }
+        let placement = spec.placement
+        if let zone = placement.zone { try TextLimit.check(zone, field: "placement.zone", maxBytes: TextLimit.settingBytes) }
+        if let worker = placement.workerId {
+            try TextLimit.check(worker, field: "placement.workerId", maxBytes: TextLimit.settingBytes)
+        }
+        try validateLabels(placement.workerLabels, field: "placement.workerLabels")
     }
 
     /// The kind for `backend`, checking an explicitly requested one.
