@@ -18,11 +18,11 @@ struct CatalogRoutesTests {
             #expect(tiny.status == 200)
             #expect(
                 tiny.text
-                    == #"{"description":"Tiny","disk_gb":1,"ephemeral_gb":0,"id":"m1.tiny","is_public":true,"memory_mb":512,"name":"m1.tiny","swap_mb":0,"vcpus":1}"#
+                    == #"{"description":"Tiny instance for testing","disk_gb":1,"ephemeral_gb":0,"id":"m1.tiny","is_public":true,"memory_mb":512,"name":"Tiny","swap_mb":0,"vcpus":1}"#
             )
             expectBody(
                 try await api.get("/api/v1/flavors/m9.huge"), 404,
-                #"{"error":"RESOURCE_NOT_FOUND","message":"Flavor m9.huge not found","details":{"resource_type":"flavor","resource_id":"m9.huge"},"timestamp":""}"#
+                #"{"error":"RESOURCE_NOT_FOUND","message":"Flavor m9.huge not found","details":{"resource_type":"Flavor","resource_id":"m9.huge"},"timestamp":""}"#
             )
         }
     }
@@ -116,7 +116,7 @@ struct CatalogRoutesTests {
             #expect(try await api.get("/api/v1/images/windows-2022").json["backends"] as? [String] == ["sim"])
             expectBody(
                 try await api.get("/api/v1/images/plan9"), 404,
-                #"{"error":"RESOURCE_NOT_FOUND","message":"Image plan9 not found","details":{"resource_type":"image","resource_id":"plan9"},"timestamp":""}"#
+                #"{"error":"RESOURCE_NOT_FOUND","message":"Image plan9 not found","details":{"resource_type":"Image","resource_id":"plan9"},"timestamp":""}"#
             )
         }
     }

@@ -95,12 +95,12 @@ struct VMRoutesTests {
             let flavor = try await api.post("/api/v1/vms", #"{"name":"a","flavor_id":"m9.huge","image_id":"ubuntu-22.04"}"#)
             expectBody(
                 flavor, 404,
-                #"{"error":"RESOURCE_NOT_FOUND","message":"Flavor m9.huge not found","details":{"resource_type":"flavor","resource_id":"m9.huge"},"timestamp":""}"#
+                #"{"error":"RESOURCE_NOT_FOUND","message":"Flavor m9.huge not found","details":{"resource_type":"Flavor","resource_id":"m9.huge"},"timestamp":""}"#
             )
             let image = try await api.post("/api/v1/vms", #"{"name":"a","flavor_id":"m1.tiny","image_id":"plan9"}"#)
             expectBody(
                 image, 404,
-                #"{"error":"RESOURCE_NOT_FOUND","message":"Image plan9 not found","details":{"resource_type":"image","resource_id":"plan9"},"timestamp":""}"#
+                #"{"error":"RESOURCE_NOT_FOUND","message":"Image plan9 not found","details":{"resource_type":"Image","resource_id":"plan9"},"timestamp":""}"#
             )
             #expect(try await api.get("/api/v1/vms").json["total"] as? Int == 0)
         }

@@ -24,7 +24,7 @@ public struct CatalogService: Sendable {
     }
 
     public func flavor(id: String) throws(FlotillaError) -> Flavor {
-        guard let f = registry.read({ $0.flavors[id] }) else { throw Self.notFound("flavor", id) }
+        guard let f = registry.read({ $0.flavors[id] }) else { throw Self.notFound("Flavor", id) }
         return f
     }
 
@@ -34,7 +34,7 @@ public struct CatalogService: Sendable {
     }
 
     public func image(id: String) throws(FlotillaError) -> Image {
-        guard let i = registry.read({ $0.images[id] }) else { throw Self.notFound("image", id) }
+        guard let i = registry.read({ $0.images[id] }) else { throw Self.notFound("Image", id) }
         return i
     }
 
@@ -42,17 +42,18 @@ public struct CatalogService: Sendable {
 
     /// Adds a flavor. 409 when the id or the name is taken.
     public func create(_ flavor: Flavor) async throws(FlotillaError) -> Flavor {
+        try CatalogValidation.validate(flavor)
         if let other = registry.read({ $0.flavors.values.first { $0.name == flavor.name && $0.id != flavor.id } }) {
             throw FlotillaError(
                 .nameConflict, "A flavor named \(flavor.name) already exists",
-                details: ["resource_type": "flavor", "name": .string(flavor.name), "id": .string(other.id)])
+                details: ["resource_type": "Flavor", "name": .string(flavor.name), "id": .string(other.id)])
         }
         let key = StoreKeys.flavor(flavor.id)
         let ok = try await write([.absent(key)], [.put(key, try encode(flavor))])
         guard ok else {
             throw FlotillaError(
                 .nameConflict, "A flavor with id \(flavor.id) already exists",
-                details: ["resource_type": "flavor", "id": .string(flavor.id)])
+                details: ["resource_type": "Flavor", "id": .string(flavor.id)])
         }
         logger.info("flavor added", metadata: ["id": "\(flavor.id)"])
         return flavor
@@ -60,7 +61,7 @@ public struct CatalogService: Sendable {
 
     /// Removes a flavor. VMs made with it keep their resources.
     public func deleteFlavor(id: String) async throws(FlotillaError) -> Flavor {
-        let (flavor, revision) = try await read(Flavor.self, StoreKeys.flavor(id), kind: "flavor", id: id)
+        let (flavor, revision) = try await read(Flavor.self, StoreKeys.flavor(id), kind: "Flavor", id: id)
         guard try await write([.unchanged(StoreKeys.flavor(id), since: revision)], [.delete(key: StoreKeys.flavor(id))]) else {
             throw FlotillaError(.storeUnavailable, "The flavor \(id) changed while being deleted; try again")
         }
@@ -71,6 +72,7 @@ public struct CatalogService: Sendable {
     /// Adds an image, or replaces one when `replace` (to add artifacts to an existing entry, e.g. a kernel for
     /// `kvm`). 409 when it exists and `replace` is false.
     public func put(_ image: Image, replace: Bool) async throws(FlotillaError) -> Image {
+        try CatalogValidation.validate(image)
         let key = StoreKeys.image(image.id)
         var image = image
         if replace, let existing = registry.read({ $0.images[image.id] }) { image.createdAt = existing.createdAt }
@@ -78,7 +80,7 @@ public struct CatalogService: Sendable {
         guard try await write(compares, [.put(key, try encode(image))]) else {
             throw FlotillaError(
                 .nameConflict, "An image with id \(image.id) already exists",
-                details: ["resource_type": "image", "id": .string(image.id)])
+                details: ["resource_type": "Image", "id": .string(image.id)])
         }
         logger.info("image stored", metadata: ["id": "\(image.id)", "replace": "\(replace)"])
         return image
@@ -86,7 +88,7 @@ public struct CatalogService: Sendable {
 
     /// Removes an image. VMs made from it keep running; their backends already hold what they need.
     public func deleteImage(id: String) async throws(FlotillaError) -> Image {
-        let (image, revision) = try await read(Image.self, StoreKeys.image(id), kind: "image", id: id)
+        let (image, revision) = try await read(Image.self, StoreKeys.image(id), kind: "Image", id: id)
         guard try await write([.unchanged(StoreKeys.image(id), since: revision)], [.delete(key: StoreKeys.image(id))]) else {
             throw FlotillaError(.storeUnavailable, "The image \(id) changed while being deleted; try again")
         }
@@ -96,9 +98,10 @@ public struct CatalogService: Sendable {
 
     // MARK: Helpers
 
+    /// `kind` as upstream names it in `resource_type`: `Flavor`, `Image`.
     static func notFound(_ kind: String, _ id: String) -> FlotillaError {
         FlotillaError(
-            .resourceNotFound, "\(kind.prefix(1).uppercased() + kind.dropFirst()) \(id) not found",
+            .resourceNotFound, "\(kind) \(id) not found",
             details: ["resource_type": .string(kind), "resource_id": .string(id)])
     }
 

@@ -64,18 +64,56 @@ struct FieldReader {
         }
     }
 
+    /// A string of `minLength` to `maxLength` characters as pydantic counts them (Unicode code points) and, since
+    /// one character can be a megabyte of combining marks, of at most `maxLength` UTF-8 bytes as well. NUL is
+    /// refused everywhere (docs/decisions/0015-names-and-text-limits.md).
     mutating func string(_ key: String, required: Bool = false, minLength: Int = 0, maxLength: Int? = nil) -> String? {
         guard let v = value(key, required: required) else { return nil }
         guard case .string(let s) = v else {
             fail("string_type", [key], "Input should be a valid string", input: v)
             return nil
         }
-        if s.count < minLength {
-            fail("string_too_short", [key], "String should have at least \(Self.count(minLength, "character"))", input: v)
+        return checked(s, [key], input: v, minLength: minLength, maxLength: maxLength)
+    }
+
+    /// A single-line string: ``string(_:required:minLength:maxLength:)`` without control characters.
+    mutating func line(_ key: String, required: Bool = false, minLength: Int = 0, maxLength: Int) -> String? {
+        guard let s = string(key, required: required, minLength: minLength, maxLength: maxLength) else { return nil }
+        if let problem = TextLimit.problem(s, maxBytes: maxLength) {
+            fail("value_error", [key], "Value error, \(problem)", input: .string(s))
             return nil
         }
-        if let maxLength, s.count > maxLength {
-            fail("string_too_long", [key], "String should have at most \(Self.count(maxLength, "character"))", input: v)
+        return s
+    }
+
+    /// A name of `kind`: at most its byte cap, and ``NameRule``'s characters.
+    mutating func name(_ key: String, kind: NameRule.Kind, required: Bool = false) -> String? {
+        guard let s = string(key, required: required, minLength: 1, maxLength: kind.maxBytes) else { return nil }
+        if let problem = NameRule.problem(s, maxBytes: kind.maxBytes) {
+            fail("value_error", [key], "Value error, \(key) \(problem)", input: .string(s))
+            return nil
+        }
+        return s
+    }
+
+    /// The length checks of every string. Like pydantic, an issue shows the input whole (it came in this
+    /// request's body, which has its own size limit).
+    private mutating func checked(_ s: String, _ path: [String], input v: JSONValue, minLength: Int, maxLength: Int?) -> String? {
+        let codePoints = s.unicodeScalars.count
+        if codePoints < minLength {
+            fail("string_too_short", path, "String should have at least \(Self.count(minLength, "character"))", input: v)
+            return nil
+        }
+        if let maxLength, codePoints > maxLength {
+            fail("string_too_long", path, "String should have at most \(Self.count(maxLength, "character"))", input: v)
+            return nil
+        }
+        if let maxLength, s.utf8.count > maxLength {
+            fail("string_too_long", path, "String should have at most \(Self.count(maxLength, "byte")) in UTF-8", input: .string(s))
+            return nil
+        }
+        if s.utf8.contains(0) {
+            fail("value_error", path, "Value error, must not contain NUL", input: .string(s))
             return nil
         }
         return s
@@ -135,42 +173,68 @@ struct FieldReader {
         return s
     }
 
-    mutating func strings(_ key: String, maxLength: Int = 255) -> [String]? {
+    /// A list of at most `maxCount` single-line strings of at most `maxLength` bytes each.
+    mutating func strings(_ key: String, maxLength: Int = 255, maxCount: Int = 64) -> [String]? {
         guard let v = value(key, required: false) else { return nil }
         guard case .array(let items) = v else {
             fail("list_type", [key], "Input should be a valid list", input: v)
             return nil
         }
+        if items.count > maxCount {
+            fail(
+                "too_long", [key], "List should have at most \(Self.count(maxCount, "item")) after validation, not \(items.count)",
+                input: .null)
+            return nil
+        }
         var result: [String] = []
         for (i, item) in items.enumerated() {
+            let path: [JSONValue] = [.string(location), .string(key), .int(Int64(i))]
             guard case .string(let s) = item else {
-                issues.append(
-                    .init(
-                        type: "string_type", loc: [.string(location), .string(key), .int(Int64(i))], msg: "Input should be a valid string",
-                        input: item))
+                issues.append(.init(type: "string_type", loc: path, msg: "Input should be a valid string", input: item))
                 continue
             }
-            result.append(String(s.prefix(maxLength)))
+            if let problem = TextLimit.problem(s, maxBytes: maxLength) {
+                issues.append(.init(type: "value_error", loc: path, msg: "Value error, \(problem)", input: .string(s)))
+                continue
+            }
+            result.append(s)
         }
         return result
     }
 
-    /// An object of strings (numbers and booleans are taken as their JSON text).
-    mutating func stringMap(_ key: String) -> [String: String]? {
+    /// An object of at most `maxCount` strings (numbers and booleans are taken as their JSON text); keys and
+    /// values single-line, keys 1 to `maxLength` bytes, values at most `maxLength` bytes.
+    mutating func stringMap(_ key: String, maxLength: Int = 255, maxCount: Int = 128) -> [String: String]? {
         guard let v = value(key, required: false) else { return nil }
         guard case .object(let fields) = v else {
             fail("dict_type", [key], "Input should be a valid dictionary", input: v)
             return nil
         }
+        if fields.count > maxCount {
+            fail("too_long", [key], "Dictionary should have at most \(Self.count(maxCount, "item")), not \(fields.count)", input: .null)
+            return nil
+        }
         var result: [String: String] = [:]
-        for (k, item) in fields {
-            switch item {
-            case .string(let s): result[k] = s
-            case .int(let i): result[k] = String(i)
-            case .double(let d): result[k] = String(d)
-            case .bool(let b): result[k] = String(b)
-            default: fail("string_type", [key, k], "Input should be a valid string", input: item)
+        for (k, item) in fields.sorted(by: { $0.key < $1.key }) {
+            if let problem = k.isEmpty ? "keys must not be empty" : TextLimit.problem(k, maxBytes: maxLength) {
+                fail("value_error", [key, k], "Value error, \(problem)", input: .string(k))
+                continue
             }
+            let text: String
+            switch item {
+            case .string(let s): text = s
+            case .int(let i): text = String(i)
+            case .double(let d): text = String(d)
+            case .bool(let b): text = String(b)
+            default:
+                fail("string_type", [key, k], "Input should be a valid string", input: item)
+                continue
+            }
+            if let problem = TextLimit.problem(text, maxBytes: maxLength) {
+                fail("value_error", [key, k], "Value error, \(problem)", input: .string(text))
+                continue
+            }
+            result[k] = text
         }
         return result
     }
@@ -187,4 +251,5 @@ struct FieldReader {
     }
 
     private static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
 }

@@ -59,11 +59,13 @@ enum VMMapping {
         let r = i.spec.resources
         let m = i.spec.metadata
         let stopped = i.state == .stopped
+        // Upstream sets terminated_at only on delete; the core also records the last stop or failure there.
+        let terminated = i.state == .deleted ? i.terminatedAt : nil
         return VMs.VM(
             uuid: i.id, name: i.name, state: state(i), stateDescription: i.stateDescription, flavorId: m[Key.flavor],
             imageId: i.spec.config.image, vcpus: Int(r.cpuCores.rounded(.up)), memoryMB: r.memoryMB, diskGB: r.storageGB,
             ipAddress: nil, floatingIp: nil, description: m[Key.description], keyName: m[Key.keyName],
-            createdAt: i.createdAt, updatedAt: i.updatedAt, launchedAt: i.launchedAt, terminatedAt: i.terminatedAt,
+            createdAt: i.createdAt, updatedAt: i.updatedAt, launchedAt: i.launchedAt, terminatedAt: terminated,
             isRunning: i.state == .running, isStopped: stopped, isTransitioning: i.state.isTransitional,
             status: status(i.state), workerId: i.workerId, backend: i.backend.rawValue)
     }
@@ -131,15 +133,15 @@ enum VMMapping {
     /// Reads and checks a create body; every bad field is reported at once.
     static func createBody(_ fields: FieldReader) throws -> CreateBody {
         var f = fields
-        let name = f.string("name", required: true, minLength: 1, maxLength: 255)
-        let flavor = f.string("flavor_id", required: true, minLength: 1, maxLength: 255)
-        let image = f.string("image_id", required: true, minLength: 1, maxLength: 255)
-        let description = f.string("description", maxLength: 1000)
-        let keyName = f.string("key_name", maxLength: 255)
+        let name = f.name("name", kind: .instance, required: true)
+        let flavor = f.line("flavor_id", required: true, minLength: 1, maxLength: 255)
+        let image = f.line("image_id", required: true, minLength: 1, maxLength: 255)
+        let description = f.string("description", maxLength: TextLimit.descriptionBytes)
+        let keyName = f.line("key_name", maxLength: 255)
         let userData = f.string("user_data", maxLength: 65535)
-        let network = f.string("network_id", maxLength: 255)
+        let network = f.line("network_id", maxLength: 255)
         let groups = f.strings("security_groups")
-        let zone = f.string("availability_zone", maxLength: 255)
+        let zone = f.line("availability_zone", maxLength: 255)
         let metadata = f.stringMap("metadata") ?? [:]
         var backend: BackendKind?
         if let raw = metadata["backend"] {
@@ -215,7 +217,7 @@ enum VMMapping {
 
     static func flavorBody(_ fields: FieldReader) throws -> Flavor {
         var f = fields
-        let name = f.string("name", required: true, minLength: 1, maxLength: 255)
+        let name = f.name("name", kind: .flavor, required: true)
         let id = catalogId(&f, "id", required: false)
         let vcpus = f.integer("vcpus", required: true, range: 1...1024)
         let memory = f.integer("memory_mb", required: true, range: 4...16_777_216)
@@ -223,7 +225,7 @@ enum VMMapping {
         let ephemeral = f.integer("ephemeral_gb", range: 0...1_048_576)
         let swap = f.integer("swap_mb", range: 0...16_777_216)
         let isPublic = f.bool("is_public")
-        let description = f.string("description", maxLength: 1000)
+        let description = f.string("description", maxLength: TextLimit.descriptionBytes)
         if id == nil, let name, f.object["id"] == nil {
             // Without an id, the name is the id: it must fit the id rules.
             var probe = FieldReader(location: "body", object: ["name": .string(name)])
@@ -242,18 +244,18 @@ enum VMMapping {
     static func imageBody(_ fields: FieldReader, now: Date) throws -> Image {
         var f = fields
         let id = catalogId(&f, "id", required: true)
-        let name = f.string("name", minLength: 1, maxLength: 255)
+        let name = f.name("name", kind: .image)
         let size = f.integer("size_bytes", range: 0...Int64.max)
         let minDisk = f.integer("min_disk_gb", range: 0...1_048_576)
         let minMemory = f.integer("min_memory_mb", range: 0...16_777_216)
-        let distro = f.string("os_distro", maxLength: 255)
-        let version = f.string("os_version", maxLength: 255)
-        let arch = f.string("architecture", minLength: 1, maxLength: 64)
-        let description = f.string("description", maxLength: 1000)
-        let docker = f.string("docker_reference", minLength: 1, maxLength: 1024)
-        let kernel = f.string("kernel_path", minLength: 1, maxLength: 4096)
-        let initrd = f.string("initrd_path", minLength: 1, maxLength: 4096)
-        let rootDisk = f.string("root_disk_path", minLength: 1, maxLength: 4096)
+        let distro = f.line("os_distro", maxLength: 255)
+        let version = f.line("os_version", maxLength: 255)
+        let arch = f.line("architecture", minLength: 1, maxLength: 64)
+        let description = f.string("description", maxLength: TextLimit.descriptionBytes)
+        let docker = f.line("docker_reference", minLength: 1, maxLength: 1024)
+        let kernel = f.line("kernel_path", minLength: 1, maxLength: 4096)
+        let initrd = f.line("initrd_path", minLength: 1, maxLength: 4096)
+        let rootDisk = f.line("root_disk_path", minLength: 1, maxLength: 4096)
         let rootFormat = f.choice("root_disk_format", ["raw", "qcow2"])
         for (key, path) in [("kernel_path", kernel), ("initrd_path", initrd), ("root_disk_path", rootDisk)] {
             if let path, !path.hasPrefix("/") {
