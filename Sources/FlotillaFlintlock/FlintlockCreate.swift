@@ -9,18 +9,18 @@ public enum FlintlockCreate {
 
     /// The instance for `request`, with `uid` as its Flintlock uid. INVALID_ARGUMENT for a missing id or kernel
     /// image, a bad namespace, provider, size or metadata value; NOT_FOUND for an image the catalog lacks;
-    /// IMAGE_ARTIFACT_MISSING when the image has nothing the backend can run.
+    /// IMAGE_ARTIFACT_MISSING when the image has nothing the backend can run. The id and the namespace follow
+    /// ``NameRule`` (63 bytes each); the spec as kept is at most ``TextLimit/metadataValueBytes`` of JSON.
     public static func instance(
         for request: CreateMicroVMRequest, uid: String, defaultProvider: BackendKind, image lookup: (String) -> Image?
     ) throws(FlotillaError) -> CreateInstance {
         guard request.hasMicrovm else { throw .validation("microvm is required", field: "microvm") }
         let spec = request.microvm
-        let name = spec.id.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty else { throw .validation("microvm.id (the name) is required", field: "microvm.id") }
-        let namespace = spec.namespace.isEmpty ? FlintlockMapping.defaultNamespace : spec.namespace
-        guard !namespace.contains(":"), !namespace.contains("/") else {
-            throw .validation("microvm.namespace must not contain ':' or '/'", field: "microvm.namespace")
-        }
+        guard !spec.id.isEmpty else { throw .validation("microvm.id (the name) is required", field: "microvm.id") }
+        let name = try NameRule.check(spec.id, kind: .microVM, field: "microvm.id")
+        let namespace =
+            spec.namespace.isEmpty
+            ? FlintlockMapping.defaultNamespace : try NameRule.check(spec.namespace, kind: .namespace, field: "microvm.namespace")
         let backend = try provider(spec, default: defaultProvider)
         let image = try image(of: spec, lookup)
         if let missing = image.artifacts.missing(for: backend) {
@@ -45,9 +45,14 @@ public enum FlintlockCreate {
         stored.vcpu = vcpu
         stored.memoryInMb = memory
         stored.provider = backend.rawValue
+        let kept = FlintlockMapping.storedSpec(stored)
+        guard kept.utf8.count <= TextLimit.metadataValueBytes else {
+            throw .validation(
+                "microvm must be at most \(TextLimit.metadataValueBytes) bytes as JSON (got \(kept.utf8.count))", field: "microvm")
+        }
         let metadata = [
             FlintlockMapping.Key.uid: uid, FlintlockMapping.Key.namespace: namespace, FlintlockMapping.Key.name: name,
-            FlintlockMapping.Key.spec: FlintlockMapping.storedSpec(stored),
+            FlintlockMapping.Key.spec: kept,
         ]
         let config = InstanceConfig(image: image.id, cloudInit: try cloudInit(spec.metadata))
         let resources = Resources(cpuCores: Double(vcpu), memoryBytes: Int64(memory) << 20, storageBytes: storage)
@@ -81,6 +86,7 @@ public enum FlintlockCreate {
         }
         var found: Image?
         for (field, ref) in named {
+            try TextLimit.check(ref, field: field, maxBytes: TextLimit.imageBytes)
             guard let image = lookup(ref) else {
                 throw FlotillaError(
                     .resourceNotFound, "\(field): image \(ref) is not in the image catalog",
