@@ -104,6 +104,8 @@ def before_call(ctx, case, **kwargs):
         body["microvm"]["provider"] = "sim"
 EOF
 
+# One worker: with two, hypothesis inspecting its own source in two threads crashed now and then (a SystemError
+# from Python 3.11's ast, a KeyError from linecache), an error of the tool, not of the server.
 # Two passes: every operation but key revocation, then key revocation alone (schemathesis harvests ids from
 # responses, and revoking the run's own admin key first would leave every later request a 401).
 REVOKE=delete_api_v1_keys_id
@@ -116,7 +118,7 @@ run_pass() {
         cd "$WORK" && PYTHONPATH="$WORK/hooks" SCHEMATHESIS_HOOKS=flotilla_hooks "$ROOT/$VENV/bin/schemathesis" --no-color --config-file "$WORK/schemathesis.toml" run "$URL/openapi.json" \
             --header "X-API-Key: $API_KEY" --header "X-Flotilla-Cluster-Token: $CLUSTER_TOKEN" \
             --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
-            --max-examples "$MAX_EXAMPLES" --phases examples,coverage,fuzzing --request-timeout 90 --workers 2 --seed 12 \
+            --max-examples "$MAX_EXAMPLES" --phases examples,coverage,fuzzing --request-timeout 90 --workers 1 --seed 12 \
             --suppress-health-check all --report junit --report-junit-path "$WORK/junit-$name.xml" "$@"
     ) 2>&1 | tee "$WORK/run-$name.log"
     local status=${PIPESTATUS[0]}
