@@ -22,7 +22,7 @@ struct EventsRoute {
 
     func events(_ req: Request) async throws -> Response {
         let since = try Self.since(req)
-        let limit = try req.query("limit").map { _ in try req.queryInt("limit", default: 0, range: 1...1_000_000) }
+        let limit = try req.queryInt("limit", range: 1...1_000_000)
         let feed = try await deps.events.events(after: since)
         let encoder = JSONResponse.encoder
         let body = ResponseBody { writer in

@@ -19,9 +19,7 @@ struct ActionQuery: Sendable, Equatable {
     /// Surface A (`/api/v1/compute`): `wait` (default `true`), `timeout`, and `force` where the route takes it.
     static func compute(_ request: Request, force allowsForce: Bool = false) throws -> ActionQuery {
         let wait = try request.queryBool("wait", default: true)
-        let timeout = try request.query("timeout").map { _ in
-            try request.queryInt("timeout", default: 0, range: 0...maxTimeout)
-        }
+        let timeout = try request.queryInt("timeout", range: 0...maxTimeout)
         let force = allowsForce ? try request.queryBool("force", default: false) : false
         return ActionQuery(wait: wait, timeout: timeout, force: force)
     }

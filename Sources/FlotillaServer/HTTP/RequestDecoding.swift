@@ -74,7 +74,12 @@ extension Request {
 extension Request {
     /// A query parameter parsed as a bounded integer; VALIDATION_ERROR otherwise (a repeated parameter too).
     func queryInt(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let raw = try query(name) else { return value }
+        try queryInt(name, range: range) ?? value
+    }
+
+    /// A query parameter parsed as a bounded integer; nil when absent, VALIDATION_ERROR when not such an integer.
+    func queryInt(_ name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let raw = try query(name) else { return nil }
         guard let n = Int(raw), range.contains(n) else {
             throw FlotillaError.validation(
                 "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)", field: name)
