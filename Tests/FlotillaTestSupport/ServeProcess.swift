@@ -24,16 +24,25 @@ public final class ServeProcess: Sendable {
     ///   - backends: the `--backends` list, e.g. `sim,docker`.
     ///   - environment: variables set for the serve process on top of this process's (e.g. `FLOTILLA_DOCKER_SOCKET`).
     ///   - openFileLimit: when set, the process runs under `prlimit --nofile=N:N` (soft and hard open-file limit N).
+    ///   - wrapper: a command that runs the server and then execs it, keeping its process id (e.g.
+    ///     `["ip", "netns", "exec", NAME]`); its first word is looked up in `/usr/sbin`, `/usr/bin`, `/sbin`, `/bin`.
+    ///   - output: when given, standard output AND standard error are appended to it (a box shared across
+    ///     restarts keeps a host's whole log), and the start looks for the listening line only in what the
+    ///     new process printed. Without it, standard error goes to this process's and ``stdout`` holds standard
+    ///     output.
     public static func start(
         dataDir: String, apiKey: String = "flt_process_test_key_0123456789", extra: [String] = [],
-        backends: String = "sim", environment: [String: String] = [:], openFileLimit: Int? = nil
+        backends: String = "sim", environment: [String: String] = [:], openFileLimit: Int? = nil,
+        wrapper: [String] = [], output shared: LockedBox<String>? = nil
     ) async throws -> ServeProcess {
         let process = try serveProcess(
-            dataDir: dataDir, apiKey: apiKey, extra: extra, backends: backends, environment: environment, openFileLimit: openFileLimit)
+            dataDir: dataDir, apiKey: apiKey, extra: extra, backends: backends, environment: environment, openFileLimit: openFileLimit,
+            wrapper: wrapper)
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.standardError
-        let output = LockedBox("")
+        process.standardError = shared == nil ? FileHandle.standardError : pipe
+        let output = shared ?? LockedBox("")
+        let startOffset = output.withLock { $0.utf8.count }
         pipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty { handle.readabilityHandler = nil; return }
@@ -42,7 +51,7 @@ public final class ServeProcess: Sendable {
         try process.run()
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            let text = output.withLock { $0 }
+            let text = output.withLock { String(decoding: $0.utf8.dropFirst(startOffset), as: UTF8.self) }
             if let range = text.range(of: #"listening on (http://[0-9.]+:[0-9]+)"#, options: .regularExpression) {
                 let url = String(text[range].dropFirst("listening on ".count))
                 return ServeProcess(url: url, apiKey: apiKey, dataDir: dataDir, process: process, output: output)
@@ -50,7 +59,8 @@ public final class ServeProcess: Sendable {
             if !process.isRunning { throw ProcessFailure("flotilla serve exited with \(process.terminationStatus): \(text)") }
             try await Task.sleep(for: .milliseconds(50))
         }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
         throw ProcessFailure("flotilla serve did not start listening within 60 s")
     }
 
@@ -83,17 +93,19 @@ public final class ServeProcess: Sendable {
     /// A `flotilla serve` process, not started, with the arguments and environment every test host uses.
     private static func serveProcess(
         dataDir: String, apiKey: String, extra: [String], backends: String, environment: [String: String],
-        openFileLimit: Int? = nil
+        openFileLimit: Int? = nil, wrapper: [String] = []
     ) throws -> Process {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ProcessFailure("no flotilla binary at \(binary): run `swift build` first (the test command does)")
         }
         let process = Process()
-        // prlimit sets the limits and then execs flotilla: the process id stays the server's.
-        let limited = openFileLimit.map { ["--nofile=\($0):\($0)", binary] } ?? []
-        process.executableURL = URL(fileURLWithPath: openFileLimit == nil ? binary : "/usr/bin/prlimit")
+        // prlimit (and a wrapper such as `ip netns exec`) set things up and then exec flotilla: the process id
+        // stays the server's.
+        let limited = openFileLimit.map { ["/usr/bin/prlimit", "--nofile=\($0):\($0)"] } ?? []
+        let command = wrapper.enumerated().map { $0.offset == 0 ? executablePath($0.element) : $0.element } + limited + [binary]
+        process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments =
-            limited + [
+            Array(command.dropFirst()) + [
                 "serve", "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--data-dir", dataDir, "--api-key", apiKey, "--host-id",
                 "proc-host",
                 "--backends", backends, "--cpus", "64", "--memory-mb", "65536", "--log-level", "warning",
@@ -103,6 +115,13 @@ public final class ServeProcess: Sendable {
         env.merge(environment) { _, given in given }
         process.environment = env
         return process
+    }
+
+    /// `name` if it is a path, else the first of the usual system folders that holds it.
+    private static func executablePath(_ name: String) -> String {
+        if name.contains("/") { return name }
+        let folders = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        return folders.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? name
     }
 
     private init(url: String, apiKey: String, dataDir: String, process: Process, output: LockedBox<String>) {

@@ -1,0 +1,204 @@
+import FlotillaAPI
+import FlotillaClient
+import FlotillaTestSupport
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The fault harness itself: the proxy's modes against an echo server, a cluster of real hosts behind proxies,
+/// the invariant checker, a namespaced host's link fault, and that nothing is left behind.
+@Suite("Fault harness", .serialized)
+struct FaultHarnessTests {
+    /// An echo server behind a proxy, a connection through it, all closed afterwards.
+    func withProxy(_ body: (FaultProxy, EchoServer, LoopbackSocket) async throws -> Void) async throws {
+        let echo = try EchoServer.start()
+        let proxy = try await FaultProxy.start(to: echo.address)
+        do {
+            let socket = try LoopbackSocket.connect(port: Self.port(of: proxy))
+            defer { socket.close() }
+            try await body(proxy, echo, socket)
+        } catch {
+            await proxy.close()
+            await echo.close()
+            throw error
+        }
+        await proxy.close()
+        await echo.close()
+    }
+
+    static func port(of proxy: FaultProxy) -> Int { Int(proxy.address.split(separator: ":").last!)! }
+
+    @Test("pass: bytes go through both ways and the connection is counted")
+    func forwards() async throws {
+        try await withProxy { proxy, echo, socket in
+            try socket.send("hello")
+            #expect(try socket.readToEnd(limit: 5) == "hello")
+            #expect(echo.bytesReceived == 5)
+            #expect(proxy.connectionsAccepted == 1)
+        }
+    }
+
+    @Test("cut: an open connection is reset, a new one is reset at once; pass again: new connections work")
+    func cut() async throws {
+        try await withProxy { proxy, _, socket in
+            try socket.send("a")
+            #expect(try socket.readToEnd(limit: 1) == "a")
+            proxy.set(.cut)
+            #expect(proxy.mode == .cut)
+            try await eventually("the open connection is closed") { socket.isClosedByPeer }
+            let second = try LoopbackSocket.connect(port: Self.port(of: proxy))
+            defer { second.close() }
+            try await eventually("a new connection is closed") { second.isClosedByPeer }
+            proxy.set(.pass)
+            let third = try LoopbackSocket.connect(port: Self.port(of: proxy))
+            defer { third.close() }
+            try third.send("b")
+            #expect(try third.readToEnd(limit: 1) == "b")
+        }
+    }
+
+    @Test("blackhole: nothing comes back and the connection stays open; pass again: the held bytes flow")
+    func blackhole() async throws {
+        try await withProxy { proxy, echo, socket in
+            proxy.set(.blackhole)
+            try socket.send("held")
+            #expect(throws: (any Error).self) { try socket.readToEnd(limit: 4, timeout: .seconds(1)) }
+            #expect(echo.bytesReceived == 0)
+            #expect(!socket.isClosedByPeer)
+            proxy.set(.pass)
+            #expect(try socket.readToEnd(limit: 4) == "held")
+        }
+    }
+
+    @Test("delay: an echo takes at least the delay each way")
+    func delay() async throws {
+        try await withProxy { proxy, _, socket in
+            proxy.set(.delay(.milliseconds(400)))
+            let start = ContinuousClock.now
+            try socket.send("slow")
+            #expect(try socket.readToEnd(limit: 4) == "slow")
+            // A lower bound only: a slow machine makes it later, never sooner.
+            #expect(ContinuousClock.now - start >= .milliseconds(800))
+        }
+    }
+
+    @Test("dropAfter: a connection is closed after N bytes; the server got exactly N")
+    func dropAfter() async throws {
+        try await withProxy { proxy, echo, socket in
+            proxy.set(.dropAfter(bytes: 4))
+            try socket.send("abcdefgh")
+            _ = try socket.readToEnd(limit: 100, timeout: .seconds(10))
+            try await eventually("the echo server got 4 bytes") { echo.bytesReceived == 4 }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(echo.bytesReceived == 4)
+        }
+    }
+
+    @Test(
+        "a 3-host sim cluster behind proxies: a create through h1 runs on exactly one host; a host cut from etcd still serves /health; afterwards no process of it is left",
+        .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+    func cluster() async throws {
+        let (pids, etcdDir) = try await FaultCluster.with(hosts: 3) { cluster in
+            let checker = InvariantChecker(cluster: cluster)
+            let h1 = cluster.host("h1")
+            let created = try await Self.createEventually(through: h1)
+            try await eventually("the checker sees \(created.id) running once", timeout: .seconds(30), every: .milliseconds(200)) {
+                guard let sample = try? await checker.sample() else { return false }
+                return sample.running[created.id] == [created.workerId ?? "?"] && sample.converged(created.id)
+            }
+            let sample = try await checker.sample()
+            #expect(sample.running[created.id]?.count == 1)
+            #expect(sample.alive == ["h1", "h2", "h3"])
+            #expect(sample.duplicates.isEmpty)
+
+            let owner = cluster.host(created.workerId ?? "h1")
+            owner.setStore(.cut)
+            #expect(cluster.schedule.counts["store.cut"] == 1)
+            // Cut off from etcd, the host keeps serving; a generous cap for a loaded machine.
+            try await eventually("\(owner.id) answers /health while cut off", timeout: .seconds(10)) {
+                await Self.healthStatus(owner.url) == 200
+            }
+            #expect(owner.isRunning)
+            let pids = cluster.hosts.map(\.pid)
+            return (pids, cluster.etcd.directory)
+        }
+        for pid in pids { #expect(kill(pid, 0) != 0, "host process \(pid) is still there") }
+        #expect(Self.processes(mentioning: etcdDir).isEmpty, "an etcd member of the cluster is still running")
+    }
+
+    @Test(
+        "a namespaced host whose link goes down is seen offline by the others; no namespace is left afterwards",
+        .enabled(if: EtcdCluster.testsEnabled && NetworkNamespace.available, "etcd or network namespaces unavailable"))
+    func namespacedLinkDown() async throws {
+        let before = Set(await NetworkNamespace.existing())
+        let name = try await FaultCluster.with(hosts: 3, namespaced: ["h3"]) { cluster in
+            let h1 = cluster.host("h1")
+            let h3 = cluster.host("h3")
+            #expect(h3.url.contains("10.213."))
+            try await eventually("h1 sees h3 active", timeout: .seconds(30), every: .milliseconds(200)) {
+                (try? await Self.client(h1) { try await $0.worker(id: "h3") })?.status == "active"
+            }
+            try await h3.setLink(up: false)
+            // The lease TTL is 2 s in the fast bounds; a generous cap for a loaded machine.
+            try await eventually("h1 sees h3 offline", timeout: .seconds(60), every: .milliseconds(200)) {
+                (try? await Self.client(h1) { try await $0.worker(id: "h3") })?.status == "offline"
+            }
+            #expect(h3.isRunning)
+            try await h3.setLink(up: true)
+            try await eventually("h1 sees h3 active again", timeout: .seconds(60), every: .milliseconds(200)) {
+                (try? await Self.client(h1) { try await $0.worker(id: "h3") })?.status == "active"
+            }
+            return h3.namespace?.name ?? ""
+        }
+        let after = Set(await NetworkNamespace.existing())
+        #expect(!after.contains(name))
+        #expect(after.subtracting(before).isEmpty)
+    }
+
+    // MARK: Helpers
+
+    static func client<T: Sendable>(_ host: FaultHost, _ body: (FlotillaClient) async throws -> T) async throws -> T {
+        try await FlotillaClient.withClient(baseURL: host.url, apiKey: FaultCluster.apiKey, timeout: .seconds(10), body)
+    }
+
+    /// Creates a small sim instance through `host`, retrying until it is acknowledged and runs.
+    static func createEventually(through host: FaultHost) async throws -> Compute.Instance {
+        let request = Compute.CreateRequest(
+            name: "harness-\(UUID().uuidString.prefix(6).lowercased())", backend: "sim", config: .init(image: "busybox"),
+            resources: .init(cpu: .init(cores: 0.5), memory: .init(limit: 64 << 20)))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                let (instance, _) = try await client(host) { try await $0.createInstance(request) }
+                if instance.state == "running" { return instance }
+                try await eventually("\(instance.id) runs", timeout: .seconds(30)) {
+                    (try? await client(host) { try await $0.instance(id: instance.id) })?.state == "running"
+                }
+                return try await client(host) { try await $0.instance(id: instance.id) }
+            } catch {
+                if ContinuousClock.now > deadline { throw error }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+        }
+    }
+
+    /// The status of `GET /health` (2 s deadline), nil without an answer.
+    static func healthStatus(_ base: String) async -> Int? {
+        guard let url = URL(string: base + "/health") else { return nil }
+        let request = URLRequest(url: url, timeoutInterval: 2)
+        return ((try? await URLSession.shared.data(for: request))?.1 as? HTTPURLResponse)?.statusCode
+    }
+
+    /// Ids of live processes whose command line mentions `text`.
+    static func processes(mentioning text: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry in
+            guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let cmdline = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            return cmdline.contains(text) ? pid : nil
+        }
+    }
+}

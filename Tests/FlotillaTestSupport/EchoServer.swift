@@ -1,0 +1,87 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A TCP echo server on loopback for proxy tests: sends back every byte it receives, and counts them. One thread
+/// polls every socket; ``close()`` ends it, awaited.
+public final class EchoServer: Sendable {
+    private struct State {
+        var received = 0
+        var stopping = false
+        var finished = false
+    }
+
+    public let port: Int
+    private let state = Mutex(State())
+
+    private init(port: Int) { self.port = port }
+
+    /// `"127.0.0.1:PORT"`.
+    public var address: String { "127.0.0.1:\(port)" }
+
+    /// Bytes received so far, over every connection.
+    public var bytesReceived: Int { state.withLock { $0.received } }
+
+    public static func start() throws -> EchoServer {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ProcessFailure("socket() failed: errno \(errno)") }
+        var address = try FaultProxy.parse("127.0.0.1:0")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            Glibc.close(fd)
+            throw ProcessFailure("echo server cannot listen: errno \(errno)")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        let server = EchoServer(port: Int(UInt16(bigEndian: address.sin_port)))
+        let thread = Thread { server.run(listenFD: fd) }
+        thread.name = "echo-server"
+        thread.start()
+        return server
+    }
+
+    /// Stops the thread and closes every socket; returns when it has (at most ~5 s).
+    public func close() async {
+        state.withLock { $0.stopping = true }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !state.withLock({ $0.finished }) && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    private func run(listenFD: Int32) {
+        var clients: [Int32] = []
+        var buffer = [UInt8](repeating: 0, count: 16 << 10)
+        while !state.withLock({ $0.stopping }) {
+            var fds =
+                [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)]
+                + clients.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            guard poll(&fds, nfds_t(fds.count), 20) > 0 else { continue }
+            if fds[0].revents != 0 {
+                let client = accept(listenFD, nil, nil)
+                if client >= 0 { clients.append(client) }
+            }
+            var gone: Set<Int32> = []
+            for entry in fds.dropFirst() where entry.revents != 0 {
+                let n = recv(entry.fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                if n > 0 {
+                    state.withLock { $0.received += n }
+                    _ = buffer.withUnsafeBytes { send(entry.fd, $0.baseAddress, n, Int32(MSG_NOSIGNAL)) }
+                } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
+                    Glibc.close(entry.fd)
+                    gone.insert(entry.fd)
+                }
+            }
+            clients.removeAll { gone.contains($0) }
+        }
+        for client in clients { Glibc.close(client) }
+        Glibc.close(listenFD)
+        state.withLock { $0.finished = true }
+    }
+}
