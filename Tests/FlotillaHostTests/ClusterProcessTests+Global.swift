@@ -148,26 +148,36 @@ struct GlobalDockerProcessTests {
     func dockerStatusAcrossHosts() async throws {
         let docker = try await DockerFixture.shared.daemon()
         let cluster = ClusterProcessTests()
-        try await cluster.withCluster(backends: "sim,docker", environment: ["FLOTILLA_DOCKER_SOCKET": docker.socketPath]) { _, hosts in
-            let (a, b, c) = (hosts[0], hosts[1], hosts[2])
-            let request = Global.CreateRequest(
-                name: "docker-on-b", backend: "docker", image: DockerFixture.image,
-                command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"], resources: .init(cpuCores: 0.5, memoryMB: 64),
-                placement: .init(workerId: "h2"))
-            let vm = try await cluster.createGlobalEventually(a, request, within: .seconds(60))
-            defer {
-                for container in (try? docker.containers(label: "io.flotilla.instance=\(vm.id)")) ?? [] {
+        let created = LockedBox<String?>(nil)
+        try await FixtureStack.with { stack in
+            // Pushed before the hosts start, so it runs after they were killed: no host recreates the container.
+            await stack.push("the test's container") {
+                guard let id = created.value else { return }
+                for container in (try? docker.containers(label: "io.flotilla.instance=\(id)")) ?? [] {
                     _ = try? docker.cli(["rm", "-f", container])
                 }
             }
-            #expect(vm.observed.state == "running")
-            let (local, relayed) = try await cluster.relayedStatus(vm.id, owner: b, askedAt: [a, c])
-            #expect(local.routed == false && local.servedBy == "h2" && local.backend == "docker")
-            for routed in relayed {
-                // The daemon's own figures: the container's memory limit as docker reports it.
-                #expect(routed.usage?.memory.limitBytes == local.usage?.memory.limitBytes)
-                #expect((routed.usage?.memory.usedBytes ?? 0) > 0)
+            try await cluster.withCluster(backends: "sim,docker", environment: ["FLOTILLA_DOCKER_SOCKET": docker.socketPath]) { _, hosts in
+                try await Self.statusAcrossHosts(cluster, hosts, created)
             }
+        }
+    }
+
+    static func statusAcrossHosts(_ cluster: ClusterProcessTests, _ hosts: [ServeProcess], _ created: LockedBox<String?>) async throws {
+        let (a, b, c) = (hosts[0], hosts[1], hosts[2])
+        let request = Global.CreateRequest(
+            name: "docker-on-b", backend: "docker", image: DockerFixture.image,
+            command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"], resources: .init(cpuCores: 0.5, memoryMB: 64),
+            placement: .init(workerId: "h2"))
+        let vm = try await cluster.createGlobalEventually(a, request, within: .seconds(60))
+        created.withLock { $0 = vm.id }
+        #expect(vm.observed.state == "running")
+        let (local, relayed) = try await cluster.relayedStatus(vm.id, owner: b, askedAt: [a, c])
+        #expect(local.routed == false && local.servedBy == "h2" && local.backend == "docker")
+        for routed in relayed {
+            // The daemon's own figures: the container's memory limit as docker reports it.
+            #expect(routed.usage?.memory.limitBytes == local.usage?.memory.limitBytes)
+            #expect((routed.usage?.memory.usedBytes ?? 0) > 0)
         }
     }
 }

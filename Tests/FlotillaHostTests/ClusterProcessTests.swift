@@ -9,39 +9,33 @@ import Testing
 struct ClusterProcessTests {
     static let key = "flt_cluster_process_test_key_0123"
 
-    /// Starts etcd and three hosts in zones z1..z3, runs `body`, then stops everything.
+    /// Starts etcd and three hosts in zones z1..z3, runs `body`, then stops everything, last in first out,
+    /// whatever happens: the hosts (kill -9), any QEMU they left under their folders, the folders, etcd.
     func withCluster(
         backends: String = "sim", environment: [String: String] = [:],
         _ body: @Sendable (EtcdCluster, [ServeProcess]) async throws -> Void
     ) async throws {
-        let etcd = try await EtcdCluster.start()
-        do {
-            try await withTemporaryDirectory { dir in
-                let store = "etcd://" + etcd.endpoints.map { $0.replacingOccurrences(of: "http://", with: "") }.joined(separator: ",")
-                var hosts: [ServeProcess] = []
-                do {
-                    for i in 1...3 {
-                        hosts.append(
-                            try await ServeProcess.start(
-                                dataDir: "\(dir)/h\(i)", apiKey: Self.key,
-                                extra: [
-                                    "--store", store, "--cluster-secret", "test-secret", "--host-id", "h\(i)", "--zone", "z\(i)",
-                                    "--reschedule-after", "1",
-                                ],
-                                backends: backends, environment: environment))
-                    }
-                    try await body(etcd, hosts)
-                } catch {
-                    for h in hosts { await h.stop(signal: SIGKILL) }
-                    throw error
-                }
-                for h in hosts { await h.stop(signal: SIGKILL) }
+        try await FixtureStack.with { stack in
+            let etcd = try await stack.etcd()
+            let dir = try await stack.temporaryDirectory("cluster")
+            // Pushed before the hosts start, so it runs after they stopped: no host restarts a killed VM.
+            await stack.push("QEMUs under \(dir)") { KVMTestSupport.killQEMUs(under: dir) }
+            var hosts: [ServeProcess] = []
+            for i in 1...3 {
+                hosts.append(
+                    try await stack.serve(
+                        dataDir: "\(dir)/h\(i)", apiKey: Self.key,
+                        extra: Self.hostArguments(etcd, id: "h\(i)", zone: "z\(i)"), backends: backends, environment: environment,
+                        stopSignal: SIGKILL))
             }
-        } catch {
-            await etcd.tearDown()
-            throw error
+            try await body(etcd, hosts)
         }
-        await etcd.tearDown()
+    }
+
+    /// The arguments of host `id` in zone `zone` on `etcd`.
+    static func hostArguments(_ etcd: EtcdCluster, id: String, zone: String) -> [String] {
+        let store = "etcd://" + etcd.endpoints.map { $0.replacingOccurrences(of: "http://", with: "") }.joined(separator: ",")
+        return ["--store", store, "--cluster-secret", "test-secret", "--host-id", id, "--zone", zone] + FaultCluster.fastBounds
     }
 
     func client<T: Sendable>(_ host: ServeProcess, _ body: (FlotillaClient) async throws -> T) async throws -> T {
@@ -135,29 +129,19 @@ struct ClusterProcessTests {
             acknowledged.append(try await createEventually(survivors[1], "after-member-stop").id)
 
             // The dead host comes back: it re-registers, and nothing is duplicated or lost.
-            let store = "etcd://" + etcd.endpoints.map { $0.replacingOccurrences(of: "http://", with: "") }.joined(separator: ",")
-            try await withTemporaryDirectory { dir in
-                let back = try await ServeProcess.start(
-                    dataDir: dir, apiKey: Self.key,
-                    extra: [
-                        "--store", store, "--cluster-secret", "test-secret", "--host-id", dead, "--zone", "z\(leader + 1)",
-                        "--reschedule-after", "1",
-                    ])
-                do {
-                    for host in survivors + [back] {
-                        try await eventually("\(dead) active again at \(host.url)", timeout: .seconds(30), every: .milliseconds(100)) {
-                            (try? await self.client(host) { try await $0.worker(id: dead) })?.status == "active"
-                        }
+            try await FixtureStack.with { stack in
+                let back = try await stack.serve(
+                    dataDir: try await stack.temporaryDirectory("back"), apiKey: Self.key,
+                    extra: Self.hostArguments(etcd, id: dead, zone: "z\(leader + 1)"), stopSignal: SIGKILL)
+                for host in survivors + [back] {
+                    try await eventually("\(dead) active again at \(host.url)", timeout: .seconds(30), every: .milliseconds(100)) {
+                        (try? await self.client(host) { try await $0.worker(id: dead) })?.status == "active"
                     }
-                    let listed = try await client(back) { try await $0.listInstances(pageSize: 500) }
-                    #expect(Set(acknowledged).isSubset(of: Set(listed.instances.map(\.id))), "nothing lost")
-                    #expect(listed.total == acknowledged.count, "nothing duplicated")
-                    #expect(listed.instances.allSatisfy { $0.state == "running" }, "\(listed.instances.map { ($0.name, $0.state) })")
-                } catch {
-                    await back.stop(signal: SIGKILL)
-                    throw error
                 }
-                await back.stop(signal: SIGKILL)
+                let listed = try await client(back) { try await $0.listInstances(pageSize: 500) }
+                #expect(Set(acknowledged).isSubset(of: Set(listed.instances.map(\.id))), "nothing lost")
+                #expect(listed.total == acknowledged.count, "nothing duplicated")
+                #expect(listed.instances.allSatisfy { $0.state == "running" }, "\(listed.instances.map { ($0.name, $0.state) })")
             }
         }
     }

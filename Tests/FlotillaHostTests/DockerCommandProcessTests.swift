@@ -22,10 +22,10 @@ struct DockerCommandProcessTests {
     @Test("create, stop, start, pause, unpause, restart, delete through the CLI: each step seen in the daemon")
     func lifecycle() async throws {
         let docker = try await DockerFixture.shared.daemon()
-        try await withTemporaryDirectory { dir in
-            let host = try await ServeProcess.start(
-                dataDir: dir, backends: "sim,docker", environment: ["FLOTILLA_DOCKER_SOCKET": docker.socketPath])
-            defer { Task.detached { await host.stop() } }
+        try await FixtureStack.with { stack in
+            let host = try await stack.serve(
+                dataDir: try await stack.temporaryDirectory("docker-cli"), backends: "sim,docker",
+                environment: ["FLOTILLA_DOCKER_SOCKET": docker.socketPath])
 
             let created = try await host.cli(
                 ["instance", "create", "web", "--backend", "docker", "--image", DockerFixture.image]

@@ -13,18 +13,25 @@ struct KVMServeProcessTests {
     func adoptionAfterServeRestart() async throws {
         try KVMTestSupport.requireQEMU()
         let guest = try await GuestImageFixture.guest()
-        let dir = KVMTestSupport.temporaryDirectory("kvmp")
-        defer {
-            KVMTestSupport.killQEMUs(under: dir)
-            try? FileManager.default.removeItem(atPath: dir)
+        try await FixtureStack.with { stack in
+            let dir = KVMTestSupport.temporaryDirectory("kvmp")
+            // Pushed before any host starts, so it runs after they all stopped: no host restarts a killed VM.
+            await stack.push("QEMUs under \(dir) and the folder") {
+                KVMTestSupport.killQEMUs(under: dir)
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+            try await adoption(stack, guest: guest, dir: dir)
         }
+    }
+
+    private func adoption(_ stack: FixtureStack, guest: GuestImageFixture.Guest, dir: String) async throws {
         // The image, registered in the data folder's store as `flotilla image import` would.
         _ = try await TestHost.with(dataDir: dir, keepData: true) { host in
             try await ImageImporter(store: host.host.store).importImage(
                 .init(id: "flotilla-test-guest", kernelPath: guest.kernel, initrdPath: guest.initrd))
         }
         let kvm = ["--backends", "sim,kvm", "--kvm-accel", "tcg"]
-        let first = try await ServeProcess.start(dataDir: dir, extra: kvm)
+        let first = try await stack.serve(dataDir: dir, extra: kvm, stopSignal: SIGKILL)
         let id = try await FlotillaClient.withClient(baseURL: first.url, apiKey: first.apiKey) { client in
             let request = Compute.CreateRequest(
                 name: "adoptee", backend: "kvm", config: .init(image: "flotilla-test-guest"),
@@ -38,8 +45,7 @@ struct KVMServeProcessTests {
         #expect(await first.stop(signal: SIGKILL) == 9)
         #expect(KVMTestSupport.isAlive(pid), "the VM outlives flotilla serve")
 
-        let second = try await ServeProcess.start(dataDir: dir, extra: kvm)
-        defer { Task.detached { await second.stop() } }
+        let second = try await stack.serve(dataDir: dir, extra: kvm)
         try await FlotillaClient.withClient(baseURL: second.url, apiKey: second.apiKey) { client in
             try await Task.sleep(for: .seconds(3))  // several agent resyncs
             #expect(try await client.instance(id: id).state == "running")

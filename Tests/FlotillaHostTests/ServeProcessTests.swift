@@ -8,9 +8,8 @@ import Testing
 struct ServeProcessTests {
     @Test("a create/stop/start/pause/unpause/restart/delete round trip through the CLI, each state in get and list")
     func cliRoundTrip() async throws {
-        try await withTemporaryDirectory { dir in
-            let host = try await ServeProcess.start(dataDir: dir)
-            defer { Task.detached { await host.stop() } }
+        try await FixtureStack.with { stack in
+            let host = try await stack.serve(dataDir: try await stack.temporaryDirectory("serve"))
             let created = try await host.cli([
                 "instance", "create", "cli-web", "--backend", "sim", "--image", "busybox", "--memory", "64MiB", "--label", "app=cli",
                 "--output", "json",
@@ -42,8 +41,9 @@ struct ServeProcessTests {
 
     @Test("SIGKILL loses no acknowledged write; the data survives the restart")
     func sigkill() async throws {
-        try await withTemporaryDirectory { dir in
-            let first = try await ServeProcess.start(dataDir: dir)
+        try await FixtureStack.with { stack in
+            let dir = try await stack.temporaryDirectory("serve")
+            let first = try await stack.serve(dataDir: dir, stopSignal: SIGKILL)
             let acknowledged = try await FlotillaClient.withClient(baseURL: first.url, apiKey: first.apiKey) { client in
                 try await withThrowingTaskGroup(of: String.self) { group in
                     for i in 0..<40 {
@@ -61,8 +61,7 @@ struct ServeProcessTests {
             }
             // Killed right after the last acknowledgement: nothing flushed on the way out.
             #expect(await first.stop(signal: SIGKILL) == 9)
-            let second = try await ServeProcess.start(dataDir: dir)
-            defer { Task.detached { await second.stop() } }
+            let second = try await stack.serve(dataDir: dir)
             try await FlotillaClient.withClient(baseURL: second.url, apiKey: second.apiKey) { client in
                 let listed = try await client.listInstances(pageSize: 500)
                 #expect(Set(listed.instances.map(\.id)) == Set(acknowledged))
@@ -73,8 +72,8 @@ struct ServeProcessTests {
 
     @Test("SIGTERM shuts down cleanly with status 0")
     func sigterm() async throws {
-        try await withTemporaryDirectory { dir in
-            let host = try await ServeProcess.start(dataDir: dir)
+        try await FixtureStack.with { stack in
+            let host = try await stack.serve(dataDir: try await stack.temporaryDirectory("serve"))
             #expect(await host.stop(signal: SIGTERM) == 0)
         }
     }

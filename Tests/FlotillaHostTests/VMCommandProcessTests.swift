@@ -12,9 +12,9 @@ struct VMCommandProcessTests {
 
     @Test("vm create, list, stop, start, reboot --hard, sync, delete; get then fails with VM_NOT_FOUND")
     func vmRoundTrip() async throws {
-        try await withTemporaryDirectory { dir in
-            let host = try await ServeProcess.start(dataDir: dir)
-            defer { Task.detached { await host.stop() } }
+        try await FixtureStack.with { stack in
+            let dir = try await stack.temporaryDirectory("cli")
+            let host = try await stack.serve(dataDir: dir)
             let userData = dir + "/user-data"
             try "#cloud-config\nhostname: cli-vm\n".write(toFile: userData, atomically: true, encoding: .utf8)
 
@@ -89,9 +89,8 @@ struct VMCommandProcessTests {
 
     @Test("a 422 from the server names the bad fields; a bad argument is a usage error")
     func validationErrors() async throws {
-        try await withTemporaryDirectory { dir in
-            let host = try await ServeProcess.start(dataDir: dir)
-            defer { Task.detached { await host.stop() } }
+        try await FixtureStack.with { stack in
+            let host = try await stack.serve(dataDir: try await stack.temporaryDirectory("cli"))
             let longName = String(repeating: "x", count: 300)
             let invalid = try await host.cli(["vm", "create", longName, "--flavor", "m1.tiny", "--image", "debian-12", "--backend", "sim"])
             #expect(invalid.status == 1)
@@ -107,9 +106,8 @@ struct VMCommandProcessTests {
 
     @Test("flavor create, get, list, delete")
     func flavorRoundTrip() async throws {
-        try await withTemporaryDirectory { dir in
-            let host = try await ServeProcess.start(dataDir: dir)
-            defer { Task.detached { await host.stop() } }
+        try await FixtureStack.with { stack in
+            let host = try await stack.serve(dataDir: try await stack.temporaryDirectory("cli"))
             let created = try await host.cli([
                 "flavor", "create", "cli.small", "--vcpus", "2", "--memory-mb", "2048", "--disk-gb", "20", "--id", "cli-small",
                 "--output", "json",
@@ -138,9 +136,8 @@ struct VMCommandProcessTests {
 
     @Test("image import with a docker reference, list, delete")
     func imageRoundTrip() async throws {
-        try await withTemporaryDirectory { dir in
-            let host = try await ServeProcess.start(dataDir: dir)
-            defer { Task.detached { await host.stop() } }
+        try await FixtureStack.with { stack in
+            let host = try await stack.serve(dataDir: try await stack.temporaryDirectory("cli"))
             let imported = try await host.cli([
                 "image", "import", "cli-alpine", "--name", "CLI Alpine", "--docker-reference", "alpine:3.20",
                 "--os-distro", "alpine", "--os-version", "3.20", "--output", "json",

@@ -8,9 +8,8 @@ import Testing
 struct WorkerCommandProcessTests {
     @Test("worker list/get/drain/activate and cluster status through the CLI against flotilla serve")
     func workerCommands() async throws {
-        try await withTemporaryDirectory { dir in
-            let host = try await ServeProcess.start(dataDir: dir, extra: ["--zone", "zone-a"])
-            defer { Task.detached { await host.stop() } }
+        try await FixtureStack.with { stack in
+            let host = try await stack.serve(dataDir: try await stack.temporaryDirectory("cli"), extra: ["--zone", "zone-a"])
             let created = try await host.cli([
                 "instance", "create", "on-proc", "--backend", "sim", "--image", "busybox", "--memory", "64MiB",
             ])
@@ -68,13 +67,14 @@ struct WorkerCommandProcessTests {
 
     @Test("a drained host stays drained across a restart; activate survives one too")
     func drainSurvivesRestart() async throws {
-        try await withTemporaryDirectory { dir in
-            let first = try await ServeProcess.start(dataDir: dir)
+        try await FixtureStack.with { stack in
+            let dir = try await stack.temporaryDirectory("cli")
+            let first = try await stack.serve(dataDir: dir)
             let drained = try await first.cli(["worker", "drain", "proc-host"])
             #expect(drained.status == 0, "\(drained.err)")
             #expect(await first.stop(signal: SIGTERM) == 0)
 
-            let second = try await ServeProcess.start(dataDir: dir)
+            let second = try await stack.serve(dataDir: dir)
             let got = try await second.cli(["worker", "get", "proc-host", "--output", "json"])
             #expect(got.status == 0, "\(got.err)")
             let worker = try WireJSON.decoder().decode(Workers.Worker.self, from: Data(got.out.utf8))
@@ -83,8 +83,7 @@ struct WorkerCommandProcessTests {
             #expect(try await second.cli(["worker", "activate", "proc-host"]).status == 0)
             #expect(await second.stop(signal: SIGTERM) == 0)
 
-            let third = try await ServeProcess.start(dataDir: dir)
-            defer { Task.detached { await third.stop() } }
+            let third = try await stack.serve(dataDir: dir)
             let again = try await third.cli(["worker", "get", "proc-host", "--output", "json"])
             #expect(try WireJSON.decoder().decode(Workers.Worker.self, from: Data(again.out.utf8)).status == "active")
         }

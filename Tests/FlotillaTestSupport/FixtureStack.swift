@@ -1,0 +1,101 @@
+import Foundation
+
+/// Scoped test fixtures that clean up awaited and last in first out, whatever the test did.
+///
+/// A test opens a stack with ``with(_:)``, starts its processes through it (``serve(dataDir:apiKey:extra:backends:environment:stopSignal:)``,
+/// ``etcd(size:)``, ``temporaryDirectory(_:)``) or pushes its own cleanups (``push(_:_:)``). When the body ends,
+/// returns or throws, every cleanup runs, the last pushed first, each awaited before the next: hosts stop before
+/// the etcd they use, and folders go after the processes that write into them. A fixture is guarded from the
+/// moment it exists, so a second start that fails never leaves the first behind. When the body throws, the
+/// stdout tails of the hosts it started are printed before the cleanups run (the hosts' stderr already goes to
+/// the test's).
+///
+/// Cleanups run outside the test's task: a cancelled test still waits for its processes to end.
+public actor FixtureStack {
+    private var cleanups: [(name: String, run: @Sendable () async -> Void)] = []
+    private var hosts: [(name: String, process: ServeProcess)] = []
+    private var ranNames: [String] = []
+
+    private init() {}
+
+    /// Runs `body` with a new stack, then runs every cleanup pushed on it, last in first out, also when `body` throws.
+    public static func with<T>(_ body: (FixtureStack) async throws -> T) async throws -> T {
+        let stack = FixtureStack()
+        let result: T
+        do {
+            result = try await body(stack)
+        } catch {
+            print(await stack.failureReport(String(describing: error)))
+            await stack.unwind()
+            throw error
+        }
+        await stack.unwind()
+        return result
+    }
+
+    /// The names of the cleanups that ran so far, in the order they ran.
+    public var ran: [String] { ranNames }
+
+    /// Pushes `cleanup`: it runs when the stack unwinds, before every cleanup pushed earlier.
+    public func push(_ name: String, _ cleanup: @escaping @Sendable () async -> Void) {
+        cleanups.append((name, cleanup))
+    }
+
+    /// A new empty folder under the temporary directory, removed (with its contents) when the stack unwinds.
+    public func temporaryDirectory(_ prefix: String = "fixture") throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-\(prefix)-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        push("remove \(dir)") { try? FileManager.default.removeItem(atPath: dir) }
+        return dir
+    }
+
+    /// A real etcd cluster (``EtcdCluster/start(size:timeout:)``), torn down when the stack unwinds.
+    public func etcd(size: Int = 3) async throws -> EtcdCluster {
+        let cluster = try await EtcdCluster.start(size: size)
+        push("etcd \(cluster.directory)") { await cluster.tearDown() }
+        return cluster
+    }
+
+    /// A `flotilla serve` process (``ServeProcess/start(dataDir:apiKey:extra:backends:environment:openFileLimit:)``),
+    /// stopped when the stack unwinds with `stopSignal` (SIGKILL after 20 s if it is still running). A test may
+    /// stop it earlier itself: stopping a stopped host does nothing.
+    public func serve(
+        dataDir: String, apiKey: String? = nil, extra: [String] = [], backends: String = "sim", environment: [String: String] = [:],
+        openFileLimit: Int? = nil, stopSignal: Int32 = SIGTERM
+    ) async throws -> ServeProcess {
+        let host =
+            if let apiKey {
+                try await ServeProcess.start(
+                    dataDir: dataDir, apiKey: apiKey, extra: extra, backends: backends, environment: environment,
+                    openFileLimit: openFileLimit)
+            } else {
+                try await ServeProcess.start(
+                    dataDir: dataDir, extra: extra, backends: backends, environment: environment, openFileLimit: openFileLimit)
+            }
+        let name = "serve \(host.url) (pid \(host.pid))"
+        hosts.append((name, host))
+        push(name) { await host.stop(signal: stopSignal) }
+        return host
+    }
+
+    /// Runs every cleanup, last pushed first, each awaited; the stack is empty afterwards.
+    private func unwind() async {
+        while let last = cleanups.popLast() {
+            // A task of its own, awaited: it does not inherit the test's cancellation, so the waits inside a
+            // cleanup (a process exiting) still wait.
+            await Task.detached { await last.run() }.value
+            ranNames.append(last.name)
+        }
+    }
+
+    /// What a failed test prints: the error and the last lines each host printed on stdout.
+    private func failureReport(_ error: String) -> String {
+        var lines = ["FixtureStack: the test failed (\(error)); cleaning up \(cleanups.count) fixtures"]
+        for (name, host) in hosts {
+            let tail = host.stdout.split(separator: "\n", omittingEmptySubsequences: false).suffix(60)
+            lines.append("--- \(name), stdout tail:")
+            lines.append(contentsOf: tail.map(String.init))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
