@@ -30,7 +30,7 @@ enum BackendFactory {
     }
 
     private static func makeSim(_ configuration: HostConfiguration) -> SimBackend {
-        SimBackend(configuration: .init(defaultLatency: configuration.simLatency))
+        SimBackend(configuration: .init(defaultLatency: configuration.simLatency, stateFile: configuration.simStateFile))
     }
 
     private static func makeDocker(_ configuration: HostConfiguration, logger: Logger) -> DockerBackend {

@@ -46,6 +46,8 @@ public final class FlotillaHost: Sendable {
     public static func build(
         _ configuration: HostConfiguration, registration: Registration = .atBuild, logger: Logger = Logger(label: "flotilla")
     ) async throws -> FlotillaHost {
+        let problems = configuration.fenceBounds.problems
+        guard problems.isEmpty || !configuration.enforceFenceOrder else { throw HostError.configuration(problems.joined(separator: "; ")) }
         try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
         let nodeKey = try NodeKey.resolve(dataDir: configuration.dataDir)
         let store = try StoreFactory.open(configuration, logger: logger)
@@ -65,8 +67,9 @@ public final class FlotillaHost: Sendable {
             capacity: MachineCapacity.read(configuration), startedAt: Date())
         let backendHealth = BackendHealth(backends: backends, logger: logger.child("backend-health"))
         await backendHealth.checkAll()
+        let session = StoreSession(bounds: configuration.fenceBounds)
         let membership = Membership(
-            store: store, identity: identity, worker: worker, nodeKey: nodeKey, health: backendHealth,
+            store: store, identity: identity, worker: worker, nodeKey: nodeKey, health: backendHealth, session: session,
             logger: logger.child("membership"))
         if registration == .atBuild { _ = try await membership.register() }
         // The watch is not running yet: list again so the registry holds the bootstrap writes.
@@ -83,7 +86,7 @@ public final class FlotillaHost: Sendable {
         let agent = Agent(
             store: store, registry: registry, identity: identity, backends: backends, health: backendHealth,
             reconciler: Reconciler(backoff: configuration.restartBackoff), followBackendEvents: configuration.followBackendEvents,
-            logger: logger.child("agent"))
+            session: session, logger: logger.child("agent"))
         let peers = PeerHTTPClient(logger: logger.child("peers"))
         let deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,

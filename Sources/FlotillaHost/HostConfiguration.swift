@@ -33,6 +33,19 @@ public struct HostConfiguration: Sendable {
     public var leaseTTL: Duration = .seconds(3)
     /// How long a worker may be offline before the leader reschedules its instances.
     public var rescheduleAfter: Duration = .seconds(15)
+    /// How long a host cut off from the store waits before it stops its instances (ADR 0016).
+    public var fenceAfter: Duration = .seconds(5)
+    /// How long the fence may take to stop one instance.
+    public var fenceStopTimeout: Duration = .seconds(4)
+
+    /// Whether the host refuses to start with fence bounds out of order (always, for `flotilla serve`; in-process
+    /// tests that compress the grace to test the leader's duties turn it off).
+    public var enforceFenceOrder = true
+
+    /// The fence's timing, which the host checks at start keeps its order (``FenceBounds/problems``).
+    public var fenceBounds: FenceBounds {
+        FenceBounds(leaseTTL: leaseTTL, fenceAfter: fenceAfter, fenceStopTimeout: fenceStopTimeout, rescheduleGrace: rescheduleAfter)
+    }
     /// The back-off between restarts made by instances' restart policies.
     public var restartBackoff = RestartBackoff()
     /// Whether the agent follows its backends' change notifications (Docker's events, QMP events and QEMU's
@@ -52,6 +65,8 @@ public struct HostConfiguration: Sendable {
     public var maxConnectionsPerAddress: Int?
     /// Latency of every simulated backend operation.
     public var simLatency: Duration = .zero
+    /// Where the sim backend writes what it holds after every change (for tests that check it from outside).
+    public var simStateFile: String?
     /// The Docker Engine's unix socket: `FLOTILLA_DOCKER_SOCKET` when set, else `/var/run/docker.sock`.
     public var dockerSocket: String = HostConfiguration.defaultDockerSocket()
     /// How the `kvm` backend accelerates guests: `auto` probes KVM and falls back to TCG.

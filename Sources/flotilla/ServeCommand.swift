@@ -45,8 +45,17 @@ struct ServeCommand: AsyncParsableCommand {
     var maxInstances: Int?
     @Option(help: "Latency of every simulated backend operation, ms (env FLOTILLA_SIM_LATENCY_MS; default 0).")
     var simLatencyMs: Int?
+    @Option(help: "Where the sim backend writes its instances after every change, JSON (env FLOTILLA_SIM_STATE_FILE).")
+    var simStateFile: String?
     @Option(help: "Seconds a worker may be offline before its instances are rescheduled (env FLOTILLA_RESCHEDULE_AFTER; default 15).")
     var rescheduleAfter: Double?
+    @Option(help: "TTL of this host's store leases, seconds (env FLOTILLA_LEASE_TTL; default 3).")
+    var leaseTtl: Double?
+    @Option(
+        help: "Seconds without a lease renewal after which this host stops its instances (env FLOTILLA_FENCE_AFTER; default 5).")
+    var fenceAfter: Double?
+    @Option(help: "Seconds the fence may take to stop one instance (env FLOTILLA_FENCE_STOP_TIMEOUT; default 4).")
+    var fenceStopTimeout: Double?
     @Option(help: "How long a request routed to the host that runs an instance may take, ms (env FLOTILLA_PROXY_TIMEOUT_MS; default 5000).")
     var proxyTimeoutMs: Int?
     @Option(help: "Seconds a connection may wait for a request before it is closed (env FLOTILLA_IDLE_TIMEOUT; default 75).")
@@ -153,10 +162,8 @@ struct ServeCommand: AsyncParsableCommand {
         c.diskGB = try diskGb ?? env.number("DISK_GB")
         c.maxInstances = try maxInstances ?? env.number("MAX_INSTANCES") ?? c.maxInstances
         if let ms: Int = try simLatencyMs ?? env.number("SIM_LATENCY_MS") { c.simLatency = .milliseconds(ms) }
-        if let seconds: Double = try rescheduleAfter ?? env.number("RESCHEDULE_AFTER") {
-            guard seconds >= 0 else { throw ValidationError("--reschedule-after must be 0 or more seconds") }
-            c.rescheduleAfter = .milliseconds(Int64(seconds * 1000))
-        }
+        c.simStateFile = simStateFile ?? env["SIM_STATE_FILE"]
+        try fenceOptions(env, into: &c)
         if let grpc = grpcListen ?? env["GRPC_LISTEN"] {
             if grpc == "off" {
                 c.grpcListenPort = nil
@@ -173,6 +180,19 @@ struct ServeCommand: AsyncParsableCommand {
         c.clusterSecret = clusterSecret ?? env["CLUSTER_SECRET"]
         try connectionOptions(env, into: &c)
         return c
+    }
+
+    /// The lease, fence and reschedule bounds (ADR 0016); the host checks at start that they keep their order.
+    private func fenceOptions(_ env: Environment, into c: inout HostConfiguration) throws {
+        func seconds(_ value: Double?, _ option: String) throws -> Duration? {
+            guard let value else { return nil }
+            guard value >= 0 && value <= 86_400 else { throw ValidationError("\(option) must be from 0 to 86400 seconds") }
+            return .milliseconds(Int64((value * 1000).rounded()))
+        }
+        c.rescheduleAfter = try seconds(rescheduleAfter ?? env.number("RESCHEDULE_AFTER"), "--reschedule-after") ?? c.rescheduleAfter
+        c.leaseTTL = try seconds(leaseTtl ?? env.number("LEASE_TTL"), "--lease-ttl") ?? c.leaseTTL
+        c.fenceAfter = try seconds(fenceAfter ?? env.number("FENCE_AFTER"), "--fence-after") ?? c.fenceAfter
+        c.fenceStopTimeout = try seconds(fenceStopTimeout ?? env.number("FENCE_STOP_TIMEOUT"), "--fence-stop-timeout") ?? c.fenceStopTimeout
     }
 
     /// The HTTP listener's deadlines and caps (ADR 0013): every figure, when given, greater than 0.

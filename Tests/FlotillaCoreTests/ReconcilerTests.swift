@@ -213,6 +213,26 @@ import Testing
             name: "stopped as asked and absent (created again on start): nothing", instance: instance(.stopped, .stopped),
             observation: .absent, steps: [], state: nil),
         Row(name: "pending: not this host's yet", instance: instance(.pending, .running), observation: .absent, steps: [], state: nil),
+        // After the fence lifted (docs/decisions/0016-self-fencing.md): a stop the host imposed counts as a failure.
+        Row(
+            name: "fenced (clean exit) under on-failure: restarted, the fence named",
+            instance: instance(.running, .running, policy: .onFailure()),
+            observation: seen(.stopped, code: 0, "exited with code 0").fenced(reason: "stopped by the fence"), steps: [],
+            state: .error,
+            check: { $0.wakeAt != nil && $0.report?.description?.hasPrefix("stopped by the fence; restarting") == true }),
+        Row(
+            name: "fenced under never: left stopped, desired stopped, the fence named",
+            instance: instance(.running, .running, policy: .never),
+            observation: seen(.stopped, code: 137).fenced(reason: "stopped by the fence"), steps: [], state: .error,
+            check: { $0.report?.desired == .stopped && $0.report?.description?.contains("stopped by the fence") == true }),
+        Row(
+            name: "the same clean exit without the fence under on-failure: not restarted",
+            instance: instance(.running, .running, policy: .onFailure()), observation: seen(.stopped, code: 0), steps: [],
+            state: .stopped, check: { $0.report?.desired == .stopped }),
+        Row(
+            name: "fenced but running again (started meanwhile): shown as it is",
+            instance: instance(.running, .running), observation: seen(.running).fenced(reason: "stopped by the fence"), steps: [],
+            state: nil),
     ]
 
     @Test(arguments: rows)

@@ -8,10 +8,11 @@ import Testing
 
     static func instance(
         _ id: String, on worker: String?, state: InstanceState = .running, desired: DesiredState = .running,
-        migratedFrom: String? = nil, updatedAgo: TimeInterval = 5
+        migratedFrom: String? = nil, updatedAgo: TimeInterval = 5, onHostLost: HostLossPolicy? = nil
     ) -> Versioned<Instance> {
         var i = Instance(
-            id: id, name: "vm-\(id)", kind: .vm, backend: .sim, spec: InstanceSpec(config: InstanceConfig(image: "busybox")),
+            id: id, name: "vm-\(id)", kind: .vm, backend: .sim,
+            spec: InstanceSpec(config: InstanceConfig(image: "busybox"), placement: PlacementConstraints(onHostLost: onHostLost)),
             createdAt: now.addingTimeInterval(-1000))
         i.workerId = worker
         i.state = state
@@ -57,6 +58,15 @@ import Testing
             name: "being deleted on a dead worker: deleted, name released",
             instance: instance("e", on: "dead", state: .deleting, desired: .deleted), expected: .deleted),
         Row(name: "running on a live worker: left alone", instance: instance("f", on: "alive"), expected: nil),
+        Row(
+            name: "opted out (onHostLost keep) on a dead worker: left on it", instance: instance("l", on: "dead", onHostLost: .keep),
+            expected: nil),
+        Row(
+            name: "opted out but being deleted on a dead worker: deleted",
+            instance: instance("m", on: "dead", state: .deleting, desired: .deleted, onHostLost: .keep), expected: .deleted),
+        Row(
+            name: "onHostLost reschedule said outright: rescheduled",
+            instance: instance("n", on: "dead", onHostLost: .reschedule), expected: .rescheduled(desired: .running)),
         Row(name: "pending, not placed: left alone", instance: instance("g", on: nil, state: .pending), expected: nil),
         Row(
             name: "fresh tombstone: kept", instance: instance("h", on: "alive", state: .deleted, desired: .deleted, updatedAgo: 60),

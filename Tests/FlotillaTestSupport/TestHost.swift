@@ -29,6 +29,10 @@ public struct TestHost: Sendable {
         config.apiKey = TestHost.adminSecret
         // Long enough that a loaded machine never expires the test host's own worker between keep-alives.
         config.leaseTTL = .seconds(10)
+        config.fenceAfter = .seconds(10)
+        // Some suites compress the reschedule grace to fractions of a second to test the leader's duties, below
+        // what the fence needs: the serve binary always checks the order (FencingProcessTests run real hosts).
+        config.enforceFenceOrder = false
         config.actionTimeout = .seconds(20)
         // Room for many small instances whatever the machine: capacity is not what these tests check.
         config.cpuCores = 64

@@ -17,12 +17,16 @@ extension SimBackend {
         public var defaultStorageBytes: Int64
         /// The wall clock used for timestamps (`observedAt`, `checkedAt`).
         public var now: @Sendable () -> Date
+        /// Where the simulation writes what it holds after every change (``SimStateFile``), so that a test
+        /// can read a host's sim instances without asking the host; nil: nowhere.
+        public var stateFile: String?
 
         public init(
             defaultLatency: Duration = .zero, latency: [Operation: Duration] = [:],
             failures: [Operation: [BackendError]] = [:], seed: UInt64 = 0x5113_0001,
-            defaultStorageBytes: Int64 = 10 << 30, now: @escaping @Sendable () -> Date = { Date() }
+            defaultStorageBytes: Int64 = 10 << 30, stateFile: String? = nil, now: @escaping @Sendable () -> Date = { Date() }
         ) {
+            self.stateFile = stateFile
             self.defaultLatency = defaultLatency
             self.latency = latency
             self.failures = failures

@@ -17,9 +17,11 @@ import Logging
 /// - `restart` and `pause` need a running instance, `resume` a paused one;
 /// - `delete` without `force` refuses a running or paused instance.
 public actor SimBackend: ComputeBackend {
-    private let configuration: Configuration
-    private let logger: Logger
-    var instances: [String: SimInstance] = [:]
+    let configuration: Configuration
+    let logger: Logger
+    var instances: [String: SimInstance] = [:] {
+        didSet { writeStateFile() }
+    }
     private var scheduledFailures: [Operation: [BackendError]]
     private var unavailableReason: String?
     /// Those following changes (``followChanges(_:)``), by subscription number.
@@ -30,6 +32,7 @@ public actor SimBackend: ComputeBackend {
         self.configuration = configuration
         self.logger = logger
         self.scheduledFailures = configuration.failures.filter { !$0.value.isEmpty }
+        Self.writeState([:], configuration.stateFile, logger)
     }
 
     public nonisolated var kind: BackendKind { .sim }

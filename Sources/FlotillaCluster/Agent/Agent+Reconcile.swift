@@ -8,6 +8,8 @@ extension Agent {
     /// One reconcile round for one instance: look at the backend, let the pure ``Reconciler`` decide, carry out
     /// its steps and record its report. Returns when to look again without being asked (a restart backing off).
     func reconcile(_ id: String) async -> Date? {
+        // Cut off from the store (or fenced): the registry may be stale, so nothing is started or reported.
+        guard mayAct else { return nil }
         guard let versioned = registry.read({ $0.instances[id] }), versioned.value.workerId == identity.hostId,
             versioned.value.isLive
         else { return nil }
@@ -22,6 +24,7 @@ extension Agent {
             return nil
         }
         var observation = await observe(instance, backend)
+        if let reason = fenceReason(id, observation) { observation = observation.fenced(reason: reason) }
         for _ in 0..<2 {
             let plan = reconciler.plan(instance, observation, now: identity.now())
             do {
@@ -80,6 +83,8 @@ extension Agent {
 
     /// Carries out one step the reconciler decided.
     private func execute(_ step: BackendStep, _ instance: Instance, _ backend: any ComputeBackend) async throws {
+        // The fence may have come up since the round began: its steps are not carried out.
+        guard mayAct else { throw CancellationError() }
         let id = instance.id
         switch step {
         case .create:

@@ -28,12 +28,19 @@ public final class Agent: Service, Sendable {
     let reportedRevisions = Mutex<[String: Revision]>([:])
     /// The next look already planned per instance (a restart backing off).
     private let wakeups = Mutex<[String: Date]>([:])
+    /// This host's standing with the store; nil: never fenced (a store without leases to lose).
+    let session: StoreSession?
+    /// Instances the fence stopped, by backend, until each has been reconciled (or deleted) after it lifted.
+    let fenced = Mutex<[String: BackendKind]>([:])
+    /// Whether the fence is up on this agent (its instances were stopped and are kept stopped).
+    let fenceUp = Mutex(false)
 
     public init(
         store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
         health: BackendHealth? = nil, reconciler: Reconciler = Reconciler(), resyncInterval: Duration = .seconds(1),
-        followBackendEvents: Bool = true, logger: Logger = Logger(label: "flotilla.agent")
+        followBackendEvents: Bool = true, session: StoreSession? = nil, logger: Logger = Logger(label: "flotilla.agent")
     ) {
+        self.session = session
         self.followBackendEvents = followBackendEvents
         self.store = store
         self.registry = registry
@@ -74,11 +81,14 @@ public final class Agent: Service, Sendable {
                 guard let backend = backends[kind] else { continue }
                 group.addTask { await self.follow(backend) { id in if self.owns(id) { queue.yield(id) } } }
             }
+            if let session {
+                group.addTask { try await self.guardSession(session) { for id in $0 { queue.yield(id) } } }
+            }
             group.addTask {
                 // Periodic resync, the safety net: notices what no event reported.
                 while !Task.isCancelled {
                     for id in self.ownedInstanceIds() { queue.yield(id) }
-                    await self.collectMigratedAway()
+                    if self.mayAct { await self.collectMigratedAway() }
                     self.calmLog.flush()
                     try await Task.sleep(for: self.resyncInterval)
                 }

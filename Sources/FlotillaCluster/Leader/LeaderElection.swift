@@ -53,6 +53,7 @@ public final class LeaderElection: Service, Sendable {
 
     /// One attempt: creates the leader key if nobody holds it.
     private func campaign() async throws -> Leadership? {
+        let sent = ContinuousClock.now
         let lease = try await store.grantLease(ttl: identity.leaseTTL)
         let record = LeaderRecord(hostId: identity.hostId, address: identity.address, since: identity.now())
         let result = try await store.txn(
@@ -63,7 +64,8 @@ public final class LeaderElection: Service, Sendable {
             try? await store.revokeLease(lease)
             return nil
         }
-        return Leadership(hostId: identity.hostId, lease: lease, createRevision: result.revision)
+        return Leadership(
+            hostId: identity.hostId, lease: lease, createRevision: result.revision, ttl: identity.leaseTTL, grantedAt: sent)
     }
 
     private func waitForVacancy() async {
@@ -86,6 +88,10 @@ public final class LeaderElection: Service, Sendable {
                         do {
                             try await duty.lead(leadership)
                         } catch is CancellationError {
+                            return
+                        } catch is LeadershipLapsed {
+                            self.logger.warning(
+                                "leader lease lapsed on this host's clock; stepping down", metadata: ["duty": "\(duty.name)"])
                             return
                         } catch {
                             self.logger.warning(
@@ -110,8 +116,15 @@ public final class LeaderElection: Service, Sendable {
         let interval = identity.leaseTTL / 3
         while !Task.isCancelled {
             try await Task.sleep(for: interval)
+            // Stopped or cut off past the TTL: the key may be another's by now. A lapsed term is not revived.
+            guard leadership.holds else {
+                logger.warning("leader lease lapsed on this host's clock; stepping down")
+                return
+            }
+            let sent = ContinuousClock.now
             do {
                 try await store.keepAlive(leadership.lease)
+                leadership.renewed(sentAt: sent)
             } catch StoreError.leaseNotFound {
                 logger.warning("leader lease expired")
                 return

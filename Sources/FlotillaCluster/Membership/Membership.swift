@@ -19,6 +19,8 @@ public final class Membership: Service, Sendable {
     private let nodeKey: String?
     /// This host's backends' health, carried in every heartbeat (and written at once when it changes).
     private let health: BackendHealth?
+    /// This host's standing with the store: every renewal is recorded, so the agent can fence when they stop.
+    private let session: StoreSession?
 
     /// - Parameters:
     ///   - worker: this host's registration; its `adminStatus` is kept from an earlier registration.
@@ -26,7 +28,7 @@ public final class Membership: Service, Sendable {
     ///     another node key is alive under the same worker id (another host uses that id).
     public init(
         store: any ClusterStore, identity: HostIdentity, worker: Worker, nodeKey: String? = nil,
-        health: BackendHealth? = nil, heartbeatInterval: Duration = .seconds(5),
+        health: BackendHealth? = nil, session: StoreSession? = nil, heartbeatInterval: Duration = .seconds(5),
         logger: Logger = Logger(label: "flotilla.membership")
     ) {
         self.store = store
@@ -34,6 +36,7 @@ public final class Membership: Service, Sendable {
         self.record = Mutex(worker)
         self.nodeKey = nodeKey
         self.health = health
+        self.session = session
         self.heartbeatInterval = heartbeatInterval
         self.logger = logger
     }
@@ -47,7 +50,8 @@ public final class Membership: Service, Sendable {
 
     /// Registers once (used at start-up, before the host serves requests).
     public func register() async throws -> LeaseID {
-        let lease = try await store.grantLease(ttl: identity.leaseTTL)
+        let sent = ContinuousClock.now
+        let lease = try await withDeadline(identity.leaseTTL) { [store, identity] in try await store.grantLease(ttl: identity.leaseTTL) }
         let key = StoreKeys.worker(worker.id)
         let aliveKey = StoreKeys.alive(worker.id)
         for _ in 0..<16 {
@@ -74,6 +78,7 @@ public final class Membership: Service, Sendable {
                     .put(key: StoreKeys.alive(worker.id), value: try StoreCodec.encode(beat), lease: lease),
                 ], otherwise: [])
             if result.succeeded {
+                session?.renewed(sentAt: sent, revision: result.revision)
                 logger.info("worker registered", metadata: ["worker": "\(worker.id)", "lease": "\(lease)"])
                 self.lease.withLock { $0 = lease }
                 return lease
@@ -140,9 +145,10 @@ public final class Membership: Service, Sendable {
                 var sinceBeat = Duration.zero
                 while !Task.isCancelled {
                     try await Task.sleep(for: interval)
-                    try await self.store.keepAlive(lease)
+                    try await self.renew(lease)
                     sinceBeat += interval
-                    if sinceBeat >= self.heartbeatInterval {
+                    // Fenced and back: a heartbeat now, whose revision the agent waits for in its registry.
+                    if sinceBeat >= self.heartbeatInterval || self.session?.awaitsRejoinWrite == true {
                         sinceBeat = .zero
                         try await self.beat(lease)
                     }
@@ -162,7 +168,18 @@ public final class Membership: Service, Sendable {
         throw CancellationError()
     }
 
+    /// Renews the lease within a deadline of one lease TTL (a blackholed store must not hold it for longer).
+    private func renew(_ lease: LeaseID) async throws {
+        let sent = ContinuousClock.now
+        _ = try await withDeadline(identity.leaseTTL) { [store] in try await store.keepAlive(lease) }
+        session?.renewed(sentAt: sent)
+    }
+
     private func beat(_ lease: LeaseID) async throws {
-        try await store.put(StoreKeys.alive(worker.id), value: StoreCodec.encode(heartbeat()), lease: lease)
+        let sent = ContinuousClock.now
+        let value = try StoreCodec.encode(heartbeat())
+        let key = StoreKeys.alive(worker.id)
+        let revision = try await withDeadline(identity.leaseTTL) { [store] in try await store.put(key, value: value, lease: lease) }
+        session?.renewed(sentAt: sent, revision: revision)
     }
 }

@@ -73,15 +73,31 @@ public struct PlacementConstraints: Sendable, Codable, Equatable, Hashable {
     /// Pin to one worker.
     public var workerId: String?
     public var strategy: Strategy
+    /// What happens when the instance's host is cut off from the store; nil: ``HostLossPolicy/reschedule``.
+    public var onHostLost: HostLossPolicy?
 
     public init(
-        zone: String? = nil, workerLabels: [String: String] = [:], workerId: String? = nil, strategy: Strategy = .spread
+        zone: String? = nil, workerLabels: [String: String] = [:], workerId: String? = nil, strategy: Strategy = .spread,
+        onHostLost: HostLossPolicy? = nil
     ) {
         self.zone = zone
         self.workerLabels = workerLabels
         self.workerId = workerId
         self.strategy = strategy
+        self.onHostLost = onHostLost
     }
+
+    /// The policy in force.
+    public var effectiveHostLoss: HostLossPolicy { onHostLost ?? .reschedule }
+}
+
+/// What happens to an instance whose host is cut off from the store (docs/decisions/0016-self-fencing.md).
+public enum HostLossPolicy: String, Sendable, Codable, CaseIterable, Equatable, Hashable {
+    /// The host stops it once cut off for the fence bound, and the leader places it elsewhere after the grace.
+    case reschedule
+    /// It keeps running on its host through a control-plane outage: never fenced, never rescheduled (it waits
+    /// for its host to come back), as Nomad's `prevent_reschedule_on_lost`.
+    case keep
 }
 
 /// What the user asked for: everything needed to run the instance anywhere.

@@ -33,6 +33,7 @@ public struct RegistryRepairPolicy: Sendable, Equatable {
     /// - A live instance on a dead worker that should exist is rescheduled: unplaced, `pending`, its desired
     ///   state kept (paused becomes running: a new copy starts fresh), `migratedFrom` naming the dead worker
     ///   so that, if it ever returns, it deletes its leftover copy and nothing runs twice.
+    /// - Except one that opted out (``HostLossPolicy/keep``): it stays placed on its worker and waits for it.
     /// - A live instance on a dead worker that was being deleted is recorded as deleted, with the same
     ///   `migratedFrom` marker, and its name is released.
     /// - A tombstone older than the retention is forgotten, unless its `migratedFrom` worker is still dead
@@ -43,6 +44,8 @@ public struct RegistryRepairPolicy: Sendable, Equatable {
             let instance = versioned.value
             if instance.isLive {
                 guard let worker = instance.workerId, deadWorkers.contains(worker) else { continue }
+                // It opted out of rescheduling: it keeps running on its host, which is never fenced for it.
+                if instance.spec.placement.effectiveHostLoss == .keep && instance.desired != .deleted { continue }
                 if instance.desired == .deleted {
                     var new = InstanceTransitions.finishDelete(
                         instance, reason: "deleted while worker \(worker) was offline", now: now)
