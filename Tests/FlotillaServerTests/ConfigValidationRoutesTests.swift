@@ -45,6 +45,11 @@ struct ConfigValidationRoutesTests {
         ("/api/v1/compute/instances", surfaceA(#"{"image":"busybox:1","volumes":["/ok","data"]}"#), "config.volumes[1]"),
         ("/api/v1/compute/instances", surfaceA(#"{"image":"busybox:1","volumes":["/srv:/data:rx"]}"#), "config.volumes[0]"),
         ("/api/v1/compute/instances", surfaceA(#"{"image":"Busybox:1"}"#), "config.image"),
+        (
+            "/api/v1/compute/instances",
+            #"{"name":"bad-config","backend":"sim","config":{"image":"busybox:1"},"placement":{"onHostLost":"stay"}}"#,
+            "placement.onHostLost"
+        ),
         ("/api/v2/vms", surfaceD(image: "Busybox:1"), "config.image"),
         ("/api/v2/vms", surfaceD(image: "busybox@sha256:abc"), "config.image"),
         ("/api/v2/vms", surfaceD(command: #"["sh","a\u0000b"]"#), "config.command[1]"),
@@ -109,6 +114,22 @@ struct StoreSnapshot {
         #expect(written.isEmpty, "written: \(written)", sourceLocation: sourceLocation)
         if keys.allSatisfy({ before.keys[$0.key] == $0.value }) {
             #expect(revision == before.revision, "store revision", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+extension ConfigValidationRoutesTests {
+    @Test("surface A: placement.onHostLost keep is stored and shown; reschedule is the default and not shown")
+    func onHostLostRoundTrip() async throws {
+        try await withProbe { api, _ in
+            let kept = try await api.post(
+                "/api/v1/compute/instances",
+                #"{"name":"kept","backend":"sim","config":{"image":"busybox:1"},"placement":{"onHostLost":"keep"}}"#)
+            #expect(kept.status == 201, "\(kept.text)")
+            #expect((kept.json["placement"] as? [String: Any])?["onHostLost"] as? String == "keep", "\(kept.text)")
+            let plain = try await api.post("/api/v1/compute/instances", #"{"name":"plain","backend":"sim","config":{"image":"busybox:1"}}"#)
+            #expect(plain.status == 201, "\(plain.text)")
+            #expect(plain.json["placement"] == nil, "\(plain.text)")
         }
     }
 }

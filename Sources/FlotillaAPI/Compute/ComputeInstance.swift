@@ -92,7 +92,14 @@ extension Compute {
         public var workerId: String?
         /// `spread` (default) or `binpack`.
         public var strategy: String?
-        public init(zone: String? = nil, workerLabels: [String: String]? = nil, workerId: String? = nil, strategy: String? = nil) {
+        /// `reschedule` (default): stopped by its host's fence and placed elsewhere when its host is cut off;
+        /// `keep`: keeps running on its host through a control-plane outage (docs/decisions/0016-self-fencing.md).
+        public var onHostLost: String?
+        public init(
+            zone: String? = nil, workerLabels: [String: String]? = nil, workerId: String? = nil, strategy: String? = nil,
+            onHostLost: String? = nil
+        ) {
+            self.onHostLost = onHostLost
             self.zone = zone
             self.workerLabels = workerLabels
             self.workerId = workerId

@@ -76,7 +76,16 @@ enum ComputeMapping {
             }
             strategy = s
         }
-        return PlacementConstraints(zone: wire.zone, workerLabels: wire.workerLabels ?? [:], workerId: wire.workerId, strategy: strategy)
+        var onHostLost: HostLossPolicy?
+        if let raw = wire.onHostLost {
+            guard let policy = HostLossPolicy(rawValue: raw) else {
+                throw FlotillaError.validation("placement.onHostLost must be reschedule or keep", field: "placement.onHostLost")
+            }
+            onHostLost = policy
+        }
+        return PlacementConstraints(
+            zone: wire.zone, workerLabels: wire.workerLabels ?? [:], workerId: wire.workerId, strategy: strategy,
+            onHostLost: onHostLost)
     }
 
     static func create(_ request: Compute.CreateRequest) throws -> CreateInstance {
@@ -110,7 +119,7 @@ enum ComputeMapping {
             ? nil
             : Compute.Placement(
                 zone: p.zone, workerLabels: p.workerLabels.isEmpty ? nil : p.workerLabels, workerId: p.workerId,
-                strategy: p.strategy.rawValue)
+                strategy: p.strategy.rawValue, onHostLost: p.onHostLost?.rawValue)
         return Compute.Instance(
             id: i.id, name: i.name, type: i.kind.rawValue, backend: i.backend.rawValue, state: state(i.state),
             status: health(i.state), stateDescription: i.stateDescription, desiredState: i.desired.rawValue,

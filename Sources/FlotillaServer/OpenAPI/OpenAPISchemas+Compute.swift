@@ -18,7 +18,11 @@ extension OpenAPISchemas {
             ]),
         "ComputeMetadata": object([:], optional: ["labels": stringMap, "annotations": stringMap]),
         "ComputePlacement": object(
-            [:], optional: ["zone": string, "workerLabels": stringMap, "workerId": string, "strategy": oneOf(["spread", "binpack"])]),
+            [:],
+            optional: [
+                "zone": string, "workerLabels": stringMap, "workerId": string, "strategy": oneOf(["spread", "binpack"]),
+                "onHostLost": oneOf(["reschedule", "keep"]),
+            ]),
         "ComputeInstance": object(
             [
                 "id": string, "name": string, "uuid": string, "type": oneOf(InstanceKind.allCases.map(\.rawValue)),
