@@ -98,7 +98,7 @@ struct FaultHarnessTests {
     }
 
     @Test(
-        "a 3-host sim cluster behind proxies: a create through h1 runs on exactly one host; a host cut from etcd still serves /health; afterwards no process of it is left",
+        "a 3-host sim cluster behind proxies: a create through h1 runs on exactly one host; a host cut from etcd still serves /health (503 degraded); afterwards no process of it is left",
         .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
     func cluster() async throws {
         let (pids, etcdDir) = try await FaultCluster.with(hosts: 3) { cluster in
@@ -115,11 +115,13 @@ struct FaultHarnessTests {
             #expect(sample.duplicates.isEmpty)
 
             let owner = cluster.host(created.workerId ?? "h1")
+            #expect(await Self.healthStatus(owner.url) == 200)
             owner.setStore(.cut)
             #expect(cluster.schedule.counts["store.cut"] == 1)
-            // Cut off from etcd, the host keeps serving; a generous cap for a loaded machine.
-            try await eventually("\(owner.id) answers /health while cut off", timeout: .seconds(10)) {
-                await Self.healthStatus(owner.url) == 200
+            // Cut off from etcd, the host keeps serving and says its store does not answer (503 degraded); a
+            // generous cap for a loaded machine.
+            try await eventually("\(owner.id) answers /health with 503 while cut off", timeout: .seconds(30)) {
+                await Self.healthStatus(owner.url) == 503
             }
             #expect(owner.isRunning)
             let pids = cluster.hosts.map(\.pid)
