@@ -160,6 +160,64 @@ struct FaultHarnessTests {
         #expect(after.subtracting(before).isEmpty)
     }
 
+    @Test(
+        "kill -9, restart and SIGSTOP of hosts: the restarted host is reached through its peer proxy on its new port, and every host's event stream is followed through it all with no revision going back or skipped",
+        .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+    func restartsAndEvents() async throws {
+        try await FaultCluster.with(hosts: 3) { cluster in
+            let watch = EventRevisionWatch(cluster: cluster, apiKey: cluster.apiKey)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await watch.run() }
+                let (h1, h2, h3) = (cluster.host("h1"), cluster.host("h2"), cluster.host("h3"))
+                _ = try await Self.createEventually(through: h1)
+                let (pid, url) = (h2.pid, h2.url)
+                await h2.kill9()
+                #expect(!h2.isRunning)
+                #expect(await Self.healthStatus("http://" + h2.peerProxy.address) == nil)
+                try await h2.restart()
+                #expect(h2.isRunning && h2.pid != pid && h2.url != url)
+                #expect(await Self.healthStatus("http://" + h2.peerProxy.address) == 200)
+                h3.pause()
+                #expect(h3.isPaused && h3.isRunning)
+                _ = try await Self.createEventually(through: h1)
+                h3.resume()
+                #expect(!h3.isPaused)
+                _ = try await Self.createEventually(through: h2)
+                // Every host catches up with the same last revision; a generous cap for a loaded machine.
+                try await eventually("every host delivered the same last revision", timeout: .seconds(60), every: .milliseconds(200)) {
+                    let last = watch.lastRevisions
+                    return last.count == 3 && Set(last.values).count == 1
+                }
+                #expect(watch.eventsSeen > 0)
+                #expect(watch.violations().isEmpty, "\(watch.violations())")
+                #expect(cluster.schedule.counts == ["kill9": 1, "restart": 1, "pause": 1, "resume": 1])
+                #expect(h2.log.contains("listening on"))
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test(
+        "a docker cluster, one dockerd per host: a docker instance runs on exactly one host's daemon, as the checker sees it",
+        .docker, .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+    func dockerCluster() async throws {
+        try await FaultCluster.with(hosts: 2, backends: "sim,docker", docker: true) { cluster in
+            let checker = InvariantChecker(cluster: cluster)
+            #expect(cluster.hosts.allSatisfy { $0.dockerSocket != nil })
+            #expect(Set(cluster.hosts.compactMap(\.dockerSocket)).count == 2)
+            let created = try await Self.createEventually(
+                through: cluster.host("h1"), backend: "docker",
+                config: .init(
+                    image: DockerFixture.image, command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"], networkMode: "none"))
+            try await eventually("the checker sees \(created.id) running once", timeout: .seconds(60), every: .milliseconds(200)) {
+                guard let sample = try? await checker.sample() else { return false }
+                return sample.running[created.id] == [created.workerId ?? "?"]
+            }
+            let violations = try await checker.finalCheck(acknowledgedCreates: [created.id], acknowledgedDeletes: [])
+            #expect(violations.isEmpty, "\(violations)")
+        }
+    }
+
     // MARK: Helpers
 
     static func client<T: Sendable>(_ host: FaultHost, _ body: (FlotillaClient) async throws -> T) async throws -> T {
@@ -167,9 +225,11 @@ struct FaultHarnessTests {
     }
 
     /// Creates a small sim instance through `host`, retrying until it is acknowledged and runs.
-    static func createEventually(through host: FaultHost) async throws -> Compute.Instance {
+    static func createEventually(
+        through host: FaultHost, backend: String = "sim", config: Compute.Config = .init(image: "busybox")
+    ) async throws -> Compute.Instance {
         let request = Compute.CreateRequest(
-            name: "harness-\(UUID().uuidString.prefix(6).lowercased())", backend: "sim", config: .init(image: "busybox"),
+            name: "harness-\(UUID().uuidString.prefix(6).lowercased())", backend: backend, config: config,
             resources: .init(cpu: .init(cores: 0.5), memory: .init(limit: 64 << 20)))
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
