@@ -9,7 +9,7 @@ import Synchronization
 /// polls every socket; ``close()`` ends it, awaited.
 public final class EchoServer: Sendable {
     private struct State {
-        var received = 0
+        var received: [UInt8] = []
         var stopping = false
         var finished = false
     }
@@ -23,7 +23,11 @@ public final class EchoServer: Sendable {
     public var address: String { "127.0.0.1:\(port)" }
 
     /// Bytes received so far, over every connection.
-    public var bytesReceived: Int { state.withLock { $0.received } }
+    public var bytesReceived: Int { state.withLock { $0.received.count } }
+
+    /// Everything received so far, over every connection, as text. On a busy machine another process may
+    /// connect to a port it once knew and that this server now holds: look for what the test sent.
+    public var receivedText: String { state.withLock { String(decoding: $0.received, as: UTF8.self) } }
 
     public static func start() throws -> EchoServer {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -71,7 +75,7 @@ public final class EchoServer: Sendable {
             for entry in fds.dropFirst() where entry.revents != 0 {
                 let n = recv(entry.fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
                 if n > 0 {
-                    state.withLock { $0.received += n }
+                    state.withLock { $0.received += buffer[..<n] }
                     _ = buffer.withUnsafeBytes { send(entry.fd, $0.baseAddress, n, Int32(MSG_NOSIGNAL)) }
                 } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
                     Glibc.close(entry.fd)

@@ -10,9 +10,10 @@ import Synchronization
 /// What "running on a host" means: sim instances live inside their serve process, so a dead process runs
 /// nothing and a SIGSTOP'd one is frozen (counted as not running); a state file written by an earlier process of
 /// the host (another pid) is ignored. Docker containers run whatever their host process does, so a docker host
-/// is read also while its serve process is dead or paused. Hosts are read concurrently, one sample at a time; a
-/// move from one host to another between two reads of one sample could in principle look like a duplicate, but
-/// the reads take milliseconds while a fenced move takes seconds.
+/// is read also while its serve process is dead or paused, and a daemon that does not answer fails the sample.
+/// Hosts are read concurrently, one sample at a time; a move from one host to another between two reads of one
+/// sample could in principle look like a duplicate, but the reads take milliseconds while a fenced move takes
+/// seconds.
 public final class InvariantChecker: Sendable {
     private let cluster: FaultCluster
     private let reader: EtcdRangeReader
@@ -40,7 +41,7 @@ public final class InvariantChecker: Sendable {
         let aliveIds = Set(alive.kvs.map { String($0.key.dropFirst(StoreKeys.alive.count)) })
         return InvariantSample(
             at: .now, revision: instances.revision, registry: registry, workers: workerRecords, alive: aliveIds,
-            running: await running)
+            running: try await running)
     }
 
     /// Samples every `every` until the calling task is cancelled, recording each instance seen running on two
@@ -77,11 +78,7 @@ public final class InvariantChecker: Sendable {
         var violations: [InvariantViolation] = []
         func add(_ kind: String, _ detail: String) { violations.append(InvariantViolation(kind: kind, detail: detail)) }
         for id in acknowledgedCreates.subtracting(acknowledgedDeletes).sorted() {
-            guard let instance = sample.registry[id], instance.isLive else {
-                add("lostCreate", "\(id): acknowledged, no live record")
-                continue
-            }
-            _ = instance
+            if sample.registry[id]?.isLive != true { add("lostCreate", "\(id): acknowledged, no live record") }
         }
         for id in acknowledgedDeletes.sorted() {
             if let instance = sample.registry[id], instance.isLive { add("deleteNotGone", "\(id): record still \(instance.state)") }
@@ -161,41 +158,31 @@ public final class InvariantChecker: Sendable {
     }
 
     /// Instance id -> hosts that run it, every host read concurrently.
-    private func backends() async -> [String: [String]] {
-        await withTaskGroup(of: (String, [String]).self) { group in
+    private func backends() async throws -> [String: [String]] {
+        try await withThrowingTaskGroup(of: (String, [String]).self) { group in
             for host in cluster.hosts {
-                group.addTask { (host.id, await Self.runningIds(on: host)) }
+                group.addTask { (host.id, try await Self.runningIds(on: host)) }
             }
             var running: [String: [String]] = [:]
-            for await (host, ids) in group {
+            for try await (host, ids) in group {
                 for id in ids { running[id, default: []].append(host) }
             }
             return running.mapValues { $0.sorted() }
         }
     }
 
-    /// The instances running on one host's backends now.
-    static func runningIds(on host: FaultHost) async -> [String] {
+    /// The instances running on one host's backends now. A docker daemon that does not answer fails the read
+    /// (a sample must not report "nothing runs" for a backend it could not see).
+    static func runningIds(on host: FaultHost) async throws -> [String] {
         var ids: [String] = []
-        if host.isRunning && !host.isPaused, let data = FileManager.default.contents(atPath: host.simStateFile),
-            let file = try? JSONDecoder().decode(SimStateFile.self, from: data), file.pid == host.pid
-        {
+        if host.isRunning && !host.isPaused, let file = try? SimStateFile.read(host.simStateFile), file.pid == host.pid {
             ids += file.instances.filter { $0.state == "running" }.map(\.id)
         }
         if let socket = host.dockerSocket {
             let backend = DockerBackend(configuration: .init(socketPath: socket, requestTimeout: .seconds(5)))
-            if let observed = try? await backend.list() { ids += observed.filter { $0.state == .running }.map(\.id) }
+            ids += try await backend.list().filter { $0.state == .running }.map(\.id)
         }
         return ids
     }
 
-    /// The sim backend's state file: `{"pid": ..., "instances": [{"id": ..., "state": ...}]}`.
-    struct SimStateFile: Decodable {
-        struct Entry: Decodable {
-            var id: String
-            var state: String
-        }
-        var pid: Int32
-        var instances: [Entry]
-    }
 }
