@@ -109,7 +109,9 @@ struct FencingProcessTests {
             _ = await watching.value
             #expect(checker.duplicateViolations.isEmpty, "\(checker.duplicateViolations)")
             #expect(checker.samplesTaken > 20, "the checker sampled throughout (\(checker.samplesTaken))")
-            print("fencing \(backend): \(moved.count) instances moved off \(victim.id), \(checker.samplesTaken) samples, 0 duplicates")
+            print(
+                "fencing \(backend): \(moved.count) instances moved off \(victim.id), \(checker.samplesTaken) samples, "
+                    + "\(checker.duplicateViolations.count) duplicates")
         }
     }
 
