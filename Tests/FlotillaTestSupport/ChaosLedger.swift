@@ -22,6 +22,7 @@ public final class ChaosLedger: Sendable {
     struct State {
         var creates: Set<String> = []
         var deletes: Set<String> = []
+        var uncertainDeletes: Set<String> = []
         var operations: [String: Outcomes] = [:]
         var faults: [String: Int] = [:]
         var harnessErrors: [String] = []
@@ -49,16 +50,25 @@ public final class ChaosLedger: Sendable {
     /// An acknowledged delete of instance `id`.
     public func deleted(_ id: String) { state.withLock { _ = $0.deletes.insert(id) } }
 
+    /// A delete of instance `id` whose outcome the client cannot know (no answer, a 5xx, the deadline): the store
+    /// may have committed it before the answer was lost, so the instance may or may not be there at the end.
+    public func maybeDeleted(_ id: String) { state.withLock { _ = $0.uncertainDeletes.insert(id) } }
+
     /// A fault of `kind` injected.
     public func injected(_ kind: String) { state.withLock { $0.faults[kind, default: 0] += 1 } }
 
     /// Something the harness could not do (the run fails on it: its invariants would not mean much).
     public func harnessError(_ text: String) { state.withLock { $0.harnessErrors.append(text) } }
 
-    public var acknowledgedCreates: Set<String> { state.withLock { $0.creates } }
+    /// Acknowledged creates, less those whose only delete had an unknown outcome (they may rightly be gone).
+    public var acknowledgedCreates: Set<String> {
+        state.withLock { $0.creates.subtracting($0.uncertainDeletes.subtracting($0.deletes)) }
+    }
+    /// Deletes with an unknown outcome and no acknowledged delete after them.
+    public var uncertainDeletes: Set<String> { state.withLock { $0.uncertainDeletes.subtracting($0.deletes) } }
     public var acknowledgedDeletes: Set<String> { state.withLock { $0.deletes } }
-    /// Acknowledged creates not followed by an acknowledged delete.
-    public var live: Int { state.withLock { $0.creates.subtracting($0.deletes).count } }
+    /// Acknowledged creates not followed by a delete (acknowledged or of unknown outcome).
+    public var live: Int { state.withLock { $0.creates.subtracting($0.deletes).subtracting($0.uncertainDeletes).count } }
     public var operations: [String: Outcomes] { state.withLock { $0.operations } }
     public var faults: [String: Int] { state.withLock { $0.faults } }
     public var harnessErrors: [String] { state.withLock { $0.harnessErrors } }

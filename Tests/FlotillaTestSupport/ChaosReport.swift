@@ -11,6 +11,8 @@ public struct ChaosReport: Sendable, CustomStringConvertible {
     public var eventsSeen: Int
     public var acknowledgedCreates: Int
     public var acknowledgedDeletes: Int
+    /// Deletes whose outcome the client could not know; their instances are held to nothing at the end.
+    public var uncertainDeletes: Int
     public var violations: [InvariantViolation]
     /// Per live instance, how long after the last heal it was as desired and ran once; nil: it never was.
     public var convergence: [String: Duration?]
@@ -44,7 +46,9 @@ public struct ChaosReport: Sendable, CustomStringConvertible {
             lines.append("  \(kind): \(o.acknowledged)/\(o.refused)/\(o.failed)/\(o.skipped)")
         }
         let total = operations.values.reduce(0) { $0 + $1.acknowledged }
-        lines.append("  acknowledged in all: \(total) (creates \(acknowledgedCreates), deletes \(acknowledgedDeletes))")
+        lines.append(
+            "  acknowledged in all: \(total) (creates \(acknowledgedCreates) held to the end, deletes \(acknowledgedDeletes); "
+                + "deletes of unknown outcome \(uncertainDeletes))")
         lines.append("faults injected: \(faults.values.reduce(0, +))")
         for (kind, count) in faults.sorted(by: { $0.key < $1.key }) { lines.append("  \(kind): \(count)") }
         lines.append("samples taken: \(samplesTaken); events seen: \(eventsSeen)")

@@ -115,6 +115,7 @@ public struct ChaosRun: Sendable {
             seed: options.seed, planned: options.duration, ran: ran, hosts: cluster.hosts.count, operations: ledger.operations,
             faults: ledger.faults, samplesTaken: checker.samplesTaken, eventsSeen: events.eventsSeen,
             acknowledgedCreates: ledger.acknowledgedCreates.count, acknowledgedDeletes: ledger.acknowledgedDeletes.count,
+            uncertainDeletes: ledger.uncertainDeletes.count,
             violations: violations, convergence: convergence, unsettled: unsettled, dump: nil)
         if !report.passed { report.dump = cluster.dump() }
         return report
@@ -177,9 +178,14 @@ public struct ChaosRun: Sendable {
                 }
                 return id
             }
-            if kind == "delete", case .success = outcome {
-                ledger.deleted(id)
-                mine.removeAll { $0 == id }
+            if kind == "delete" {
+                switch Self.outcome(outcome) {
+                case .acknowledged: ledger.deleted(id)
+                case .failed: ledger.maybeDeleted(id)
+                case .refused, .skipped: break
+                }
+                // Acknowledged, or of unknown outcome: this client leaves it alone from now on.
+                if Self.outcome(outcome) != .refused { mine.removeAll { $0 == id } }
             }
             ledger.record(kind, Self.outcome(outcome))
         }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Scoped test fixtures that clean up awaited and last in first out, whatever the test did.
 ///
-/// A test opens a stack with ``with(_:)``, starts its processes through it (``serve(dataDir:apiKey:extra:backends:environment:stopSignal:)``,
+/// A test opens a stack with ``with(_:)``, starts its processes through it (``serve(dataDir:apiKey:extra:backends:environment:openFileLimit:stopSignal:)``,
 /// ``etcd(size:)``, ``temporaryDirectory(_:)``) or pushes its own cleanups (``push(_:_:)``). When the body ends,
 /// returns or throws, every cleanup runs, the last pushed first, each awaited before the next: hosts stop before
 /// the etcd they use, and folders go after the processes that write into them. A fixture is guarded from the
