@@ -136,6 +136,27 @@ struct FaultHarnessTests {
     }
 
     @Test(
+        "a body that throws: the error comes out, and no host, etcd member or proxy of the cluster is left",
+        .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+    func cleanupWhenTheBodyThrows() async throws {
+        struct Boom: Error {}
+        let seen = LockedBox<(pids: [Int32], etcd: String, proxy: String)>(([], "", ""))
+        await #expect(throws: Boom.self) {
+            try await FaultCluster.with(hosts: 2) { cluster in
+                cluster.host("h2").setStore(.cut)
+                seen.withLock { $0 = (cluster.hosts.map(\.pid), cluster.etcd.directory, cluster.host("h1").peerProxy.address) }
+                throw Boom()
+            }
+        }
+        let (pids, etcdDir, proxy) = seen.value
+        #expect(pids.count == 2)
+        for pid in pids { #expect(kill(pid, 0) != 0, "host process \(pid) is still there") }
+        #expect(Self.processes(mentioning: etcdDir).isEmpty, "an etcd member of the cluster is still running")
+        #expect(!FileManager.default.fileExists(atPath: etcdDir))
+        #expect(await Self.healthStatus("http://" + proxy) == nil, "the peer proxy still accepts connections")
+    }
+
+    @Test(
         "a namespaced host whose link goes down is seen offline by the others; no namespace is left afterwards",
         .enabled(if: EtcdCluster.testsEnabled && NetworkNamespace.available, "etcd or network namespaces unavailable"))
     func namespacedLinkDown() async throws {
