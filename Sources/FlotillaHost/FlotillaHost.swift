@@ -69,7 +69,7 @@ public final class FlotillaHost: Sendable {
         await backendHealth.checkAll()
         let session = StoreSession(bounds: configuration.fenceBounds)
         let membership = Membership(
-            store: store, identity: identity, worker: worker, nodeKey: nodeKey, health: backendHealth, session: session,
+            store: store, identity: identity, worker: worker, nodeKey: nodeKey, health: backendHealth, session: session, registry: registry,
             logger: logger.child("membership"))
         if registration == .atBuild { _ = try await membership.register() }
         // The watch is not running yet: list again so the registry holds the bootstrap writes.

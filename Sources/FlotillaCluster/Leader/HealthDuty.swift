@@ -87,7 +87,10 @@ public struct HealthDuty: LeaderDuty {
         case .replace(let old, let new):
             let key = StoreKeys.instance(new.id)
             let ops = try InstanceTransitions.writeOps(old: old.value, new: new)
-            guard try await store.fencedTxn(leadership, [.unchanged(key, since: old.modRevision)], then: ops) else { return }
+            // Only while the worker is still gone: one that came back (its heartbeat written again) keeps its
+            // instances, even if this leader has not seen it return yet (docs/decisions/0016-self-fencing.md).
+            let gone = old.value.workerId.map { [Compare.absent(StoreKeys.alive($0))] } ?? []
+            guard try await store.fencedTxn(leadership, [.unchanged(key, since: old.modRevision)] + gone, then: ops) else { return }
             logger.info(
                 new.isLive ? "instance rescheduled" : "instance deletion finished for an offline worker",
                 metadata: ["id": "\(new.id)", "from": "\(new.migratedFrom ?? "")"])

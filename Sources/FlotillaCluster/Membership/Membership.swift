@@ -21,6 +21,8 @@ public final class Membership: Service, Sendable {
     private let health: BackendHealth?
     /// This host's standing with the store: every renewal is recorded, so the agent can fence when they stop.
     private let session: StoreSession?
+    /// The registry, to notice at once when this host's heartbeat vanished (a follower deleted it).
+    private let registry: RegistryCache?
 
     /// - Parameters:
     ///   - worker: this host's registration; its `adminStatus` is kept from an earlier registration.
@@ -28,7 +30,8 @@ public final class Membership: Service, Sendable {
     ///     another node key is alive under the same worker id (another host uses that id).
     public init(
         store: any ClusterStore, identity: HostIdentity, worker: Worker, nodeKey: String? = nil,
-        health: BackendHealth? = nil, session: StoreSession? = nil, heartbeatInterval: Duration = .seconds(5),
+        health: BackendHealth? = nil, session: StoreSession? = nil, registry: RegistryCache? = nil,
+        heartbeatInterval: Duration = .seconds(5),
         logger: Logger = Logger(label: "flotilla.membership")
     ) {
         self.store = store
@@ -37,6 +40,7 @@ public final class Membership: Service, Sendable {
         self.nodeKey = nodeKey
         self.health = health
         self.session = session
+        self.registry = registry
         self.heartbeatInterval = heartbeatInterval
         self.logger = logger
     }
@@ -147,8 +151,11 @@ public final class Membership: Service, Sendable {
                     try await Task.sleep(for: interval)
                     try await self.renew(lease)
                     sinceBeat += interval
-                    // Fenced and back: a heartbeat now, whose revision the agent waits for in its registry.
-                    if sinceBeat >= self.heartbeatInterval || self.session?.awaitsRejoinWrite == true {
+                    // Fenced and back: a heartbeat now, whose revision the agent waits for in its registry. Deleted
+                    // by a follower that took this host for dead: written again now, so that the leader's grace
+                    // runs from this host's last renewal, not from an earlier deletion.
+                    let vanished = self.registry.map { r in r.read { $0.heartbeats[self.worker.id] == nil } } ?? false
+                    if sinceBeat >= self.heartbeatInterval || vanished || self.session?.awaitsRejoinWrite == true {
                         sinceBeat = .zero
                         try await self.beat(lease)
                     }
