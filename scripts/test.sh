@@ -37,9 +37,10 @@ scripts/guest-image.sh
 export FLOTILLA_REQUIRE_REAL=1
 # The kvm tests boot real guests under TCG, which takes both cores for seconds at a time (every QEMU* and *KVM*
 # suite), the etcd tests run real 3-member clusters whose leases must not starve, and the docker outage test
-# stops a daemon under 20 containers: they run on their own, one at a time, after everything else, so that no
+# stops a daemon under 20 containers, and the fault suites (fault harness, fencing, fixture hygiene, the chaos run)
+# cut, pause and kill hosts on real etcd and dockerds: they run on their own, one at a time, after everything else, so that no
 # suite's load breaks another's lease timings (in-process hosts heartbeat on the same two cores).
-HEAVY='QEMU|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|ClusterProcessTests|RegistryConvergenceTests|DockerOutageTests'
+HEAVY='QEMU|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|ClusterProcessTests|RegistryConvergenceTests|DockerOutageTests|FaultHarnessTests|FencingProcessTests|FixtureHygieneTests|ChaosRunTests'
 # One suite at a time here too: every in-process host heartbeats on a 10 s lease on the same two cores, and on a
 # fresh machine the parallel run starved them (workers offline, 503s); one at a time it takes about 4 minutes.
 echo "== test (everything but the kvm and etcd suites, one at a time)"
