@@ -136,6 +136,31 @@ struct FaultHarnessTests {
     }
 
     @Test(
+        "the checker's end-of-run checks: a kept create and a delete pass, a create the registry never had is reported lost, and convergence is timed per instance",
+        .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+    func finalChecks() async throws {
+        try await FaultCluster.with(hosts: 2) { cluster in
+            let checker = InvariantChecker(cluster: cluster)
+            let kept = try await Self.createEventually(through: cluster.host("h1"))
+            let gone = try await Self.createEventually(through: cluster.host("h2"))
+            _ = try await Self.client(cluster.host("h1")) { try await $0.deleteInstance(id: gone.id) }
+            let since = ContinuousClock.now
+            let times = try await checker.waitConverged(since: since, timeout: .seconds(30))
+            #expect(times.keys.contains(kept.id))
+            #expect(times[kept.id] != nil && times[kept.id]! != nil)
+            #expect(times[gone.id] == nil, "a deleted instance is not live")
+            let clean = try await checker.finalCheck(acknowledgedCreates: [kept.id, gone.id], acknowledgedDeletes: [gone.id])
+            #expect(clean.isEmpty, "\(clean)")
+            let lost = try await checker.finalCheck(
+                acknowledgedCreates: [kept.id, "00000000-0000-0000-0000-00000000dead"], acknowledgedDeletes: [])
+            #expect(lost.map(\.kind) == ["lostCreate"])
+            // The deleted one is acknowledged as a create only: its record is gone, so it counts as lost.
+            let deletedButNotAcknowledged = try await checker.finalCheck(acknowledgedCreates: [gone.id], acknowledgedDeletes: [])
+            #expect(deletedButNotAcknowledged.map(\.kind) == ["lostCreate"])
+        }
+    }
+
+    @Test(
         "a body that throws: the error comes out, and no host, etcd member or proxy of the cluster is left",
         .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
     func cleanupWhenTheBodyThrows() async throws {
