@@ -85,9 +85,12 @@ struct AgentFenceTests {
             let box = Self.instance("box", .sim)
             let kept = Self.instance("kept", .sim, keep: true)
             let moving = Self.instance("moving", .sim)
-            for (i, backend) in [(vm, kvm), (box, sim), (kept, sim), (moving, sim)] as [(Instance, RecordingBackend)] {
+            var idle = Self.instance("idle", .sim)
+            idle.state = .stopped
+            idle.desired = .stopped
+            for (i, backend) in [(vm, kvm), (box, sim), (kept, sim), (moving, sim), (idle, sim)] as [(Instance, RecordingBackend)] {
                 try await backend.inner.create(BackendCreateRequest(id: i.id, name: i.name, kind: i.kind, spec: i.spec, artifacts: nil))
-                try await backend.inner.start(id: i.id)
+                if i.desired == .running { try await backend.inner.start(id: i.id) }
                 _ = try await Self.write(i, to: store)
             }
             let written = try await store.put("/flotilla/test/marker", value: Data("1".utf8))
@@ -148,6 +151,10 @@ struct AgentFenceTests {
             }
             #expect(!sim.calls.withLock { $0 }.contains("start \(moving.id)"))
             #expect(try await sim.inspect(id: kept.id).state == .running)
+            // An instance that was stopped on purpose before the cut is not the fence's: it stays `stopped`.
+            try await Task.sleep(for: .seconds(1))
+            let still = try #require(host.host.registry.read { $0.instances[idle.id]?.value })
+            #expect(still.state == .stopped && still.desired == .stopped, "\(still.state) \(still.stateDescription ?? "")")
         }
     }
 }

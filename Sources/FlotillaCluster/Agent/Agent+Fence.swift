@@ -71,8 +71,9 @@ extension Agent {
                     } catch {
                         running = true  // Unknown: stop it anyway.
                     }
-                    self.fenced.withLock { $0[id] = instance.backend }
+                    // Only what the fence stops is the fence's: an instance stopped on purpose stays as it was.
                     guard running else { return }
+                    self.fenced.withLock { $0[id] = instance.backend }
                     do {
                         try await withDeadline(bounds.fenceStopTimeout + .seconds(2)) {
                             if instance.backend == .kvm {
@@ -116,9 +117,15 @@ extension Agent {
         }
     }
 
-    /// The reason shown for `id` when the fence stopped it and it has not run since; forgets it once it runs.
-    func fenceReason(_ id: String, _ observation: Observation) -> String? {
+    /// The reason shown for `instance` when the fence stopped it, it should run and it has not run since; forgets
+    /// it once it runs, is gone, or should no longer run (a stop asked for meanwhile is the user's, not the fence's).
+    func fenceReason(_ instance: Instance, _ observation: Observation) -> String? {
+        let id = instance.id
         guard fenced.withLock({ $0[id] }) != nil else { return nil }
+        guard instance.desired == .running || instance.desired == .paused else {
+            _ = fenced.withLock { $0.removeValue(forKey: id) }
+            return nil
+        }
         if case .present(let o) = observation, o.state == .running || o.state == .paused {
             _ = fenced.withLock { $0.removeValue(forKey: id) }
             return nil

@@ -24,7 +24,7 @@ extension Agent {
             return nil
         }
         var observation = await observe(instance, backend)
-        if let reason = fenceReason(id, observation) { observation = observation.fenced(reason: reason) }
+        if let reason = fenceReason(instance, observation) { observation = observation.fenced(reason: reason) }
         for _ in 0..<2 {
             let plan = reconciler.plan(instance, observation, now: identity.now())
             do {
