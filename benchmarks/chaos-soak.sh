@@ -25,6 +25,6 @@ swift test --skip-build --filter 'ChaosRunTests/chaos' 2>&1 | tee "$LOG" || stat
 
 echo
 echo "=== figures"
-sed -n '/^chaos run: seed/,/^convergence after the last heal/p' "$LOG"
+awk '/^chaos run: seed/ { p = 1 } p { print } p && /^convergence after the last heal/ { exit }' "$LOG"
 echo "=== log: $LOG (exit status $status)"
 exit "$status"

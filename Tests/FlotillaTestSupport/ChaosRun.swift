@@ -106,7 +106,10 @@ public struct ChaosRun: Sendable {
         }
 
         var violations = checker.duplicateViolations + events.violations() + finalViolations
-        for (id, time) in convergence.sorted(by: { $0.key < $1.key }) where time == nil {
+        // An instance the end-of-run checks already report as not converged is not counted twice.
+        let reported = Set(
+            finalViolations.filter { $0.kind == "notConverged" }.compactMap { $0.detail.split(separator: ":").first.map(String.init) })
+        for (id, time) in convergence.sorted(by: { $0.key < $1.key }) where time == nil && !reported.contains(id) {
             violations.append(
                 InvariantViolation(kind: "convergence", detail: "\(id) not as desired \(options.convergenceTimeout) after the last heal"))
         }
