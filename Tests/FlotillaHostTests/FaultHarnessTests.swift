@@ -161,6 +161,26 @@ struct FaultHarnessTests {
     }
 
     @Test(
+        "kill -9 of an etcd member: creates go on and the checker still reads the registry; the member restarts and rejoins",
+        .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+    func etcdMemberKill() async throws {
+        try await FaultCluster.with(hosts: 2) { cluster in
+            let checker = InvariantChecker(cluster: cluster)
+            await cluster.etcdKill(member: 0)
+            let created = try await Self.createEventually(through: cluster.host("h2"))
+            try await eventually("the checker sees \(created.id) with member 0 down", timeout: .seconds(30), every: .milliseconds(200)) {
+                (try? await checker.sample())?.converged(created.id) == true
+            }
+            try await cluster.etcdRestart(member: 0)
+            try await cluster.etcd.waitHealthy()
+            #expect(cluster.schedule.counts == ["etcd.kill": 1, "etcd.restart": 1])
+            #expect(cluster.schedule.description.contains("etcd.kill m0"))
+            let violations = try await checker.finalCheck(acknowledgedCreates: [created.id], acknowledgedDeletes: [])
+            #expect(violations.isEmpty, "\(violations)")
+        }
+    }
+
+    @Test(
         "a body that throws: the error comes out, and no host, etcd member or proxy of the cluster is left",
         .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
     func cleanupWhenTheBodyThrows() async throws {
