@@ -103,7 +103,7 @@ final class FaultProxyLoop: @unchecked Sendable {
             let ready = poll(&fds, nfds_t(fds.count), ms)
             guard ready >= 0 else { continue }
             if fds[1].revents != 0 { drainWake() }
-            if fds[0].revents & Int16(POLLIN) != 0 { acceptAll(mode: mode) }
+            if fds[0].revents & Int16(POLLIN) != 0 { acceptAll() }
             for (k, entry) in index.enumerated() where !entry.0.closed {
                 let revents = fds[k + 2].revents
                 let (c, way, reading) = entry
@@ -136,14 +136,16 @@ final class FaultProxyLoop: @unchecked Sendable {
         while Glibc.read(wakeRead, &buffer, buffer.count) > 0 {}
     }
 
-    private func acceptAll(mode: FaultProxy.Mode) {
+    /// Accepts every waiting connection, under the mode of this moment (not the one the loop began its turn
+    /// with: a connection made right after `set(.pass)` must not be reset by a `cut` the loop saw before).
+    private func acceptAll() {
         while true {
             let fd = accept(listenFD, nil, nil)
             guard fd >= 0 else { return }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            let target = shared.withLock { shared -> sockaddr_in? in
+            let (target, mode) = shared.withLock { shared -> (sockaddr_in?, FaultProxy.Mode) in
                 shared.accepted += 1
-                return shared.target
+                return (shared.target, shared.mode)
             }
             guard mode != .cut, var target else {
                 Self.reset(fd)
