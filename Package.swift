@@ -133,7 +133,10 @@ let package = Package(
             ]),
         .target(
             name: "FlotillaTestSupport",
-            dependencies: ["FlotillaCore", "FlotillaStore", "FlotillaHost", "FlotillaClient", "FlotillaBackends"],
+            dependencies: [
+                "FlotillaCore", "FlotillaStore", "FlotillaHost", "FlotillaClient", "FlotillaBackends", "FlotillaAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore"]),
         .testTarget(
