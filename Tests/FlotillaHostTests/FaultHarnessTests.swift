@@ -4,10 +4,6 @@ import FlotillaTestSupport
 import Foundation
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// The fault harness itself: the proxy's modes against an echo server, a cluster of real hosts behind proxies,
 /// the invariant checker, a namespaced host's link fault, and that nothing is left behind.
 @Suite("Fault harness", .serialized)
@@ -317,11 +313,12 @@ struct FaultHarnessTests {
         }
     }
 
-    /// The status of `GET /health` (2 s deadline), nil without an answer.
-    static func healthStatus(_ base: String) async -> Int? {
-        guard let url = URL(string: base + "/health") else { return nil }
-        let request = URLRequest(url: url, timeoutInterval: 2)
-        return ((try? await URLSession.shared.data(for: request))?.1 as? HTTPURLResponse)?.statusCode
+    /// The status of `GET /health` at a loopback `http://127.0.0.1:PORT` or `127.0.0.1:PORT` (2 s deadline), nil
+    /// without an answer. A raw socket, not URLSession: FoundationNetworking traps on a connection closed without
+    /// an answer, which is what a proxy in front of a dead host does.
+    static func healthStatus(_ address: String) async -> Int? {
+        guard let port = address.split(separator: ":").last.flatMap({ Int($0) }) else { return nil }
+        return (try? LoopbackSocket.status(of: "/health", port: port, timeout: .seconds(2))) ?? nil
     }
 
     /// Ids of live processes whose command line mentions `text`.

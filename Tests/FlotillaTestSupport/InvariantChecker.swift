@@ -27,9 +27,8 @@ public final class InvariantChecker: Sendable {
     /// One look at the registry and every backend.
     public func sample() async throws -> InvariantSample {
         async let running = backends()
-        let instances = try await reader.range(prefix: StoreKeys.instances)
-        let workers = try await reader.range(prefix: StoreKeys.workers)
-        let alive = try await reader.range(prefix: StoreKeys.alive)
+        let ranges = try await reader.ranges([StoreKeys.instances, StoreKeys.workers, StoreKeys.alive])
+        let (instances, workers, alive) = (ranges[0], ranges[1], ranges[2])
         var registry: [String: Instance] = [:]
         for kv in instances.kvs {
             if let instance = try? StoreCodec.decode(Instance.self, from: kv.value) { registry[instance.id] = instance }
