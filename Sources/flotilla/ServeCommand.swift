@@ -193,6 +193,9 @@ struct ServeCommand: AsyncParsableCommand {
         c.leaseTTL = try seconds(leaseTtl ?? env.number("LEASE_TTL"), "--lease-ttl") ?? c.leaseTTL
         c.fenceAfter = try seconds(fenceAfter ?? env.number("FENCE_AFTER"), "--fence-after") ?? c.fenceAfter
         c.fenceStopTimeout = try seconds(fenceStopTimeout ?? env.number("FENCE_STOP_TIMEOUT"), "--fence-stop-timeout") ?? c.fenceStopTimeout
+        // Before anything is written or locked: bounds out of order could let an instance run twice.
+        let problems = c.fenceBounds.problems
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
     }
 
     /// The HTTP listener's deadlines and caps (ADR 0013): every figure, when given, greater than 0.

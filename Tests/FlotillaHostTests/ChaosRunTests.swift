@@ -21,6 +21,8 @@ struct ChaosRunTests {
         #expect(kinds == Set(ChaosPlan.Kind.allCases).subtracting([.linkDown]), "\(kinds)")
         for episode in a.episodes {
             #expect(episode.faults.allSatisfy { $0.lasts >= .seconds(2) && $0.lasts <= .seconds(15) })
+            // A frozen host cannot fence: it is woken before its instances could be replaced (ADR 0016).
+            #expect(episode.faults.filter { [.hostPause, .leaderPause].contains($0.kind) }.allSatisfy { $0.lasts <= .seconds(7) })
             #expect(episode.faults.filter { [.hostKill, .hostPause, .leaderPause].contains($0.kind) }.count <= 1)
             #expect(episode.faults.filter { $0.kind == .etcdKill }.count <= 1)
         }

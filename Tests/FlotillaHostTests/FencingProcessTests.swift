@@ -165,4 +165,21 @@ struct FencingProcessTests {
             _ = try await Self.client(old) { try await $0.createInstance(Self.request("after-wake", backend: "sim"), wait: true) }
         }
     }
+
+    @Test("serve refuses bounds out of order: a non-zero exit naming the options and the smallest grace that would do; nothing starts")
+    func boundsChecked() async throws {
+        try await withTemporaryDirectory { dir in
+            let refused = try await ServeProcess.runUntilExit(
+                dataDir: dir + "/h", extra: ["--reschedule-after", "1"], timeout: .seconds(30))
+            #expect(refused.status != 0)
+            #expect(
+                refused.err.contains("--reschedule-after (1 s) is too short for --fence-after (5 s) plus --fence-stop-timeout (4 s)")
+                    && refused.err.contains("use at least 12 s"), "\(refused.err)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/h"), "nothing was written before the check")
+            let early = try await ServeProcess.runUntilExit(
+                dataDir: dir + "/h", extra: ["--lease-ttl", "6", "--fence-after", "5"], timeout: .seconds(30))
+            #expect(early.status != 0)
+            #expect(early.err.contains("--fence-after (5 s) must be at least --lease-ttl (6 s)"), "\(early.err)")
+        }
+    }
 }

@@ -1,5 +1,6 @@
 /// The faults of a chaos run, drawn from its seed before it starts: episodes of one or two faults at once, each
-/// fault lasting 2 to 15 s before it heals, with a pause between episodes. The same seed, duration and cluster
+/// fault lasting 2 to 15 s before it heals (a SIGSTOP at most 7 s: see ``fault(_:hosts:members:namespaced:)``), with a
+/// pause between episodes. The same seed, duration and cluster
 /// shape give the same plan; how far the run gets through it depends on the machine's speed (docs/reliability.md).
 public struct ChaosPlan: Sendable, Equatable, CustomStringConvertible {
     /// What a fault does to its target.
@@ -93,7 +94,11 @@ public struct ChaosPlan: Sendable, Equatable, CustomStringConvertible {
         let drawn = random.int(in: 0...(hosts - 1))
         let host = kind == .linkDown ? namespaced[drawn % namespaced.count] : drawn
         let member = random.int(in: 0...(members - 1))
-        let lasts = random.duration(in: .seconds(2)...(.seconds(15)))
+        // A paused host is frozen: it cannot fence itself, so it is woken before the leader could replace its
+        // instances (lease 2 s + grace 6 s with the fast bounds; docs/decisions/0016-self-fencing.md, "what it does
+        // not cover"). Every other fault lasts long enough to fence and reschedule.
+        let longest: Duration = kind == .hostPause || kind == .leaderPause ? .seconds(7) : .seconds(15)
+        let lasts = random.duration(in: .seconds(2)...longest)
         let parameter =
             switch kind {
             case .storeDelay: random.int(in: 200...1500)
