@@ -122,15 +122,9 @@ extension Agent {
     func fenceReason(_ instance: Instance, _ observation: Observation) -> String? {
         let id = instance.id
         guard fenced.withLock({ $0[id] }) != nil else { return nil }
-        guard instance.desired == .running || instance.desired == .paused else {
-            _ = fenced.withLock { $0.removeValue(forKey: id) }
-            return nil
-        }
-        if case .present(let o) = observation, o.state == .running || o.state == .paused {
-            _ = fenced.withLock { $0.removeValue(forKey: id) }
-            return nil
-        }
-        if observation == .absent {
+        let runs: Bool = if case .present(let o) = observation { o.state == .running || o.state == .paused } else { false }
+        let wantsToRun = instance.desired == .running || instance.desired == .paused
+        if runs || !wantsToRun || observation == .absent {
             _ = fenced.withLock { $0.removeValue(forKey: id) }
             return nil
         }
