@@ -107,21 +107,10 @@ public final class NetworkNamespace: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ipPath)
         process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        async let o = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let e = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-        let deadline = ContinuousClock.now + .seconds(10)
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        let (od, ed) = await (o, e)
-        guard process.terminationStatus == 0 else {
-            throw ProcessFailure("ip \(arguments.joined(separator: " ")) failed: \(String(decoding: ed, as: UTF8.self))")
+        let run = try await ProcessRun.capture(process, timeout: .seconds(10))
+        guard run.status == 0, !run.timedOut else {
+            throw ProcessFailure("ip \(arguments.joined(separator: " ")) failed: \(run.err)")
         }
-        return String(decoding: od, as: UTF8.self)
+        return run.out
     }
 }

@@ -72,22 +72,9 @@ public final class ServeProcess: Sendable {
         environment: [String: String] = [:], timeout: Duration = .seconds(60)
     ) async throws -> (status: Int32, out: String, err: String) {
         let process = try serveProcess(dataDir: dataDir, apiKey: apiKey, extra: extra, backends: backends, environment: environment)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        async let o = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let e = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        let timedOut = process.isRunning
-        if timedOut { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        let (od, ed) = await (o, e)
-        let (stdout, stderr) = (String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
-        if timedOut { throw ProcessFailure("flotilla serve did not exit within \(timeout): \(stdout)\(stderr)") }
-        return (process.terminationStatus, stdout, stderr)
+        let run = try await ProcessRun.capture(process, timeout: timeout)
+        if run.timedOut { throw ProcessFailure("flotilla serve did not exit within \(timeout): \(run.out)\(run.err)") }
+        return (run.status, run.out, run.err)
     }
 
     /// A `flotilla serve` process, not started, with the arguments and environment every test host uses.
@@ -151,7 +138,7 @@ public final class ServeProcess: Sendable {
     }
 
     /// Runs the `flotilla` CLI against this host; returns exit status, stdout and stderr.
-    public func cli(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+    public func cli(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
         p.arguments = arguments
@@ -159,16 +146,11 @@ public final class ServeProcess: Sendable {
         env["FLOTILLA_URL"] = url
         env["FLOTILLA_API_KEY"] = apiKey
         p.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        async let o = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let e = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-        let (od, ed) = await (o, e)
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+        let run = try await ProcessRun.capture(p, timeout: timeout)
+        if run.timedOut {
+            throw ProcessFailure("flotilla \(arguments.joined(separator: " ")) did not exit within \(timeout): \(run.out)\(run.err)")
+        }
+        return (run.status, run.out, run.err)
     }
 }
 
