@@ -121,7 +121,7 @@ enum BadInput {
             out.append(Variant(what: "wait=false&timeout=abc", query: "?wait=false&timeout=abc", body: valid))
         }
         if let valid {
-            out += ["{\"name\":", "[]", "\"text\"", "42"].map { Variant(what: "body \($0)", body: $0) }
+            out += ["{\"name\":", "[]", "\"text\"", "42"].map { (text: String) in Variant(what: "body \(text)", body: text) }
             out += wrongTypes(valid).map { field, body in Variant(what: "\(field) of the wrong type", body: body) }
             for path in nameFields[key] ?? [] {
                 out += badNames.filter { !(emptyMeansUnset.contains(path) && $0.1.isEmpty) }.compactMap { what, name in
