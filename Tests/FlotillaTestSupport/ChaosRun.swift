@@ -144,7 +144,8 @@ public struct ChaosRun: Sendable {
         while ContinuousClock.now < end, !Task.isCancelled {
             try? await Task.sleep(for: random.duration(in: .milliseconds(100)...(.milliseconds(600))))
             // Every draw is made whatever happens next, so that the sequence of draws depends on the seed alone.
-            let host = cluster.hosts[random.int(in: 0...(cluster.hosts.count - 1))]
+            let hostIndex = random.int(in: 0...(cluster.hosts.count - 1))
+            let host = cluster.hosts[hostIndex]
             let kind = random.pick([("create", 4), ("delete", 2), ("stop", 1), ("start", 1), ("restart", 1), ("pause", 1), ("resume", 1)])
             let pick = random.int(in: 0...Int(Int32.max))
             let force = random.chance(0.5)
@@ -158,7 +159,19 @@ public struct ChaosRun: Sendable {
                 let request = Compute.CreateRequest(
                     name: "chaos-c\(index)-\(created)", backend: "sim", config: .init(image: "busybox"),
                     resources: .init(cpu: .init(cores: 0.25), memory: .init(limit: 64 << 20)))
-                let outcome = await call(host, cluster) { try await $0.createInstance(request, wait: false).instance.id }
+                // As a careful client does: a create without an answer is sent again with the same Idempotency-Key
+                // (to the next hosts in turn, no extra draw), so its outcome becomes known and a create that did
+                // commit is not left behind unacknowledged; the key also must never make two instances.
+                let key = "chaos-\(options.seed)-c\(index)-\(created)"
+                var outcome: Result<String, FlotillaClientError> = .failure(.invalidRequest("not sent"))
+                for attempt in 0...Self.createRetries {
+                    let via = attempt == 0 ? host : cluster.hosts[(hostIndex + attempt) % cluster.hosts.count]
+                    if attempt > 0 { try? await Task.sleep(for: .milliseconds(500)) }
+                    outcome = await call(via, cluster) {
+                        try await $0.createInstance(request, wait: false, idempotencyKey: key).instance.id
+                    }
+                    if Self.outcome(outcome) != .failed { break }
+                }
                 if case .success(let id) = outcome {
                     ledger.created(id)
                     mine.append(id)
@@ -193,6 +206,9 @@ public struct ChaosRun: Sendable {
             ledger.record(kind, Self.outcome(outcome))
         }
     }
+
+    /// How many times a create without an answer is sent again with its Idempotency-Key.
+    static let createRetries = 3
 
     /// One call through `host`, with the run's deadline.
     private func call(
