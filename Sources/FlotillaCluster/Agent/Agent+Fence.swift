@@ -5,8 +5,9 @@ extension Agent {
     /// How often the agent looks at its standing with the store.
     static let sessionCheckInterval = Duration.milliseconds(200)
 
-    /// Whether the agent may act on its instances now: connected to the store, and not fenced.
-    var mayAct: Bool { session.map { $0.mayAct && !fenceUp.withLock { $0 } } ?? true }
+    /// Whether the agent may act on its instances now: connected to the store, and not fenced (the session's
+    /// phase is `fenced` until the fence is lifted).
+    var mayAct: Bool { session?.mayAct ?? true }
 
     /// Watches this host's standing with the store until cancelled (docs/decisions/0016-self-fencing.md): once cut
     /// off for the fence bound, stops every instance it owns (those that opt out excepted) and keeps them stopped;
@@ -14,14 +15,14 @@ extension Agent {
     /// every instance to `reconcileAll`, which decides on a current registry.
     func guardSession(_ session: StoreSession, reconcileAll: @escaping @Sendable ([String]) -> Void) async throws {
         var wasUnsure = false
+        // Whether this loop has seen the fence up (and stopped the instances) since it last lifted.
+        var up = false
         var looks = 0
         while !Task.isCancelled {
             looks += 1
             let phase = session.phase()
-            let up = fenceUp.withLock { $0 }
             if phase == .fenced {
                 if !up {
-                    fenceUp.withLock { $0 = true }
                     logger.warning(
                         "cut off from the store: fencing this host's instances",
                         metadata: ["silence": "\(session.silence)", "fenceAfter": "\(session.bounds.fenceAfter)"])
@@ -29,8 +30,9 @@ extension Agent {
                 // At once, then every second while fenced: whatever of this host's still runs (a start that was
                 // under way when the fence came up) stops.
                 if !up || looks % 5 == 0 { await enforceFence(session.bounds) }
+                up = true
                 if session.rejoin(registryRevision: registry.revision) {
-                    fenceUp.withLock { $0 = false }
+                    up = false
                     let stopped = fenced.withLock { $0.count }
                     logger.notice("store reachable again: fence lifted", metadata: ["fencedInstances": "\(stopped)"])
                     await deleteFencedMovedAway()

@@ -32,8 +32,6 @@ public final class Agent: Service, Sendable {
     let session: StoreSession?
     /// Instances the fence stopped, by backend, until each has been reconciled (or deleted) after it lifted.
     let fenced = Mutex<[String: BackendKind]>([:])
-    /// Whether the fence is up on this agent (its instances were stopped and are kept stopped).
-    let fenceUp = Mutex(false)
 
     public init(
         store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
