@@ -42,7 +42,7 @@ struct AgentTests {
     func failureIsReported() async throws {
         try await TestHost.with { host in
             let instance = try await create(host, "fragile")
-            await try sim(host).failNext(.stop, with: .failed("disk on fire"))
+            try await sim(host).failNext(.stop, with: .failed("disk on fire"))
             let written = try await host.host.instances.perform(.stop, id: instance.id)
             let (after, settled) = await host.host.instances.settle(written, timeout: .seconds(20))
             #expect(settled)
