@@ -139,7 +139,7 @@ struct FaultHarnessTests {
             let checker = InvariantChecker(cluster: cluster)
             let kept = try await Self.createEventually(through: cluster.host("h1"))
             let gone = try await Self.createEventually(through: cluster.host("h2"))
-            _ = try await Self.client(cluster.host("h1")) { try await $0.deleteInstance(id: gone.id) }
+            _ = try await cluster.host("h1").withClient { try await $0.deleteInstance(id: gone.id) }
             let since = ContinuousClock.now
             let times = try await checker.waitConverged(since: since, timeout: .seconds(30))
             #expect(times.keys.contains(kept.id))
@@ -207,17 +207,17 @@ struct FaultHarnessTests {
             let h3 = cluster.host("h3")
             #expect(h3.url.contains("10.213."))
             try await eventually("h1 sees h3 active", timeout: .seconds(30), every: .milliseconds(200)) {
-                (try? await Self.client(h1) { try await $0.worker(id: "h3") })?.status == "active"
+                (try? await h1.withClient { try await $0.worker(id: "h3") })?.status == "active"
             }
             try await h3.setLink(up: false)
             // The lease TTL is 2 s in the fast bounds; a generous cap for a loaded machine.
             try await eventually("h1 sees h3 offline", timeout: .seconds(60), every: .milliseconds(200)) {
-                (try? await Self.client(h1) { try await $0.worker(id: "h3") })?.status == "offline"
+                (try? await h1.withClient { try await $0.worker(id: "h3") })?.status == "offline"
             }
             #expect(h3.isRunning)
             try await h3.setLink(up: true)
             try await eventually("h1 sees h3 active again", timeout: .seconds(60), every: .milliseconds(200)) {
-                (try? await Self.client(h1) { try await $0.worker(id: "h3") })?.status == "active"
+                (try? await h1.withClient { try await $0.worker(id: "h3") })?.status == "active"
             }
             return h3.namespace?.name ?? ""
         }
@@ -286,10 +286,6 @@ struct FaultHarnessTests {
 
     // MARK: Helpers
 
-    static func client<T: Sendable>(_ host: FaultHost, _ body: (FlotillaClient) async throws -> T) async throws -> T {
-        try await FlotillaClient.withClient(baseURL: host.url, apiKey: FaultCluster.apiKey, timeout: .seconds(10), body)
-    }
-
     /// Creates a small sim instance through `host`, retrying until it is acknowledged and runs.
     static func createEventually(
         through host: FaultHost, backend: String = "sim", config: Compute.Config = .init(image: "busybox")
@@ -300,12 +296,12 @@ struct FaultHarnessTests {
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
             do {
-                let (instance, _) = try await client(host) { try await $0.createInstance(request) }
+                let (instance, _) = try await host.withClient { try await $0.createInstance(request) }
                 if instance.state == "running" { return instance }
                 try await eventually("\(instance.id) runs", timeout: .seconds(30)) {
-                    (try? await client(host) { try await $0.instance(id: instance.id) })?.state == "running"
+                    (try? await host.withClient { try await $0.instance(id: instance.id) })?.state == "running"
                 }
-                return try await client(host) { try await $0.instance(id: instance.id) }
+                return try await host.withClient { try await $0.instance(id: instance.id) }
             } catch {
                 if ContinuousClock.now > deadline { throw error }
                 try await Task.sleep(for: .milliseconds(300))

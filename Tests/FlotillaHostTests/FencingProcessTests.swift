@@ -10,10 +10,6 @@ import Testing
 @Suite(
     "Self-fencing: a cut-off host stops its instances first", .serialized, .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
 struct FencingProcessTests {
-    static func client<T: Sendable>(_ host: FaultHost, _ body: (FlotillaClient) async throws -> T) async throws -> T {
-        try await FlotillaClient.withClient(baseURL: host.url, apiKey: FaultCluster.apiKey, timeout: .seconds(15), body)
-    }
-
     static func request(_ name: String, backend: String, placement: Compute.Placement? = nil) -> Compute.CreateRequest {
         Compute.CreateRequest(
             name: name, backend: backend,
@@ -29,7 +25,9 @@ struct FencingProcessTests {
             let host = cluster.hosts[i % cluster.hosts.count]
             var created: Compute.Instance?
             try await eventually("\(prefix)-\(i) created", timeout: .seconds(60), every: .milliseconds(300)) {
-                created = try? await client(host) { try await $0.createInstance(request("\(prefix)-\(i)", backend: backend), wait: true).0 }
+                created = try? await host.withClient(timeout: .seconds(15)) {
+                    try await $0.createInstance(request("\(prefix)-\(i)", backend: backend), wait: true).0
+                }
                 return created != nil
             }
             made.append(created!)
@@ -41,7 +39,7 @@ struct FencingProcessTests {
     static func victim(_ cluster: FaultCluster, _ instances: [Compute.Instance]) async throws -> FaultHost {
         var leader: String?
         for host in cluster.hosts {
-            if let h = try? await client(host, { try await $0.health() }), h.role == "leader" { leader = host.id }
+            if let h = try? await host.withClient(timeout: .seconds(15), { try await $0.health() }), h.role == "leader" { leader = host.id }
         }
         let counts = Dictionary(grouping: instances.compactMap(\.workerId), by: { $0 }).mapValues(\.count)
         let pick = cluster.hosts.filter { $0.id != leader }.max { (counts[$0.id] ?? 0) < (counts[$1.id] ?? 0) }
@@ -55,7 +53,7 @@ struct FencingProcessTests {
         try await FaultCluster.with(hosts: 3, backends: backend, docker: docker) { cluster in
             let instances = try await Self.createRunning(cluster, 6, backend: backend, prefix: "fence-\(backend)")
             let victim = try await Self.victim(cluster, instances)
-            let kept = try await Self.client(victim) {
+            let kept = try await victim.withClient(timeout: .seconds(15)) {
                 try await $0.createInstance(
                     Self.request("kept-\(backend)", backend: backend, placement: .init(workerId: victim.id, onHostLost: "keep")), wait: true
                 ).0
@@ -73,12 +71,12 @@ struct FencingProcessTests {
             // Replaced elsewhere after the grace; meanwhile the victim keeps serving its API.
             for id in moved {
                 try await eventually("\(id) runs away from \(victim.id)", timeout: .seconds(90), every: .milliseconds(300)) {
-                    let seen = try? await Self.client(others[0]) { try await $0.instance(id: id) }
+                    let seen = try? await others[0].withClient(timeout: .seconds(15)) { try await $0.instance(id: id) }
                     return seen?.state == "running" && seen?.workerId != victim.id
                 }
             }
             // Still serving: /health answers, and says the store is out of reach (503 degraded).
-            let health = try await Self.client(victim) { try await $0.rawGet(["health"]) }
+            let health = try await victim.withClient(timeout: .seconds(15)) { try await $0.rawGet(["health"]) }
             let said = String(decoding: health.body, as: UTF8.self)
             #expect(health.status == 503 && said.contains(#""status":"degraded""#), "the cut-off host still answers /health: \(said)")
             let during = try await checker.sample()
@@ -94,7 +92,7 @@ struct FencingProcessTests {
             // Heal: the victim rejoins, deletes its fenced copies, and every instance runs exactly once.
             victim.setStore(.pass)
             try await eventually("\(victim.id) active again", timeout: .seconds(60), every: .milliseconds(300)) {
-                (try? await Self.client(others[0]) { try await $0.worker(id: victim.id) })?.status == "active"
+                (try? await others[0].withClient(timeout: .seconds(15)) { try await $0.worker(id: victim.id) })?.status == "active"
             }
             let all = Set(instances.map(\.id) + [kept.id])
             try await eventually("every instance runs exactly once", timeout: .seconds(60), every: .milliseconds(300)) {
@@ -132,37 +130,41 @@ struct FencingProcessTests {
             var leaderHost: FaultHost?
             try await eventually("a leader", timeout: .seconds(30), every: .milliseconds(200)) {
                 for host in cluster.hosts {
-                    if let h = try? await Self.client(host, { try await $0.health() }), h.role == "leader" { leaderHost = host }
+                    if let h = try? await host.withClient(timeout: .seconds(15), { try await $0.health() }), h.role == "leader" {
+                        leaderHost = host
+                    }
                 }
                 return leaderHost != nil
             }
             let old = try #require(leaderHost)
             let others = cluster.hosts.filter { $0.id != old.id }
-            let oldTerm = try await Self.client(others[0]) { try await $0.globalCluster() }.leader?.term
+            let oldTerm = try await others[0].withClient(timeout: .seconds(15)) { try await $0.globalCluster() }.leader?.term
             old.pause()
             var newTerm: Int64?
             try await eventually("another host leads", timeout: .seconds(60), every: .milliseconds(300)) {
-                let status = try? await Self.client(others[0]) { try await $0.globalCluster() }
+                let status = try? await others[0].withClient(timeout: .seconds(15)) { try await $0.globalCluster() }
                 newTerm = status?.leader?.term
                 return status?.leader != nil && status?.leader?.id != old.id
             }
             // The new leader works: a create is placed while the old one sleeps (past its lease, past the grace).
-            let placed = try await Self.client(others[0]) {
+            let placed = try await others[0].withClient(timeout: .seconds(15)) {
                 try await $0.createInstance(Self.request("while-paused", backend: "sim"), wait: true).0
             }
             #expect(placed.state == "running" && placed.workerId != old.id)
             try await Task.sleep(for: .seconds(7))
             old.resume()
             try await eventually("the old leader steps down", timeout: .seconds(30), every: .milliseconds(300)) {
-                (try? await Self.client(old) { try await $0.health() })?.role == "follower"
+                (try? await old.withClient(timeout: .seconds(15)) { try await $0.health() })?.role == "follower"
             }
             #expect(old.log.contains("leader lease lapsed on this host's clock"), "it noticed on its own clock before writing")
-            let after = try await Self.client(others[1]) { try await $0.globalCluster() }
+            let after = try await others[1].withClient(timeout: .seconds(15)) { try await $0.globalCluster() }
             #expect(
                 after.leader?.term == newTerm && newTerm != oldTerm, "the new leader's term stands: \(String(describing: after.leader))")
             #expect(after.leader?.id != old.id)
             // The cluster still works through the old leader.
-            _ = try await Self.client(old) { try await $0.createInstance(Self.request("after-wake", backend: "sim"), wait: true) }
+            _ = try await old.withClient(timeout: .seconds(15)) {
+                try await $0.createInstance(Self.request("after-wake", backend: "sim"), wait: true)
+            }
         }
     }
 

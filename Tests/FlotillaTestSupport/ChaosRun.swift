@@ -167,7 +167,7 @@ public struct ChaosRun: Sendable {
                 for attempt in 0...Self.createRetries {
                     let via = attempt == 0 ? host : cluster.hosts[(hostIndex + attempt) % cluster.hosts.count]
                     if attempt > 0 { try? await Task.sleep(for: .milliseconds(500)) }
-                    outcome = await call(via, cluster) {
+                    outcome = await call(via) {
                         try await $0.createInstance(request, wait: false, idempotencyKey: key).instance.id
                     }
                     if Self.outcome(outcome) != .failed { break }
@@ -183,7 +183,7 @@ public struct ChaosRun: Sendable {
                 ledger.record(kind, .skipped)
                 continue
             }
-            let outcome = await call(host, cluster) { client -> String in
+            let outcome = await call(host) { client -> String in
                 switch kind {
                 case "delete": _ = try await client.deleteInstance(id: id, force: force, wait: false)
                 case "stop": _ = try await client.stop(id: id, force: force, wait: false)
@@ -212,11 +212,10 @@ public struct ChaosRun: Sendable {
 
     /// One call through `host`, with the run's deadline.
     private func call(
-        _ host: FaultHost, _ cluster: FaultCluster, _ body: (FlotillaClient) async throws -> String
+        _ host: FaultHost, _ body: (FlotillaClient) async throws -> String
     ) async -> Result<String, FlotillaClientError> {
         do {
-            return .success(
-                try await FlotillaClient.withClient(baseURL: host.url, apiKey: cluster.apiKey, timeout: options.callTimeout, body))
+            return .success(try await host.withClient(timeout: options.callTimeout, body))
         } catch let error as FlotillaClientError {
             return .failure(error)
         } catch {

@@ -1,3 +1,4 @@
+import FlotillaClient
 import Foundation
 import Synchronization
 
@@ -68,6 +69,13 @@ public final class FaultHost: Sendable {
 
     /// Everything it printed, standard output and standard error, across restarts.
     public var log: String { output.value }
+
+    /// Runs `body` with a Flotilla client that talks to this host directly, with the cluster's admin key.
+    public func withClient<T: Sendable>(
+        timeout: Duration = .seconds(10), _ body: (FlotillaClient) async throws -> T
+    ) async throws -> T {
+        try await FlotillaClient.withClient(baseURL: url, apiKey: apiKey, timeout: timeout, body)
+    }
 
     /// Sets every store proxy to `mode` (`.cut`: it is cut off from etcd, while it keeps running and serving).
     public func setStore(_ mode: FaultProxy.Mode) {
