@@ -103,6 +103,9 @@ final class FaultProxyLoop: @unchecked Sendable {
             let ready = poll(&fds, nfds_t(fds.count), ms)
             guard ready >= 0 else { continue }
             if fds[1].revents != 0 { drainWake() }
+            // The mode changed while the loop waited (a `set` woke it): what poll found is handled in a new turn,
+            // under the new mode; else bytes sent right after `set(.dropAfter)` went through as in `pass`.
+            if shared.withLock({ $0.mode }) != mode { continue }
             if fds[0].revents & Int16(POLLIN) != 0 { acceptAll() }
             for (k, entry) in index.enumerated() where !entry.0.closed {
                 let revents = fds[k + 2].revents
