@@ -122,10 +122,19 @@ public final class LeaderElection: Service, Sendable {
                 return
             }
             let sent = ContinuousClock.now
+            var expired = false
             do {
                 try await store.keepAlive(leadership.lease)
                 leadership.renewed(sentAt: sent)
             } catch StoreError.leaseNotFound {
+                expired = true
+            }
+            // A renewal sent before a stop (SIGSTOP) and answered after it: this host's own clock decides first.
+            guard leadership.holds else {
+                logger.warning("leader lease lapsed on this host's clock; stepping down")
+                return
+            }
+            if expired {
                 logger.warning("leader lease expired")
                 return
             }
