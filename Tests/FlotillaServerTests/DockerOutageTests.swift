@@ -37,8 +37,18 @@ import Testing
                 capture.reset()
                 try await daemon.stop()
                 let stoppedAt = ContinuousClock.now
-                try await eventually("every instance shown as unknown", timeout: .seconds(20), every: .milliseconds(100)) {
-                    states().allSatisfy { $0 == .error }
+                do {
+                    try await eventually("every instance shown as unknown", timeout: .seconds(20), every: .milliseconds(100)) {
+                        states().allSatisfy { $0 == .error }
+                    }
+                } catch {
+                    // Says which instances were left in which state, and what the host logged meanwhile.
+                    let seen = host.host.registry.read { s in
+                        ids.map { "\($0): \(s.instances[$0]?.value.state.rawValue ?? "gone") \(s.instances[$0]?.value.stateDescription ?? "")" }
+                    }
+                    let log = capture.all.map { "\($0.level) \($0.message) \($0.details)" }
+                    Issue.record("\(error)\n\(seen.joined(separator: "\n"))\nlog:\n\(log.joined(separator: "\n"))")
+                    throw error
                 }
                 let record = try #require(host.host.registry.read { $0.instances[ids[0]]?.value })
                 // It says why: the backend is unavailable, or the call that found the daemon gone failed.

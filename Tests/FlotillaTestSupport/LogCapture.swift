@@ -7,6 +7,8 @@ public final class LogCapture: Sendable {
         public var level: Logger.Level
         public var label: String
         public var message: String
+        /// The record's metadata (the handler's and the call's), as text.
+        public var details: String = ""
     }
 
     private let records = Mutex<[Record]>([])
@@ -40,7 +42,9 @@ public final class LogCapture: Sendable {
         }
 
         func log(event: LogEvent) {
-            capture.append(Record(level: event.level, label: label, message: "\(event.message)"))
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            let details = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            capture.append(Record(level: event.level, label: label, message: "\(event.message)", details: details))
         }
     }
 }
