@@ -57,6 +57,16 @@ public struct Authenticator: Sendable {
         return registry.read { $0.apiKeys[hash] != nil }
     }
 
+    /// The principal of the key `secret` names, whatever its role; nil when none is sent or the key is not
+    /// known. It has no side effects: no rate-limit token is taken and no last use is recorded (the audit
+    /// trail names with it who was refused with 403 or 429).
+    public func identify(secret: String?) -> Principal? {
+        guard let secret else { return nil }
+        let hash = hasher.hash(secret)
+        guard let record = registry.read({ $0.apiKeys[hash] }) else { return nil }
+        return Principal(keyId: record.id, name: record.name, role: record.role)
+    }
+
     /// The caller, if its key grants `permission`; 401 for a missing or unknown key, 403 for a weaker role.
     func authorize(_ request: Request, permission: Permission) throws -> Principal {
         try authorize(secret: Self.credential(of: request), permission: permission)
