@@ -30,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // Pure domain: values, state machine, reducer, scheduler, ports. No I/O.
@@ -38,7 +42,8 @@ let package = Package(
         .target(
             name: "FlotillaStore",
             dependencies: [
-                "FlotillaCore",
+                "FlotillaCore", "FlotillaTLS",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -77,6 +82,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + grpcProducts),
+        // The cluster CA, host certificates and TLS configurations from PEM files (ADR 0017).
+        .target(
+            name: "FlotillaTLS",
+            dependencies: [
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCertificateReloading", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Wire types of the HTTP surfaces, shared by server and client.
         .target(name: "FlotillaAPI", dependencies: ["FlotillaCore"]),
         // Hummingbird application: surfaces, auth.
@@ -90,12 +106,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // Typed HTTP client for the surfaces.
         .target(
             name: "FlotillaClient",
             dependencies: [
-                "FlotillaAPI",
+                "FlotillaAPI", "FlotillaTLS",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -105,7 +123,10 @@ let package = Package(
             name: "FlotillaHost",
             dependencies: [
                 "FlotillaCore", "FlotillaStore", "FlotillaBackends", "FlotillaCluster", "FlotillaServer", "FlotillaFlintlock",
+                "FlotillaTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,10 +154,18 @@ let package = Package(
             name: "FlotillaTestSupport",
             dependencies: [
                 "FlotillaCore", "FlotillaStore", "FlotillaHost", "FlotillaClient", "FlotillaBackends", "FlotillaAPI",
+                "FlotillaTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore"]),
+        .testTarget(
+            name: "FlotillaTLSTests",
+            dependencies: [
+                "FlotillaTLS",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]),
         .testTarget(
             name: "FlotillaStoreTests",
             dependencies: [

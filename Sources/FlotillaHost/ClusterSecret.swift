@@ -1,3 +1,4 @@
+import FlotillaTLS
 import Foundation
 
 /// The cluster secret of a host: the configured one, or (single host on SQLite) one generated on first

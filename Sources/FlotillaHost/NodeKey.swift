@@ -1,3 +1,4 @@
+import FlotillaTLS
 import Foundation
 
 /// The identity of a data folder (ADR 0010): a random id made the first time a host starts on the folder and

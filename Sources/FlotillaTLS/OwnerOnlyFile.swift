@@ -6,13 +6,13 @@ import Foundation
     import Darwin
 #endif
 
-/// A small text file of a data folder that only its owner may read (mode 0600): the node key, the cluster
-/// secret (ADR 0014). Written whole to a temporary file made 0600, then renamed, so a crash never leaves a
+/// A small text file that only its owner may read (mode 0600): the node key, the cluster secret (ADR 0014),
+/// private keys (ADR 0017). Written whole to a temporary file made 0600, then renamed, so a crash never leaves a
 /// half-written file and no other user ever sees its contents.
-enum OwnerOnlyFile {
+public enum OwnerOnlyFile {
     /// The trimmed contents of `path` (at most `limit` bytes read), or nil when it does not exist or is blank.
     /// `what` names the file in errors.
-    static func read(_ path: String, what: String, limit: Int = 256) throws -> String? {
+    public static func read(_ path: String, what: String, limit: Int = 256) throws -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             if FileManager.default.fileExists(atPath: path) { throw failure("read", what, path, EACCES) }
             return nil
@@ -24,7 +24,7 @@ enum OwnerOnlyFile {
     }
 
     /// Writes `text` and a newline to `path`, mode 0600.
-    static func save(_ text: String, to path: String, what: String) throws {
+    public static func save(_ text: String, to path: String, what: String) throws {
         let temporary = path + ".\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw failure("create", what, temporary, errno) }
@@ -40,7 +40,13 @@ enum OwnerOnlyFile {
         }
     }
 
-    private static func failure(_ verb: String, _ what: String, _ path: String, _ code: Int32) -> HostError {
-        HostError.configuration("cannot \(verb) the \(what) \(path): \(String(cString: strerror(code)))")
+    private static func failure(_ verb: String, _ what: String, _ path: String, _ code: Int32) -> OwnerOnlyFileError {
+        OwnerOnlyFileError(message: "cannot \(verb) the \(what) \(path): \(String(cString: strerror(code)))")
     }
+}
+
+/// A file of ``OwnerOnlyFile`` that could not be read or written; the message names the file and the cause.
+public struct OwnerOnlyFileError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
 }
