@@ -12,9 +12,18 @@ public struct APIKeyRecord: Sendable, Codable, Equatable, Hashable, Identifiable
     /// How ``secretHash`` was made.
     public var hashScheme: APIKeyHashScheme
     public var createdAt: Date
+    /// When the key stops working (ADR 0019); nil: never. A rotation sets it on the old key.
+    public var expiresAt: Date?
+    /// When a host last saw the key used, to the minute (each host records it at most once a minute).
+    public var lastUsedAt: Date?
+    /// The id of the key this one replaced by a rotation.
+    public var rotatedFrom: String?
+    /// The id of the key that replaced this one by a rotation.
+    public var rotatedTo: String?
 
     public init(
-        id: String, name: String, role: Role, secretHash: String, hashScheme: APIKeyHashScheme = .hmacSHA256, createdAt: Date
+        id: String, name: String, role: Role, secretHash: String, hashScheme: APIKeyHashScheme = .hmacSHA256, createdAt: Date,
+        expiresAt: Date? = nil, lastUsedAt: Date? = nil, rotatedFrom: String? = nil, rotatedTo: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -22,6 +31,10 @@ public struct APIKeyRecord: Sendable, Codable, Equatable, Hashable, Identifiable
         self.secretHash = secretHash
         self.hashScheme = hashScheme
         self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+        self.rotatedFrom = rotatedFrom
+        self.rotatedTo = rotatedTo
     }
 
     /// The first 8 hex digits of the keyed hash: tells keys apart in listings and logs, and says nothing of the
@@ -29,7 +42,7 @@ public struct APIKeyRecord: Sendable, Codable, Equatable, Hashable, Identifiable
     public var fingerprint: String { String(secretHash.prefix(8)) }
 
     /// Records written before ADR 0014 have no `hashScheme` (their hash is a plain SHA-256) and a `prefix` of
-    /// the secret, which is not read.
+    /// the secret, which is not read; records written before ADR 0019 have no expiry, last use or rotation.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
@@ -38,6 +51,10 @@ public struct APIKeyRecord: Sendable, Codable, Equatable, Hashable, Identifiable
         secretHash = try c.decode(String.self, forKey: .secretHash)
         hashScheme = try c.decodeIfPresent(APIKeyHashScheme.self, forKey: .hashScheme) ?? .sha256
         createdAt = try c.decode(Date.self, forKey: .createdAt)
+        expiresAt = try c.decodeIfPresent(Date.self, forKey: .expiresAt)
+        lastUsedAt = try c.decodeIfPresent(Date.self, forKey: .lastUsedAt)
+        rotatedFrom = try c.decodeIfPresent(String.self, forKey: .rotatedFrom)
+        rotatedTo = try c.decodeIfPresent(String.self, forKey: .rotatedTo)
     }
 }
 

@@ -27,6 +27,9 @@ public struct FlotillaError: Error, Sendable, Equatable, CustomStringConvertible
         case hostUnreachable = "HOST_UNREACHABLE"
         /// A watch asked for history the store has compacted away.
         case revisionCompacted = "REVISION_COMPACTED"
+        /// The key sent more requests than its role's rate limit allows (ADR 0019); `details.retryAfter` says in
+        /// how many seconds a token is back.
+        case rateLimited = "RATE_LIMITED"
     }
 
     public var code: Code
@@ -52,6 +55,20 @@ extension FlotillaError {
 
     public static func validation(_ message: String, field: String? = nil) -> FlotillaError {
         FlotillaError(.validationError, message, details: field.map { ["field": .string($0)] } ?? [:])
+    }
+
+    /// A request over its key's rate limit: the next token is due in `retryAfter` seconds (rounded up to whole
+    /// seconds, at least 1, as `Retry-After` carries it).
+    public static func rateLimited(retryAfter: Double) -> FlotillaError {
+        let seconds = retryAfterSeconds(retryAfter)
+        return FlotillaError(
+            .rateLimited, "Too many requests for this API key: retry in \(seconds) s", details: ["retryAfter": .int(Int64(seconds))])
+    }
+
+    /// `Retry-After` in whole seconds: rounded up, at least 1.
+    public static func retryAfterSeconds(_ seconds: Double) -> Int {
+        guard seconds.isFinite else { return 1 }
+        return max(1, Int(min(seconds, 86_400).rounded(.up)))
     }
 
     public static func invalidState(
