@@ -5,9 +5,13 @@ import Foundation
 extension FlotillaClientError: CustomStringConvertible {
     /// The message for a person, without any `error:` prefix.
     ///
-    /// An API error reads `<message> (<CODE>, HTTP <status>)`.
+    /// An API error reads `<message> (<CODE>, HTTP <status>)`; a 429 says when to retry (ADR 0019).
     public var description: String {
         switch self {
+        case .api(429, let code, let message, let details) where !message.contains("retry in"):
+            // A 429 always says when to retry (surface B's body has no details: then "later").
+            let retry = Self.retryAfter(details).map { "retry in \($0) s" } ?? "retry later"
+            return "\(message) (\(code), HTTP 429): \(retry)"
         case .api(let status, let code, let message, _):
             return "\(message) (\(code), HTTP \(status))"
         case .unreachable(let url, let reason):
@@ -41,6 +45,16 @@ extension FlotillaClientError: CustomStringConvertible {
         case .api, .invalidResponse: return 1
         case .invalidRequest: return 2
         case .unreachable, .timedOut: return 3
+        }
+    }
+
+    /// The seconds a rate-limited answer asks to wait (ADR 0019): `retryAfter` in surface A's details,
+    /// `retry_after` in surface C's.
+    static func retryAfter(_ details: [String: JSONValue]?) -> Int64? {
+        switch details?["retryAfter"] ?? details?["retry_after"] {
+        case .int(let seconds)?: return seconds
+        case .double(let seconds)?: return Int64(seconds.rounded(.up))
+        default: return nil
         }
     }
 

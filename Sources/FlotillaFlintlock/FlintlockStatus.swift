@@ -12,7 +12,7 @@ public enum FlintlockStatus {
         case .unauthorized: return .unauthenticated
         case .forbidden: return .permissionDenied
         case .invalidState, .imageArtifactMissing, .operationNotSupported: return .failedPrecondition
-        case .resourceLimitExceeded, .payloadTooLarge: return .resourceExhausted
+        case .resourceLimitExceeded, .payloadTooLarge, .rateLimited: return .resourceExhausted
         case .backendUnavailable, .storeUnavailable, .hostUnreachable: return .unavailable
         case .revisionCompacted: return .outOfRange
         case .timeout: return .deadlineExceeded
@@ -22,8 +22,13 @@ public enum FlintlockStatus {
     }
 
     /// The gRPC error for a Flotilla error.
+    /// A rate-limited call also carries `retry-after` (whole seconds) in its trailing metadata (ADR 0019).
     public static func rpcError(_ error: FlotillaError) -> RPCError {
-        RPCError(code: code(of: error.code), message: error.message)
+        var metadata = Metadata()
+        if error.code == .rateLimited, case .int(let seconds)? = error.details["retryAfter"] {
+            metadata.addString(String(seconds), forKey: "retry-after")
+        }
+        return RPCError(code: code(of: error.code), message: error.message, metadata: metadata)
     }
 
     /// The gateway's HTTP status for a Flotilla error: grpc-gateway's mapping of its gRPC code, except that an

@@ -58,7 +58,8 @@ public final class FlotillaHost: Sendable {
             healthWindow: configuration.healthWindow, leaseTTL: configuration.leaseTTL)
         let backends = try BackendSet(await BackendFactory.make(configuration, logger: logger))
         let clusterSecret = try ClusterSecret.resolve(configuration)
-        let keys = KeyService(store: store, registry: registry, hasher: APIKeyHasher(clusterSecret: clusterSecret))
+        let keys = KeyService(
+            store: store, registry: registry, hasher: APIKeyHasher(clusterSecret: clusterSecret), rateLimits: configuration.rateLimits)
         let generated = try await bootstrapKeys(configuration, keys, logger: logger)
         try await CatalogSeeder.seed(store: store)
         let worker = Worker(
@@ -139,7 +140,9 @@ public final class FlotillaHost: Sendable {
     /// probe, agent,
     /// and the host-to-host client (shut down after the HTTP server, which is last). For hosts built with
     /// ``Registration/atBuild`` that run in this process; `run()` orders its own (listeners first).
-    public var backgroundServices: [any Service] { [store, registry, agent.health, membership, election, probe, agent, peers] }
+    public var backgroundServices: [any Service] {
+        [store, registry, agent.health, membership, election, probe, agent, peers, keys.usageRecorder(logger: logger.child("keys"))]
+    }
 
     /// The HTTP application on the configured address. `onListening` receives the bound port.
     /// Listening on port 0 without `--advertise`, the host advertises the port it really bound before
@@ -193,7 +196,8 @@ public final class FlotillaHost: Sendable {
         // Shut down in reverse: HTTP, gRPC, the peer client, agent, probe, election, membership, backend health,
         // registry, store.
         let services: [any Service] =
-            [store, registry, agent.health, startup] + afterStartup + [peers] + (grpc.map { [$0] } ?? []) + [http]
+            [store, registry, agent.health, startup] + afterStartup + [peers, keys.usageRecorder(logger: logger.child("keys"))]
+            + (grpc.map { [$0] } ?? []) + [http]
         // A service that fails (a listener that cannot bind, a refused registration) shuts the others down
         // gracefully, in order, as a signal would; the group then throws its error.
         let group = ServiceGroup(

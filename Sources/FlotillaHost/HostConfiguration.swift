@@ -72,6 +72,9 @@ public struct HostConfiguration: Sendable {
     /// How the `kvm` backend accelerates guests: `auto` probes KVM and falls back to TCG.
     public var kvmAccel: KVMAccel = .auto
 
+    /// Per-key request rate limits by role, on this host (`--rate-limit`; ADR 0019).
+    public var rateLimits: RateLimits = .defaults
+
     /// `--kvm-accel`.
     public enum KVMAccel: String, Sendable, CaseIterable { case auto, kvm, tcg }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import FlotillaCore
 import FlotillaHost
 import Foundation
 import Hummingbird
@@ -28,6 +29,8 @@ struct HTTPBenchCommand: AsyncParsableCommand {
         config.listenPort = 0
         config.apiKey = "flt_bench_key_0123456789abcdefghij"
         config.backends = [.sim]
+        // The benchmark measures the server, not the per-key rate limits (ADR 0019).
+        config.rateLimits = .unlimited
         config.cpuCores = 1_000_000
         config.memoryMB = 1 << 40
         config.diskGB = 1 << 30

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import FlotillaCore
 import FlotillaHost
 import Foundation
 import Logging
@@ -68,6 +69,8 @@ struct ProxyBenchCommand: AsyncParsableCommand {
         config.clusterSecret = "bench-cluster-secret"
         config.apiKey = key
         config.backends = [.sim]
+        // The benchmark measures the server, not the per-key rate limits (ADR 0019).
+        config.rateLimits = .unlimited
         config.cpuCores = 1000
         config.memoryMB = 1 << 20
         config.diskGB = 1 << 20

@@ -74,6 +74,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error (env FLOTILLA_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(
+        help: """
+            Per-key request rate limits by role, per host: ROLE=RATE/BURST,... or 0 for none (env FLOTILLA_RATE_LIMIT; \
+            default reader=50/100,operator=100/200,admin=100/200).
+            """)
+    var rateLimit: String?
+
     func run() async throws {
         let env = Environment()
         let level = Logger.Level(rawValue: logLevel ?? env["LOG_LEVEL"] ?? "info") ?? .info
@@ -179,6 +186,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         c.clusterSecret = clusterSecret ?? env["CLUSTER_SECRET"]
         try connectionOptions(env, into: &c)
+        if let text = rateLimit ?? env["RATE_LIMIT"] {
+            do { c.rateLimits = try RateLimits.parse(text) } catch { throw ValidationError(error.description) }
+        }
         return c
     }
 

@@ -40,6 +40,9 @@ public struct TestHost: Sendable {
         config.diskGB = 1000
         // Only what a test asks for: not every backend found on the machine (kvm when QEMU is installed).
         config.backends = [.sim]
+        // In-process suites send requests as fast as the machine goes: no rate limits unless a suite sets some
+        // (RateLimitTests; ADR 0019).
+        config.rateLimits = .unlimited
         configure(&config)
         var logger = Logger(label: "flotilla.test")
         logger.logLevel = ProcessInfo.processInfo.environment["FLOTILLA_TEST_LOG"] == nil ? .critical : .debug

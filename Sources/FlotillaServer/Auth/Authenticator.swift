@@ -7,18 +7,32 @@ import Hummingbird
 
 /// Checks the credential of a request against the API keys in the registry (contract section 0): an API key
 /// as `X-API-Key: KEY` or `Authorization: Bearer KEY`. Keys are looked up by their keyed hash
-/// (``APIKeyHasher``, ADR 0014): one SHA-256, one HMAC and a dictionary read per request.
+/// (``APIKeyHasher``, ADR 0014): one SHA-256, one HMAC and a dictionary read per request. A key past its
+/// `expiresAt` is refused, and each key's requests are rate limited by its role on this host (ADR 0019).
 public struct Authenticator: Sendable {
     let registry: RegistryCache
     let hasher: APIKeyHasher
+    /// nil: no limits.
+    let limiter: KeyRateLimiter?
+    /// nil: last uses are not recorded.
+    let usage: KeyUsage?
+    let now: @Sendable () -> Date
 
-    public init(registry: RegistryCache, hasher: APIKeyHasher) {
+    public init(
+        registry: RegistryCache, hasher: APIKeyHasher, limiter: KeyRateLimiter? = nil, usage: KeyUsage? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.registry = registry
         self.hasher = hasher
+        self.limiter = limiter
+        self.usage = usage
+        self.now = now
     }
 
     /// The message of a 401 for a key that is not known (surfaces tell it from a missing key by it).
     static let invalidKeyMessage = "Invalid API key"
+    /// The message of a 401 for a key past its expiry.
+    static let expiredKeyMessage = "This API key has expired"
 
     /// The hex SHA-256 of a string (idempotency records are keyed by it; API keys are not: see ``APIKeyHasher``).
     public static func digest(_ secret: String) -> String {
@@ -72,8 +86,10 @@ public struct Authenticator: Sendable {
         try authorize(secret: Self.credential(of: request), permission: permission)
     }
 
-    /// The caller holding `secret` (nil: none sent), if its key grants `permission`; 401 for a missing or
-    /// unknown key, 403 for a weaker role. Surface E's gRPC service checks its callers with this.
+    /// The caller holding `secret` (nil: none sent), if its key grants `permission`; 401 for a missing, unknown
+    /// or expired key, 429 (`RATE_LIMITED`, `details.retryAfter`) past the key's rate limit, 403 for a weaker
+    /// role. A granted request notes the key's use (written off the request path). Surface E's gRPC service
+    /// checks its callers with this.
     public func authorize(secret: String?, permission: Permission) throws(FlotillaError) -> Principal {
         guard let secret else {
             throw FlotillaError(.unauthorized, "API key is required: send X-API-Key or Authorization: Bearer")
@@ -82,11 +98,19 @@ public struct Authenticator: Sendable {
         guard let record = registry.read({ $0.apiKeys[hash] }) else {
             throw FlotillaError(.unauthorized, Self.invalidKeyMessage)
         }
+        let now = self.now()
+        if KeyExpiry.isExpired(record, now: now), let expiresAt = record.expiresAt {
+            throw FlotillaError(
+                .unauthorized, Self.expiredKeyMessage,
+                details: ["id": .string(record.id), "expiresAt": .string(ISO8601DateFormatter().string(from: expiresAt))])
+        }
+        try limiter?.take(for: record)
         guard record.role.grants(permission) else {
             throw FlotillaError(
                 .forbidden, "The \(record.role.rawValue) role may not do this",
                 details: ["role": .string(record.role.rawValue), "requiredRole": .string(permission.minimumRole.rawValue)])
         }
+        usage?.note(record, now: now)
         return Principal(keyId: record.id, name: record.name, role: record.role)
     }
 }

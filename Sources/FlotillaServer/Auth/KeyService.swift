@@ -1,24 +1,38 @@
 import FlotillaCluster
 import FlotillaCore
 import Foundation
+import Logging
 
-/// Creates, lists and revokes API keys (ADR 0014). A key is stored as a keyed hash of its secret
-/// (``APIKeyHasher``); the secret is returned once, at creation. A revoked key leaves a tombstone, and the
-/// last admin key is never revoked.
+/// Creates, lists, rotates and revokes API keys (ADR 0014, ADR 0019). A key is stored as a keyed hash of its
+/// secret (``APIKeyHasher``); the secret is returned once, at creation. A revoked key leaves a tombstone, and the
+/// last admin key is never revoked. Keys may expire; each key's requests are limited by its role's rate on
+/// this host (``limiter``), and their last use is written by ``usageRecorder(logger:)``.
 public struct KeyService: Sendable {
     let store: any ClusterStore
     let registry: RegistryCache
     /// The stored form of secrets, shared with the ``authenticator``.
     public let hasher: APIKeyHasher
     let now: @Sendable () -> Date
+    /// This host's per-key token buckets.
+    public let limiter: KeyRateLimiter
+    /// The key uses this host has noted and not yet written.
+    let usage = KeyUsage()
 
     public init(
-        store: any ClusterStore, registry: RegistryCache, hasher: APIKeyHasher, now: @escaping @Sendable () -> Date = { Date() }
+        store: any ClusterStore, registry: RegistryCache, hasher: APIKeyHasher, rateLimits: RateLimits = .defaults,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.registry = registry
         self.hasher = hasher
+        self.limiter = KeyRateLimiter(limits: rateLimits)
         self.now = now
+    }
+
+    /// The service that writes keys' last uses (and drops the rate-limit buckets of deleted keys): run it with
+    /// the host's other services, after the store and the registry.
+    public func usageRecorder(logger: Logger) -> KeyUsageRecorder {
+        KeyUsageRecorder(store: store, registry: registry, usage: usage, limiter: limiter, logger: logger)
     }
 
     /// Where the hashing key's ``APIKeyHasher/check`` is kept (outside the registry's prefix).
@@ -28,7 +42,9 @@ public struct KeyService: Sendable {
     static let revokeAttempts = 16
 
     /// Checks requests against these keys.
-    public var authenticator: Authenticator { Authenticator(registry: registry, hasher: hasher) }
+    public var authenticator: Authenticator {
+        Authenticator(registry: registry, hasher: hasher, limiter: limiter, usage: usage, now: now)
+    }
 
     /// A new random secret: `flt_` and 40 characters of base32 from 25 random bytes.
     public static func newSecret() -> String {
@@ -39,13 +55,15 @@ public struct KeyService: Sendable {
         return out
     }
 
-    /// Stores a key with `secret` (a new random one when nil); returns the record and the secret.
+    /// Stores a key with `secret` (a new random one when nil) that expires at `expiresAt` (nil: never; else in
+    /// the future and at most 5 years ahead, ``KeyExpiry``); returns the record and the secret.
     /// A second key with the same name is refused; storing the same secret again returns the existing key; a
     /// secret whose key was revoked is refused (409).
     public func create(
-        name: String, role: Role, secret: String? = nil, waitForRegistry: Bool = true
+        name: String, role: Role, secret: String? = nil, expiresAt: Date? = nil, waitForRegistry: Bool = true
     ) async throws -> (APIKeyRecord, String) {
         let name = try NameRule.check(name, kind: .key)
+        let expiresAt = try KeyExpiry.validate(expiresAt: expiresAt, now: now())
         let secret = secret ?? Self.newSecret()
         guard secret.utf8.count >= 16, secret.utf8.count <= 256 else {
             throw FlotillaError.validation("an API key must be 16 to 256 bytes", field: "key")
@@ -55,7 +73,8 @@ public struct KeyService: Sendable {
         if registry.read({ $0.apiKeys.values.contains { $0.name == name } }) {
             throw FlotillaError(.nameConflict, "An API key named \(name) already exists", details: ["name": .string(name)])
         }
-        let record = APIKeyRecord(id: UUID().uuidString.lowercased(), name: name, role: role, secretHash: hash, createdAt: now())
+        let record = APIKeyRecord(
+            id: UUID().uuidString.lowercased(), name: name, role: role, secretHash: hash, createdAt: now(), expiresAt: expiresAt)
         let key = StoreKeys.apiKey(hash: hash)
         let tombstone = RevokedAPIKey.storeKey(hash: hash)
         let result = try await store.txn(

@@ -52,6 +52,7 @@ public enum Surface: Sendable {
         case (_, .backendError): return .badGateway
         case (_, .unauthorized): return .unauthorized
         case (_, .forbidden): return .forbidden
+        case (_, .rateLimited): return .tooManyRequests
         case (_, .methodNotAllowed): return .methodNotAllowed
         case (_, .payloadTooLarge): return .contentTooLarge
         case (_, .timeout): return .gatewayTimeout
@@ -99,6 +100,9 @@ public enum Surface: Sendable {
         }
         response.headers[.flotillaRevision] = String(revision)
         if error.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        if error.code == .rateLimited, case .int(let seconds)? = error.details["retryAfter"] {
+            response.headers[.retryAfter] = String(seconds)
+        }
         return response
     }
 
@@ -128,6 +132,12 @@ public enum Surface: Sendable {
             let required = error.details["requiredRole"]?.stringValue ?? "a stronger"
             return VMs.AuthErrorBody(
                 detail: .init(error: "AUTHORIZATION_ERROR", message: error.message, details: "This action needs the \(required) role"))
+        }
+        if error.message == Authenticator.expiredKeyMessage {
+            let when = error.details["expiresAt"]?.stringValue.map { " at \($0)" } ?? ""
+            return VMs.AuthErrorBody(
+                detail: .init(
+                    error: "AUTHENTICATION_ERROR", message: "API key has expired", details: "The provided API key expired\(when)"))
         }
         if error.message == Authenticator.invalidKeyMessage {
             return VMs.AuthErrorBody(

@@ -75,5 +75,9 @@ extension OpenAPIOperation {
         .init(
             method: "delete", path: "/api/v1/keys/:id", summary: "Revoke an API key", access: .key(.manageKeys),
             success: [200: "Key"]),
+        .init(
+            method: "post", path: "/api/v1/keys/:id/rotate",
+            summary: "Rotate an API key: a new key with its role (its secret shown once); the old one expires after the grace",
+            access: .key(.manageKeys), success: [201: "KeyRotated"], body: .init(schema: "KeyRotateRequest", required: false)),
     ]
 }

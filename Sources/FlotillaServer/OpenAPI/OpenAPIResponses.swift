@@ -9,6 +9,7 @@ enum OpenAPIResponses {
     /// - 400 (422 on surface C): a query, path or body value the route refuses; a GET's `min_revision`.
     /// - 401 without a valid credential; 403 for a key whose role is too weak (any key may read), or a client key on
     ///   an internal route.
+    /// - 429 for a key past its role's rate limit (ADR 0019), with `Retry-After`.
     /// - 404 for a path naming nothing; 409 for a write the current state refuses (state, name, capacity, in use).
     /// - 413 for a body past the limit; 503 for a write the store or the backend cannot take now.
     /// - 504 for a GET whose `min_revision` this host did not reach in time.
@@ -17,7 +18,7 @@ enum OpenAPIResponses {
         switch op.access {
         case .open: break
         case .key(let permission):
-            statuses.insert(401)
+            statuses.formUnion([401, 429])
             if permission != .read { statuses.insert(403) }
         case .cluster: statuses.formUnion([401, 403])
         }
@@ -76,6 +77,13 @@ enum OpenAPIResponses {
             ]
             // A 401 does not tell the revision (ADR 0012).
             if status != 401 { response["headers"] = revision }
+            if status == 429, case .object(var headers)? = response["headers"] {
+                headers["Retry-After"] = .object([
+                    "description": "Whole seconds until the key has a token again (ADR 0019)",
+                    "schema": .object(["type": "integer", "minimum": 1]),
+                ])
+                response["headers"] = .object(headers)
+            }
             responses[String(status)] = .object(response)
         }
         return .object(responses)
@@ -99,7 +107,7 @@ enum OpenAPIResponses {
         case 410: return "The revision asked for is compacted"
         case 413: return "The body is larger than the limit"
         case 422: return "Validation failed: every bad field is listed"
-        case 429: return "Resources exhausted"
+        case 429: return "Too many requests for this key (its role's rate limit), or resources exhausted"
         case 502: return "The backend failed"
         case 503: return "The store, the backend or the owning host is unavailable"
         case 504: return "This host did not reach min_revision in time"

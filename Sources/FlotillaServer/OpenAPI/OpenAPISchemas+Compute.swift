@@ -85,11 +85,30 @@ extension OpenAPISchemas {
         ]),
         "KeyCreateRequest": .object([
             "type": "object",
-            "properties": .object(["name": name(.key), "role": oneOf(Role.allCases.map(\.rawValue))]),
+            "properties": .object([
+                "name": name(.key), "role": oneOf(Role.allCases.map(\.rawValue)),
+                "expiresAt": .object([
+                    "type": "string", "format": "date-time",
+                    "description": "When the key stops working: in the future, at most 5 years ahead; none: never",
+                ]),
+            ]),
             "required": .array(["name", "role"]),
         ]),
-        "Key": object(keyFields),
-        "KeyCreated": object(keyFields.merging(["key": string]) { a, _ in a }),
+        "KeyRotateRequest": .object([
+            "type": "object",
+            "properties": .object([
+                "grace": .object([
+                    "type": "integer", "minimum": 0, "maximum": .int(Int64(KeyExpiry.maximumGrace)),
+                    "description": "Seconds the old key keeps working (0: it stops at once; default 3600)",
+                ]),
+                "name": name(.key), "expiresAt": dateTime,
+            ]),
+        ]),
+        "KeyRotated": object(["key": ref("KeyCreated"), "rotated": ref("Key")]),
+        "Key": object(keyFields, optional: keyOptionalFields),
+        "KeyCreated": object(
+            keyFields.merging(["key": string]) { a, _ in a },
+            optional: keyOptionalFields.filter { $0.key == "expiresAt" || $0.key == "rotatedFrom" }),
         "KeyList": object(["keys": array(ref("Key")), "total": integer]),
         "Health": object(
             [
@@ -105,7 +124,12 @@ extension OpenAPISchemas {
     /// The fields of a key as listed (Keys.Key): never any part of the secret, only a fingerprint of its stored HMAC.
     static let keyFields: [String: JSONValue] = [
         "id": string, "name": string, "role": oneOf(Role.allCases.map(\.rawValue)), "fingerprint": string(pattern: "^[0-9a-f]{8}$"),
-        "createdAt": dateTime,
+        "createdAt": dateTime, "expired": boolean,
+    ]
+
+    /// The fields of a key left out when they are not set (ADR 0019).
+    static let keyOptionalFields: [String: JSONValue] = [
+        "expiresAt": dateTime, "lastUsedAt": dateTime, "rotatedFrom": string, "rotatedTo": string,
     ]
 
     /// Surface A's state names (seed 003's vocabulary).
