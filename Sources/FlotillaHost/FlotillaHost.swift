@@ -82,7 +82,13 @@ public final class FlotillaHost: Sendable {
             store: store, registry: registry, identity: identity, grace: configuration.rescheduleAfter,
             policy: RegistryRepairPolicy(tombstoneRetention: configuration.tombstoneRetention), logger: logger.child("health"))
         let election = LeaderElection(
-            store: store, registry: registry, identity: identity, duties: [placement, health], logger: logger.child("leader"))
+            store: store, registry: registry, identity: identity,
+            duties: [
+                placement, health,
+                AuditPruneDuty(
+                    store: store, retention: configuration.auditRetention, interval: configuration.auditPruneInterval,
+                    now: identity.now, logger: logger.child("audit")),
+            ], logger: logger.child("leader"))
         let probe = LeaderProbe(store: store, registry: registry, identity: identity, logger: logger.child("leader-probe"))
         let agent = Agent(
             store: store, registry: registry, identity: identity, backends: backends, health: backendHealth,

@@ -81,6 +81,10 @@ public struct HostConfiguration: Sendable {
     public init() {}
 
     /// `FLOTILLA_DOCKER_SOCKET` from `environment` when set and not empty, else `/var/run/docker.sock`.
+    /// The audit trail's bounds (`--audit-max-records`, `--audit-max-age`; ADR 0018) and how often the leader
+    /// prunes it.
+    public var auditRetention = AuditRetention()
+    public var auditPruneInterval: Duration = .seconds(60)
     public static func defaultDockerSocket(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let socket = environment["FLOTILLA_DOCKER_SOCKET"], !socket.isEmpty { return socket }
         return "/var/run/docker.sock"

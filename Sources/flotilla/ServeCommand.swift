@@ -87,6 +87,10 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
+    @Option(help: "Most records the audit trail keeps (env FLOTILLA_AUDIT_MAX_RECORDS; default 100000).")
+    var auditMaxRecords: Int?
+    @Option(help: "How long the audit trail keeps a record, e.g. 30d, 12h, 90m (env FLOTILLA_AUDIT_MAX_AGE; default 30d).")
+    var auditMaxAge: String?
             return handler
         }
         var logger = Logger(label: "flotilla")
@@ -209,12 +213,27 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The HTTP listener's deadlines and caps (ADR 0013): every figure, when given, greater than 0.
+        try auditOptions(env, into: &c)
     private func connectionOptions(_ env: Environment, into c: inout HostConfiguration) throws {
         func seconds(_ value: Double?, _ option: String) throws -> Duration? {
             guard let value else { return nil }
             guard value > 0 && value <= 86_400 else { throw ValidationError("\(option) must be more than 0 and at most 86400 seconds") }
             return .milliseconds(Int64((value * 1000).rounded(.up)))
         }
+    /// The audit trail's bounds (ADR 0018).
+    private func auditOptions(_ env: Environment, into c: inout HostConfiguration) throws {
+        let records: Int = try auditMaxRecords ?? env.number("AUDIT_MAX_RECORDS") ?? c.auditRetention.maxRecords
+        guard records > 0 else { throw ValidationError("--audit-max-records must be greater than 0") }
+        var age = c.auditRetention.maxAge
+        if let text = auditMaxAge ?? env["AUDIT_MAX_AGE"] {
+            guard let parsed = AuditRetention.parseAge(text) else {
+                throw ValidationError("--audit-max-age must look like 30d, 12h, 90m or 3600s, got \(text)")
+            }
+            age = parsed
+        }
+        c.auditRetention = AuditRetention(maxRecords: records, maxAge: age)
+    }
+
         func count(_ value: Int?, _ option: String) throws -> Int? {
             guard let value else { return nil }
             guard value > 0 else { throw ValidationError("\(option) must be greater than 0") }

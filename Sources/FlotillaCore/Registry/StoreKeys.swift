@@ -13,6 +13,10 @@ public enum StoreKeys {
     public static let catalogSeeded = "/flotilla/meta/catalog-seeded"
     /// Idempotency records are read on demand, not reduced into the registry.
     public static let idempotency = "/flotilla-idempotency/"
+    /// The audit trail (ADR 0018), outside ``root`` so the registry never holds it: records in hour buckets,
+    /// plus one marker per bucket so a reader finds the buckets without listing the records.
+    public static let auditRecords = "/flotilla-audit/records/"
+    public static let auditHours = "/flotilla-audit/hours/"
 
     public static func instance(_ id: String) -> String { instances + id }
     public static func name(_ name: String) -> String { names + name }
@@ -22,4 +26,12 @@ public enum StoreKeys {
     public static func flavor(_ id: String) -> String { flavors + id }
     public static func image(_ id: String) -> String { images + id }
     public static func idempotency(_ digest: String) -> String { idempotency + digest }
+    public static func auditBucket(hour: Int) -> String { auditRecords + auditHourText(hour) + "/" }
+    public static func auditRecord(hour: Int, id: String) -> String { auditBucket(hour: hour) + id }
+    public static func auditHour(_ hour: Int) -> String { auditHours + auditHourText(hour) }
+    /// An hour bucket as 8 digits, so buckets sort by key as they do by time.
+    static func auditHourText(_ hour: Int) -> String {
+        let digits = String(max(0, hour))
+        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
 }
