@@ -6,7 +6,9 @@ import Logging
 /// The outermost middleware: answers every error in the surface's own shape (404 and 405 included) and stamps
 /// `X-Flotilla-Revision` on responses (contract section 0), except where it would tell a caller without a
 /// credential anything: never on a 401, nor on an unknown route's 404/405 to such a caller (ADR 0012).
-/// `min_revision` is not honoured here but per route, after authentication (``Routes``).
+/// `min_revision` is not honoured here but per route, after authentication (``Routes``). It gives every request its
+/// id (``RequestId``: the client's `X-Request-Id` if safe, else a new one), in the context and its logger, and
+/// returns it as `X-Request-Id` on every response, errors included (ADR 0018).
 struct EdgeMiddleware: RouterMiddleware {
     typealias Context = FlotillaRequestContext
     let registry: RegistryCache
@@ -16,6 +18,9 @@ struct EdgeMiddleware: RouterMiddleware {
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.requestId = RequestId.resolve(request.headers[.requestId])
+        context.logger[metadataKey: "requestId"] = "\(context.requestId)"
         var response: Response
         do {
             response = try await next(request, context)
@@ -33,6 +38,7 @@ struct EdgeMiddleware: RouterMiddleware {
             response = self.response(for: error, request)
         }
         if response.status == .unauthorized { response.headers[.flotillaRevision] = nil }
+        response.headers[.requestId] = context.requestId
         return response
     }
 

@@ -12,10 +12,16 @@ public struct Principal: Sendable, Equatable {
 public struct FlotillaRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// This request's id (``RequestId``), returned as `X-Request-Id`; set by ``EdgeMiddleware``.
+    public var requestId: String
+    /// `address:port` of the client's connection; `unknown` where the transport has none (in-process tests).
+    public var remoteAddress: String
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.requestId = ""
+        self.remoteAddress = RequestId.describe(source.channel.remoteAddress)
     }
 
     /// Bodies above this size are refused with 413 (contract section 0).

@@ -12,7 +12,10 @@ public enum FlotillaRouter {
         let table = RouteTable()
         let routes = Routes(
             router: router, authenticator: deps.keys.authenticator, credential: deps.credential,
-            table: table, consistency: MinRevision(registry: deps.registry, limit: deps.consistencyWait))
+            table: table, consistency: MinRevision(registry: deps.registry, limit: deps.consistencyWait),
+            audit: AuditRecorder(
+                log: AuditLog(store: deps.store, logger: logger), authenticator: deps.keys.authenticator,
+                credential: deps.credential, logger: logger))
         router.add(
             middleware: EdgeMiddleware(
                 registry: deps.registry, routes: table, authenticator: routes.authenticator, credential: deps.credential,
@@ -32,6 +35,7 @@ public enum FlotillaRouter {
         GlobalStatusRoute(deps: deps).register(routes)
         GlobalClusterRoutes(deps: deps).register(routes)
         EventsRoute(deps: deps).register(routes)
+        AuditRoute(deps: deps).register(routes)
         OpenAPIRoute(version: deps.version).register(routes)
         return (router, table)
     }

@@ -47,23 +47,33 @@ struct Routes {
     let table: RouteTable
     /// `min_revision`, honoured after authentication only.
     let consistency: MinRevision
+    /// The audit trail: every client call that changes something, and every refusal (ADR 0018).
+    let audit: AuditRecorder
 
     func add(_ method: HTTPRequest.Method, _ path: String, permission: Permission?, _ handler: @escaping Handler) {
         table.append(RouteEntry(method: method, path: path, permission: permission))
         let authenticator = self.authenticator
         let credential = self.credential
         let consistency = self.consistency
+        let audit = self.audit
         router.on(RouterPath(path), method: method) { request, context -> Response in
             var context = context
-            if let permission {
-                context.principal = try authenticator.authorize(request, permission: permission)
-                try await consistency.wait(for: request)
-            } else if MinRevision.isAsked(by: request), Self.isAuthenticated(request, authenticator, credential) {
-                // An open route honours `min_revision` for a caller with a valid credential only; an anonymous
-                // caller's is ignored (it must not hold a task, nor learn the revision from a 504).
-                try await consistency.wait(for: request)
+            do {
+                if let permission {
+                    context.principal = try authenticator.authorize(request, permission: permission)
+                    try await consistency.wait(for: request)
+                } else if MinRevision.isAsked(by: request), Self.isAuthenticated(request, authenticator, credential) {
+                    // An open route honours `min_revision` for a caller with a valid credential only; an anonymous
+                    // caller's is ignored (it must not hold a task, nor learn the revision from a 504).
+                    try await consistency.wait(for: request)
+                }
+                let response = try await handler(request, context)
+                await audit.record(request, context, route: path, status: Int(response.status.code))
+                return response
+            } catch {
+                await audit.record(request, context, route: path, status: AuditRecorder.status(of: error, path: request.uri.path))
+                throw error
             }
-            return try await handler(request, context)
         }
     }
 

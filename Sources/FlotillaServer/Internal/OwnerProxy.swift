@@ -62,6 +62,8 @@ struct OwnerProxy {
             for name in [HTTPField.Name.apiKey, .authorization, .contentType, .accept, .idempotencyKey] {
                 if let value = request.headers[name] { headers[name] = value }
             }
+            // The owner answers under the same request id, so its log lines name the call the client made.
+            headers[.requestId] = context.requestId
             let body = try await request.collectLimitedBody(context: context)
             let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
             let answer: PeerResponse

@@ -46,6 +46,18 @@ extension OpenAPIOperation {
                     .integer("limit", 1...1_000_000, "End the stream after this many events"),
                 ],
                 errors: [410, 503]),
+            .init(
+                method: "get", path: "/api/v2/audit",
+                summary: "The audit trail, oldest first: every mutating call and every refusal (admins only; ADR 0018)",
+                access: .key(.manageKeys), success: [200: "AuditPage"],
+                query: [
+                    .string("key", "Only calls made with this key (its id or name)", maxLength: 128),
+                    .string("target", "Only calls on this id", maxLength: 128),
+                    .init(name: "since", schema: .object(["type": "string", "format": "date-time"]), description: "RFC 3339"),
+                    .integer("limit", 1...1000, "Records a page (default 100)"),
+                    .string("cursor", "next_cursor of the previous page"),
+                ],
+                errors: [503]),
         ]
         for verb in ["start", "stop", "restart", "pause", "resume"] {
             ops.append(
