@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "FlotillaStoreTests",
             dependencies: [
-                "FlotillaCore", "FlotillaStore", "FlotillaTestSupport",
+                "FlotillaCore", "FlotillaStore", "FlotillaTestSupport", "FlotillaTLS",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),

@@ -13,6 +13,11 @@ public struct HostConfiguration: Sendable {
     public var dataDir: String = "./.flotilla"
     /// `sqlite`, or `etcd://h:p,h:p` (the client addresses of a real etcd cluster).
     public var store: String = "sqlite"
+    /// etcd over TLS (`--store etcds://...`, ADR 0020): the CA of the members' certificates (nil: the system's
+    /// roots), and the client certificate and key this host presents (`--etcd-cacert`, `--etcd-cert`, `--etcd-key`).
+    public var etcdCACert: String?
+    public var etcdCert: String?
+    public var etcdKey: String?
     public var hostId: String = ProcessInfo.processInfo.hostName
     public var zone: String?
     public var labels: [String: String] = [:]

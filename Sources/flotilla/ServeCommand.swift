@@ -17,8 +17,14 @@ struct ServeCommand: AsyncParsableCommand {
     var advertise: String?
     @Option(help: "Data folder: store, instance files (env FLOTILLA_DATA_DIR; default ./.flotilla).")
     var dataDir: String?
-    @Option(help: "Cluster store: sqlite or etcd://HOST:PORT,HOST:PORT (env FLOTILLA_STORE; default sqlite).")
+    @Option(help: "Cluster store: sqlite, etcd://HOST:PORT,HOST:PORT, or etcds://... over TLS (env FLOTILLA_STORE; default sqlite).")
     var store: String?
+    @Option(help: "CA certificate (PEM) of an etcds:// store's members (env FLOTILLA_ETCD_CACERT; default the system's roots).")
+    var etcdCacert: String?
+    @Option(help: "Client certificate (PEM) this host presents to an etcds:// store (env FLOTILLA_ETCD_CERT; needs --etcd-key).")
+    var etcdCert: String?
+    @Option(help: "Private key (PEM) of --etcd-cert (env FLOTILLA_ETCD_KEY).")
+    var etcdKey: String?
     @Option(help: "This worker's id (env FLOTILLA_HOST_ID; default the hostname).")
     var hostId: String?
     @Option(help: "Placement zone (env FLOTILLA_ZONE).")
@@ -143,6 +149,10 @@ struct ServeCommand: AsyncParsableCommand {
         c.advertise = advertise ?? env["ADVERTISE"]
         c.dataDir = dataDir ?? env["DATA_DIR"] ?? c.dataDir
         c.store = store ?? env["STORE"] ?? c.store
+        c.etcdCACert = etcdCacert ?? env["ETCD_CACERT"]
+        c.etcdCert = etcdCert ?? env["ETCD_CERT"]
+        c.etcdKey = etcdKey ?? env["ETCD_KEY"]
+        try StoreFactory.checkTLSOptions(c)
         c.hostId = hostId ?? env["HOST_ID"] ?? c.hostId
         c.zone = zone ?? env["ZONE"]
         let labels = label.isEmpty ? (env["LABEL"]?.split(separator: ",").map(String.init) ?? []) : label

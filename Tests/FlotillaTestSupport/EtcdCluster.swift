@@ -1,14 +1,18 @@
+import FlotillaStore
+import FlotillaTLS
 import Foundation
+import Logging
 import Synchronization
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// A real etcd cluster of `size` members on free loopback ports, each with its own data directory under one
 /// temporary folder, for tests. ``tearDown()`` kills every member and removes the folder; call it whatever
-/// happens (``withEtcdCluster(size:_:)`` does).
+/// happens (``withEtcdCluster(size:tls:_:)`` does).
+///
+/// With `tls: true` the cluster has a CA of its own (in ``tlsDirectory``) and one certificate per member (SANs
+/// 127.0.0.1 and localhost) that serves as its server and peer certificate; members speak only TLS (https client
+/// and peer URLs) and require a client certificate from that CA (`--client-cert-auth`, `--peer-client-cert-auth`).
+/// A client uses ``caFile``, ``clientCertificateFile`` and ``clientKeyFile``; a host uses ``serveArguments``.
 ///
 /// Needs `/usr/bin/etcd` (Debian: `apt-get install -y etcd-server`), or `FLOTILLA_ETCD_BIN`.
 public final class EtcdCluster: Sendable {
@@ -23,6 +27,8 @@ public final class EtcdCluster: Sendable {
     public let members: [Member]
     /// The folder that holds every member's data and log.
     public let directory: String
+    /// The cluster's CA when it speaks TLS (for tests that issue certificates of their own), else nil.
+    public let authority: CertificateAuthority?
     private let token: String
     private let processes: Mutex<[Int: Process]>
 
@@ -37,20 +43,56 @@ public final class EtcdCluster: Sendable {
         realComponentsRequired || FileManager.default.isExecutableFile(atPath: binary)
     }
 
-    /// The client URLs of every member, in member order.
+    /// The client URLs of every member, in member order (`https://` when the cluster speaks TLS).
     public var endpoints: [String] { members.map(\.clientURL) }
+
+    /// Whether the cluster speaks TLS only and requires client certificates.
+    public var tls: Bool { authority != nil }
+
+    /// `--store` for a host: `etcd://H:P,...`, or `etcds://H:P,...` for a TLS cluster.
+    public var storeSpec: String {
+        let scheme = tls ? "https://" : "http://"
+        return (tls ? "etcds://" : "etcd://") + endpoints.map { String($0.dropFirst(scheme.count)) }.joined(separator: ",")
+    }
+
+    /// The TLS files (``tls`` clusters only): the folder, the CA certificate, and a client certificate with its key
+    /// (issued by the cluster's CA, as a host's would be).
+    public var tlsDirectory: String { directory + "/tls" }
+    public var caFile: String { tlsDirectory + "/" + CertificateAuthority.certificateFile }
+    public var clientCertificateFile: String { tlsDirectory + "/client.pem" }
+    public var clientKeyFile: String { tlsDirectory + "/client-key.pem" }
+
+    /// What `flotilla serve` needs to use this cluster: `--store`, and for a TLS cluster `--etcd-cacert`,
+    /// `--etcd-cert` and `--etcd-key`.
+    public var serveArguments: [String] {
+        ["--store", storeSpec]
+            + (tls ? ["--etcd-cacert", caFile, "--etcd-cert", clientCertificateFile, "--etcd-key", clientKeyFile] : [])
+    }
+
+    /// A store client of this cluster (all members, or `endpoints`), with the cluster's CA and client certificate
+    /// when it speaks TLS. Close it after use.
+    public func store(
+        endpoints: [String]? = nil, requestTimeout: Duration = .seconds(2), watchReconnectWindow: Duration = .seconds(10),
+        logger: Logger = Logger(label: "flotilla.store.etcd")
+    ) throws -> EtcdClusterStore {
+        let tlsConfiguration = try tls ? TLSFiles.client(ca: caFile, certificate: clientCertificateFile, key: clientKeyFile) : nil
+        return try EtcdClusterStore(
+            endpoints: endpoints ?? self.endpoints, requestTimeout: requestTimeout, watchReconnectWindow: watchReconnectWindow,
+            tls: tlsConfiguration, logger: logger)
+    }
 
     /// Starts a new cluster and waits (up to `timeout`) until it has a leader and every member answers.
     /// Tries twice (with new ports), in case another process took a port between its choice and etcd's bind.
-    public static func start(size: Int = 3, timeout: Duration = .seconds(30)) async throws -> EtcdCluster {
+    /// `tls`: TLS only, with client certificates (see the type's description).
+    public static func start(size: Int = 3, tls: Bool = false, timeout: Duration = .seconds(30)) async throws -> EtcdCluster {
         do {
-            return try await startOnce(size: size, timeout: timeout)
+            return try await startOnce(size: size, tls: tls, timeout: timeout)
         } catch {
-            return try await startOnce(size: size, timeout: timeout)
+            return try await startOnce(size: size, tls: tls, timeout: timeout)
         }
     }
 
-    private static func startOnce(size: Int, timeout: Duration) async throws -> EtcdCluster {
+    private static func startOnce(size: Int, tls: Bool, timeout: Duration) async throws -> EtcdCluster {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ProcessFailure(
                 "no etcd at \(binary): install it with `apt-get update && apt-get install -y etcd-server etcd-client`")
@@ -58,12 +100,21 @@ public final class EtcdCluster: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let ports = try freeLoopbackPorts(2 * size)
+        let scheme = tls ? "https" : "http"
         let members = (0..<size).map { i in
             Member(
-                name: "m\(i)", clientURL: "http://127.0.0.1:\(ports[2 * i])", peerURL: "http://127.0.0.1:\(ports[2 * i + 1])",
+                name: "m\(i)", clientURL: "\(scheme)://127.0.0.1:\(ports[2 * i])", peerURL: "\(scheme)://127.0.0.1:\(ports[2 * i + 1])",
                 dataDir: directory + "/m\(i).data", logPath: directory + "/m\(i).log")
         }
-        let cluster = EtcdCluster(members: members, directory: directory, token: "flotilla-\(UUID().uuidString)")
+        let authority: CertificateAuthority?
+        do {
+            authority = tls ? try makeCertificates(in: directory + "/tls", members: members) : nil
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+        let cluster = EtcdCluster(
+            members: members, directory: directory, token: "flotilla-\(UUID().uuidString)", authority: authority)
         do {
             for i in members.indices { try cluster.launch(i, state: "new") }
             try await cluster.waitHealthy(timeout: timeout)
@@ -75,10 +126,11 @@ public final class EtcdCluster: Sendable {
         return cluster
     }
 
-    private init(members: [Member], directory: String, token: String) {
+    private init(members: [Member], directory: String, token: String, authority: CertificateAuthority?) {
         self.members = members
         self.directory = directory
         self.token = token
+        self.authority = authority
         processes = Mutex([:])
     }
 
@@ -163,6 +215,15 @@ public final class EtcdCluster: Sendable {
             // Small databases and no metrics listeners: these clusters live for seconds.
             "--quota-backend-bytes", String(256 * 1024 * 1024),
         ]
+        if tls {
+            let certificate = tlsDirectory + "/\(member.name).pem"
+            let key = tlsDirectory + "/\(member.name)-key.pem"
+            process.arguments! += [
+                "--client-cert-auth", "--trusted-ca-file", caFile, "--cert-file", certificate, "--key-file", key,
+                "--peer-client-cert-auth", "--peer-trusted-ca-file", caFile, "--peer-cert-file", certificate,
+                "--peer-key-file", key,
+            ]
+        }
         var environment = ProcessInfo.processInfo.environment
         environment = environment.filter { !$0.key.hasPrefix("ETCD") }
         process.environment = environment
@@ -179,18 +240,28 @@ public final class EtcdCluster: Sendable {
         processes.withLock { $0[index] = process }
     }
 
-    /// Whether member `index` answers `/v3/maintenance/status` and knows a leader.
+    /// Whether member `index` answers its status (with the project's own client: each attempt with a deadline,
+    /// client certificates on a TLS cluster) and knows a leader.
     private func memberAnswers(_ index: Int) async throws -> Bool {
-        guard let url = URL(string: members[index].clientURL + "/v3/maintenance/status") else { return false }
-        var request = URLRequest(url: url, timeoutInterval: 1)
-        request.httpMethod = "POST"
-        request.httpBody = Data("{}".utf8)
-        guard let (data, response) = try? await URLSession.shared.data(for: request),
-            (response as? HTTPURLResponse)?.statusCode == 200,
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return false }
-        let leader = object["leader"] as? String ?? "0"
-        return leader != "0"
+        var quiet = Logger(label: "flotilla.test.etcd-health")
+        quiet.logLevel = .critical
+        let store = try store(endpoints: [members[index].clientURL], requestTimeout: .seconds(1), logger: quiet)
+        let healthy = (try? await store.status())?.healthy ?? false
+        try? await store.close()
+        return healthy
+    }
+
+    /// A CA in `directory` and one certificate per member (its server and peer certificate), plus a client
+    /// certificate, all with SANs 127.0.0.1 and localhost. Keys are owner-only.
+    private static func makeCertificates(in directory: String, members: [Member]) throws -> CertificateAuthority {
+        let authority = try CertificateAuthority.create(name: "etcd test CA")
+        try authority.save(directory: directory)
+        let names: [SubjectAlternativeName] = [.ip([127, 0, 0, 1]), .dns("localhost")]
+        for name in members.map(\.name) + ["client"] {
+            try authority.issue(host: name, alternativeNames: names)
+                .save(certificate: directory + "/\(name).pem", key: directory + "/\(name)-key.pem")
+        }
+        return authority
     }
 
     private static func kill(_ process: Process) async {
@@ -227,8 +298,8 @@ public final class EtcdCluster: Sendable {
 }
 
 /// Runs `body` with a new etcd cluster, tearing it down afterwards whatever happens.
-public func withEtcdCluster<T>(size: Int = 3, _ body: (EtcdCluster) async throws -> T) async throws -> T {
-    let cluster = try await EtcdCluster.start(size: size)
+public func withEtcdCluster<T>(size: Int = 3, tls: Bool = false, _ body: (EtcdCluster) async throws -> T) async throws -> T {
+    let cluster = try await EtcdCluster.start(size: size, tls: tls)
     do {
         let result = try await body(cluster)
         await cluster.tearDown()

@@ -6,7 +6,8 @@ import Testing
 /// Runs the store contract on an ``EtcdClusterStore`` over a real etcd cluster: the suite's shared cluster
 /// (``EtcdClusterTrait``), or one of its own (``ownCluster()``) for a test that changes the whole cluster
 /// (compaction drops every key's history, so it must not share a cluster with tests that replay history).
-/// ``restart()`` closes the store object and makes a new one on the same cluster (a host restart).
+/// ``restart()`` closes the store object and makes a new one on the same cluster (a host restart). On a TLS
+/// cluster (``EtcdCluster/tls``) the store presents the cluster's client certificate.
 public actor EtcdStoreHarness: StoreHarness {
     public nonisolated let supportsRestart = true
     public nonisolated let cluster: EtcdCluster
@@ -23,9 +24,9 @@ public actor EtcdStoreHarness: StoreHarness {
         ownsCluster = true
     }
 
-    /// A harness on a new cluster of its own, torn down with the harness.
-    public static func ownCluster() async throws -> EtcdStoreHarness {
-        EtcdStoreHarness(owning: try await EtcdCluster.start())
+    /// A harness on a new cluster of its own (TLS with client certificates when `tls`), torn down with the harness.
+    public static func ownCluster(tls: Bool = false) async throws -> EtcdStoreHarness {
+        EtcdStoreHarness(owning: try await EtcdCluster.start(tls: tls))
     }
 
     public func makeStore() async throws -> any ClusterStore {
@@ -44,7 +45,7 @@ public actor EtcdStoreHarness: StoreHarness {
     }
 
     private func open() throws -> EtcdClusterStore {
-        let store = try EtcdClusterStore(endpoints: cluster.endpoints)
+        let store = try cluster.store()
         self.store = store
         return store
     }
@@ -57,14 +58,17 @@ public actor EtcdStoreHarness: StoreHarness {
 }
 
 /// Starts one etcd cluster for a whole suite and tears it down after its last test: tests reach it with
-/// ``EtcdCluster/shared()``. Apply with `@Suite(.sharedEtcdCluster)`.
+/// ``EtcdCluster/shared()``. Apply with `@Suite(.sharedEtcdCluster)`, or `.sharedEtcdCluster(tls: true)` for a
+/// TLS cluster with client certificates.
 public struct EtcdClusterTrait: SuiteTrait, TestScoping {
     public var isRecursive: Bool { false }
+    /// Whether the cluster speaks TLS only and requires client certificates.
+    public var tls = false
 
     public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        let cluster = try await EtcdCluster.start()
+        let cluster = try await EtcdCluster.start(tls: tls)
         do {
             try await EtcdCluster.$current.withValue(cluster) { try await function() }
         } catch {
@@ -78,6 +82,9 @@ public struct EtcdClusterTrait: SuiteTrait, TestScoping {
 extension Trait where Self == EtcdClusterTrait {
     /// One real etcd cluster for the suite (see ``EtcdClusterTrait``).
     public static var sharedEtcdCluster: Self { EtcdClusterTrait() }
+
+    /// One real etcd cluster for the suite, TLS only with client certificates when `tls` (see ``EtcdClusterTrait``).
+    public static func sharedEtcdCluster(tls: Bool) -> Self { EtcdClusterTrait(tls: tls) }
 }
 
 extension Trait where Self == ConditionTrait {

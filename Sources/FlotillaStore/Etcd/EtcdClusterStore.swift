@@ -1,6 +1,7 @@
 import FlotillaCore
 import Foundation
 import Logging
+import NIOSSL
 import ServiceLifecycle
 
 /// The cluster ``ClusterStore``: a real etcd v3 cluster, reached through its JSON gateway (`/v3/...` on the
@@ -15,6 +16,9 @@ import ServiceLifecycle
 ///   delivered when its member fails.
 /// - Leases: etcd's TTLs are whole seconds (rounded up here) with a floor etcd sets (about 1.5 × its election
 ///   timeout); etcd expires and revokes leases itself.
+/// - TLS: `https://` member URLs with a `tls` configuration (a CA, and a client certificate for members started
+///   with `--client-cert-auth`). A refused handshake fails as ``StoreError/unavailable(_:)`` whose message names
+///   TLS, the member and the cause. See `docs/decisions/0020-etcd-over-tls.md`.
 public final class EtcdClusterStore: ClusterStore, Service {
     public let kind = "etcd"
 
@@ -33,6 +37,8 @@ public final class EtcdClusterStore: ClusterStore, Service {
     ///   - maxResponseBytes: the largest answer read from a unary call.
     ///   - maxWatchMessageBytes: the largest single message read from a watch stream.
     ///   - watchReconnectWindow: how long a watch whose member failed keeps trying the others.
+    ///   - tls: how to speak TLS to `https://` members (trusted CA, client certificate); nil: the system's roots
+    ///     and no client certificate. Given, every endpoint must be `https://`.
     ///   - logger: where the store logs (debug and trace only: failed attempts, watches that change member).
     public init(
         endpoints: [String],
@@ -40,6 +46,7 @@ public final class EtcdClusterStore: ClusterStore, Service {
         maxResponseBytes: Int = 64 * 1024 * 1024,
         maxWatchMessageBytes: Int = 16 * 1024 * 1024,
         watchReconnectWindow: Duration = .seconds(10),
+        tls: TLSConfiguration? = nil,
         logger: Logger = Logger(label: "flotilla.store.etcd")
     ) throws {
         let endpoints = endpoints.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -47,12 +54,20 @@ public final class EtcdClusterStore: ClusterStore, Service {
         for endpoint in endpoints where URL(string: endpoint)?.host == nil || !endpoint.hasPrefix("http") {
             throw StoreError.invalid("not an etcd client URL: \(endpoint)")
         }
+        let secure = endpoints.filter { $0.hasPrefix("https://") }
+        guard secure.isEmpty || secure.count == endpoints.count else {
+            throw StoreError.invalid("the etcd endpoints mix http:// and https://: \(endpoints.joined(separator: ","))")
+        }
+        if tls != nil && secure.isEmpty {
+            throw StoreError.invalid("a TLS configuration needs https:// etcd endpoints, got \(endpoints.joined(separator: ","))")
+        }
+        let tls = tls ?? (secure.isEmpty ? nil : TLSConfiguration.makeClientConfiguration())
         transport = EtcdTransport(
-            endpoints: endpoints, requestTimeout: requestTimeout, maxResponseBytes: maxResponseBytes, logger: logger)
+            endpoints: endpoints, requestTimeout: requestTimeout, maxResponseBytes: maxResponseBytes, tls: tls, logger: logger)
         self.logger = logger
         self.maxWatchMessageBytes = maxWatchMessageBytes
         self.watchReconnectWindow = watchReconnectWindow
-        logger.debug("etcd store", metadata: ["endpoints": "\(endpoints.joined(separator: ","))"])
+        logger.debug("etcd store", metadata: ["endpoints": "\(endpoints.joined(separator: ","))", "tls": "\(tls != nil)"])
     }
 
     /// A comma-separated list of endpoints, as given on a command line.

@@ -8,6 +8,10 @@ extension EtcdError {
         switch self {
         case .connect, .noAnswer, .closed:
             return .unavailable(description)
+        case .tls:
+            // The description names TLS, the member and the cause: a bad CA or certificate is not hidden behind
+            // a plain "unavailable".
+            return .unavailable(description)
         case .malformed:
             return .unavailable(description)
         case .compacted(let requested, let compactRevision):

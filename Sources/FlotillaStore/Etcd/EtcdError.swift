@@ -7,6 +7,10 @@ enum EtcdError: Error, Sendable, CustomStringConvertible {
     case connect(endpoint: String, cause: String)
     /// The request may have reached the member, but no complete answer came back (timeout, connection lost).
     case noAnswer(endpoint: String, cause: String)
+    /// The TLS handshake with the member failed, or the member ended the TLS session with an alert: an untrusted
+    /// or expired certificate, a name that does not match, a client certificate it refused or one that is
+    /// missing. The member never processed the request (etcd reads nothing over a session it did not accept).
+    case tls(endpoint: String, cause: String)
     /// The member answered with a gRPC error (`code` as in grpc's status codes).
     case server(endpoint: String, code: Int, message: String)
     /// The member answered something we cannot read (not JSON of the expected shape, or too large).
@@ -20,6 +24,7 @@ enum EtcdError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .connect(let endpoint, let cause): return "cannot connect to \(endpoint): \(cause)"
         case .noAnswer(let endpoint, let cause): return "no answer from \(endpoint): \(cause)"
+        case .tls(let endpoint, let cause): return "TLS with \(endpoint) failed: \(cause)"
         case .server(let endpoint, let code, let message): return "\(endpoint) answered code \(code): \(message)"
         case .malformed(let endpoint, let cause): return "unreadable answer from \(endpoint): \(cause)"
         case .compacted(let requested, let compactRevision):
@@ -32,7 +37,9 @@ enum EtcdError: Error, Sendable, CustomStringConvertible {
     /// leader), for calls that may be repeated.
     var worthTryingAnotherMember: Bool {
         switch self {
-        case .connect, .noAnswer: return true
+        // A TLS failure is usually the same on every member (one CA, one client certificate), but a member with
+        // a bad certificate of its own should not stop the others from answering.
+        case .connect, .noAnswer, .tls: return true
         // UNAVAILABLE (no leader, not capable, leader changed), DEADLINE_EXCEEDED (request timed out in raft).
         case .server(_, let code, _): return code == GRPCCode.unavailable || code == GRPCCode.deadlineExceeded
         case .malformed, .compacted, .closed: return false

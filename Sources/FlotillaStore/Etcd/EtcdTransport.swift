@@ -5,6 +5,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// Unary JSON calls and streaming requests to the members of one etcd cluster, with fail-over.
@@ -14,7 +15,11 @@ import Synchronization
 /// - A call goes to the member that answered last, and on failure to the next ones, each at most once.
 /// - Which failures move on to the next member depends on the call's ``Retry`` rule: a call that may be
 ///   repeated moves on after any transport failure; a call that must not be applied twice (a write) moves on
-///   only when the request certainly never reached a member (the connection could not be made).
+///   only when the request certainly never reached a member (the connection could not be made, or the TLS
+///   session was refused: etcd processes nothing over a session it did not accept).
+/// - With TLS (`https://` members), a failed handshake is an ``EtcdError/tls(endpoint:cause:)`` naming the member
+///   and the cause, logged once per member as a warning; connections speak HTTP/1.1 as over plain TCP (no
+///   HTTP/2 by ALPN), so that each watch holds a connection of its own and the rules above stay the same.
 final class EtcdTransport: Sendable {
     /// Whether a call may be sent again after its first sending failed.
     enum Retry: Sendable {
@@ -32,11 +37,15 @@ final class EtcdTransport: Sendable {
     let maxResponseBytes: Int
     let client: HTTPClient
     let logger: Logger
+    /// Whether the client presents a certificate (for the hint when a member closes a TLS session at once).
+    let presentsClientCertificate: Bool
+    /// The members whose TLS failure was logged (each once).
+    private let reportedTLS = Mutex<Set<String>>([])
     /// Index in ``endpoints`` of the member that answered last.
     private let preferred = Mutex(0)
     private let encoder = JSONEncoder()
 
-    init(endpoints: [String], requestTimeout: Duration, maxResponseBytes: Int, logger: Logger) {
+    init(endpoints: [String], requestTimeout: Duration, maxResponseBytes: Int, tls: TLSConfiguration?, logger: Logger) {
         self.endpoints = endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.requestTimeout = requestTimeout
         self.maxResponseBytes = maxResponseBytes
@@ -50,6 +59,9 @@ final class EtcdTransport: Sendable {
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 1024
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
+        configuration.tlsConfiguration = tls
+        configuration.httpVersion = .http1Only
+        presentsClientCertificate = !(tls?.certificateChain.isEmpty ?? true)
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -116,7 +128,7 @@ final class EtcdTransport: Sendable {
                 let moveOn: Bool
                 switch (retry, error) {
                 case (.idempotent, _): moveOn = error.worthTryingAnotherMember
-                case (.unlessSent, .connect): moveOn = true
+                case (.unlessSent, .connect), (.unlessSent, .tls): moveOn = true
                 case (.unlessSent, _): moveOn = false
                 }
                 logger.debug(
@@ -145,7 +157,7 @@ final class EtcdTransport: Sendable {
             do {
                 response = try await client.execute(request, timeout: .nanoseconds(Int64(Self.nanoseconds(timeout))))
             } catch {
-                return .failure(Self.classify(error, endpoint: endpoint, sent: !Self.isConnectFailure(error)))
+                return .failure(self.classify(error, endpoint: endpoint))
             }
             do {
                 let body = try await response.body.collect(upTo: limit)
@@ -153,7 +165,7 @@ final class EtcdTransport: Sendable {
             } catch let error as NIOTooManyBytesError {
                 return .failure(.malformed(endpoint: endpoint, cause: "answer larger than \(limit) bytes: \(error)"))
             } catch {
-                return .failure(.noAnswer(endpoint: endpoint, cause: "\(error)"))
+                return .failure(self.classify(error, endpoint: endpoint))
             }
         }
         let (status, body) = try outcome.get()
@@ -190,7 +202,7 @@ final class EtcdTransport: Sendable {
             // The deadline covers the response head only (AsyncHTTPClient cancels its timer once the head is in).
             response = try await client.execute(request, timeout: .nanoseconds(Int64(Self.nanoseconds(requestTimeout))))
         } catch {
-            throw Self.classify(error, endpoint: endpoint, sent: !Self.isConnectFailure(error))
+            throw classify(error, endpoint: endpoint)
         }
         guard response.status == .ok else {
             let body = (try? await response.body.collect(upTo: 64 * 1024)) ?? ByteBuffer()
@@ -243,9 +255,52 @@ final class EtcdTransport: Sendable {
         }
     }
 
-    static func classify(_ error: any Error, endpoint: String, sent: Bool) -> EtcdError {
+    /// The ``EtcdError`` of a failed request: closed, a TLS failure (logged once per member), a connection that
+    /// could not be made, or no answer.
+    func classify(_ error: any Error, endpoint: String) -> EtcdError {
         if let error = error as? HTTPClientError, error == .alreadyShutdown { return .closed }
-        return sent ? .noAnswer(endpoint: endpoint, cause: "\(error)") : .connect(endpoint: endpoint, cause: "\(error)")
+        if EtcdTLSFailure.isTLSFailure(error) {
+            let cause = EtcdTLSFailure.cause(of: error, presentsClientCertificate: presentsClientCertificate)
+            let failure = EtcdError.tls(endpoint: endpoint, cause: cause)
+            reportTLS(failure, endpoint: endpoint)
+            return failure
+        }
+        if Self.isConnectFailure(error) { return .connect(endpoint: endpoint, cause: "\(error)") }
+        // Without a client certificate, a member that requires one accepts the TLS 1.3 handshake and then closes
+        // the session: to the client that looks like a lost answer. It stays one (a lost write may have been
+        // applied), with the likely cause in words.
+        if endpoint.hasPrefix("https://"), !presentsClientCertificate, Self.isClosedWithoutAnswer(error) {
+            return .noAnswer(
+                endpoint: endpoint,
+                cause: "\(error) (over TLS without a client certificate: a member started with --client-cert-auth closes such "
+                    + "connections; give one with --etcd-cert and --etcd-key)")
+        }
+        // A member that serves TLS closes a plain connection without a word: say so, as a possibility.
+        if endpoint.hasPrefix("http://"), Self.isClosedWithoutAnswer(error) {
+            return .noAnswer(
+                endpoint: endpoint,
+                cause: "\(error) (closed without an answer: a member that serves TLS does this to plain http://; "
+                    + "then use an etcds:// store)")
+        }
+        return .noAnswer(endpoint: endpoint, cause: "\(error)")
+    }
+
+    /// Logs a TLS failure of `endpoint` as a warning, the first time only: a wrong CA or certificate would
+    /// otherwise log on every call.
+    private func reportTLS(_ failure: EtcdError, endpoint: String) {
+        let first = reportedTLS.withLock { $0.insert(endpoint).inserted }
+        if first { logger.warning("etcd TLS failed", metadata: ["endpoint": "\(endpoint)", "error": "\(failure)"]) }
+    }
+
+    /// Whether the member closed the connection before answering.
+    static func isClosedWithoutAnswer(_ error: any Error) -> Bool {
+        switch error {
+        case let error as HTTPClientError: return error == .remoteConnectionClosed
+        case let error as NIOSSLError: return error == .uncleanShutdown
+        case let error as IOError: return [EPIPE, ECONNRESET].contains(error.errnoCode)
+        case let error as ChannelError: return error == .ioOnClosedChannel || error == .outputClosed
+        default: return false
+        }
     }
 
     static func nanoseconds(_ duration: Duration) -> Int64 {
