@@ -79,6 +79,7 @@ let package = Package(
             name: "FlotillaFlintlock",
             dependencies: [
                 "FlotillaCore", "FlotillaCluster",
+                .product(name: "NIOCertificateReloading", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + grpcProducts),
@@ -127,6 +128,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCertificateReloading", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,8 +136,9 @@ let package = Package(
         .executableTarget(
             name: "flotilla",
             dependencies: [
-                "FlotillaHost", "FlotillaClient", "FlotillaAPI",
+                "FlotillaHost", "FlotillaClient", "FlotillaAPI", "FlotillaTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         .executableTarget(
             name: "flotilla-bench",
@@ -156,6 +159,7 @@ let package = Package(
                 "FlotillaCore", "FlotillaStore", "FlotillaHost", "FlotillaClient", "FlotillaBackends", "FlotillaAPI",
                 "FlotillaTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore"]),
@@ -188,7 +192,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "FlotillaHostTests",
-            dependencies: ["FlotillaHost", "FlotillaClient", "FlotillaTestSupport", "FlotillaAPI"]),
+            dependencies: [
+                "FlotillaHost", "FlotillaClient", "FlotillaTestSupport", "FlotillaAPI", "FlotillaServer", "FlotillaTLS",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
         // Surface E's mapping, tested with the server's own generated types.
         .testTarget(
             name: "FlotillaFlintlockTests",

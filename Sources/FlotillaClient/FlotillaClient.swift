@@ -3,6 +3,7 @@ import FlotillaAPI
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import NIOSSL
 
 /// A typed client for Flotilla's HTTP API: surface A (`/api/v1/compute`), surface C (`/api/v1/vms`,
 /// `/api/v1/flavors`, `/api/v1/images`), key management (`/api/v1/keys`) and `GET /health`.
@@ -63,10 +64,12 @@ public struct FlotillaClient: Sendable {
     /// An `HTTPClient` suited to a command-line tool: a refused connection fails at once instead of
     /// being retried until the deadline, connecting is bounded by `connectTimeout`, and redirects are
     /// not followed (so the API key never travels to another origin).
+    /// `tls` is used for `https://` URLs (nil: the system's roots, no client certificate; see
+    /// `FlotillaTLS.TLSFiles.client(ca:certificate:key:)` for a cluster CA and a client certificate).
     /// The caller must `shutdown()` it.
-    public static func makeHTTPClient(connectTimeout: Duration = .seconds(5)) -> HTTPClient {
+    public static func makeHTTPClient(connectTimeout: Duration = .seconds(5), tls: TLSConfiguration? = nil) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
             timeout: .init(connect: TimeAmount(connectTimeout)))
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
@@ -75,10 +78,10 @@ public struct FlotillaClient: Sendable {
     /// Runs `body` with a client on its own fail-fast `HTTPClient` (``makeHTTPClient(connectTimeout:)``)
     /// and shuts that `HTTPClient` down afterwards, whether `body` returns or throws.
     public static func withClient<Result: Sendable>(
-        baseURL: String, apiKey: String?, timeout: Duration = .seconds(90),
+        baseURL: String, apiKey: String?, timeout: Duration = .seconds(90), tls: TLSConfiguration? = nil,
         _ body: (FlotillaClient) async throws -> Result
     ) async throws -> Result {
-        let httpClient = makeHTTPClient()
+        let httpClient = makeHTTPClient(tls: tls)
         let client = FlotillaClient(baseURL: baseURL, apiKey: apiKey, httpClient: httpClient, timeout: timeout)
         let result: Result
         do {
@@ -191,6 +194,9 @@ extension FlotillaClient {
 
     func transportError(_ error: any Error, url: String) -> any Error {
         if error is CancellationError { return error }
+        if let tls = error as? NIOSSLError {
+            return FlotillaClientError.unreachable(url, "TLS failed (\(tls)): check --cacert and the server's certificate")
+        }
         guard let httpError = error as? HTTPClientError else {
             return FlotillaClientError.unreachable(url, Self.shortDescription(of: error))
         }

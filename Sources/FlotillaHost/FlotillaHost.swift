@@ -29,6 +29,8 @@ public final class FlotillaHost: Sendable {
     let probe: LeaderProbe
     let agent: Agent
     let peers: PeerHTTPClient
+    /// The listeners' and host-to-host calls' TLS (ADR 0017); nil: plain text.
+    let tls: HostTLS?
     let dependencies: ServerDependencies
     let logger: Logger
 
@@ -46,6 +48,7 @@ public final class FlotillaHost: Sendable {
     public static func build(
         _ configuration: HostConfiguration, registration: Registration = .atBuild, logger: Logger = Logger(label: "flotilla")
     ) async throws -> FlotillaHost {
+        let tls = try HostTLS.make(configuration.tls, logger: logger.child("tls"))
         let problems = configuration.fenceBounds.problems
         guard problems.isEmpty || !configuration.enforceFenceOrder else { throw HostError.configuration(problems.joined(separator: "; ")) }
         try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
@@ -94,17 +97,19 @@ public final class FlotillaHost: Sendable {
             store: store, registry: registry, identity: identity, backends: backends, health: backendHealth,
             reconciler: Reconciler(backoff: configuration.restartBackoff), followBackendEvents: configuration.followBackendEvents,
             session: session, logger: logger.child("agent"))
-        let peers = PeerHTTPClient(logger: logger.child("peers"))
+        let peers = PeerHTTPClient(tls: tls?.peerClient, logger: logger.child("peers"))
         let deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,
             version: version, actionTimeout: configuration.actionTimeout,
-            credential: ClusterCredential(secret: clusterSecret), peers: peers,
+            credential: ClusterCredential(secret: clusterSecret, requiresPeerCertificate: tls?.requiresPeerCertificate ?? false),
+            peers: peers,
             proxyTimeout: configuration.proxyTimeout)
         let (_, routes) = FlotillaRouter.build(deps, logger: logger.child("http"))
         return FlotillaHost(
             configuration: configuration, store: store, registry: registry, instances: instances, keys: keys,
             backends: backends, identity: identity, routes: routes, generatedAdminKey: generated, membership: membership,
-            registeredAtBuild: registration == .atBuild, election: election, probe: probe, agent: agent, peers: peers, dependencies: deps,
+            registeredAtBuild: registration == .atBuild, election: election, probe: probe, agent: agent, peers: peers, tls: tls,
+            dependencies: deps,
             logger: logger)
     }
 
@@ -112,7 +117,7 @@ public final class FlotillaHost: Sendable {
         configuration: HostConfiguration, store: any ClusterStore & Service, registry: RegistryCache, instances: InstanceService,
         keys: KeyService, backends: BackendSet, identity: HostIdentity, routes: RouteTable, generatedAdminKey: String?,
         membership: Membership, registeredAtBuild: Bool, election: LeaderElection, probe: LeaderProbe, agent: Agent, peers: PeerHTTPClient,
-        dependencies: ServerDependencies,
+        tls: HostTLS?, dependencies: ServerDependencies,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -130,6 +135,7 @@ public final class FlotillaHost: Sendable {
         self.probe = probe
         self.agent = agent
         self.peers = peers
+        self.tls = tls
         self.dependencies = dependencies
         self.logger = logger
     }
@@ -148,7 +154,11 @@ public final class FlotillaHost: Sendable {
     /// ``Registration/atBuild`` that run in this process; `run()` orders its own (listeners first).
     public var backgroundServices: [any Service] {
         [store, registry, agent.health, membership, election, probe, agent, peers, keys.usageRecorder(logger: logger.child("keys"))]
+            + tlsServices
     }
+
+    /// The certificate reloader, when the host serves TLS: it runs before the listeners and stops after them.
+    var tlsServices: [any Service] { tls.map { [$0.reloader] } ?? [] }
 
     /// The HTTP application on the configured address. `onListening` receives the bound port.
     /// Listening on port 0 without `--advertise`, the host advertises the port it really bound before
@@ -159,7 +169,7 @@ public final class FlotillaHost: Sendable {
         let logger = self.logger
         return makeApplication { port in
             if configuration.advertise == nil && configuration.listenPort == 0 {
-                do { try await membership.advertise("http://\(configuration.listenHost):\(port)") } catch {
+                do { try await membership.advertise("\(configuration.scheme)://\(configuration.listenHost):\(port)") } catch {
                     logger.error("could not advertise the bound address", metadata: ["error": "\(error)"])
                 }
             }
@@ -170,7 +180,7 @@ public final class FlotillaHost: Sendable {
     private func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         Application(
             router: router(),
-            server: GuardedHTTPServer.builder(configuration, logger: logger.child("http")),
+            server: GuardedHTTPServer.builder(configuration, tls: tls?.server, logger: logger.child("http")),
             configuration: .init(
                 address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "flotilla"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
@@ -202,8 +212,8 @@ public final class FlotillaHost: Sendable {
         // Shut down in reverse: HTTP, gRPC, the peer client, agent, probe, election, membership, backend health,
         // registry, store.
         let services: [any Service] =
-            [store, registry, agent.health, startup] + afterStartup + [peers, keys.usageRecorder(logger: logger.child("keys"))]
-            + (grpc.map { [$0] } ?? []) + [http]
+            [store, registry, agent.health] + tlsServices + [startup] + afterStartup
+            + [peers, keys.usageRecorder(logger: logger.child("keys"))] + (grpc.map { [$0] } ?? []) + [http]
         // A service that fails (a listener that cannot bind, a refused registration) shuts the others down
         // gracefully, in order, as a signal would; the group then throws its error.
         let group = ServiceGroup(

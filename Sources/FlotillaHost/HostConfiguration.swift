@@ -8,8 +8,13 @@ public struct HostConfiguration: Sendable {
     /// Surface E's gRPC address (`--grpc-listen`); port nil turns gRPC off, 0 binds an ephemeral port.
     public var grpcListenHost: String = "127.0.0.1"
     public var grpcListenPort: Int? = 9090
-    /// How other hosts reach this one; `http://` + the listen address when nil.
+    /// How other hosts reach this one; `http://` (`https://` with TLS) + the listen address when nil.
     public var advertise: String?
+    /// TLS of the HTTP and gRPC listeners and of host-to-host calls (`--tls-cert`, `--tls-key`, `--tls-ca`;
+    /// ADR 0017); nil: plain text.
+    public var tls: ListenerTLS?
+    /// Listening on a non-loopback address without TLS was asked for explicitly (`--insecure`).
+    public var insecure = false
     public var dataDir: String = "./.flotilla"
     /// `sqlite`, or `etcd://h:p,h:p` (the client addresses of a real etcd cluster).
     public var store: String = "sqlite"
@@ -76,6 +81,10 @@ public struct HostConfiguration: Sendable {
     public var dockerSocket: String = HostConfiguration.defaultDockerSocket()
     /// How the `kvm` backend accelerates guests: `auto` probes KVM and falls back to TCG.
     public var kvmAccel: KVMAccel = .auto
+    /// The audit trail's bounds (`--audit-max-records`, `--audit-max-age`; ADR 0018) and how often the leader
+    /// prunes it.
+    public var auditRetention = AuditRetention()
+    public var auditPruneInterval: Duration = .seconds(60)
 
     /// Per-key request rate limits by role, on this host (`--rate-limit`; ADR 0019).
     public var rateLimits: RateLimits = .defaults
@@ -86,16 +95,15 @@ public struct HostConfiguration: Sendable {
     public init() {}
 
     /// `FLOTILLA_DOCKER_SOCKET` from `environment` when set and not empty, else `/var/run/docker.sock`.
-    /// The audit trail's bounds (`--audit-max-records`, `--audit-max-age`; ADR 0018) and how often the leader
-    /// prunes it.
-    public var auditRetention = AuditRetention()
-    public var auditPruneInterval: Duration = .seconds(60)
     public static func defaultDockerSocket(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let socket = environment["FLOTILLA_DOCKER_SOCKET"], !socket.isEmpty { return socket }
         return "/var/run/docker.sock"
     }
 
-    public var advertiseAddress: String { advertise ?? "http://\(listenHost):\(listenPort)" }
+    public var advertiseAddress: String { advertise ?? "\(scheme)://\(listenHost):\(listenPort)" }
+
+    /// `https` when the listeners serve TLS, else `http`.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     /// Where the `kvm` backend keeps its instance folders.
     public var kvmDirectory: String { dataDir + "/kvm" }

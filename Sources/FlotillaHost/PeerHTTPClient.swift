@@ -6,16 +6,19 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import ServiceLifecycle
 
 /// The host-to-host transport: one AsyncHTTPClient whose pool keeps connections to the other hosts alive.
 /// A service: it shuts the client down on graceful shutdown (after the HTTP server, which stops first).
+/// With TLS (ADR 0017) it presents this host's certificate and trusts the cluster CA for the others.
 final class PeerHTTPClient: PeerTransport, Service {
     private let client: HTTPClient
     private let logger: Logger
 
-    init(logger: Logger) {
+    init(tls: TLSConfiguration?, logger: Logger) {
         var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = tls
         configuration.timeout = .init(connect: .seconds(1))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
         configuration.redirectConfiguration = .disallow

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCertificateReloading
 import NIOSSL
+import X509
 
 /// TLS configurations built from PEM files (docs/decisions/0017-tls-and-the-cluster-secret.md).
 public enum TLSFiles {
@@ -65,6 +66,12 @@ public enum TLSFiles {
         } catch {
             throw TLSFileError("cannot read the \(what) \(path): \(error)")
         }
+    }
+
+    /// The subject of a certificate NIOSSL holds (a peer's), as `CN=...,O=...`; nil when it cannot be read.
+    public static func subject(of certificate: NIOSSLCertificate) -> String? {
+        guard let der = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: der) else { return nil }
+        return parsed.subject.description
     }
 
     /// The text of a small PEM file.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FlotillaClient
+import FlotillaTLS
 import Foundation
+import NIOSSL
 
 /// How the client commands print results.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -22,6 +24,28 @@ struct ClientOptions: ParsableArguments {
 
     @Option(help: "Output format: table or json.")
     var output: OutputFormat = .table
+
+    @Option(help: "The CA that signed the server's certificate, PEM (default: $FLOTILLA_CACERT, else the system's roots).")
+    var cacert: String?
+
+    @Option(help: "A client certificate to present, PEM (default: $FLOTILLA_CERT); needs --key.")
+    var cert: String?
+
+    @Option(help: "The private key of --cert, PEM (default: $FLOTILLA_KEY).")
+    var key: String?
+
+    /// The TLS configuration for `https://` URLs, nil when no TLS option is set (the system's roots).
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        let ca = cacert ?? Self.environment("FLOTILLA_CACERT")
+        let certificate = cert ?? Self.environment("FLOTILLA_CERT")
+        let key = key ?? Self.environment("FLOTILLA_KEY")
+        if ca == nil && certificate == nil && key == nil { return nil }
+        do {
+            return try TLSFiles.client(ca: ca, certificate: certificate, key: key)
+        } catch let error as TLSFileError {
+            throw ValidationError(error.message)
+        }
+    }
 
     /// `--url`, else a non-empty `FLOTILLA_URL`, else the default.
     var resolvedURL: String {

@@ -12,7 +12,8 @@ enum ClientRunner {
     ) async throws {
         do {
             try await FlotillaClient.withClient(
-                baseURL: options.resolvedURL, apiKey: options.resolvedAPIKey, timeout: timeout, body)
+                baseURL: options.resolvedURL, apiKey: options.resolvedAPIKey, timeout: timeout, tls: try options.tlsConfiguration(),
+                body)
         } catch let error as FlotillaClientError {
             var lines = error.renderedLines
             if case .api(401, _, _, _) = error, options.resolvedAPIKey == nil {

@@ -13,8 +13,16 @@ struct ServeCommand: AsyncParsableCommand {
     var listen: String?
     @Option(help: "Flintlock gRPC address, HOST:PORT, or off (env FLOTILLA_GRPC_LISTEN; default 127.0.0.1:9090; port 0: any free port).")
     var grpcListen: String?
-    @Option(help: "How other hosts reach this one (env FLOTILLA_ADVERTISE; default http://LISTEN).")
+    @Option(help: "How other hosts reach this one (env FLOTILLA_ADVERTISE; default http://LISTEN, https:// with TLS).")
     var advertise: String?
+    @Option(help: "This host's certificate, PEM, for both listeners and calls to other hosts; reloaded (env FLOTILLA_TLS_CERT).")
+    var tlsCert: String?
+    @Option(help: "The private key of --tls-cert, PEM (env FLOTILLA_TLS_KEY).")
+    var tlsKey: String?
+    @Option(help: "The cluster CA, PEM: hosts must present a certificate it signed to call internal routes (env FLOTILLA_TLS_CA).")
+    var tlsCa: String?
+    @Flag(help: "Listen on a non-loopback address without TLS, in plain text (env FLOTILLA_INSECURE=true).")
+    var insecure = false
     @Option(help: "Data folder: store, instance files (env FLOTILLA_DATA_DIR; default ./.flotilla).")
     var dataDir: String?
     @Option(help: "Cluster store: sqlite, etcd://HOST:PORT,HOST:PORT, or etcds://... over TLS (env FLOTILLA_STORE; default sqlite).")
@@ -79,6 +87,10 @@ struct ServeCommand: AsyncParsableCommand {
     var maxConnectionsPerAddress: Int?
     @Option(help: "trace, debug, info, notice, warning, error (env FLOTILLA_LOG_LEVEL; default info).")
     var logLevel: String?
+    @Option(help: "Most records the audit trail keeps (env FLOTILLA_AUDIT_MAX_RECORDS; default 100000).")
+    var auditMaxRecords: Int?
+    @Option(help: "How long the audit trail keeps a record, e.g. 30d, 12h, 90m (env FLOTILLA_AUDIT_MAX_AGE; default 30d).")
+    var auditMaxAge: String?
 
     @Option(
         help: """
@@ -93,10 +105,6 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-    @Option(help: "Most records the audit trail keeps (env FLOTILLA_AUDIT_MAX_RECORDS; default 100000).")
-    var auditMaxRecords: Int?
-    @Option(help: "How long the audit trail keeps a record, e.g. 30d, 12h, 90m (env FLOTILLA_AUDIT_MAX_AGE; default 30d).")
-    var auditMaxAge: String?
             return handler
         }
         var logger = Logger(label: "flotilla")
@@ -118,6 +126,11 @@ struct ServeCommand: AsyncParsableCommand {
         // The connection caps are derived from the open-file limit: raise it as far as the process may (ADR 0013).
         let files = OpenFileLimit.raiseToHard()
         logger.info("open-file limit", metadata: ["before": "\(files.before)", "now": "\(files.after)"])
+        if case .insecure(let exposed) = ServeCommand.listenVerdict(config) {
+            logger.warning(
+                "--insecure: listening in plain text on a non-loopback address; API keys and everything else cross the network unencrypted",
+                metadata: ["listeners": "\(exposed.map { "\($0.option) \($0.host)" })"])
+        }
         let host = try await FlotillaHost.build(config, registration: .afterListening, logger: logger)
         if let secret = host.generatedAdminKey {
             say(
@@ -132,10 +145,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try await host.run(
             onListening: { port in
-                say("flotilla listening on http://\(config.listenHost):\(port) (host \(config.hostId))\n")
+                say("flotilla listening on \(config.scheme)://\(config.listenHost):\(port) (host \(config.hostId))\n")
             },
             onGRPCListening: { port in
-                say("flintlock grpc listening on \(config.grpcListenHost):\(port)\n")
+                say("flintlock grpc listening on \(config.grpcListenHost):\(port)\(config.tls == nil ? "" : " (TLS)")\n")
             })
     }
 
@@ -200,10 +213,26 @@ struct ServeCommand: AsyncParsableCommand {
         }
         c.clusterSecret = clusterSecret ?? env["CLUSTER_SECRET"]
         try connectionOptions(env, into: &c)
+        try auditOptions(env, into: &c)
+        try tlsOptions(env, into: &c)
         if let text = rateLimit ?? env["RATE_LIMIT"] {
             do { c.rateLimits = try RateLimits.parse(text) } catch { throw ValidationError(error.description) }
         }
         return c
+    }
+
+    /// The audit trail's bounds (ADR 0018).
+    private func auditOptions(_ env: Environment, into c: inout HostConfiguration) throws {
+        let records: Int = try auditMaxRecords ?? env.number("AUDIT_MAX_RECORDS") ?? c.auditRetention.maxRecords
+        guard records > 0 else { throw ValidationError("--audit-max-records must be greater than 0") }
+        var age = c.auditRetention.maxAge
+        if let text = auditMaxAge ?? env["AUDIT_MAX_AGE"] {
+            guard let parsed = AuditRetention.parseAge(text) else {
+                throw ValidationError("--audit-max-age must look like 30d, 12h, 90m or 3600s, got \(text)")
+            }
+            age = parsed
+        }
+        c.auditRetention = AuditRetention(maxRecords: records, maxAge: age)
     }
 
     /// The lease, fence and reschedule bounds (ADR 0016); the host checks at start that they keep their order.
@@ -223,27 +252,12 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The HTTP listener's deadlines and caps (ADR 0013): every figure, when given, greater than 0.
-        try auditOptions(env, into: &c)
     private func connectionOptions(_ env: Environment, into c: inout HostConfiguration) throws {
         func seconds(_ value: Double?, _ option: String) throws -> Duration? {
             guard let value else { return nil }
             guard value > 0 && value <= 86_400 else { throw ValidationError("\(option) must be more than 0 and at most 86400 seconds") }
             return .milliseconds(Int64((value * 1000).rounded(.up)))
         }
-    /// The audit trail's bounds (ADR 0018).
-    private func auditOptions(_ env: Environment, into c: inout HostConfiguration) throws {
-        let records: Int = try auditMaxRecords ?? env.number("AUDIT_MAX_RECORDS") ?? c.auditRetention.maxRecords
-        guard records > 0 else { throw ValidationError("--audit-max-records must be greater than 0") }
-        var age = c.auditRetention.maxAge
-        if let text = auditMaxAge ?? env["AUDIT_MAX_AGE"] {
-            guard let parsed = AuditRetention.parseAge(text) else {
-                throw ValidationError("--audit-max-age must look like 30d, 12h, 90m or 3600s, got \(text)")
-            }
-            age = parsed
-        }
-        c.auditRetention = AuditRetention(maxRecords: records, maxAge: age)
-    }
-
         func count(_ value: Int?, _ option: String) throws -> Int? {
             guard let value else { return nil }
             guard value > 0 else { throw ValidationError("\(option) must be greater than 0") }

@@ -52,7 +52,7 @@ public final class ServeProcess: Sendable {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let text = output.withLock { String(decoding: $0.utf8.dropFirst(startOffset), as: UTF8.self) }
-            if let range = text.range(of: #"listening on (http://[0-9.]+:[0-9]+)"#, options: .regularExpression) {
+            if let range = text.range(of: #"listening on (https?://[0-9.]+:[0-9]+)"#, options: .regularExpression) {
                 let url = String(text[range].dropFirst("listening on ".count))
                 return ServeProcess(url: url, apiKey: apiKey, dataDir: dataDir, process: process, output: output)
             }

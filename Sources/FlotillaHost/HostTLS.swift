@@ -1,0 +1,37 @@
+import FlotillaTLS
+import Logging
+import NIOCertificateReloading
+import NIOSSL
+
+/// A host's TLS at run time (ADR 0017): one reloader of its certificate and key (a service: it reads the files
+/// again every ``TLSFiles/reloadInterval``) behind the HTTP listener, the gRPC listener and the host-to-host
+/// client, so a renewed certificate is used by all three without a restart.
+struct HostTLS: Sendable {
+    let reloader: TimedCertificateReloader
+    /// The HTTP listener's configuration.
+    let server: TLSConfiguration
+    /// The host-to-host client's: trusts the cluster CA (else the system's roots) and presents this host's
+    /// certificate.
+    let peerClient: TLSConfiguration
+    /// Whether the internal routes require a client certificate of the cluster CA (`--tls-ca` given).
+    let requiresPeerCertificate: Bool
+
+    /// nil without TLS; throws a configuration error naming the file that cannot be used.
+    static func make(_ files: ListenerTLS?, logger: Logger) throws -> HostTLS? {
+        guard let files else { return nil }
+        do {
+            let reloader = try TLSFiles.reloader(certificate: files.certificate, key: files.key, logger: logger)
+            var peerClient = try TLSConfiguration.makeClientConfiguration(certificateReloader: reloader)
+            peerClient.minimumTLSVersion = .tlsv12
+            peerClient.certificateVerification = .fullVerification
+            if let ca = files.clusterCA { peerClient.trustRoots = .certificates(try TLSFiles.certificates(ca, what: "cluster CA")) }
+            return HostTLS(
+                reloader: reloader, server: try TLSFiles.server(reloader: reloader, clientCA: files.clusterCA),
+                peerClient: peerClient, requiresPeerCertificate: files.clusterCA != nil)
+        } catch let error as TLSFileError {
+            throw HostError.configuration(error.message)
+        } catch {
+            throw HostError.configuration("cannot set up TLS: \(error)")
+        }
+    }
+}
