@@ -1,3 +1,5 @@
+import FlotillaCluster
+import FlotillaCore
 import FlotillaFlintlock
 import FlotillaServer
 
@@ -9,12 +11,25 @@ extension FlotillaHost {
     {
         guard let port = port ?? configuration.grpcListenPort else { return nil }
         let authenticator = keys.authenticator
+        let audit = AuditLog(store: store, logger: logger.child("audit"))
+        let now = identity.now
         let service = MicroVMGRPCService(
             service: FlintlockService(instances: instances, registry: registry),
             authorize: { secret, permission in _ = try authenticator.authorize(secret: secret, permission: permission) },
-            logger: logger.child("grpc"))
+            logger: logger.child("grpc"),
+            audit: { event in
+                // The audit trail names the caller's key by id and name, never by its secret (ADR 0018).
+                let principal = authenticator.identify(secret: event.secret)
+                let at = now()
+                await audit.record(
+                    AuditRecord(
+                        id: ULID(date: at).description, at: at, requestId: event.requestId, keyId: principal?.keyId,
+                        keyName: principal?.name, role: principal?.role, remoteAddress: event.remoteAddress, surface: "grpc",
+                        method: "RPC", route: event.rpc, targetId: event.targetId, status: event.status))
+            })
         return FlintlockGRPCServer(
-            host: configuration.grpcListenHost, port: port, services: [service], logger: logger.child("grpc"),
+            host: configuration.grpcListenHost, port: port, services: [service], certificateReloader: tls?.reloader,
+            logger: logger.child("grpc"),
             onListening: onListening)
     }
 
