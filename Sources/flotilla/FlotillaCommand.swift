@@ -26,6 +26,7 @@ struct FlotillaCommand: AsyncParsableCommand {
             WorkerCommand.self,
             ClusterCommand.self,
         ]
+            AuditCommand.self,
     )
 
     /// Exit status for a command line that cannot be used (ArgumentParser itself uses 64, EX_USAGE).
