@@ -9,7 +9,7 @@ import Testing
 /// speaks TLS only and requires client certificates: the cluster's own client reads and writes; a client
 /// without a certificate, with one from another CA, with an expired one, one that does not trust the members'
 /// CA, and a plain http:// client are each refused with an error that names TLS (or the plain connection) and
-/// the member.
+/// the member; so is a TLS client of a plain member.
 @Suite("etcd over TLS", .etcdAvailable, .sharedEtcdCluster(tls: true), .timeLimit(.minutes(2)))
 struct EtcdTLSTests {
     @Test("a client with the cluster's CA and a client certificate it signed reads, writes and watches")
@@ -29,6 +29,21 @@ struct EtcdTLSTests {
         } catch {
             try? await store.close()
             throw error
+        }
+    }
+
+    @Test("a TLS client of a member that serves plain http is refused: the error says a plain member is etcd://")
+    func tlsClientOfPlainMember() async throws {
+        let cluster = try EtcdCluster.shared()
+        try await withEtcdCluster(size: 1) { plain in
+            let endpoint = "https://" + plain.endpoints[0].dropFirst("http://".count)
+            let tls = try TLSFiles.client(ca: cluster.caFile, certificate: cluster.clientCertificateFile, key: cluster.clientKeyFile)
+            let store = try EtcdClusterStore(endpoints: [endpoint], tls: tls)
+            let error = await #expect(throws: StoreError.self) { try await store.get("tls/plain") }
+            try? await store.close()
+            let message = error.map { String(describing: $0) } ?? ""
+            #expect(message.contains("TLS with \(endpoint) failed"), "\(message)")
+            #expect(message.contains("a plain member is etcd://, not etcds://"), "\(message)")
         }
     }
 

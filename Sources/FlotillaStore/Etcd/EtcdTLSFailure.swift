@@ -33,6 +33,10 @@ enum EtcdTLSFailure {
             words = "the member's certificate did not verify against the trusted CA (--etcd-cacert), or it expired"
         } else if reason.contains("WRONG_VERSION_NUMBER") {
             words = "the member does not speak TLS (a plain member is etcd://, not etcds://)"
+        } else if reason.contains("EOF during handshake") {
+            words =
+                "the member closed the connection during the handshake, as a member that serves plain http does "
+                + "(a plain member is etcd://, not etcds://)"
         } else {
             words = "the handshake failed"
         }

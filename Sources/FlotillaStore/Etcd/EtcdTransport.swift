@@ -41,6 +41,9 @@ final class EtcdTransport: Sendable {
     let presentsClientCertificate: Bool
     /// The members whose TLS failure was logged (each once).
     private let reportedTLS = Mutex<Set<String>>([])
+    /// The members that sent an HTTP answer (any status) at least once: a member that did speaks this store's
+    /// protocol, so a later closed connection is not read as a TLS mismatch.
+    private let spoke = Mutex<Set<String>>([])
     /// Index in ``endpoints`` of the member that answered last.
     private let preferred = Mutex(0)
     private let encoder = JSONEncoder()
@@ -159,6 +162,7 @@ final class EtcdTransport: Sendable {
             } catch {
                 return .failure(self.classify(error, endpoint: endpoint))
             }
+            self.markSpoke(endpoint)
             do {
                 let body = try await response.body.collect(upTo: limit)
                 return .success((response.status, body))
@@ -204,6 +208,7 @@ final class EtcdTransport: Sendable {
         } catch {
             throw classify(error, endpoint: endpoint)
         }
+        markSpoke(endpoint)
         guard response.status == .ok else {
             let body = (try? await response.body.collect(upTo: 64 * 1024)) ?? ByteBuffer()
             throw Self.serverError(status: response.status, body: body, endpoint: endpoint)
@@ -269,20 +274,26 @@ final class EtcdTransport: Sendable {
         // Without a client certificate, a member that requires one accepts the TLS 1.3 handshake and then closes
         // the session: to the client that looks like a lost answer. It stays one (a lost write may have been
         // applied), with the likely cause in words.
-        if endpoint.hasPrefix("https://"), !presentsClientCertificate, Self.isClosedWithoutAnswer(error) {
+        let neverSpoke = !spoke.withLock { $0.contains(endpoint) }
+        if neverSpoke, endpoint.hasPrefix("https://"), !presentsClientCertificate, Self.isClosedWithoutAnswer(error) {
             return .noAnswer(
                 endpoint: endpoint,
                 cause: "\(error) (over TLS without a client certificate: a member started with --client-cert-auth closes such "
                     + "connections; give one with --etcd-cert and --etcd-key)")
         }
-        // A member that serves TLS closes a plain connection without a word: say so, as a possibility.
-        if endpoint.hasPrefix("http://"), Self.isClosedWithoutAnswer(error) {
+        // A member that serves TLS closes a plain connection without a word: say so, as a possibility, for a
+        // member that never answered this store.
+        if neverSpoke, endpoint.hasPrefix("http://"), Self.isClosedWithoutAnswer(error) {
             return .noAnswer(
                 endpoint: endpoint,
                 cause: "\(error) (closed without an answer: a member that serves TLS does this to plain http://; "
                     + "then use an etcds:// store)")
         }
         return .noAnswer(endpoint: endpoint, cause: "\(error)")
+    }
+
+    private func markSpoke(_ endpoint: String) {
+        _ = spoke.withLock { $0.insert(endpoint) }
     }
 
     /// Logs a TLS failure of `endpoint` as a warning, the first time only: a wrong CA or certificate would
