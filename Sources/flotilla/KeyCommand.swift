@@ -5,6 +5,6 @@ struct KeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key",
         abstract: "Manage API keys (needs an admin key).",
-        subcommands: [KeyCreateCommand.self, KeyListCommand.self, KeyRevokeCommand.self]
+        subcommands: [KeyCreateCommand.self, KeyListCommand.self, KeyRotateCommand.self, KeyRevokeCommand.self]
     )
 }
