@@ -55,6 +55,25 @@ struct RateLimitTests {
         }
     }
 
+    @Test("the limiter holds one bucket per key in use, and drops those of deleted keys and full ones")
+    func bucketsAreBounded() throws {
+        let limiter = KeyRateLimiter(limits: RateLimits([.reader: .init(rate: 0.001, burst: 2), .admin: .init(rate: 1000, burst: 1)]))
+        let reader = APIKeyRecord(id: "r", name: "r", role: .reader, secretHash: "aa", createdAt: Date())
+        let other = APIKeyRecord(id: "o", name: "o", role: .reader, secretHash: "bb", createdAt: Date())
+        let unlimited = APIKeyRecord(id: "u", name: "u", role: .operator, secretHash: "cc", createdAt: Date())
+        try limiter.take(for: reader)
+        try limiter.take(for: reader)
+        #expect(throws: FlotillaError.rateLimited(retryAfter: 1000)) { try limiter.take(for: reader) }
+        try limiter.take(for: other)
+        try limiter.take(for: unlimited)
+        #expect(limiter.count == 2, "no bucket for a role without a limit")
+        limiter.retain(["r"])
+        #expect(limiter.count == 1, "the bucket of a deleted key is dropped")
+        #expect(throws: FlotillaError.self) { try limiter.take(for: reader) }
+        limiter.retain([])
+        #expect(limiter.count == 0)
+    }
+
     @Test("one key's 429s leave another key alone, and its tokens come back after the wait")
     func otherKeysUnaffected() async throws {
         try await withProbe(configure: Self.limits) { api, _ in
