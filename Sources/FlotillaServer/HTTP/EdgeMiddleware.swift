@@ -32,10 +32,10 @@ struct EdgeMiddleware: RouterMiddleware {
             // connection on its own error.
             logger.debug(
                 "request abandoned by the client before its body ended",
-                metadata: ["path": "\(request.uri.path)", "error": "\(error.cause)"])
+                metadata: ["path": "\(request.uri.path)", "requestId": "\(context.requestId)", "error": "\(error.cause)"])
             throw error.cause
         } catch {
-            response = self.response(for: error, request)
+            response = self.response(for: error, request, requestId: context.requestId)
         }
         if response.status == .unauthorized { response.headers[.flotillaRevision] = nil }
         response.headers[.requestId] = context.requestId
@@ -43,13 +43,16 @@ struct EdgeMiddleware: RouterMiddleware {
     }
 
     /// The surface's answer to an error thrown by a route (or by the router: no route, wrong method).
-    private func response(for error: any Error, _ request: Request) -> Response {
+    private func response(for error: any Error, _ request: Request, requestId: String) -> Response {
         let surface = Surface.of(path: request.uri.path)
         switch error {
         case let error as FlotillaError:
             if error.code == .internalError || error.code == .storeUnavailable {
                 logger.error(
-                    "request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)", "cause": "\(error.cause ?? "")"])
+                    "request failed",
+                    metadata: [
+                        "path": "\(request.uri.path)", "requestId": "\(requestId)", "error": "\(error)", "cause": "\(error.cause ?? "")",
+                    ])
             }
             return surface.response(for: error, revision: registry.revision)
         case let error as RequestValidationError:
@@ -60,7 +63,8 @@ struct EdgeMiddleware: RouterMiddleware {
             if !Routes.isAuthenticated(request, authenticator, credential) { response.headers[.flotillaRevision] = nil }
             return response
         default:
-            logger.error("unexpected error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            logger.error(
+                "unexpected error", metadata: ["path": "\(request.uri.path)", "requestId": "\(requestId)", "error": "\(error)"])
             return surface.response(for: FlotillaError(.internalError, "Internal error"), revision: registry.revision)
         }
     }
