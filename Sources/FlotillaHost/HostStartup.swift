@@ -38,7 +38,7 @@ struct HostStartup: Service {
         let configuration = host.configuration
         if !host.registeredAtBuild { _ = try await host.membership.register() }
         if configuration.advertise == nil && configuration.listenPort == 0 {
-            try await host.membership.advertise("http://\(configuration.listenHost):\(httpPort)")
+            try await host.membership.advertise("\(configuration.scheme)://\(configuration.listenHost):\(httpPort)")
         }
         guard let written = try await host.store.get(StoreKeys.worker(host.identity.hostId)) else { return }
         if await !host.registry.waitForRevision(written.modRevision, timeout: .seconds(10)) {

@@ -4,8 +4,8 @@ import NIOCertificateReloading
 import NIOSSL
 
 /// A host's TLS at run time (ADR 0017): one reloader of its certificate and key (a service: it reads the files
-/// again every ``TLSFiles/reloadInterval``) behind the HTTP listener, the gRPC listener and the host-to-host
-/// client, so a renewed certificate is used by all three without a restart.
+/// again every ``TLSFiles/reloadInterval``) behind the HTTP and gRPC listeners, so a renewed certificate is
+/// served without a restart. The host-to-host client presents the certificate read at start.
 struct HostTLS: Sendable {
     let reloader: TimedCertificateReloader
     /// The HTTP listener's configuration.
@@ -21,10 +21,8 @@ struct HostTLS: Sendable {
         guard let files else { return nil }
         do {
             let reloader = try TLSFiles.reloader(certificate: files.certificate, key: files.key, logger: logger)
-            var peerClient = try TLSConfiguration.makeClientConfiguration(certificateReloader: reloader)
-            peerClient.minimumTLSVersion = .tlsv12
-            peerClient.certificateVerification = .fullVerification
-            if let ca = files.clusterCA { peerClient.trustRoots = .certificates(try TLSFiles.certificates(ca, what: "cluster CA")) }
+            // The client side reads the certificate once: NIOSSL's per-handshake override is a server-side hook.
+            let peerClient = try TLSFiles.client(ca: files.clusterCA, certificate: files.certificate, key: files.key)
             return HostTLS(
                 reloader: reloader, server: try TLSFiles.server(reloader: reloader, clientCA: files.clusterCA),
                 peerClient: peerClient, requiresPeerCertificate: files.clusterCA != nil)

@@ -18,6 +18,7 @@ struct FlotillaCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self,
+            CertCommand.self,
             InstanceCommand.self,
             KeyCommand.self,
             VMCommand.self,
@@ -25,8 +26,8 @@ struct FlotillaCommand: AsyncParsableCommand {
             ImageCommand.self,
             WorkerCommand.self,
             ClusterCommand.self,
-        ]
             AuditCommand.self,
+        ]
     )
 
     /// Exit status for a command line that cannot be used (ArgumentParser itself uses 64, EX_USAGE).

@@ -63,10 +63,10 @@ extension ClusterProcessTests {
     }
 
     @Test(
-        "surface D on 3 hosts: status of an instance on B asked at A and C is B's live answer; min_revision reads a write made elsewhere; v1 usage and sync routed to the owner; events resume without loss; internal routes refuse client keys; owner killed: 503 with last_known"
-    )
-    func globalAcrossHosts() async throws {
-        try await withCluster { _, hosts in
+        "surface D on 3 hosts: status of an instance on B asked at A and C is B's live answer; min_revision reads a write made elsewhere; v1 usage and sync routed to the owner; events resume without loss; internal routes refuse client keys; owner killed: 503 with last_known",
+        arguments: [false, true])
+    func globalAcrossHosts(tls: Bool) async throws {
+        try await withCluster(tls: tls) { _, hosts in
             let (a, b, c) = (hosts[0], hosts[1], hosts[2])
             let startRevision = try await client(c) { try await $0.globalCluster().store.revision ?? 0 }
 
@@ -103,7 +103,9 @@ extension ClusterProcessTests {
             // Internal routes: a client key is refused (403), no credential is 401.
             let withKey = try await client(a) { try await $0.rawGet(["internal", "v1", "instances", vm.id, "status"]) }
             #expect(withKey.status == 403)
-            let anonymous = try await FlotillaClient.withClient(baseURL: a.url, apiKey: nil, timeout: .seconds(10)) {
+            let anonymous = try await FlotillaClient.withClient(
+                baseURL: a.url, apiKey: nil, timeout: .seconds(10), tls: tls ? Self.clientTLS.value : nil
+            ) {
                 try await $0.rawGet(["internal", "v1", "identity"])
             }
             #expect(anonymous.status == 401)

@@ -1,22 +1,30 @@
 import FlotillaAPI
 import FlotillaClient
+import FlotillaTLS
 import FlotillaTestSupport
 import Foundation
+import NIOSSL
 import Testing
 
-/// Three `flotilla serve` processes on one real 3-member etcd cluster.
+/// Three `flotilla serve` processes on one real 3-member etcd cluster; with `tls`, the etcd cluster takes only
+/// TLS with client certificates and the hosts serve TLS and call each other with mutual TLS, all under the
+/// etcd cluster's CA (ADR 0017, ADR 0020).
 @Suite("Cluster mode: three hosts on etcd", .serialized, .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
 struct ClusterProcessTests {
     static let key = "flt_cluster_process_test_key_0123"
+    /// How the tests' clients reach hosts that serve TLS (the suite is serialized: one cluster at a time).
+    static let clientTLS = LockedBox<TLSConfiguration?>(nil)
 
     /// Starts etcd and three hosts in zones z1..z3, runs `body`, then stops everything, last in first out,
     /// whatever happens: the hosts (kill -9), any QEMU they left under their folders, the folders, etcd.
     func withCluster(
-        backends: String = "sim", environment: [String: String] = [:],
+        tls: Bool = false, backends: String = "sim", environment: [String: String] = [:],
         _ body: @Sendable (EtcdCluster, [ServeProcess]) async throws -> Void
     ) async throws {
         try await FixtureStack.with { stack in
-            let etcd = try await stack.etcd()
+            let etcd = try await stack.etcd(tls: tls)
+            Self.clientTLS.withLock { $0 = nil }
+            if tls { Self.clientTLS.withLock { $0 = try? TLSFiles.client(ca: etcd.caFile, certificate: nil, key: nil) } }
             let dir = try await stack.temporaryDirectory("cluster")
             // Pushed before the hosts start, so it runs after they stopped: no host restarts a killed VM.
             await stack.push("QEMUs under \(dir)") { KVMTestSupport.killQEMUs(under: dir) }
@@ -25,21 +33,30 @@ struct ClusterProcessTests {
                 hosts.append(
                     try await stack.serve(
                         dataDir: "\(dir)/h\(i)", apiKey: Self.key,
-                        extra: Self.hostArguments(etcd, id: "h\(i)", zone: "z\(i)"), backends: backends, environment: environment,
+                        extra: try Self.hostArguments(etcd, id: "h\(i)", zone: "z\(i)"), backends: backends, environment: environment,
                         stopSignal: SIGKILL))
             }
             try await body(etcd, hosts)
         }
     }
 
-    /// The arguments of host `id` in zone `zone` on `etcd`.
-    static func hostArguments(_ etcd: EtcdCluster, id: String, zone: String) -> [String] {
-        let store = "etcd://" + etcd.endpoints.map { $0.replacingOccurrences(of: "http://", with: "") }.joined(separator: ",")
-        return ["--store", store, "--cluster-secret", "test-secret", "--host-id", id, "--zone", zone] + FaultCluster.fastBounds
+    /// The arguments of host `id` in zone `zone` on `etcd`; on a TLS etcd also the host's own certificate
+    /// (issued by the etcd cluster's CA, which is then the cluster CA too).
+    static func hostArguments(_ etcd: EtcdCluster, id: String, zone: String) throws -> [String] {
+        var arguments =
+            etcd.serveArguments + ["--cluster-secret", "test-secret", "--host-id", id, "--zone", zone] + FaultCluster.fastBounds
+        if let authority = etcd.authority {
+            let base = etcd.tlsDirectory + "/host-" + id
+            try authority.issue(host: id, alternativeNames: [.ip([127, 0, 0, 1]), .dns("localhost")])
+                .save(certificate: base + ".pem", key: base + "-key.pem")
+            arguments += ["--tls-cert", base + ".pem", "--tls-key", base + "-key.pem", "--tls-ca", etcd.caFile]
+        }
+        return arguments
     }
 
     func client<T: Sendable>(_ host: ServeProcess, _ body: (FlotillaClient) async throws -> T) async throws -> T {
-        try await FlotillaClient.withClient(baseURL: host.url, apiKey: Self.key, timeout: .seconds(30), body)
+        let tls = host.url.hasPrefix("https://") ? Self.clientTLS.value : nil
+        return try await FlotillaClient.withClient(baseURL: host.url, apiKey: Self.key, timeout: .seconds(30), tls: tls, body)
     }
 
     func request(_ name: String, zone: String? = nil) -> Compute.CreateRequest {
@@ -80,9 +97,12 @@ struct ClusterProcessTests {
         throw ProcessFailure("instance \(id) did not run within \(within)")
     }
 
-    @Test("instances created through any host are placed by zone, run on the chosen host, and every host sees them")
-    func placementAcrossHosts() async throws {
-        try await withCluster { _, hosts in
+    @Test(
+        "instances created through any host are placed by zone, run on the chosen host, and every host sees them",
+        arguments: [false, true])
+    func placementAcrossHosts(tls: Bool) async throws {
+        try await withCluster(tls: tls) { _, hosts in
+            #expect(hosts.allSatisfy { $0.url.hasPrefix(tls ? "https://" : "http://") })
             for (via, zone) in [(0, "z3"), (1, "z1"), (2, "z2")] {
                 let (created, _) = try await client(hosts[via]) { try await $0.createInstance(request("in-\(zone)", zone: zone)) }
                 #expect(created.state == "running", "\(created.stateDescription ?? "")")
@@ -99,10 +119,10 @@ struct ClusterProcessTests {
     }
 
     @Test(
-        "kill -9 of the leader: another host leads, creates keep succeeding, it turns offline everywhere and its instances run elsewhere; one etcd member stopped: still working; the host comes back: nothing lost or duplicated"
-    )
-    func failover() async throws {
-        try await withCluster { etcd, hosts in
+        "kill -9 of the leader: another host leads, creates keep succeeding, it turns offline everywhere and its instances run elsewhere; one etcd member stopped: still working; the host comes back: nothing lost or duplicated",
+        arguments: [false, true])
+    func failover(tls: Bool) async throws {
+        try await withCluster(tls: tls) { etcd, hosts in
             var acknowledged: [String] = []
             for i in 0..<6 { acknowledged.append(try await createEventually(hosts[i % 3], "before-\(i)").id) }
             let leader = try await leaderHost(hosts)
@@ -132,7 +152,7 @@ struct ClusterProcessTests {
             try await FixtureStack.with { stack in
                 let back = try await stack.serve(
                     dataDir: try await stack.temporaryDirectory("back"), apiKey: Self.key,
-                    extra: Self.hostArguments(etcd, id: dead, zone: "z\(leader + 1)"), stopSignal: SIGKILL)
+                    extra: try Self.hostArguments(etcd, id: dead, zone: "z\(leader + 1)"), stopSignal: SIGKILL)
                 for host in survivors + [back] {
                     try await eventually("\(dead) active again at \(host.url)", timeout: .seconds(30), every: .milliseconds(100)) {
                         (try? await self.client(host) { try await $0.worker(id: dead) })?.status == "active"
@@ -141,7 +161,9 @@ struct ClusterProcessTests {
                 let listed = try await client(back) { try await $0.listInstances(pageSize: 500) }
                 #expect(Set(acknowledged).isSubset(of: Set(listed.instances.map(\.id))), "nothing lost")
                 #expect(listed.total == acknowledged.count, "nothing duplicated")
-                #expect(listed.instances.allSatisfy { $0.state == "running" }, "\(listed.instances.map { ($0.name, $0.state) })")
+                #expect(
+                    listed.instances.allSatisfy { $0.state == "running" },
+                    "\(listed.instances.map { ($0.name, $0.state, $0.workerId ?? "-", $0.stateDescription ?? "") })")
             }
         }
     }

@@ -49,9 +49,9 @@ public actor FixtureStack {
         return dir
     }
 
-    /// A real etcd cluster (``EtcdCluster/start(size:timeout:)``), torn down when the stack unwinds.
-    public func etcd(size: Int = 3) async throws -> EtcdCluster {
-        let cluster = try await EtcdCluster.start(size: size)
+    /// A real etcd cluster (``EtcdCluster/start(size:tls:timeout:)``), torn down when the stack unwinds.
+    public func etcd(size: Int = 3, tls: Bool = false) async throws -> EtcdCluster {
+        let cluster = try await EtcdCluster.start(size: size, tls: tls)
         push("etcd \(cluster.directory)") { await cluster.tearDown() }
         return cluster
     }
