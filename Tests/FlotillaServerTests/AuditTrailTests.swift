@@ -120,6 +120,29 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("a 429 is recorded with the key that was refused, on a GET route too")
+    func rateLimited() async throws {
+        try await Self.withLiveProbe(configure: { config in
+            config.rateLimits = (try? RateLimits.parse("reader=1/1")) ?? config.rateLimits
+        }) { probe, _ in
+            let reader = try await Self.createKey(probe, "slow", "reader")
+            var statuses: [Int] = []
+            for i in 0..<4 {
+                statuses.append(try await probe.with(key: reader.secret).call(.get, "/api/v2/vms", headers: Self.header("rl-\(i)")).status)
+            }
+            #expect(statuses.contains(429), "\(statuses)")
+            let trail = try await Self.trail(probe)
+            for (i, status) in statuses.enumerated() {
+                let found = Self.records(trail, requestId: "rl-\(i)")
+                // Allowed GETs are not recorded; each 429 is, once, naming the reader's key.
+                #expect(found.count == (status == 429 ? 1 : 0), "rl-\(i) answered \(status)")
+                if let r = found.first {
+                    #expect(r["status"] as? Int == 429 && r["key_id"] as? String == reader.id && r["role"] as? String == "reader")
+                }
+            }
+        }
+    }
+
     @Test("cursor paging returns every record once, in order; filters key, target, since; bad queries 400; non-admin 403")
     func pagingAndFilters() async throws {
         try await Self.withLiveProbe { probe, _ in
