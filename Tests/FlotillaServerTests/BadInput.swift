@@ -25,6 +25,7 @@ enum BadInput {
         "POST /api/v1/compute/instances":
             #"{"name":"bi-new-a","backend":"sim","config":{"image":"busybox"},"resources":{"cpu":{"cores":1},"memory":{"limit":268435456}}}"#,
         "PUT /api/v1/compute/instances/:id": #"{"metadata":{"labels":{"changed":"yes"}}}"#,
+        "POST /api/v1/keys/:id/rotate": #"{"grace":60}"#,
         "DELETE /api/v1/compute/instances/:id": "",
         "PUT /api/v1/compute/instances/:id/start": "",
         "PUT /api/v1/compute/instances/:id/pause": "",
@@ -102,6 +103,8 @@ enum BadInput {
         "min_revision": ["-1", "abc"], "state": ["bogus-state"], "backend": ["bogus-backend"], "kind": ["bogus-kind"],
         "cursor": ["!!not-a-cursor!!"], "labels": ["novalue"], "label": ["=novalue"],
         "zone": [], "host": [], "name": [],
+        // The audit trail's filters (ADR 0018): a key id or name and a target id, 1 to 128 characters.
+        "key": ["", String(repeating: "k", count: 129)], "target": ["", String(repeating: "t", count: 129)],
     ]
 
     /// The bad variants of `route`'s valid request. A parameter without bad values here is a coverage failure.
