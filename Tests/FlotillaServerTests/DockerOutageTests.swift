@@ -44,7 +44,10 @@ import Testing
                 } catch {
                     // Says which instances were left in which state, and what the host logged meanwhile.
                     let seen = host.host.registry.read { s in
-                        ids.map { "\($0): \(s.instances[$0]?.value.state.rawValue ?? "gone") \(s.instances[$0]?.value.stateDescription ?? "")" }
+                        ids.map { id in
+                            let record = s.instances[id]?.value
+                            return "\(id): \(record?.state.rawValue ?? "gone") \(record?.stateDescription ?? "")"
+                        }
                     }
                     let log = capture.all.map { "\($0.level) \($0.message) \($0.details)" }
                     Issue.record("\(error)\n\(seen.joined(separator: "\n"))\nlog:\n\(log.joined(separator: "\n"))")
