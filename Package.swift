@@ -143,7 +143,8 @@ let package = Package(
         .executableTarget(
             name: "flotilla-bench",
             dependencies: [
-                "FlotillaHost", "FlotillaCluster", "FlotillaCore",
+                "FlotillaHost", "FlotillaCluster", "FlotillaCore", "FlotillaTLS",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

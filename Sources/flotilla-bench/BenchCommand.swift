@@ -7,6 +7,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "flotilla-bench", abstract: "Flotilla benchmarks (run with swift run -c release).",
         subcommands: [
             HTTPBenchCommand.self, DockerBenchCommand.self, KVMBenchCommand.self, PlacementBenchCommand.self, CreateBenchCommand.self,
-            ProxyBenchCommand.self, OutOfBandBenchCommand.self, FloodBenchCommand.self,
+            ProxyBenchCommand.self, OutOfBandBenchCommand.self, FloodBenchCommand.self, TLSBenchCommand.self,
         ])
 }
