@@ -81,6 +81,13 @@ public struct Authenticator: Sendable {
         return Principal(keyId: record.id, name: record.name, role: record.role)
     }
 
+    /// Whether `secret` is a known key that has not expired, whatever its role; no rate-limit token is taken and
+    /// no use is noted (for requests that need no credential, to decide what they may learn).
+    func isValid(secret: String?) -> Bool {
+        guard let secret, let record = registry.read({ $0.apiKeys[hasher.hash(secret)] }) else { return false }
+        return !KeyExpiry.isExpired(record, now: now())
+    }
+
     /// The caller, if its key grants `permission`; 401 for a missing or unknown key, 403 for a weaker role.
     func authorize(_ request: Request, permission: Permission) throws -> Principal {
         try authorize(secret: Self.credential(of: request), permission: permission)

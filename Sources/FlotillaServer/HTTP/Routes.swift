@@ -94,7 +94,7 @@ struct Routes {
     /// credential. Only for requests that need none (open routes, unknown routes), to decide what they may learn.
     static func isAuthenticated(_ request: Request, _ authenticator: Authenticator, _ credential: ClusterCredential) -> Bool {
         if credential.admits(request) { return true }
-        guard Authenticator.credential(of: request) != nil else { return false }
-        return (try? authenticator.authorize(request, permission: .read)) != nil
+        // Not `authorize`: deciding what an open route may tell must not take a rate-limit token (ADR 0019).
+        return authenticator.isValid(secret: Authenticator.credential(of: request))
     }
 }
