@@ -115,7 +115,7 @@ struct TLSBenchCommand: AsyncParsableCommand {
             two hosts (plain HTTP, TLS)
             GET /api/v1/compute/instances/:id  http   \(p.line)
             GET /api/v1/compute/instances/:id  https  \(t.line)
-            HTTPS / plain throughput (keep-alive): \(String(format: "%.2f", t.throughput / p.throughput)) (goal >= 0.70)
+            HTTPS / plain throughput (keep-alive): \(String(format: "%.3f", t.throughput / p.throughput)) (goal >= 0.70)
             """
         guard handshakeSeconds > 0 else { return report }
         // A new connection for every request (Connection: close): TCP set-up, and on HTTPS a full handshake.
@@ -128,7 +128,7 @@ struct TLSBenchCommand: AsyncParsableCommand {
             new connection per request (Connection: close), \(handshakeSeconds) s per side:
             GET /api/v1/compute/instances/:id  http   \(cp.line)
             GET /api/v1/compute/instances/:id  https  \(ct.line)
-            HTTPS / plain new-connection throughput: \(String(format: "%.2f", ct.throughput / cp.throughput))
+            HTTPS / plain new-connection throughput: \(String(format: "%.3f", ct.throughput / cp.throughput))
             """
         return report
     }
