@@ -49,7 +49,10 @@ public final class FaultHost: Sendable {
                 "--store", store, "--cluster-secret", "fault-cluster-secret", "--host-id", id, "--zone", zone,
                 "--advertise", "http://\(peerProxy.address)", "--listen", "\(namespace?.address ?? "127.0.0.1"):0",
                 "--log-level", logLevel,
-            ] + extra
+            ]
+            // A namespaced host listens on its namespace's private link address, not loopback: plain there is asked
+            // for explicitly (ADR 0017), as an operator would on a network of their own.
+            + (namespace == nil ? [] : ["--insecure"]) + extra
         var environment = ["FLOTILLA_SIM_STATE_FILE": simStateFile]
         if let dockerSocket { environment["FLOTILLA_DOCKER_SOCKET"] = dockerSocket }
         self.environment = environment
