@@ -327,6 +327,9 @@ public actor QEMUBackend: ComputeBackend {
             do {
                 let status = try await qmp(vm, "query-status")
                 vms[id]?.qmpStatus = Self.state(ofQMPStatus: status)
+                // "shutdown": QEMU is ending (a signal, or the guest powered off) and its exit, which says how, is
+                // a moment away; report that exit rather than a bare "failed" taken from the status.
+                if Self.isShuttingDown(status) { _ = await process.waitForExit(timeout: Self.shutdownExitWait) }
             } catch {
                 // QEMU may be ending right now: look again below; otherwise keep the last known status.
                 logger.debug("query-status failed", metadata: ["id": "\(id)", "error": "\(error)"])
@@ -435,6 +438,14 @@ public actor QEMUBackend: ComputeBackend {
         do { try await qmp(vm, command) } catch {
             throw BackendError.failed("QMP \(command) failed for \(vm.record.id): \(error)")
         }
+    }
+
+    /// How long `inspect` waits for a QEMU whose status is "shutdown" to exit.
+    static let shutdownExitWait = Duration.seconds(2)
+
+    static func isShuttingDown(_ status: JSONValue) -> Bool {
+        guard case .object(let fields) = status, case .string(let s)? = fields["status"] else { return false }
+        return s == "shutdown"
     }
 
     static func state(ofQMPStatus status: JSONValue) -> ObservedInstance.State {
