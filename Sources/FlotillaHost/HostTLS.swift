@@ -21,7 +21,7 @@ struct HostTLS: Sendable {
         guard let files else { return nil }
         do {
             let reloader = try TLSFiles.reloader(certificate: files.certificate, key: files.key, logger: logger)
-            // The client side reads the certificate once: NIOSSL's per-handshake override is a server-side hook.
+            // The client side reads the certificate once, at start: a renewal reaches other hosts after a restart.
             let peerClient = try TLSFiles.client(ca: files.clusterCA, certificate: files.certificate, key: files.key)
             return HostTLS(
                 reloader: reloader, server: try TLSFiles.server(reloader: reloader, clientCA: files.clusterCA),
