@@ -9,6 +9,14 @@ let grpcProducts: [Target.Dependency] = [
     .product(name: "SwiftProtobuf", package: "swift-protobuf"),
 ]
 
+/// Metrics and tracing APIs (issue 15): the instrumented targets record through these, never through a backend.
+let observabilityProducts: [Target.Dependency] = [
+    .product(name: "Metrics", package: "swift-metrics"),
+    .product(name: "Tracing", package: "swift-distributed-tracing"),
+    .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+    .product(name: "ServiceContextModule", package: "swift-service-context"),
+]
+
 let package = Package(
     name: "flotilla",
     platforms: [.macOS(.v15)],
@@ -34,6 +42,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        // Observability (issue 15): metrics, Prometheus exposition, tracing and its OTLP/HTTP exporter.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // Pure domain: values, state machine, reducer, scheduler, ports. No I/O.
@@ -72,7 +86,7 @@ let package = Package(
                 "FlotillaCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+            ] + observabilityProducts),
         // Surface E: Flintlock's MicroVM service. Generated protobuf and gRPC code (proto/, committed; see
         // scripts/generate-protos.sh), its mapping onto instances and the gRPC server.
         .target(
@@ -108,7 +122,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ] + observabilityProducts),
         // Typed HTTP client for the surfaces.
         .target(
             name: "FlotillaClient",
@@ -132,13 +147,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "OTel", package: "swift-otel"),
+            ] + observabilityProducts),
         .executableTarget(
             name: "flotilla",
             dependencies: [
                 "FlotillaHost", "FlotillaClient", "FlotillaAPI", "FlotillaTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "flotilla-bench",
