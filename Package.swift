@@ -123,7 +123,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ] + observabilityProducts),
+            ] + observabilityProducts,
+            // The dashboard's files, compiled into the binary as byte arrays (`PackageResources`, ADR 0023).
+            resources: [.embedInCode("UI/Assets")]),
         // Typed HTTP client for the surfaces.
         .target(
             name: "FlotillaClient",

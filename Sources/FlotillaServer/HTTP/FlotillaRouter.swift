@@ -37,6 +37,8 @@ public enum FlotillaRouter {
         EventsRoute(deps: deps).register(routes)
         AuditRoute(deps: deps).register(routes)
         OpenAPIRoute(version: deps.version).register(routes)
+        // The dashboard's static files: not API routes, so not in the route table (ADR 0023).
+        DashboardRoutes().register(on: router)
         return (router, table)
     }
 }
