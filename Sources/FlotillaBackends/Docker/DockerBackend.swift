@@ -249,6 +249,29 @@ public final class DockerBackend: ComputeBackend {
         try await events.follow(changed)
     }
 
+    /// The container's stdout and stderr (ADR 0024; see ``DockerLogsReader``).
+    public func logs(
+        id: String, tail: Int, follow: Bool, write: ([UInt8]) async throws -> Void
+    ) async throws {
+        let container = try await inspectContainer(id)
+        try await DockerLogsReader(engine: engine, connectTimeout: configuration.requestTimeout).read(
+            container: container.Id, instance: id, tty: container.Config?.Tty ?? false, tail: tail, follow: follow,
+            write: write)
+    }
+
+    /// Bytes of log the console answer keeps (its end).
+    static let consoleLimit = 4 << 20
+
+    /// The container has no serial console: its console is the tail of its log.
+    public func console(id: String, lines: Int) async throws -> String {
+        var kept: [UInt8] = []
+        try await logs(id: id, tail: lines, follow: false) { bytes in
+            kept += bytes
+            if kept.count > Self.consoleLimit { kept.removeFirst(kept.count - Self.consoleLimit) }
+        }
+        return String(decoding: kept, as: UTF8.self)
+    }
+
     // MARK: - Helpers
 
     /// Inspects the container of instance `id`, checking that it carries the ownership label for that id.

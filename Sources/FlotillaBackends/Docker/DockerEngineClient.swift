@@ -169,6 +169,41 @@ final class DockerEngineClient: Sendable {
         }
     }
 
+    /// Sends a request whose answer is a byte stream (a container's log) and calls `chunk` with each piece of
+    /// the body as it arrives. `timeout` bounds the wait for the answer's head only; the body runs until the
+    /// daemon ends it, the task is cancelled or `chunk` throws. A status other than 200 is `.refused` with
+    /// its (bounded) body. `client` as in ``streamLines(_:_:query:timeout:lineLimit:client:line:)``.
+    func streamBody(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)], timeout: Duration, client: HTTPClient? = nil,
+        chunk: (ByteBuffer) async throws -> Void
+    ) async throws -> LineStreamEnd {
+        try await checkReachable(timeout: timeout)
+        let prefix = try await negotiatedPrefix()
+        var request = HTTPClientRequest(url: try url(prefix + path, query: query))
+        request.method = method
+        request.headers.add(name: "Host", value: Self.hostHeader)
+        do {
+            let response = try await (client ?? http).execute(request, deadline: .now() + TimeAmount(timeout))
+            guard response.status == .ok else {
+                let body = try await response.body.collect(upTo: bodyLimit)
+                return .refused(Response(status: Int(response.status.code), body: body))
+            }
+            for try await piece in response.body {
+                do { try await chunk(piece) } catch { throw ConsumerFailure(error: error) }
+            }
+            if Task.isCancelled { throw CancellationError() }
+            return .ended
+        } catch let failure as ConsumerFailure {
+            throw failure.error  // The reader's own failure (its client left), not the daemon's.
+        } catch let error as HTTPClientError where error == .readTimeout {
+            return .quiet
+        } catch let error as BackendError {
+            throw error
+        } catch {
+            throw mapTransport(error, method: method, path: path)
+        }
+    }
+
     /// Sends a request whose answer is a stream of JSON lines (image pull progress) and returns the first
     /// error the stream reports, or nil when it ended without one. No line may exceed the body limit.
     func streamError(
@@ -199,6 +234,11 @@ final class DockerEngineClient: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// An error of the caller's `chunk`, carried through unchanged.
+    private struct ConsumerFailure: Error {
+        var error: any Error
+    }
 
     /// When the daemon was last seen down: one connect to its socket (bounded by a second), closed at once.
     private func checkReachable(timeout: Duration?) async throws {

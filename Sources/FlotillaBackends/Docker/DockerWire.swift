@@ -68,6 +68,8 @@ enum DockerWire {
         }
         struct Config: Decodable, Sendable {
             var Labels: [String: String]?
+            /// A TTY container's log is raw; otherwise it is multiplexed (``DockerLogsDemultiplexer``).
+            var Tty: Bool?
         }
         struct InspectHostConfig: Decodable, Sendable {
             var NanoCpus: Int64?

@@ -351,6 +351,23 @@ public actor QEMUBackend: ComputeBackend {
         return Self.tail(of: vm.files.console, lines: lines)
     }
 
+    /// The serial console as a log (ADR 0024; see ``QEMUConsoleReader``): a followed console ends when QEMU stops.
+    /// Nonisolated: the reading runs outside the actor, which it only asks whether QEMU still runs.
+    public nonisolated func logs(
+        id: String, tail: Int, follow: Bool, write: ([UInt8]) async throws -> Void
+    ) async throws {
+        try await QEMUConsoleReader(path: consolePath(id)).read(
+            tail: tail, follow: follow, running: { await self.runs(id) }, write: write)
+    }
+
+    private func consolePath(_ id: String) async throws -> String {
+        try await ensureLoaded()
+        return try existing(id).files.console
+    }
+
+    /// Whether QEMU runs for the instance now.
+    private func runs(_ id: String) -> Bool { vms[id]?.process?.isRunning == true }
+
     /// The pid of the instance's QEMU, while one runs.
     public func pid(id: String) throws -> Int32? {
         try existing(id).process.flatMap { $0.isRunning ? $0.pid : nil }

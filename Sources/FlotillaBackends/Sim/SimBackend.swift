@@ -23,7 +23,7 @@ public actor SimBackend: ComputeBackend {
         didSet { writeStateFile() }
     }
     private var scheduledFailures: [Operation: [BackendError]]
-    private var unavailableReason: String?
+    private(set) var unavailableReason: String?
     /// Those following changes (``followChanges(_:)``), by subscription number.
     private var followers: [Int: @Sendable (String) -> Void] = [:]
     private var nextFollower = 0
@@ -105,6 +105,7 @@ public actor SimBackend: ComputeBackend {
         instances[request.id] = SimInstance(
             id: request.id, name: request.name, kind: request.kind, resources: request.spec.resources,
             storageTotalBytes: storage, state: .created, meter: meter, random: random)
+        instances[request.id]?.record("\(request.name): created")
         logger.debug("sim instance created", metadata: ["id": "\(request.id)", "name": "\(request.name)"])
     }
 

@@ -33,6 +33,12 @@ public protocol ComputeBackend: Sendable {
     func list() async throws -> [ObservedInstance]
     /// The last `lines` lines of the instance's console (a VM's serial console).
     func console(id: String, lines: Int) async throws -> String
+    /// Writes the instance's log (ADR 0024): its last `tail` lines, then, when `follow`, what it writes next, until
+    /// it stops or is deleted, or the task is cancelled (or `write` throws). Docker: the container's stdout and
+    /// stderr; KVM: the serial console; sim: its own lifecycle record. Lines are cut at
+    /// ``InstanceLogLimits/maxLineBytes``. Throws ``BackendError/notFound(_:)`` before writing anything when the
+    /// backend does not hold the instance.
+    func logs(id: String, tail: Int, follow: Bool, write: ([UInt8]) async throws -> Void) async throws
     /// Follows the backend's own change notifications (the Docker Engine's event stream, QMP events and QEMU
     /// exits, the simulation's injected faults) and calls `changed` with the Flotilla instance id of every
     /// instance whose state may have changed, as soon as the backend says so. Runs until cancelled; throws
@@ -46,6 +52,13 @@ extension ComputeBackend {
     /// Backends without a console throw ``BackendError/unsupported(_:)``.
     public func console(id: String, lines: Int) async throws -> String {
         throw BackendError.unsupported("console")
+    }
+
+    /// Backends without logs throw ``BackendError/unsupported(_:)``.
+    public func logs(
+        id: String, tail: Int, follow: Bool, write: ([UInt8]) async throws -> Void
+    ) async throws {
+        throw BackendError.unsupported("logs")
     }
 
     /// Backends without a change source throw ``BackendError/unsupported(_:)``.

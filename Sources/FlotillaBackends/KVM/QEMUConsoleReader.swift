@@ -1,0 +1,76 @@
+import FlotillaCore
+import Foundation
+
+/// Reads a VM's serial console, the file QEMU appends the guest's console to (ADR 0024): the last lines, then,
+/// when following, what the guest writes next, looked for every ``pollInterval`` (a cheap `stat`-sized read)
+/// while QEMU runs. Carriage returns are dropped and each line is cut at ``InstanceLogLimits/maxLineBytes``.
+struct QEMUConsoleReader: Sendable {
+    let path: String
+
+    /// How often a followed console is looked at for new bytes.
+    static let pollInterval: Duration = .milliseconds(250)
+    /// Bytes read at most at once, and the window the tail is taken from.
+    static let window = 4 << 20
+
+    /// Writes the last `tail` lines; when `follow`, then the new bytes until `running` says QEMU no longer runs
+    /// (after a last read), the task is cancelled or `write` throws.
+    func read(
+        tail: Int, follow: Bool, running: @escaping @Sendable () async -> Bool,
+        write: ([UInt8]) async throws -> Void
+    ) async throws {
+        var limiter = LogLineLimiter()
+        let size = fileSize()
+        let start = size > UInt64(Self.window) ? size - UInt64(Self.window) : 0
+        let opening = bytes(from: start)
+        var offset = start + UInt64(opening.count)
+        let last = Self.lastLines(opening.filter { $0 != UInt8(ascii: "\r") }, count: tail)
+        if !last.isEmpty { try await write(limiter.pass(last)) }
+        guard follow else { return }
+        while true {
+            let live = await running()
+            while true {
+                let more = bytes(from: offset)
+                offset += UInt64(more.count)
+                let passed = limiter.pass(more.lazy.filter { $0 != UInt8(ascii: "\r") })
+                if !passed.isEmpty { try await write(passed) }
+                if more.count < Self.window { break }
+            }
+            guard live else { return }
+            try await Task.sleep(for: Self.pollInterval)
+        }
+    }
+
+    /// The last `count` lines of `text` (each with its newline; a last line without one gets one).
+    static func lastLines(_ text: [UInt8], count: Int) -> [UInt8] {
+        guard count > 0, !text.isEmpty else { return [] }
+        var end = text.endIndex
+        if text.last == UInt8(ascii: "\n") { end -= 1 }
+        var start = end
+        var found = 0
+        while start > text.startIndex {
+            if text[start - 1] == UInt8(ascii: "\n") {
+                found += 1
+                if found == count { break }
+            }
+            start -= 1
+        }
+        return Array(text[start..<end]) + [UInt8(ascii: "\n")]
+    }
+
+    private func fileSize() -> UInt64 {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        return (attributes?[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+
+    /// At most ``window`` bytes from `offset`; none when the file cannot be read (not there yet, or deleted).
+    private func bytes(from offset: UInt64) -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        do {
+            try handle.seek(toOffset: offset)
+            return [UInt8](try handle.read(upToCount: Self.window) ?? Data())
+        } catch {
+            return []
+        }
+    }
+}
