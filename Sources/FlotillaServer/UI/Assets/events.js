@@ -28,11 +28,12 @@ export class EventStream {
   }
 
   async stop() {
-    this.controller?.abort();
-    await this.running?.catch(() => {});
+    const running = this.running;
     this.running = null;
     this.lastId = null;
+    this.controller?.abort();
     this.onStatus("stopped");
+    await running?.catch(() => {});
   }
 
   async loop(signal) {

@@ -100,7 +100,14 @@ export function renderInstances(app) {
     }
   }
 
-  function upsert(vm) { rows.set(vm.id, vm); draw(); }
+  /** The revision a row reflects: an answer that left before a later event must not undo it. */
+  const revision = (vm) => vm.seenRevision ?? vm.revisions?.modified ?? 0;
+
+  function upsert(vm) {
+    const known = rows.get(vm.id);
+    if (!known || revision(vm) >= revision(known)) rows.set(vm.id, vm);
+    draw();
+  }
 
   async function load(first) {
     const query = new URLSearchParams({ limit: String(PAGE) });
@@ -142,7 +149,8 @@ export function renderInstances(app) {
       if (!id) continue;
       if (event.type === "instance.deleted") { changed = rows.delete(id) || changed; continue; }
       const vm = rows.get(id);
-      if (vm && event.instance) {
+      if (vm && event.instance && Number(event.revision) >= revision(vm)) {
+        vm.seenRevision = Number(event.revision);
         vm.observed = { ...vm.observed, state: event.instance.state };
         vm.desired = event.instance.desired;
         if (event.instance.host && vm.host?.id !== event.instance.host) vm.host = { id: event.instance.host, zone: null };
