@@ -7,7 +7,17 @@ import Logging
 /// `flotilla serve`: runs one host (contract section 8). Every option also reads `FLOTILLA_<NAME>`.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Run a Flotilla host: the API, the agent and (when elected) the leader duties.")
+        commandName: "serve", abstract: "Run a Flotilla host: the API, the agent and (when elected) the leader duties.",
+        discussion: """
+            Every option also reads an environment variable, named with each option below: FLOTILLA_ and the \
+            option's name in capitals, - as _ (--data-dir: FLOTILLA_DATA_DIR). An option on the command line wins \
+            over its variable; an empty variable counts as unset.
+
+            Also read from the environment:
+              FLOTILLA_DOCKER_SOCKET  the Docker Engine's socket (default /var/run/docker.sock)
+
+            Every option and variable with its default: docs/configuration.md.
+            """)
 
     @Option(help: "HTTP address, HOST:PORT (env FLOTILLA_LISTEN; default 127.0.0.1:8080).")
     var listen: String?
