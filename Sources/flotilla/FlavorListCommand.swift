@@ -6,9 +6,16 @@ struct FlavorListCommand: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
 
+    @OptionGroup var quiet: QuietOption
+
+    func validate() throws {
+        try quiet.check(client)
+    }
+
     func run() async throws {
         try await ClientRunner.run(client) { api in
-            try ClientRunner.emit(try await api.listFlavors(), client, table: OutputFormatter.flavorList)
+            try ClientRunner.emitList(
+                try await api.listFlavors(), client, quiet: quiet, ids: { $0.items.map(\.id) }, table: OutputFormatter.flavorList)
         }
     }
 }

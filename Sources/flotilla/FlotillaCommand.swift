@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaHost
 import Foundation
 
 /// The `flotilla` executable: the client commands, and `serve` (added by the server side).
@@ -16,6 +17,7 @@ struct FlotillaCommand: AsyncParsableCommand {
               2  usage error: a bad option or value
               3  the server could not be reached
             """,
+        version: "flotilla \(FlotillaHost.version)",
         subcommands: [
             ServeCommand.self,
             CertCommand.self,
@@ -27,6 +29,8 @@ struct FlotillaCommand: AsyncParsableCommand {
             WorkerCommand.self,
             ClusterCommand.self,
             AuditCommand.self,
+            FleetCommand.self,
+            EventsCommand.self,
         ]
     )
 

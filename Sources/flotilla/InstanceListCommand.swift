@@ -6,6 +6,8 @@ struct InstanceListCommand: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
 
+    @OptionGroup var quiet: QuietOption
+
     @Option(help: "Only this backend (sim, docker, kvm).")
     var backend: String?
 
@@ -22,6 +24,7 @@ struct InstanceListCommand: AsyncParsableCommand {
     var pageSize: Int?
 
     func validate() throws {
+        try quiet.check(client)
         if let page, page < 1 { throw ValidationError("--page must be 1 or more") }
         if let pageSize, pageSize < 1 { throw ValidationError("--page-size must be 1 or more") }
         _ = try labelMap()
@@ -32,7 +35,7 @@ struct InstanceListCommand: AsyncParsableCommand {
         try await ClientRunner.run(client) { api in
             let list = try await api.listInstances(
                 backend: backend, state: state, labels: labelMap, page: page, pageSize: pageSize)
-            try ClientRunner.emit(list, client, table: OutputFormatter.instanceList)
+            try ClientRunner.emitList(list, client, quiet: quiet, ids: { $0.instances.map(\.id) }, table: OutputFormatter.instanceList)
         }
     }
 

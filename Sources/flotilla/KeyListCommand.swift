@@ -7,9 +7,16 @@ struct KeyListCommand: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
 
+    @OptionGroup var quiet: QuietOption
+
+    func validate() throws {
+        try quiet.check(client)
+    }
+
     func run() async throws {
         try await ClientRunner.run(client) { api in
-            try ClientRunner.emit(try await api.listKeys(), client, table: OutputFormatter.keyLifecycles)
+            try ClientRunner.emitList(
+                try await api.listKeys(), client, quiet: quiet, ids: { $0.keys.map(\.id) }, table: OutputFormatter.keyLifecycles)
         }
     }
 }

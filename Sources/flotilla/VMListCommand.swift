@@ -18,6 +18,8 @@ struct VMListCommand: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
 
+    @OptionGroup var quiet: QuietOption
+
     @Option(help: "Only this state: BUILDING, ACTIVE, SHUTOFF, PAUSED, REBOOT, HARD_REBOOT, ERROR.")
     var state: VMState?
 
@@ -31,6 +33,7 @@ struct VMListCommand: AsyncParsableCommand {
     var pageSize: Int?
 
     func validate() throws {
+        try quiet.check(client)
         if let page, page < 1 { throw ValidationError("--page must be 1 or more") }
         if let pageSize, !(1...FlotillaClient.maxVMPageSize).contains(pageSize) {
             throw ValidationError("--page-size must be between 1 and \(FlotillaClient.maxVMPageSize)")
@@ -40,7 +43,7 @@ struct VMListCommand: AsyncParsableCommand {
     func run() async throws {
         try await ClientRunner.run(client) { api in
             let list = try await api.listVMs(page: page, pageSize: pageSize, state: state?.rawValue, name: name)
-            try ClientRunner.emit(list, client, table: OutputFormatter.vmList)
+            try ClientRunner.emitList(list, client, quiet: quiet, ids: { $0.items.map(\.uuid) }, table: OutputFormatter.vmList)
         }
     }
 }

@@ -1,0 +1,113 @@
+import ArgumentParser
+import FlotillaAPI
+import FlotillaClient
+
+struct FleetCreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Create an instance anywhere in the cluster; with --wait, until it runs.",
+        discussion: """
+            The leader places it (--zone, --worker, --worker-label and --strategy constrain where). The command \
+            can be given with repeated --command or after `--`, e.g. \
+            `flotilla fleet create web --backend docker --image busybox --wait -- sleep 3600`. \
+            Memory is rounded up to whole MiB, storage to whole GiB.
+            """)
+
+    @OptionGroup var client: ClientOptions
+
+    @Argument(help: "The instance name (unique in the cluster).")
+    var name: String
+
+    @Option(help: "Backend: sim, docker or kvm.")
+    var backend: String
+
+    @Option(help: "vm or container (derived from the backend when left out).")
+    var kind: InstanceType?
+
+    @Option(help: "The image to run.")
+    var image: String
+
+    @Option(help: "CPU cores (server default 1).")
+    var cpus: Double?
+
+    @Option(help: "Memory, e.g. 512MiB, 1GiB (server default 512 MiB).")
+    var memory: String?
+
+    @Option(help: "Storage, e.g. 10GiB.")
+    var storage: String?
+
+    @Option(
+        name: .customLong("command"), parsing: .unconditionalSingleValue,
+        help: "One argument of the command to run (repeatable, in order).")
+    var commandArguments: [String] = []
+
+    @Argument(parsing: .postTerminator, help: "The command to run, after `--`.")
+    var trailingCommand: [String] = []
+
+    @Option(name: [.customShort("l"), .customLong("label")], help: "A label k=v (repeatable).")
+    var labels: [String] = []
+
+    @Option(name: .customLong("metadata"), help: "A metadata entry k=v (repeatable).")
+    var metadata: [String] = []
+
+    @Option(help: "Place in this zone.")
+    var zone: String?
+
+    @Option(help: "Place on this host (worker id).")
+    var worker: String?
+
+    @Option(name: .customLong("worker-label"), help: "Place on a host with this label k=v (repeatable).")
+    var workerLabels: [String] = []
+
+    @Option(help: "Placement strategy: spread or binpack.")
+    var strategy: PlacementStrategy?
+
+    @Option(help: "Restart policy: never, always, unless-stopped, on-failure or on-failure:N (server default always).")
+    var restartPolicy: String?
+
+    @Flag(help: "Wait until it runs (up to the server's action timeout); exit status 1 if it does not by then.")
+    var wait = false
+
+    @Option(help: "An Idempotency-Key: retrying with the same key and arguments does not create twice.")
+    var idempotencyKey: String?
+
+    func validate() throws {
+        _ = try makeRequest()
+    }
+
+    func run() async throws {
+        let (request, wait, key) = (try makeRequest(), wait, idempotencyKey)
+        try await ClientRunner.run(client, timeout: FleetRunner.waitingTimeout) { api in
+            let (vm, accepted) = try await api.fleetCreate(request, waitRunning: wait, idempotencyKey: key)
+            try FleetRunner.finish("create", vm, accepted: accepted, waited: wait, client)
+        }
+    }
+
+    /// The wire request for these arguments; a malformed size or pair is a `ValidationError`.
+    func makeRequest() throws -> Global.CreateRequest {
+        do {
+            if let cpus, !(cpus > 0 && cpus.isFinite) { throw InvalidInput("--cpus must be a positive number") }
+            let memoryMB = try memory.map { try Self.rounded(ByteSize.parse($0), unit: 1 << 20, "--memory") }
+            let storageGB = try storage.map { try Self.rounded(ByteSize.parse($0), unit: 1 << 30, "--storage") }
+            let command = commandArguments + trailingCommand
+            let labelMap = try KeyValueParser.parseAll(labels)
+            let metadataMap = try KeyValueParser.parseAll(metadata, what: "metadata entry")
+            let workerLabelMap = try KeyValueParser.parseAll(workerLabels, what: "worker label")
+            let placement = Global.VM.Placement(
+                zone: zone, labels: workerLabelMap.isEmpty ? nil : workerLabelMap, workerId: worker, strategy: strategy?.rawValue)
+            let resources = Global.CreateRequest.Resources(cpuCores: cpus, memoryMB: memoryMB, storageGB: storageGB)
+            return Global.CreateRequest(
+                name: name, backend: backend, kind: kind?.rawValue, image: image, command: command.isEmpty ? nil : command,
+                resources: resources == Global.CreateRequest.Resources() ? nil : resources,
+                labels: labelMap.isEmpty ? nil : labelMap, metadata: metadataMap.isEmpty ? nil : metadataMap,
+                placement: placement == Global.VM.Placement() ? nil : placement, restartPolicy: restartPolicy)
+        } catch let error as InvalidInput {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// `bytes` in whole `unit`s, rounded up; at least one.
+    static func rounded(_ bytes: Int64, unit: Int64, _ option: String) throws -> Int64 {
+        guard bytes > 0 else { throw InvalidInput("\(option) must be larger than 0") }
+        return bytes / unit + (bytes % unit == 0 ? 0 : 1)
+    }
+}
