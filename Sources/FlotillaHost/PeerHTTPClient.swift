@@ -63,6 +63,33 @@ final class PeerHTTPClient: PeerTransport, Service {
     }
 }
 
+extension PeerHTTPClient {
+    /// A streamed answer (a followed log, ADR 0024): the deadline covers the answer's head only; the body has
+    /// none (the pooled client has no read timeout) and holds its pooled connection until it ends.
+    func stream(_ request: PeerRequest, connectTimeout: Duration) async throws -> PeerStream {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        for field in request.headers { outgoing.headers.add(name: field.name.canonicalName, value: field.value) }
+        if let body = request.body { outgoing.body = .bytes(body) }
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(outgoing, timeout: .nanoseconds(connectTimeout.nanoseconds))
+        } catch {
+            logger.debug("peer stream failed", metadata: ["url": "\(request.url)", "error": "\(error)"])
+            throw PeerUnreachable(Self.describe(error))
+        }
+        var headers = HTTPFields()
+        for (name, value) in response.headers {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        guard let status = Int(exactly: response.status.code) else { throw PeerUnreachable("bad status") }
+        let body = response.body
+        return PeerStream(status: HTTPResponse.Status(code: status), headers: headers) { piece in
+            for try await chunk in body { try await piece(chunk) }
+        }
+    }
+}
+
 extension Duration {
     var nanoseconds: Int64 {
         let (s, a) = components

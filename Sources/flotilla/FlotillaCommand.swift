@@ -31,6 +31,7 @@ struct FlotillaCommand: AsyncParsableCommand {
             AuditCommand.self,
             FleetCommand.self,
             EventsCommand.self,
+            LogsCommand.self,
         ]
     )
 

@@ -35,6 +35,7 @@ public enum FlotillaRouter {
         GlobalStatusRoute(deps: deps).register(routes)
         GlobalClusterRoutes(deps: deps).register(routes)
         EventsRoute(deps: deps).register(routes)
+        LogsRoute(deps: deps).register(routes)
         AuditRoute(deps: deps).register(routes)
         OpenAPIRoute(version: deps.version).register(routes)
         // The dashboard's static files: not API routes, so not in the route table (ADR 0023).

@@ -40,6 +40,17 @@ struct OwnerProxy {
             PeerRequest(method: method, url: base + pathAndQuery, headers: fields, body: body), timeout: deps.proxyTimeout)
     }
 
+    /// Calls `pathAndQuery` on `worker` with the cluster credential and returns once its answer's head came,
+    /// within the proxy deadline; the body then streams without a deadline (a followed log, ADR 0024).
+    func stream(_ worker: Worker, _ pathAndQuery: String, headers: HTTPFields = [:]) async throws -> PeerStream {
+        var fields = headers
+        fields[.clusterToken] = deps.credential.token
+        fields[.forwardedBy] = deps.identity.hostId
+        let base = worker.address.hasSuffix("/") ? String(worker.address.dropLast()) : worker.address
+        return try await deps.peers.stream(
+            PeerRequest(method: .get, url: base + pathAndQuery, headers: fields), connectTimeout: deps.proxyTimeout)
+    }
+
     /// Whether this request was already forwarded to this host by another one (then it is answered here).
     func wasForwarded(_ request: Request) -> Bool {
         request.headers[.forwardedBy] != nil && deps.credential.admits(request)

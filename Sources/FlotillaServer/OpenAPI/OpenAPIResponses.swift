@@ -65,7 +65,9 @@ enum OpenAPIResponses {
             let content: JSONValue =
                 op.path == "/api/v2/events"
                 ? .object(["text/event-stream": .object(["schema": OpenAPISchemas.serverSentEvent(schema)])])
-                : .object(["application/json": .object(["schema": OpenAPISchemas.ref(schema)])])
+                : op.path == LogsRoute.path  // A log is text (ADR 0024).
+                    ? .object(["text/plain": .object(["schema": OpenAPISchemas.ref(schema)])])
+                    : .object(["application/json": .object(["schema": OpenAPISchemas.ref(schema)])])
             responses[String(status)] = .object([
                 "description": successDescription(status), "headers": revision, "content": content,
             ])
