@@ -53,13 +53,18 @@ public final class FlotillaHost: Sendable {
         guard problems.isEmpty || !configuration.enforceFenceOrder else { throw HostError.configuration(problems.joined(separator: "; ")) }
         try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
         let nodeKey = try NodeKey.resolve(dataDir: configuration.dataDir)
-        let store = try StoreFactory.open(configuration, logger: logger)
+        let rawStore = try StoreFactory.open(configuration, logger: logger)
+        // Metrics (ADR 0021): one registry per host; the services get the counted and traced store and backends,
+        // `FlotillaHost.store` and `.backends` stay the adapters themselves (the store's lease service, tests' faults).
+        let metrics = HostMetrics(enabled: configuration.metrics, version: version)
+        let store = InstrumentedStore(rawStore, metrics: metrics.cluster)
         let registry = RegistryCache(store: store, logger: logger.child("registry"))
         try await registry.load()
         let identity = HostIdentity(
             hostId: configuration.hostId, address: configuration.advertiseAddress,
             healthWindow: configuration.healthWindow, leaseTTL: configuration.leaseTTL)
-        let backends = try BackendSet(await BackendFactory.make(configuration, logger: logger))
+        let rawBackends = try BackendSet(await BackendFactory.make(configuration, logger: logger))
+        let backends = rawBackends.instrumented(metrics.cluster)
         let clusterSecret = try ClusterSecret.resolve(configuration)
         let keys = KeyService(
             store: store, registry: registry, hasher: APIKeyHasher(clusterSecret: clusterSecret), rateLimits: configuration.rateLimits)
@@ -80,7 +85,8 @@ public final class FlotillaHost: Sendable {
         try await registry.load()
         let instances = InstanceService(
             store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("instances"))
-        let placement = PlacementDuty(store: store, registry: registry, identity: identity, logger: logger.child("scheduler"))
+        let placement = PlacementDuty(
+            store: store, registry: registry, identity: identity, logger: logger.child("scheduler"), metrics: metrics.cluster)
         let health = HealthDuty(
             store: store, registry: registry, identity: identity, grace: configuration.rescheduleAfter,
             policy: RegistryRepairPolicy(tombstoneRetention: configuration.tombstoneRetention), logger: logger.child("health"))
@@ -103,11 +109,11 @@ public final class FlotillaHost: Sendable {
             version: version, actionTimeout: configuration.actionTimeout,
             credential: ClusterCredential(secret: clusterSecret, requiresPeerCertificate: tls?.requiresPeerCertificate ?? false),
             peers: peers,
-            proxyTimeout: configuration.proxyTimeout)
+            proxyTimeout: configuration.proxyTimeout, metrics: metrics)
         let (_, routes) = FlotillaRouter.build(deps, logger: logger.child("http"))
         return FlotillaHost(
-            configuration: configuration, store: store, registry: registry, instances: instances, keys: keys,
-            backends: backends, identity: identity, routes: routes, generatedAdminKey: generated, membership: membership,
+            configuration: configuration, store: rawStore, registry: registry, instances: instances, keys: keys,
+            backends: rawBackends, identity: identity, routes: routes, generatedAdminKey: generated, membership: membership,
             registeredAtBuild: registration == .atBuild, election: election, probe: probe, agent: agent, peers: peers, tls: tls,
             dependencies: deps,
             logger: logger)

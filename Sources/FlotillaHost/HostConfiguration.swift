@@ -89,6 +89,9 @@ public struct HostConfiguration: Sendable {
     /// Per-key request rate limits by role, on this host (`--rate-limit`; ADR 0019).
     public var rateLimits: RateLimits = .defaults
 
+    /// Whether this host records metrics and serves `/metrics` (`--no-metrics`, `FLOTILLA_METRICS=off`; ADR 0021).
+    public var metrics = true
+
     /// `--kvm-accel`.
     public enum KVMAccel: String, Sendable, CaseIterable { case auto, kvm, tcg }
 

@@ -97,6 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxConnectionsPerAddress: Int?
     @Option(help: "trace, debug, info, notice, warning, error (env FLOTILLA_LOG_LEVEL; default info).")
     var logLevel: String?
+    @Flag(help: "Record no metrics; /metrics answers 404 (env FLOTILLA_METRICS=off; default on).")
+    var noMetrics = false
     @Option(help: "Most records the audit trail keeps (env FLOTILLA_AUDIT_MAX_RECORDS; default 100000).")
     var auditMaxRecords: Int?
     @Option(help: "How long the audit trail keeps a record, e.g. 30d, 12h, 90m (env FLOTILLA_AUDIT_MAX_AGE; default 30d).")
@@ -225,6 +227,12 @@ struct ServeCommand: AsyncParsableCommand {
         try connectionOptions(env, into: &c)
         try auditOptions(env, into: &c)
         try tlsOptions(env, into: &c)
+        // Metrics (ADR 0021): on unless --no-metrics or FLOTILLA_METRICS=off.
+        switch (noMetrics, env["METRICS"]) {
+        case (true, _), (false, "off"): c.metrics = false
+        case (false, nil), (false, "on"): c.metrics = true
+        case (false, let other?): throw ValidationError("FLOTILLA_METRICS must be on or off, got \(other)")
+        }
         if let text = rateLimit ?? env["RATE_LIMIT"] {
             do { c.rateLimits = try RateLimits.parse(text) } catch { throw ValidationError(error.description) }
         }

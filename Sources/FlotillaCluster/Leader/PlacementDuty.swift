@@ -1,6 +1,7 @@
 import FlotillaCore
 import Foundation
 import Logging
+import Tracing
 
 /// The leader's scheduler loop: places pending instances with the pure ``Scheduler`` and writes each batch
 /// in one transaction fenced by the leader key and guarded by every instance's revision.
@@ -11,13 +12,16 @@ public struct PlacementDuty: LeaderDuty {
     let identity: HostIdentity
     let batchSize: Int
     let logger: Logger
+    /// `flotilla_placements_total` and `flotilla_placement_duration_seconds` (ADR 0021).
+    let metrics: ClusterMetrics
 
     /// `batchSize` instances per transaction: each adds a compare and a put, and etcd refuses a transaction
     /// with more than 128 of either (the fence is one more compare).
     public init(
         store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, batchSize: Int = 100,
-        logger: Logger = Logger(label: "flotilla.scheduler")
+        logger: Logger = Logger(label: "flotilla.scheduler"), metrics: ClusterMetrics = .off
     ) {
+        self.metrics = metrics
         self.store = store
         self.registry = registry
         self.identity = identity
@@ -51,6 +55,16 @@ public struct PlacementDuty: LeaderDuty {
             .filter { $0.value.state == .pending && $0.value.workerId == nil && $0.value.desired != .deleted }
             .sorted { ($0.value.createdAt, $0.value.id) < ($1.value.createdAt, $1.value.id) }
         guard !pending.isEmpty else { return 0 }
+        return try await withSpan("placement") { span in
+            span.attributes["flotilla.placement.pending"] = pending.count
+            let placed = try await place(pending, state, leadership)
+            span.attributes["flotilla.placement.placed"] = placed
+            return placed
+        }
+    }
+
+    /// One pass of the scheduler over `pending`, written in batches.
+    private func place(_ pending: [Versioned<Instance>], _ state: RegistryState, _ leadership: Leadership) async throws -> Int {
         let workers = state.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow)
         let decisions = Scheduler.place(pending.map { PlacementRequest($0.value) }, on: workers)
         var placed = 0
@@ -87,6 +101,7 @@ public struct PlacementDuty: LeaderDuty {
         let placed = batch.filter { $0.1.workerId != nil }.count
         if try await store.fencedTxn(leadership, compares, then: ops) {
             if placed > 0 { logger.debug("placed instances", metadata: ["count": "\(placed)"]) }
+            for (old, new) in batch { recordPlacement(old.value, new) }
             return placed
         }
         // Raced: write one by one so one changed instance does not hold back the rest.
@@ -96,7 +111,16 @@ public struct PlacementDuty: LeaderDuty {
             let applied = try await store.fencedTxn(
                 leadership, [.unchanged(key, since: old.modRevision)], then: [.put(key, try StoreCodec.encode(new))])
             if applied, new.workerId != nil { count += 1 }
+            if applied { recordPlacement(old.value, new) }
         }
         return count
+    }
+
+    /// Counts one written placement decision: placed (with how long the instance waited since it was created, or
+    /// since it last went back to pending) or unplaceable.
+    private func recordPlacement(_ old: Instance, _ new: Instance) {
+        guard new.workerId != nil else { return metrics.placementUnplaceable() }
+        let waitingSince = old.launchedAt == nil && old.migratedFrom == nil ? old.createdAt : old.updatedAt
+        metrics.placementPlaced(after: new.updatedAt.timeIntervalSince(waitingSince))
     }
 }

@@ -14,10 +14,13 @@ public enum FeedItem: Sendable, Equatable {
 public struct EventFeed: Sendable {
     let store: any ClusterStore
     let registry: RegistryCache
+    /// Counts the open streams (`flotilla_event_stream_subscribers`, ADR 0021).
+    let metrics: ClusterMetrics
 
-    public init(store: any ClusterStore, registry: RegistryCache) {
+    public init(store: any ClusterStore, registry: RegistryCache, metrics: ClusterMetrics = .off) {
         self.store = store
         self.registry = registry
+        self.metrics = metrics
     }
 
     /// Events of revisions after `since` (after this host's current revision when nil), until the consumer
@@ -68,9 +71,12 @@ public struct EventFeed: Sendable {
                 continuation.yield(.idle)
             }
         }
+        let metrics = self.metrics
+        metrics.eventStreamOpened()
         continuation.onTermination = { _ in
             watcher.cancel()
             ticker.cancel()
+            metrics.eventStreamClosed()
         }
         return stream
     }

@@ -16,6 +16,8 @@ public enum FlotillaRouter {
             audit: AuditRecorder(
                 log: AuditLog(store: deps.store, logger: logger), authenticator: deps.keys.authenticator,
                 credential: deps.credential, logger: logger))
+        // Counts every request by route template and the status the client gets (ADR 0021): around EdgeMiddleware.
+        router.add(middleware: RequestMetricsMiddleware(metrics: deps.metrics))
         router.add(
             middleware: EdgeMiddleware(
                 registry: deps.registry, routes: table, authenticator: routes.authenticator, credential: deps.credential,
@@ -38,6 +40,7 @@ public enum FlotillaRouter {
         LogsRoute(deps: deps).register(routes)
         AuditRoute(deps: deps).register(routes)
         OpenAPIRoute(version: deps.version).register(routes)
+        MetricsRoute(deps: deps).register(routes)
         // The dashboard's static files: not API routes, so not in the route table (ADR 0023).
         DashboardRoutes().register(on: router)
         return (router, table)

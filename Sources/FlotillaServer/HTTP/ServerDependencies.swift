@@ -30,14 +30,17 @@ public struct ServerDependencies: Sendable {
     public var proxyTimeout: Duration
     /// The lifecycle log (`/api/v2/events`).
     public var events: EventFeed
+    /// This host's metrics (`/metrics`, ADR 0021); off: nothing recorded, `/metrics` answers 404.
+    public var metrics: HostMetrics
 
     public init(
         store: any ClusterStore, registry: RegistryCache, instances: InstanceService, keys: KeyService,
         backends: BackendSet, identity: HostIdentity, version: String, actionTimeout: Duration = .seconds(60),
         consistencyWait: Duration = .seconds(5), defaultVMBackend: BackendKind? = nil,
         credential: ClusterCredential = ClusterCredential(secret: UUID().uuidString), peers: any PeerTransport = NoPeers(),
-        proxyTimeout: Duration = .seconds(5)
+        proxyTimeout: Duration = .seconds(5), metrics: HostMetrics? = nil
     ) {
+        self.metrics = metrics ?? HostMetrics(version: version)
         self.store = store
         self.registry = registry
         self.instances = instances
@@ -53,6 +56,6 @@ public struct ServerDependencies: Sendable {
         self.credential = credential
         self.peers = peers
         self.proxyTimeout = proxyTimeout
-        self.events = EventFeed(store: store, registry: registry)
+        self.events = EventFeed(store: store, registry: registry, metrics: self.metrics.cluster)
     }
 }

@@ -36,8 +36,17 @@ struct OwnerProxy {
         fields[.clusterToken] = deps.credential.token
         fields[.forwardedBy] = deps.identity.hostId
         let base = worker.address.hasSuffix("/") ? String(worker.address.dropLast()) : worker.address
-        return try await deps.peers.send(
-            PeerRequest(method: method, url: base + pathAndQuery, headers: fields, body: body), timeout: deps.proxyTimeout)
+        // The hop's latency by outcome (`flotilla_proxy_hop_duration_seconds`, ADR 0021).
+        let started = ContinuousClock.now
+        do {
+            let answer = try await deps.peers.send(
+                PeerRequest(method: method, url: base + pathAndQuery, headers: fields, body: body), timeout: deps.proxyTimeout)
+            deps.metrics.recordProxyHop("ok", .now - started)
+            return answer
+        } catch {
+            deps.metrics.recordProxyHop(error is PeerUnreachable ? "unreachable" : "error", .now - started)
+            throw error
+        }
     }
 
     /// Calls `pathAndQuery` on `worker` with the cluster credential and returns once its answer's head came,

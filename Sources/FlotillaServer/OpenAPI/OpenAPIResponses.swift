@@ -65,7 +65,7 @@ enum OpenAPIResponses {
             let content: JSONValue =
                 op.path == "/api/v2/events"
                 ? .object(["text/event-stream": .object(["schema": OpenAPISchemas.serverSentEvent(schema)])])
-                : op.path == LogsRoute.path  // A log is text (ADR 0024).
+                : op.path == LogsRoute.path || op.path == MetricsRoute.path  // A log is text (ADR 0024), metrics too (ADR 0021).
                     ? .object(["text/plain": .object(["schema": OpenAPISchemas.ref(schema)])])
                     : .object(["application/json": .object(["schema": OpenAPISchemas.ref(schema)])])
             responses[String(status)] = .object([
