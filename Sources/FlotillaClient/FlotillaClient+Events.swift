@@ -49,21 +49,20 @@ extension FlotillaClient {
         try await receive(.opened(revision: response.headers.first(name: "X-Flotilla-Revision").flatMap { Int64($0) }))
         var parser = SSEParser()
         var pending = 0
-        do {
-            for try await chunk in response.body {
-                pending += chunk.readableBytes
-                for event in parser.feed(String(buffer: chunk)) {
-                    pending = 0
-                    try await receive(.event(try Self.decodeEvent(event, url: url)))
-                }
-                guard pending <= maxResponseBytes else {
-                    throw FlotillaClientError.invalidResponse(url, "an event larger than \(maxResponseBytes) bytes")
-                }
+        var chunks = response.body.makeAsyncIterator()
+        while true {
+            // Only the transport's errors are mapped; what `receive` throws goes to the caller unchanged.
+            let next: ByteBuffer?
+            do { next = try await chunks.next() } catch { throw transportError(error, url: url) }
+            guard let chunk = next else { return }
+            pending += chunk.readableBytes
+            for event in parser.feed(String(buffer: chunk)) {
+                pending = 0
+                try await receive(.event(try Self.decodeEvent(event, url: url)))
             }
-        } catch let error as FlotillaClientError {
-            throw error
-        } catch {
-            throw transportError(error, url: url)
+            guard pending <= maxResponseBytes else {
+                throw FlotillaClientError.invalidResponse(url, "an event larger than \(maxResponseBytes) bytes")
+            }
         }
     }
 

@@ -95,11 +95,17 @@ struct EventsCommand: AsyncParsableCommand {
     }
 }
 
-/// Prints events to standard output, text or one JSON object per line.
+/// Prints events to standard output, text or one JSON object per line. When standard output is closed (the
+/// reader of a pipe went away, `| head`), the command ends with status 0.
 struct EventPrinter: Sendable {
     var json: Bool
 
     func print(_ event: Global.Event) throws {
-        ClientRunner.printOut(json ? try OutputFormatter.eventJSONLine(event) : OutputFormatter.eventLine(event, receivedAt: Date()))
+        let text = json ? try OutputFormatter.eventJSONLine(event) : OutputFormatter.eventLine(event, receivedAt: Date())
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+        } catch {
+            throw ExitCode.success
+        }
     }
 }
