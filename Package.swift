@@ -181,6 +181,10 @@ let package = Package(
                 "FlotillaTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // OTLPReceiver: the tracing tests' OTLP/HTTP collector.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore"]),
@@ -216,6 +220,8 @@ let package = Package(
             dependencies: [
                 "FlotillaHost", "FlotillaClient", "FlotillaTestSupport", "FlotillaAPI", "FlotillaServer", "FlotillaTLS",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // TracingProcessTests: requests with traceparent and X-Request-Id headers.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         // Surface E's mapping, tested with the server's own generated types.
         .testTarget(

@@ -200,10 +200,12 @@ public final class FlotillaHost: Sendable {
     /// leader probe and the agent start (ADR 0010). An address that cannot be bound ends the run with
     /// ``HostError/cannotListen(address:option:reason:)``; another live host with this host id ends it with
     /// `HostIdentityConflict`; in both cases nothing of this host's registration was written.
-    /// `onListening` and `onGRPCListening` receive the bound ports once the host is registered.
+    /// `onListening` and `onGRPCListening` receive the bound ports once the host is registered. `telemetry`: the
+    /// span exporter of `serve --otlp-endpoint` (``Telemetry``), run first and shut down last.
     public func run(
         onListening: @escaping @Sendable (Int) async -> Void = { _ in },
-        onGRPCListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        onGRPCListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        telemetry: [any Service] = []
     ) async throws {
         let http = BoundListener(host: configuration.listenHost, port: configuration.listenPort, option: "--listen") { bound in
             makeApplication { port in bound.open(port) }
@@ -217,8 +219,9 @@ public final class FlotillaHost: Sendable {
         let afterStartup: [any Service] = workerServices.map { AfterStartup(started: started, service: $0) }
         // Shut down in reverse: HTTP, gRPC, the peer client, agent, probe, election, membership, backend health,
         // registry, store.
+        // The span exporter (`serve --otlp-endpoint`, ADR 0022) starts first and stops last: it flushes every span.
         let services: [any Service] =
-            [store, registry, agent.health] + tlsServices + [startup] + afterStartup
+            telemetry + [store, registry, agent.health] + tlsServices + [startup] + afterStartup
             + [peers, keys.usageRecorder(logger: logger.child("keys"))] + (grpc.map { [$0] } ?? []) + [http]
         // A service that fails (a listener that cannot bind, a refused registration) shuts the others down
         // gracefully, in order, as a signal would; the group then throws its error.

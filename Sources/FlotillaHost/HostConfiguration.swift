@@ -89,6 +89,11 @@ public struct HostConfiguration: Sendable {
     /// Per-key request rate limits by role, on this host (`--rate-limit`; ADR 0019).
     public var rateLimits: RateLimits = .defaults
 
+    /// Where `serve` exports spans over OTLP/HTTP (`--otlp-endpoint`; ADR 0022); nil: no tracer, no span recorded.
+    public var otlpEndpoint: String?
+    /// How `serve` writes log lines (`--log-format`; ADR 0022).
+    public var logFormat: LogFormat = .text
+
     /// Whether this host records metrics and serves `/metrics` (`--no-metrics`, `FLOTILLA_METRICS=off`; ADR 0021).
     public var metrics = true
 

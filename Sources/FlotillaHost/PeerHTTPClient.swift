@@ -23,6 +23,9 @@ final class PeerHTTPClient: PeerTransport, Service {
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
+        // PeerTraceInjector makes the hop's client span and sets its traceparent (ADR 0022); AsyncHTTPClient's own
+        // tracing would add a second traceparent, and B could read neither.
+        configuration.tracing.tracer = nil
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.logger = logger
     }
@@ -32,6 +35,9 @@ final class PeerHTTPClient: PeerTransport, Service {
         outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
         for field in request.headers { outgoing.headers.add(name: field.name.canonicalName, value: field.value) }
         if let body = request.body { outgoing.body = .bytes(body) }
+        // The other host continues this request's trace (ADR 0022).
+        let span = PeerTraceInjector.start(method: request.method.rawValue, url: request.url, headers: &outgoing.headers)
+        defer { span.end() }
         do {
             let response = try await client.execute(outgoing, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
             let body = try await response.body.collect(upTo: 16 << 20)

@@ -97,6 +97,11 @@ struct ServeCommand: AsyncParsableCommand {
     var maxConnectionsPerAddress: Int?
     @Option(help: "trace, debug, info, notice, warning, error (env FLOTILLA_LOG_LEVEL; default info).")
     var logLevel: String?
+    @Option(help: "Log lines on standard error: text, or json (one object per line) (env FLOTILLA_LOG_FORMAT; default text).")
+    var logFormat: String?
+    @Option(
+        help: "Export traces over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 (env FLOTILLA_OTLP_ENDPOINT; default off).")
+    var otlpEndpoint: String?
     @Flag(help: "Record no metrics; /metrics answers 404 (env FLOTILLA_METRICS=off; default on).")
     var noMetrics = false
     @Option(help: "Most records the audit trail keeps (env FLOTILLA_AUDIT_MAX_RECORDS; default 100000).")
@@ -114,11 +119,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let env = Environment()
         let level = Logger.Level(rawValue: logLevel ?? env["LOG_LEVEL"] ?? "info") ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // Once per process, here only (ADR 0022): every line carries the request id (and the span with tracing on).
+        let options = try logOptions(env)
+        Telemetry.bootstrapLogging(format: options.format, level: level, tracing: options.otlp != nil)
         var logger = Logger(label: "flotilla")
         logger.logLevel = level
         let config = try configuration(env)
@@ -143,6 +146,9 @@ struct ServeCommand: AsyncParsableCommand {
                 "--insecure: listening in plain text on a non-loopback address; API keys and everything else cross the network unencrypted",
                 metadata: ["listeners": "\(exposed.map { "\($0.option) \($0.host)" })"])
         }
+        let telemetry = try config.otlpEndpoint.map { endpoint in
+            [try Telemetry.bootstrapTracing(endpoint: endpoint, hostId: config.hostId, logger: logger)]
+        }
         let host = try await FlotillaHost.build(config, registration: .afterListening, logger: logger)
         if let secret = host.generatedAdminKey {
             say(
@@ -161,7 +167,7 @@ struct ServeCommand: AsyncParsableCommand {
             },
             onGRPCListening: { port in
                 say("flintlock grpc listening on \(config.grpcListenHost):\(port)\(config.tls == nil ? "" : " (TLS)")\n")
-            })
+            }, telemetry: telemetry ?? [])
     }
 
     func configuration(_ env: Environment) throws -> HostConfiguration {
@@ -233,10 +239,22 @@ struct ServeCommand: AsyncParsableCommand {
         case (false, nil), (false, "on"): c.metrics = true
         case (false, let other?): throw ValidationError("FLOTILLA_METRICS must be on or off, got \(other)")
         }
+        (c.logFormat, c.otlpEndpoint) = try logOptions(env)
         if let text = rateLimit ?? env["RATE_LIMIT"] {
             do { c.rateLimits = try RateLimits.parse(text) } catch { throw ValidationError(error.description) }
         }
         return c
+    }
+
+    /// `--log-format` and `--otlp-endpoint` (ADR 0022), checked.
+    private func logOptions(_ env: Environment) throws -> (format: LogFormat, otlp: String?) {
+        let text = logFormat ?? env["LOG_FORMAT"] ?? "text"
+        guard let format = LogFormat(rawValue: text) else { throw ValidationError("--log-format must be text or json, got \(text)") }
+        let otlp = otlpEndpoint ?? env["OTLP_ENDPOINT"]
+        if let otlp, !Telemetry.isValidEndpoint(otlp) {
+            throw ValidationError("--otlp-endpoint must be an http:// or https:// URL, got \(otlp)")
+        }
+        return (format, otlp)
     }
 
     /// The audit trail's bounds (ADR 0018).

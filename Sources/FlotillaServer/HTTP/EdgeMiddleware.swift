@@ -23,7 +23,8 @@ struct EdgeMiddleware: RouterMiddleware {
         context.logger[metadataKey: "requestId"] = "\(context.requestId)"
         var response: Response
         do {
-            response = try await next(request, context)
+            // Every log line written while serving the request names it (ADR 0022).
+            response = try await RequestScope.$requestId.withValue(context.requestId) { try await next(request, context) }
             // A response relayed from another host may reflect a later revision than this host applied.
             let relayed = response.headers[.flotillaRevision].flatMap { Int64($0) } ?? 0
             response.headers[.flotillaRevision] = String(max(relayed, registry.revision))

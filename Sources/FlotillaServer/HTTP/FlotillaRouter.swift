@@ -16,6 +16,8 @@ public enum FlotillaRouter {
             audit: AuditRecorder(
                 log: AuditLog(store: deps.store, logger: logger), authenticator: deps.keys.authenticator,
                 credential: deps.credential, logger: logger))
+        // Outermost: the request's server span (W3C traceparent, ADR 0022) covers everything below.
+        router.add(middleware: TraceMiddleware())
         // Counts every request by route template and the status the client gets (ADR 0021): around EdgeMiddleware.
         router.add(middleware: RequestMetricsMiddleware(metrics: deps.metrics))
         router.add(

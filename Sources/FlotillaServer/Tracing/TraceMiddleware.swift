@@ -1,0 +1,49 @@
+import Hummingbird
+import Instrumentation
+import ServiceContextModule
+import Tracing
+
+/// The outermost middleware: runs each request inside a server span named `<METHOD> <route template>` that
+/// continues the caller's trace when the request carries a W3C `traceparent` (and `tracestate`), extracted with
+/// the bootstrapped instrument's propagation. A malformed header is ignored: the request starts a new trace and
+/// is answered as it would be without it. Without a bootstrapped tracer (the default, and every in-process host)
+/// the span is a no-op and nothing is recorded (ADR 0022).
+struct TraceMiddleware: RouterMiddleware {
+    typealias Context = FlotillaRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var parent = ServiceContext.current ?? .topLevel
+        InstrumentationSystem.instrument.extract(request.headers, into: &parent, using: HTTPFieldsExtractor())
+        let method = request.method.rawValue
+        let span = startSpan(method, context: parent, ofKind: .server)
+        defer { span.end() }
+        if span.isRecording {
+            span.updateAttributes { attributes in
+                attributes["http.request.method"] = method
+                attributes["url.path"] = request.uri.path
+                attributes["flotilla.surface"] = "\(Surface.of(path: request.uri.path))"
+            }
+        }
+        do {
+            let response = try await ServiceContext.withValue(span.context) { try await next(request, context) }
+            finish(span, method: method, context: context, status: Int(response.status.code), requestId: response.headers[.requestId])
+            return response
+        } catch {
+            finish(span, method: method, context: context, status: nil, requestId: nil)
+            span.recordError(error)
+            throw error
+        }
+    }
+
+    /// Names the span after the route the router matched (known only once it ran) and records the answer.
+    private func finish(_ span: any Span, method: String, context: Context, status: Int?, requestId: String?) {
+        guard span.isRecording else { return }
+        if let route = context.endpointPath, route != "NotFound" { span.operationName = "\(method) \(route)" }
+        span.updateAttributes { attributes in
+            attributes["http.route"] = context.endpointPath
+            attributes["http.response.status_code"] = status
+            attributes["flotilla.request_id"] = requestId
+        }
+        if (status ?? 500) >= 500 { span.setStatus(SpanStatus(code: .error)) }
+    }
+}

@@ -1,0 +1,163 @@
+import AsyncHTTPClient
+import FlotillaAPI
+import FlotillaClient
+import FlotillaTestSupport
+import Foundation
+import NIOCore
+import Testing
+
+/// Traces across hosts and request ids in JSON log lines, on real `flotilla serve` processes (ADR 0022): two
+/// hosts on a real etcd export spans over OTLP/HTTP (JSON) to a collector in the test.
+@Suite("Tracing: traces across hosts, JSON logs", .serialized, .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+struct TracingProcessTests {
+    static let key = "flt_tracing_process_test_key_0123"
+    /// Spans leave a host at most 100 ms after they end.
+    static let exporter = ["OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_BSP_SCHEDULE_DELAY": "100"]
+
+    /// One GET with `headers`; the status, the answer's headers and body.
+    static func get(_ url: String, headers: [(String, String)]) async throws -> (status: Int, requestId: String?, body: String) {
+        let client = FlotillaClient.makeHTTPClient()
+        do {
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "X-API-Key", value: key)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            let response = try await client.execute(request, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            try await client.shutdown()
+            return (Int(response.status.code), response.headers.first(name: "X-Request-Id"), String(buffer: body))
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    static func randomHex(bytes: Int) -> String {
+        (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
+    @Test(
+        "a traceparent sent to host A for an instance on host B: A's and B's server spans share its trace id, B's is a child of A's hop; without one, or with a malformed one, a new trace"
+    )
+    func traceAcrossHosts() async throws {
+        try await FixtureStack.with { stack in
+            let receiver = try await OTLPReceiver.start()
+            await stack.push("OTLP receiver \(receiver.url)") { await receiver.close() }
+            let etcd = try await stack.etcd(size: 1)
+            let dir = try await stack.temporaryDirectory("tracing")
+            var hosts: [ServeProcess] = []
+            for (id, zone) in [("ta", "z1"), ("tb", "z2")] {
+                hosts.append(
+                    try await stack.serve(
+                        dataDir: "\(dir)/\(id)", apiKey: Self.key,
+                        extra: etcd.serveArguments + [
+                            "--cluster-secret", "trace-secret", "--host-id", id, "--zone", zone, "--otlp-endpoint", receiver.url,
+                        ] + FaultCluster.fastBounds, environment: Self.exporter))
+            }
+            let (a, b) = (hosts[0], hosts[1])
+            // Placed on B by zone, created through A once a leader places it.
+            var instanceId: String?
+            try await eventually("an instance placed on tb", timeout: .seconds(60), every: .milliseconds(300)) {
+                let created = try? await FlotillaClient.withClient(baseURL: a.url, apiKey: Self.key, timeout: .seconds(30)) {
+                    try await $0.createInstance(
+                        Compute.CreateRequest(
+                            name: "traced", backend: "sim", config: .init(image: "busybox"),
+                            resources: .init(cpu: .init(cores: 0.5), memory: .init(limit: 64 << 20)), placement: .init(zone: "z2")),
+                        wait: true)
+                }
+                instanceId = created?.0.id ?? instanceId
+                return created?.0.workerId == "tb" && created?.0.state == "running"
+            }
+            let id = try #require(instanceId)
+
+            let trace = Self.randomHex(bytes: 16)
+            let parent = Self.randomHex(bytes: 8)
+            let routed = try await Self.get(
+                "\(a.url)/api/v2/vm/\(id)/status", headers: [("traceparent", "00-\(trace)-\(parent)-01"), ("X-Request-Id", "r-traced")])
+            #expect(routed.status == 200, "\(routed.body)")
+            #expect(routed.body.contains(#""routed":true"#), "answered by B through A: \(routed.body)")
+
+            try await eventually("A's and B's spans of trace \(trace)", timeout: .seconds(30), every: .milliseconds(100)) {
+                let spans = receiver.spans.filter { $0.traceId == trace }
+                return spans.contains { $0.resource["host.id"] == "ta" && $0.kind == 2 }
+                    && spans.contains { $0.resource["host.id"] == "tb" && $0.kind == 2 }
+            }
+            let spans = receiver.spans.filter { $0.traceId == trace }
+            let serverA = try #require(spans.first { $0.resource["host.id"] == "ta" && $0.kind == 2 }, "\(spans)")
+            let serverB = try #require(spans.first { $0.resource["host.id"] == "tb" && $0.kind == 2 }, "\(spans)")
+            #expect(serverA.name == "GET /api/v2/vm/{id}/status", "\(serverA)")
+            #expect(serverA.parentSpanId == parent, "A continues the caller's span: \(serverA)")
+            #expect(serverA.attributes["flotilla.request_id"] == "r-traced", "\(serverA.attributes)")
+            #expect(serverA.attributes["http.response.status_code"] == "200", "\(serverA.attributes)")
+            #expect(serverA.resource["service.name"] == "flotilla")
+            // A's hop to B is a client span under A's server span; B's server span is its child.
+            let hop = try #require(spans.first { $0.resource["host.id"] == "ta" && $0.kind == 3 }, "\(spans)")
+            #expect(hop.parentSpanId == serverA.spanId, "\(hop)")
+            #expect(serverB.parentSpanId == hop.spanId, "B continues A's hop: \(serverB)")
+            #expect(serverB.name.hasPrefix("GET /internal/"), "\(serverB)")
+            print("spans of the routed GET: \(spans.map(\.description))")
+
+            // Without a traceparent, and with a malformed one: answered all the same, in a new trace of its own.
+            for (requestId, headers) in [("r-fresh", [(String, String)]()), ("r-malformed", [("traceparent", "00-xyz-\(parent)-01")])] {
+                let answer = try await Self.get("\(a.url)/api/v2/vm/\(id)/status", headers: headers + [("X-Request-Id", requestId)])
+                #expect(answer.status == 200, "\(answer.body)")
+                try await eventually("the server span of \(requestId)", timeout: .seconds(30), every: .milliseconds(100)) {
+                    receiver.spans.contains { $0.attributes["flotilla.request_id"] == requestId }
+                }
+                let fresh = try #require(receiver.spans.first { $0.attributes["flotilla.request_id"] == requestId })
+                #expect(
+                    fresh.traceId.count == 32 && fresh.traceId != trace && fresh.traceId != String(repeating: "0", count: 32), "\(fresh)")
+                #expect(fresh.parentSpanId.isEmpty, "a root span: \(fresh)")
+                #expect(receiver.spans.contains { $0.traceId == fresh.traceId && $0.resource["host.id"] == "tb" && $0.kind == 2 })
+            }
+            #expect(receiver.rejected.isEmpty, "\(receiver.rejected)")
+        }
+    }
+
+    @Test("serve --log-format json: every line is a JSON object, and each line logged for a request with X-Request-Id r-abc carries it")
+    func jsonLogLines() async throws {
+        try await FixtureStack.with { stack in
+            let dir = try await stack.temporaryDirectory("json-logs")
+            let output = LockedBox("")
+            let host = try await ServeProcess.start(
+                dataDir: dir, apiKey: Self.key, extra: ["--log-level", "debug", "--log-format", "json"], output: output)
+            await stack.push("serve \(host.url)") { await host.stop() }
+            let body =
+                #"{"name":"logged","backend":"sim","config":{"image":"busybox"},"resources":{"cpu":{"cores":1},"memory":{"limit":268435456}}}"#
+            let client = FlotillaClient.makeHTTPClient()
+            var request = HTTPClientRequest(url: "\(host.url)/api/v1/compute/instances?wait=true")
+            request.method = .POST
+            request.headers.add(name: "X-API-Key", value: Self.key)
+            request.headers.add(name: "X-Request-Id", value: "r-abc")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+            let status: UInt
+            do {
+                status = try await client.execute(request, timeout: .seconds(30)).status.code
+                try await client.shutdown()
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            #expect(status == 201)
+            try await eventually("the request's log lines", timeout: .seconds(10), every: .milliseconds(100)) {
+                output.withLock { $0 }.contains(#""requestId":"r-abc""#)
+            }
+            await host.stop()
+            let lines = output.withLock { $0 }.split(separator: "\n").map(String.init)
+            let json = lines.filter { $0.hasPrefix("{") }
+            let other = lines.filter { !$0.hasPrefix("{") }
+            #expect(other.allSatisfy { $0.hasPrefix("flotilla listening on") || $0.hasPrefix("flintlock grpc listening on") }, "\(other)")
+            let objects = json.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            #expect(
+                objects.count == json.count,
+                "every line is JSON: \(json.filter { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) == nil })")
+            let ofRequest = objects.filter { $0["requestId"] as? String == "r-abc" }
+            // The instance service logs the create in the request's task: its line names the request.
+            let created = objects.filter { $0["message"] as? String == "instance created" }
+            #expect(created.count == 1 && created.allSatisfy { $0["requestId"] as? String == "r-abc" }, "\(created)")
+            print("lines of request r-abc: \(ofRequest.map { "\($0["label"] ?? "") \($0["message"] ?? "")" })")
+            #expect(
+                objects.allSatisfy { $0["time"] is String && $0["level"] is String && $0["label"] is String && $0["message"] is String })
+        }
+    }
+}
