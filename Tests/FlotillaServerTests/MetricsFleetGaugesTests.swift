@@ -80,12 +80,12 @@ struct MetricsFleetGaugesTests {
         let h1 = ["worker": "h1", "zone": "z1"]
         let h2 = ["worker": "h2", "zone": ""]
         #expect(Self.value(samples, "flotilla_worker_capacity_cpus", h1) == 8)
-        #expect(Self.value(samples, "flotilla_worker_capacity_memory_bytes", h1) == 4096 * 1_048_576)
-        #expect(Self.value(samples, "flotilla_worker_capacity_disk_bytes", h1) == 10 * 1_073_741_824)
+        #expect(Self.value(samples, "flotilla_worker_capacity_memory_bytes", h1) == Double(4096 * 1_048_576))
+        #expect(Self.value(samples, "flotilla_worker_capacity_disk_bytes", h1) == Double(10 * 1_073_741_824))
         #expect(Self.value(samples, "flotilla_worker_capacity_instances", h1) == 20)
         #expect(Self.value(samples, "flotilla_worker_allocated_cpus", h1) == 4)
-        #expect(Self.value(samples, "flotilla_worker_allocated_memory_bytes", h1) == 2 * 1_073_741_824)
-        #expect(Self.value(samples, "flotilla_worker_allocated_disk_bytes", h1) == 6 * 1_073_741_824)
+        #expect(Self.value(samples, "flotilla_worker_allocated_memory_bytes", h1) == Double(2 * 1_073_741_824))
+        #expect(Self.value(samples, "flotilla_worker_allocated_disk_bytes", h1) == Double(6 * 1_073_741_824))
         #expect(Self.value(samples, "flotilla_worker_allocated_instances", h1) == 2)
         #expect(Self.value(samples, "flotilla_worker_up", h1) == 1)
         #expect(Self.value(samples, "flotilla_worker_up", h2) == 0)

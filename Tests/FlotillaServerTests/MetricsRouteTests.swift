@@ -60,9 +60,9 @@ struct MetricsRouteTests {
             let worker = ["worker": host.host.identity.hostId, "zone": ""]
             #expect(scrape.value("flotilla_worker_up", worker) == 1)
             #expect(scrape.value("flotilla_worker_capacity_cpus", worker) == 64)
-            #expect(scrape.value("flotilla_worker_capacity_memory_bytes", worker) == 65536 * 1_048_576)
+            #expect(scrape.value("flotilla_worker_capacity_memory_bytes", worker) == Double(65536 * 1_048_576))
             #expect(scrape.value("flotilla_worker_allocated_cpus", worker) == 1)
-            #expect(scrape.value("flotilla_worker_allocated_memory_bytes", worker) == 256 * 1_048_576)
+            #expect(scrape.value("flotilla_worker_allocated_memory_bytes", worker) == Double(256 * 1_048_576))
             #expect(scrape.value("flotilla_worker_allocated_instances", worker) == 1)
             // The agent created and started it through the counted backend; the create went through the store.
             #expect((scrape.value("flotilla_backend_calls_total", ["backend": "sim", "operation": "create", "outcome": "ok"]) ?? 0) >= 1)
