@@ -13,9 +13,10 @@ public enum EventStreamItem: Sendable, Equatable {
 
 extension FlotillaClient {
     /// One connection to `GET /api/v2/events`: `since` goes in the query, `lastEventID` in the `Last-Event-ID`
-    /// header (the server takes either). Calls `receive` for each item, in order, in this task.
+    /// header (the server takes either); `untilNow` asks the server to end the stream after the events up to its
+    /// revision when it answered. Calls `receive` for each item, in order, in this task.
     ///
-    /// Returns when the server ends the stream (a `limit`, its graceful shutdown). Throws
+    /// Returns when the server ends the stream (a `limit`, `untilNow`, its graceful shutdown). Throws
     /// ``FlotillaClientError/api(status:code:message:details:)`` for a refused stream (410 `REVISION_COMPACTED`
     /// with `details.oldestRevision`, 401, 400) and for an `event: error` the server sends when its store
     /// fails mid-stream (then as a 503 with the event's code); ``FlotillaClientError/unreachable(_:_:)`` when no
@@ -23,11 +24,13 @@ extension FlotillaClient {
     /// is not the documented JSON. The stream has no overall deadline: cancel the task to end it; each event
     /// is at most ``maxResponseBytes``.
     public func streamEvents(
-        since: Int64? = nil, lastEventID: Int64? = nil, limit: Int? = nil, _ receive: (EventStreamItem) async throws -> Void
+        since: Int64? = nil, lastEventID: Int64? = nil, limit: Int? = nil, untilNow: Bool = false,
+        _ receive: (EventStreamItem) async throws -> Void
     ) async throws {
         var query: [RequestTarget.QueryItem] = []
         if let since { query.append(.init("since", String(since))) }
         if let limit { query.append(.init("limit", String(limit))) }
+        if untilNow { query.append(.init("until", "now")) }
         let url = try RequestTarget(Self.globalPath + ["events"], query: query).url(relativeTo: baseURL)
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "text/event-stream")

@@ -2,7 +2,6 @@ import ArgumentParser
 import FlotillaAPI
 import FlotillaClient
 import Foundation
-import Synchronization
 
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,9 +24,6 @@ struct EventsCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("f"), .customLong("follow")], help: "Keep printing new events until interrupted.")
     var follow = false
 
-    /// Without --follow, the stream ends once nothing came for this long (the events of the past come at once).
-    static let quietEnd = Duration.seconds(2)
-
     func validate() throws {
         if let since, since < 0 { throw ValidationError("--since must be a revision, 0 or more") }
     }
@@ -46,7 +42,7 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     /// The events after `since` (0 when nil; a compacted start then moves to the oldest revision held) up to
-    /// the host's revision when the stream opened, or until nothing came for ``quietEnd``.
+    /// the host's revision when the stream opened: the server ends the stream there (`until=now`).
     static func printPast(_ api: FlotillaClient, since: Int64?, printer: EventPrinter) async throws {
         do {
             try await printPast(api, after: since ?? 0, printer: printer)
@@ -59,39 +55,9 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     private static func printPast(_ api: FlotillaClient, after since: Int64, printer: EventPrinter) async throws {
-        let lastActivity = ActivityClock()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                var target: Int64?
-                do {
-                    try await api.streamEvents(since: since) { item in
-                        lastActivity.touch()
-                        switch item {
-                        case .opened(let revision): target = revision
-                        case .event(let event):
-                            try printer.print(event)
-                            if let target, event.revision >= target { throw ReachedTarget() }
-                        }
-                    }
-                } catch is ReachedTarget {}
-            }
-            group.addTask {
-                while lastActivity.idle < quietEnd {
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-            }
-            try await group.next()
-            group.cancelAll()
+        try await api.streamEvents(since: since, untilNow: true) { item in
+            if case .event(let event) = item { try printer.print(event) }
         }
-    }
-
-    private struct ReachedTarget: Error {}
-
-    /// When the stream last delivered something.
-    private final class ActivityClock: Sendable {
-        private let last = Mutex(ContinuousClock.now)
-        func touch() { last.withLock { $0 = .now } }
-        var idle: Duration { ContinuousClock.now - last.withLock { $0 } }
     }
 }
 

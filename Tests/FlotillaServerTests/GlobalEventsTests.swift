@@ -79,10 +79,33 @@ struct GlobalEventsTests {
             let details = try #require(r.error["details"] as? [String: Any])
             #expect(details["oldestRevision"] as? Int == Int(oldest))
             #expect((r.error["message"] as? String)?.contains("\(oldest)") == true)
-            for bad in ["since=-1", "since=abc", "limit=0", "since=9223372036854775807", "since=99999999999999999999"] {
+            for bad in [
+                "since=-1", "since=abc", "limit=0", "since=9223372036854775807", "since=99999999999999999999", "until=-1", "until=later",
+            ] {
                 let b = try await probe.get("/api/v2/events?\(bad)")
                 #expect(b.status == 400, "\(bad)")
             }
+        }
+    }
+
+    @Test("until=now ends the stream after exactly the events up to the host's revision; until before since is an empty stream")
+    func untilNow() async throws {
+        try await withProbe { probe, host in
+            let start = host.host.registry.revision
+            let created = try await probe.post("/api/v2/vms?wait=running", GlobalRoutesTests.createBody("until-one"))
+            let id = try #require(created["id"])
+            // Without until or limit this read would never end: the probe's call returning is the assertion.
+            let past = try await probe.get("/api/v2/events?since=\(start)&until=now")
+            #expect(past.status == 200)
+            let events = SSEEvent.parse(past.text)
+            let kinds = events.filter { $0.data["instance_id"] as? String == id }.map(\.type)
+            #expect(kinds.first == "instance.created")
+            #expect(kinds.contains("instance.state_changed"), "\(past.text)")
+            let whole = SSEEvent.parse(try await probe.get("/api/v2/events?since=\(start)&limit=\(events.count)").text)
+            #expect(events.map(\.id) == whole.prefix(events.count).map(\.id), "the same events as an unbounded read")
+            let empty = try await probe.get("/api/v2/events?since=\(host.host.registry.revision)&until=\(start)")
+            #expect(empty.status == 200)
+            #expect(SSEEvent.parse(empty.text).isEmpty)
         }
     }
 }

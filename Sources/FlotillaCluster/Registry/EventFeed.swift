@@ -25,7 +25,9 @@ public struct EventFeed: Sendable {
 
     /// Events of revisions after `since` (after this host's current revision when nil), until the consumer
     /// stops, the store fails, or graceful shutdown. REVISION_COMPACTED when the store no longer holds them.
-    public func events(after since: Revision?, idleEvery: Duration = .seconds(15)) async throws(FlotillaError)
+    /// With `until`, the stream ends once the watch delivered a batch at or past that revision (at once when
+    /// `until` is not after the start): a reader of the past gets an exact end instead of guessing from silence.
+    public func events(after since: Revision?, until: Revision? = nil, idleEvery: Duration = .seconds(15)) async throws(FlotillaError)
         -> AsyncThrowingStream<FeedItem, any Error>
     {
         var mapper = ClusterEventMapper()
@@ -48,6 +50,10 @@ public struct EventFeed: Sendable {
         let store = self.store
         let seeded = mapper
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: FeedItem.self)
+        if let until, until <= start {
+            continuation.finish()
+            return stream
+        }
         let watcher = Task {
             do {
                 try await cancelWhenGracefulShutdown {
@@ -55,6 +61,7 @@ public struct EventFeed: Sendable {
                     for try await batch in store.watch(prefix: StoreKeys.root, fromRevision: start + 1) {
                         let events = batch.events.compactMap { mapper.map($0) }
                         if !events.isEmpty { continuation.yield(.events(events)) }
+                        if let until, let last = batch.events.last?.revision, last >= until { break }
                     }
                 }
                 continuation.finish()

@@ -9,8 +9,9 @@ import Hummingbird
 /// `event: <type>` and a JSON `data` line. Resumable: `since` (exclusive) or the `Last-Event-ID` header
 /// (the id of the last event received); without either, the stream starts at this host's current revision.
 /// `limit=N` ends the stream once N events were sent (the events of one revision are never split, so a few
-/// more may come). A compacted revision: 410 `REVISION_COMPACTED`
-/// naming the oldest revision still available.
+/// more may come). `until=REV` (or `until=now`, this host's current revision) ends the stream once the events
+/// up to that revision were sent, so a reader of the past knows where it ends. A compacted revision: 410
+/// `REVISION_COMPACTED` naming the oldest revision still available.
 struct EventsRoute {
     let deps: ServerDependencies
 
@@ -23,7 +24,8 @@ struct EventsRoute {
     func events(_ req: Request) async throws -> Response {
         let since = try Self.since(req)
         let limit = try req.queryInt("limit", range: 1...1_000_000)
-        let feed = try await deps.events.events(after: since)
+        let until = try Self.until(req, now: deps.registry.revision)
+        let feed = try await deps.events.events(after: since, until: until)
         let encoder = JSONResponse.encoder
         let body = ResponseBody { writer in
             var sent = 0
@@ -59,6 +61,16 @@ struct EventsRoute {
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: body)
+    }
+
+    /// `until`: `now` (this host's registry revision) or a non-negative revision; VALIDATION_ERROR otherwise.
+    static func until(_ req: Request, now: Revision) throws -> Revision? {
+        guard let raw = try req.query("until") else { return nil }
+        if raw == "now" { return now }
+        guard let value = Int64(raw), value >= 0 else {
+            throw FlotillaError.validation("until must be now or a non-negative revision", field: "until")
+        }
+        return value
     }
 
     /// `since`, else `Last-Event-ID`; VALIDATION_ERROR for anything but a non-negative revision.

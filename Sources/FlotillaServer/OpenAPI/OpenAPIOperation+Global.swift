@@ -44,6 +44,7 @@ extension OpenAPIOperation {
                 query: [
                     .integer("since", 0...Int64.max, "Events after this revision"),
                     .integer("limit", 1...1_000_000, "End the stream after this many events"),
+                    .string("until", "End the stream once the events up to this revision were sent: a revision, or now", maxLength: 20),
                 ],
                 errors: [410, 503]),
             .init(
