@@ -160,4 +160,29 @@ struct TracingProcessTests {
                 objects.allSatisfy { $0["time"] is String && $0["level"] is String && $0["label"] is String && $0["message"] is String })
         }
     }
+
+    @Test("a malformed traceparent never puts the request's API key in the log, even with OTel's own diagnostics at warning")
+    func malformedTraceparentLogsNoSecret() async throws {
+        try await FixtureStack.with { stack in
+            let receiver = try await OTLPReceiver.start()
+            await stack.push("OTLP receiver \(receiver.url)") { await receiver.close() }
+            let dir = try await stack.temporaryDirectory("tracing-secret")
+            let output = LockedBox("")
+            // OTEL_LOG_LEVEL=warning lowers swift-otel's diagnostics on purpose: its complaint about the header is
+            // then written, which tells the test the line it checks has been logged.
+            let host = try await ServeProcess.start(
+                dataDir: dir, apiKey: Self.key, extra: ["--otlp-endpoint", receiver.url],
+                environment: Self.exporter.merging(["OTEL_LOG_LEVEL": "warning"]) { $1 }, output: output)
+            await stack.push("serve \(host.url)") { await host.stop() }
+            let answer = try await Self.get(
+                "\(host.url)/api/v2/cluster", headers: [("traceparent", "00-not-a-trace-01"), ("X-Request-Id", "r-secret")])
+            #expect(answer.status == 200, "\(answer.body)")
+            try await eventually("OTel's warning about the header", timeout: .seconds(10), every: .milliseconds(100)) {
+                output.withLock { $0 }.contains("Failed to extract span context")
+            }
+            let log = output.withLock { $0 }
+            #expect(!log.contains(Self.key), "the API key is in the log")
+            #expect(log.contains("00-not-a-trace-01"), "the carrier logged is the trace header itself")
+        }
+    }
 }

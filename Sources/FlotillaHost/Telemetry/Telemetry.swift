@@ -53,6 +53,10 @@ public enum Telemetry {
         configuration.serviceName = "flotilla"
         configuration.resourceAttributes = ["host.id": hostId]
         configuration.diagnosticLogger = .custom(logger)
+        // swift-otel's warning about a malformed `traceparent` quotes every header of the request, API keys and
+        // the cluster token among them: secrets are never logged, and one bad header per request must not
+        // flood the log. Its errors (an export that failed) stay.
+        configuration.diagnosticLogLevel = .error
         configuration.propagators = [.traceContext]
         configuration.metrics.enabled = false
         configuration.logs.enabled = false

@@ -13,7 +13,9 @@ struct TraceMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var parent = ServiceContext.current ?? .topLevel
-        InstrumentationSystem.instrument.extract(request.headers, into: &parent, using: HTTPFieldsExtractor())
+        if let carrier = TraceHeaders(request.headers) {
+            InstrumentationSystem.instrument.extract(carrier, into: &parent, using: HTTPFieldsExtractor())
+        }
         let method = request.method.rawValue
         let span = startSpan(method, context: parent, ofKind: .server)
         defer { span.end() }
