@@ -281,6 +281,15 @@ final class EtcdTransport: Sendable {
                 cause: "\(error) (over TLS without a client certificate: a member started with --client-cert-auth closes such "
                     + "connections; give one with --etcd-cert and --etcd-key)")
         }
+        // A member that serves plain http answers a TLS hello with a 400 (then the handshake fails, above) or, as
+        // often, resets the connection before TLS can tell: say so, as a possibility, for a member that never
+        // answered this store.
+        if neverSpoke, endpoint.hasPrefix("https://"), Self.isClosedWithoutAnswer(error) {
+            return .noAnswer(
+                endpoint: endpoint,
+                cause: "\(error) (closed before any answer over TLS: a member that serves plain http does this; "
+                    + "a plain member is etcd://, not etcds://)")
+        }
         // A member that serves TLS closes a plain connection without a word: say so, as a possibility, for a
         // member that never answered this store.
         if neverSpoke, endpoint.hasPrefix("http://"), Self.isClosedWithoutAnswer(error) {
