@@ -49,7 +49,7 @@ struct MicroVMTLSProcessTests {
                 }
                 let plaintext = try HTTP2ClientTransport.Posix(
                     target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
-                try await withGRPCClient(transport: plaintext) { grpc in
+                _ = try await withGRPCClient(transport: plaintext) { grpc in
                     await #expect(throws: RPCError.self) { try await MicroVMClient(wrapping: grpc).listMicroVMs(request, metadata: auth) }
                 }
             }

@@ -53,7 +53,7 @@ struct TracingProcessTests {
                             "--cluster-secret", "trace-secret", "--host-id", id, "--zone", zone, "--otlp-endpoint", receiver.url,
                         ] + FaultCluster.fastBounds, environment: Self.exporter))
             }
-            let (a, b) = (hosts[0], hosts[1])
+            let a = hosts[0]
             // Placed on B by zone, created through A once a leader places it.
             var instanceId: String?
             try await eventually("an instance placed on tb", timeout: .seconds(60), every: .milliseconds(300)) {
