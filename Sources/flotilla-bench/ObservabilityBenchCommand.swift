@@ -7,10 +7,11 @@ import NIOFoundationCompat
 import ServiceLifecycle
 
 /// GET-instance requests per second with metrics and tracing on vs off, in the same run (issue 15's benchmark):
-/// two `flotilla serve` processes of the same binary, one `--no-metrics` without an OTLP endpoint (off), one with
-/// its metrics and `--otlp-endpoint` pointing at an OTLP/HTTP sink in this process that answers 200 (on). The
-/// same instance is read on each with the same closed-loop load; rounds alternate off and on (off, on, on, off,
-/// ...) after a warm-up each, and each side's figure is the median of its rounds.
+/// three `flotilla serve` processes of the same binary, one `--no-metrics` without an OTLP endpoint (off), one with
+/// its metrics and `--otlp-endpoint` pointing at an OTLP/HTTP sink in this process that answers 200 at the default
+/// trace sample ratio (on), and one like it recording every trace (`--trace-sample-ratio 1`, all). The same instance
+/// is read on each with the same closed-loop load; the order of the sides turns each round (off, on, all, all, on,
+/// off, ...) with a warm-up before each, and each side's figure is the median of its rounds.
 struct ObservabilityBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "observability", abstract: "Surface A GET-instance with metrics and tracing on vs off (two serve processes).")
@@ -49,7 +50,11 @@ struct ObservabilityBenchCommand: AsyncParsableCommand {
                 let on = try await BenchServe.start(
                     binary: binary, id: "on", dataDir: dir + "/on", apiKey: Self.key, arguments: ["--otlp-endpoint", otlp])
                 hosts.append(on)
-                print(try await measure(client, off: off, on: on, sink: sink))
+                let all = try await BenchServe.start(
+                    binary: binary, id: "all", dataDir: dir + "/all", apiKey: Self.key,
+                    arguments: ["--otlp-endpoint", otlp, "--trace-sample-ratio", "1"])
+                hosts.append(all)
+                print(try await measure(client, sides: [off, on, all], sink: sink))
             } catch {
                 for host in hosts.reversed() { print("--- \(host.url):\n\(host.log.suffix(2000))") }
                 await Self.stop(hosts, client)
@@ -67,9 +72,9 @@ struct ObservabilityBenchCommand: AsyncParsableCommand {
         for host in hosts.reversed() { await host.stop() }
     }
 
-    private func measure(_ client: HTTPClient, off: BenchServe, on: BenchServe, sink: OTLPSink) async throws -> String {
-        let offURL = try await Self.createTarget(client, off.url)
-        let onURL = try await Self.createTarget(client, on.url)
+    private func measure(_ client: HTTPClient, sides: [BenchServe], sink: OTLPSink) async throws -> String {
+        var urls: [String] = []
+        for side in sides { urls.append(try await Self.createTarget(client, side.url)) }
         let get: @Sendable (String) -> @Sendable (Int, Int) -> HTTPClientRequest = { url in
             { _, _ in
                 var r = HTTPClientRequest(url: url)
@@ -77,29 +82,31 @@ struct ObservabilityBenchCommand: AsyncParsableCommand {
                 return r
             }
         }
-        var offRounds: [LoadGenerator.Result] = []
-        var onRounds: [LoadGenerator.Result] = []
-        // off, on, on, off, off, on, ...: drift on a loaded machine hits both sides alike.
-        let order = (0..<(2 * rounds)).map { i in (i % 4 == 1 || i % 4 == 2) }
-        for isOn in order {
-            let url = isOn ? onURL : offURL
-            _ = await LoadGenerator(client: client, connections: connections, duration: .seconds(warmup)).run(get(url))
-            let result = await LoadGenerator(client: client, connections: connections, duration: .seconds(seconds)).run(get(url))
-            if isOn { onRounds.append(result) } else { offRounds.append(result) }
+        var rounds = [[LoadGenerator.Result]](repeating: [], count: sides.count)
+        // The order turns each round: drift on a loaded machine hits every side alike.
+        for round in 0..<self.rounds {
+            let order = round % 2 == 0 ? Array(sides.indices) : sides.indices.reversed()
+            for side in order {
+                _ = await LoadGenerator(client: client, connections: connections, duration: .seconds(warmup)).run(get(urls[side]))
+                rounds[side].append(
+                    await LoadGenerator(client: client, connections: connections, duration: .seconds(seconds)).run(get(urls[side])))
+            }
         }
-        let offMedian = Self.median(offRounds)
-        let onMedian = Self.median(onRounds)
-        let metricsOn = try await Self.status(client, on.url + "/metrics")
-        let metricsOff = try await Self.status(client, off.url + "/metrics")
+        let medians = rounds.map(Self.median)
+        let (off, on, all) = (medians[0], medians[1], medians[2])
+        let metricsOn = try await Self.status(client, sides[1].url + "/metrics")
+        let metricsOff = try await Self.status(client, sides[0].url + "/metrics")
         let exported = sink.received
         let list = { (results: [LoadGenerator.Result]) in results.map { String(format: "%.0f", $0.throughput) }.joined(separator: ", ") }
+        let ratio = { (side: LoadGenerator.Result) in String(format: "%.3f", side.throughput / off.throughput) }
         return """
-            flotilla-bench observability: \(connections) connections, \(rounds) x \(seconds) s per side (alternating, \(warmup) s warm-up \
-            each), loopback, two flotilla serve processes (sim, SQLite)
-            GET /api/v1/compute/instances/:id  off (--no-metrics, no OTLP)        \(offMedian.line)
-            GET /api/v1/compute/instances/:id  on  (metrics + OTLP/HTTP export)   \(onMedian.line)
-            rounds off: \(list(offRounds)) req/s; on: \(list(onRounds)) req/s
-            on / off throughput (medians): \(String(format: "%.3f", onMedian.throughput / offMedian.throughput)) (goal >= 0.90)
+            flotilla-bench observability: \(connections) connections, \(self.rounds) x \(seconds) s per side (order turning, \(warmup) s \
+            warm-up each), loopback, three flotilla serve processes (sim, SQLite)
+            GET /api/v1/compute/instances/:id  off (--no-metrics, no OTLP)              \(off.line)
+            GET /api/v1/compute/instances/:id  on  (metrics + OTLP, default sampling)   \(on.line)
+            GET /api/v1/compute/instances/:id  all (metrics + OTLP, every trace)        \(all.line)
+            rounds off: \(list(rounds[0])); on: \(list(rounds[1])); all: \(list(rounds[2])) req/s
+            on / off throughput (medians): \(ratio(on)) (goal >= 0.90); all / off: \(ratio(all))
             check: GET /metrics on: \(metricsOn), off: \(metricsOff); OTLP export requests received: \(exported.requests) \
             (\(exported.bytes) bytes)
             """

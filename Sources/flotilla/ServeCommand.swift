@@ -102,6 +102,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         help: "Export traces over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 (env FLOTILLA_OTLP_ENDPOINT; default off).")
     var otlpEndpoint: String?
+    @Option(
+        help: """
+            With --otlp-endpoint: the share of new traces recorded, 0 to 1; a request whose traceparent is sampled is \
+            always recorded (env FLOTILLA_TRACE_SAMPLE_RATIO; default 0.1).
+            """)
+    var traceSampleRatio: Double?
     @Flag(help: "Record no metrics; /metrics answers 404 (env FLOTILLA_METRICS=off; default on).")
     var noMetrics = false
     @Option(help: "Most records the audit trail keeps (env FLOTILLA_AUDIT_MAX_RECORDS; default 100000).")
@@ -147,7 +153,10 @@ struct ServeCommand: AsyncParsableCommand {
                 metadata: ["listeners": "\(exposed.map { "\($0.option) \($0.host)" })"])
         }
         let telemetry = try config.otlpEndpoint.map { endpoint in
-            [try Telemetry.bootstrapTracing(endpoint: endpoint, hostId: config.hostId, logger: logger)]
+            [
+                try Telemetry.bootstrapTracing(
+                    endpoint: endpoint, hostId: config.hostId, sampleRatio: config.traceSampleRatio, logger: logger)
+            ]
         }
         let host = try await FlotillaHost.build(config, registration: .afterListening, logger: logger)
         if let secret = host.generatedAdminKey {
@@ -240,6 +249,10 @@ struct ServeCommand: AsyncParsableCommand {
         case (false, let other?): throw ValidationError("FLOTILLA_METRICS must be on or off, got \(other)")
         }
         (c.logFormat, c.otlpEndpoint) = try logOptions(env)
+        c.traceSampleRatio = try traceSampleRatio ?? env.number("TRACE_SAMPLE_RATIO") ?? c.traceSampleRatio
+        guard (0...1).contains(c.traceSampleRatio) else {
+            throw ValidationError("--trace-sample-ratio must be between 0 and 1, got \(c.traceSampleRatio)")
+        }
         if let text = rateLimit ?? env["RATE_LIMIT"] {
             do { c.rateLimits = try RateLimits.parse(text) } catch { throw ValidationError(error.description) }
         }

@@ -45,10 +45,13 @@ public enum Telemetry {
     /// Bootstraps the tracer: spans exported over OTLP/HTTP to `endpoint` (a collector's base URL, to which
     /// `/v1/traces` is added unless it already ends so), as service `flotilla` with `host.id` = `hostId`, W3C
     /// trace context propagation. The standard `OTEL_*` variables still apply (`OTEL_EXPORTER_OTLP_PROTOCOL`,
-    /// `OTEL_BSP_SCHEDULE_DELAY`, ...). OTel's metrics and logs stay off. Returns the exporter and its batch
+    /// `OTEL_BSP_SCHEDULE_DELAY`, ...). New traces are recorded at `sampleRatio`, a trace whose caller sampled it always
+    /// (parent-based; `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` override it). OTel's metrics and logs stay off. Returns the exporter and its batch
     /// processor as one service: run it in the host's service group, where its graceful shutdown flushes the spans
     /// still queued.
-    public static func bootstrapTracing(endpoint: String, hostId: String, logger: Logger) throws -> any Service {
+    public static func bootstrapTracing(endpoint: String, hostId: String, sampleRatio: Double = 1, logger: Logger) throws
+        -> any Service
+    {
         var configuration = OTel.Configuration.default
         configuration.serviceName = "flotilla"
         configuration.resourceAttributes = ["host.id": hostId]
@@ -61,6 +64,7 @@ public enum Telemetry {
         configuration.metrics.enabled = false
         configuration.logs.enabled = false
         configuration.traces.otlpExporter.endpoint = tracesURL(endpoint)
+        configuration.traces.sampler = .parentBasedTraceIDRatio(ratio: min(max(sampleRatio, 0), 1)) ?? .parentBasedAlwaysOn
         let backend = try OTel.makeTracingBackend(configuration: configuration)
         InstrumentationSystem.bootstrap(backend.factory)
         return backend.service

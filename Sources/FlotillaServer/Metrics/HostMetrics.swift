@@ -58,8 +58,8 @@ public final class HostMetrics: Sendable {
     // MARK: Recording
 
     /// One HTTP request answered: `flotilla_http_requests_total{surface,route,method,status}` and its duration.
-    func recordRequest(route: String, method: HTTPRequest.Method, status: Int, _ elapsed: Duration) {
-        let key = RequestKey(route: route, method: MetricLabels.method(method), status: status)
+    func recordRequest(endpointPath: String?, method: HTTPRequest.Method, status: Int, _ elapsed: Duration) {
+        let key = RequestKey(endpointPath: endpointPath, method: method, status: status)
         requests.value(for: key) { RequestSeries(key, factory: factory) }.record(elapsed)
     }
 
@@ -103,14 +103,15 @@ struct RequestSeries: Sendable {
     let duration: Timer
 
     init(_ key: RequestKey, factory: any MetricsFactory) {
-        let surface = MetricLabels.surface(route: key.route)
+        let route = MetricLabels.route(endpointPath: key.endpointPath)
+        let (surface, method) = (MetricLabels.surface(route: route), MetricLabels.method(key.method))
         count = Counter(
             label: "flotilla_http_requests_total",
-            dimensions: [("surface", surface), ("route", key.route), ("method", key.method), ("status", String(key.status))],
+            dimensions: [("surface", surface), ("route", route), ("method", method), ("status", String(key.status))],
             factory: factory)
         duration = Timer(
             label: "flotilla_http_request_duration_seconds",
-            dimensions: [("surface", surface), ("route", key.route), ("method", key.method)], factory: factory)
+            dimensions: [("surface", surface), ("route", route), ("method", method)], factory: factory)
     }
 
     func record(_ elapsed: Duration) {

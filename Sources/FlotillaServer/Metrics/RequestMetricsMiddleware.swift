@@ -13,8 +13,7 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         let response = try await next(request, context)
         metrics.recordRequest(
-            route: MetricLabels.route(endpointPath: context.endpointPath), method: request.method, status: Int(response.status.code),
-            .now - started)
+            endpointPath: context.endpointPath, method: request.method, status: Int(response.status.code), .now - started)
         return response
     }
 }
