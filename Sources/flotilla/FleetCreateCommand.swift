@@ -14,34 +14,7 @@ struct FleetCreateCommand: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
 
-    @Argument(help: "The instance name (unique in the cluster).")
-    var name: String
-
-    @Option(help: "Backend: sim, docker or kvm.")
-    var backend: String
-
-    @Option(help: "vm or container (derived from the backend when left out).")
-    var kind: InstanceType?
-
-    @Option(help: "The image to run.")
-    var image: String
-
-    @Option(help: "CPU cores (server default 1).")
-    var cpus: Double?
-
-    @Option(help: "Memory, e.g. 512MiB, 1GiB (server default 512 MiB).")
-    var memory: String?
-
-    @Option(help: "Storage, e.g. 10GiB.")
-    var storage: String?
-
-    @Option(
-        name: .customLong("command"), parsing: .unconditionalSingleValue,
-        help: "One argument of the command to run (repeatable, in order).")
-    var commandArguments: [String] = []
-
-    @Argument(parsing: .postTerminator, help: "The command to run, after `--`.")
-    var trailingCommand: [String] = []
+    @OptionGroup var spec: InstanceSpecOptions
 
     @Option(name: [.customShort("l"), .customLong("label")], help: "A label k=v (repeatable).")
     var labels: [String] = []
@@ -85,10 +58,9 @@ struct FleetCreateCommand: AsyncParsableCommand {
     /// The wire request for these arguments; a malformed size or pair is a `ValidationError`.
     func makeRequest() throws -> Global.CreateRequest {
         do {
-            if let cpus, !(cpus > 0 && cpus.isFinite) { throw InvalidInput("--cpus must be a positive number") }
-            let memoryMB = try memory.map { try Self.rounded(ByteSize.parse($0), unit: 1 << 20, "--memory") }
-            let storageGB = try storage.map { try Self.rounded(ByteSize.parse($0), unit: 1 << 30, "--storage") }
-            let command = commandArguments + trailingCommand
+            let cpus = try spec.checkedCPUs()
+            let memoryMB = try spec.memory.map { try Self.rounded(ByteSize.parse($0), unit: 1 << 20, "--memory") }
+            let storageGB = try spec.storage.map { try Self.rounded(ByteSize.parse($0), unit: 1 << 30, "--storage") }
             let labelMap = try KeyValueParser.parseAll(labels)
             let metadataMap = try KeyValueParser.parseAll(metadata, what: "metadata entry")
             let workerLabelMap = try KeyValueParser.parseAll(workerLabels, what: "worker label")
@@ -96,7 +68,7 @@ struct FleetCreateCommand: AsyncParsableCommand {
                 zone: zone, labels: workerLabelMap.isEmpty ? nil : workerLabelMap, workerId: worker, strategy: strategy?.rawValue)
             let resources = Global.CreateRequest.Resources(cpuCores: cpus, memoryMB: memoryMB, storageGB: storageGB)
             return Global.CreateRequest(
-                name: name, backend: backend, kind: kind?.rawValue, image: image, command: command.isEmpty ? nil : command,
+                name: spec.name, backend: spec.backend, kind: spec.type?.rawValue, image: spec.image, command: spec.command,
                 resources: resources == Global.CreateRequest.Resources() ? nil : resources,
                 labels: labelMap.isEmpty ? nil : labelMap, metadata: metadataMap.isEmpty ? nil : metadataMap,
                 placement: placement == Global.VM.Placement() ? nil : placement, restartPolicy: restartPolicy)

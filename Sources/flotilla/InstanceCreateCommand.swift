@@ -25,26 +25,7 @@ struct InstanceCreateCommand: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
 
-    @Argument(help: "The instance name (unique in the cluster).")
-    var name: String
-
-    @Option(help: "Backend: sim, docker or kvm.")
-    var backend: String
-
-    @Option(help: "vm or container (derived from the backend when left out).")
-    var type: InstanceType?
-
-    @Option(help: "The image to run.")
-    var image: String
-
-    @Option(help: "CPU cores.")
-    var cpus: Double = 1
-
-    @Option(help: "Memory, e.g. 512MiB, 1GiB, 2G or bytes.")
-    var memory: String = "512MiB"
-
-    @Option(help: "Storage, e.g. 10GiB.")
-    var storage: String?
+    @OptionGroup var spec: InstanceSpecOptions
 
     @Option(name: .customLong("env"), help: "An environment variable KEY=VALUE (repeatable).")
     var env: [String] = []
@@ -54,14 +35,6 @@ struct InstanceCreateCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("volume"), help: "A volume HOST_PATH:PATH, e.g. /data:/data (repeatable).")
     var volumes: [String] = []
-
-    @Option(
-        name: .customLong("command"), parsing: .unconditionalSingleValue,
-        help: "One argument of the command to run (repeatable, in order).")
-    var commandArguments: [String] = []
-
-    @Argument(parsing: .postTerminator, help: "The command to run, after `--`.")
-    var trailingCommand: [String] = []
 
     @Option(name: .customLong("label"), help: "A label k=v (repeatable).")
     var labels: [String] = []
@@ -88,8 +61,8 @@ struct InstanceCreateCommand: AsyncParsableCommand {
         let request = try makeRequest()
         let (wait, seconds, key) = (waiting.wait, waiting.seconds(), idempotencyKey)
         try await ActionRunner.run(
-            client, expecting: .instance("create", target: "running", waitSeconds: seconds), named: "instance \(name)",
-            followUp: "flotilla instance get \(name)"
+            client, expecting: .instance("create", target: "running", waitSeconds: seconds), named: "instance \(spec.name)",
+            followUp: "flotilla instance get \(spec.name)"
         ) { api in
             let (instance, accepted) = try await api.createInstance(request, wait: wait, idempotencyKey: key, waitSeconds: seconds)
             return ActionRunner.Reply<Compute.Instance>.instance(instance, action: "create", accepted: accepted, details: true)
@@ -99,21 +72,20 @@ struct InstanceCreateCommand: AsyncParsableCommand {
     /// The wire request for these arguments; a malformed size or pair is a `ValidationError`.
     func makeRequest() throws -> Compute.CreateRequest {
         do {
-            guard cpus > 0, cpus.isFinite else { throw InvalidInput("--cpus must be a positive number") }
-            let memoryBytes = try ByteSize.parse(memory)
+            let cpus = try spec.checkedCPUs() ?? 1
+            let memoryBytes = try ByteSize.parse(spec.memory ?? "512MiB")
             guard memoryBytes > 0 else { throw InvalidInput("--memory must be larger than 0") }
-            let storageBytes = try storage.map(ByteSize.parse)
+            let storageBytes = try spec.storage.map(ByteSize.parse)
             for pair in env { _ = try KeyValueParser.parse(pair, what: "environment variable") }
             let labelMap = try KeyValueParser.parseAll(labels)
-            let command = commandArguments + trailingCommand
             let placement = Compute.Placement(zone: zone, workerId: worker, strategy: strategy?.rawValue)
             return Compute.CreateRequest(
-                name: name,
-                type: type?.rawValue,
-                backend: backend,
+                name: spec.name,
+                type: spec.type?.rawValue,
+                backend: spec.backend,
                 config: Compute.Config(
-                    image: image,
-                    command: command.isEmpty ? nil : command,
+                    image: spec.image,
+                    command: spec.command,
                     env: env.isEmpty ? nil : env,
                     volumes: volumes.isEmpty ? nil : volumes,
                     ports: ports.isEmpty ? nil : ports),
