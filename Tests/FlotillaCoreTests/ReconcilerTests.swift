@@ -286,10 +286,10 @@ import Testing
     @Test func failuresAreRecordedAsErrorsAndAnOutageIsNotTheInstancesFault() {
         let i = Self.instance(.starting, .running, restarts: RestartStatus(attempts: 2, nextAttemptAt: Self.now))
         #expect(
-            Self.reconciler.failure(i, .failed("no such image"))
+            Self.reconciler.failure(i, .failed("no such image"), now: Self.now)
                 == Report(state: .error, description: "no such image", restarts: RestartStatus(attempts: 2)))
         #expect(
-            Self.reconciler.failure(i, .unavailable("daemon down"))
+            Self.reconciler.failure(i, .unavailable("daemon down"), now: Self.now)
                 == Report(
                     state: .error, description: "the docker backend is unavailable (daemon down): the instance's state is unknown",
                     restarts: RestartStatus(attempts: 2)))

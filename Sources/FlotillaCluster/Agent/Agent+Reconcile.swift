@@ -26,7 +26,7 @@ extension Agent {
         var observation = await observe(instance, backend)
         if let reason = fenceReason(instance, observation) { observation = observation.fenced(reason: reason) }
         for _ in 0..<2 {
-            let plan = reconciler.plan(instance, observation, now: identity.now())
+            let plan = await decide(instance, observation)
             do {
                 for step in plan.steps { try await execute(step, instance, backend) }
             } catch BackendError.notFound where observation != .absent {
@@ -37,20 +37,43 @@ extension Agent {
                 return nil
             } catch {
                 let failure = stepFailure(error, backend: instance.backend)
+                var availability = health.availability(instance.backend)
                 if case .failed = failure {
+                    availability = await confirmedAvailability(instance.backend)
                     // One line per backend and window, whatever the instance: an outage or a broken image
                     // repeats across many instances. (An unreachable backend is logged once by BackendHealth.)
                     calmLog.warning(
                         "backend action failed", kind: "\(instance.backend)",
                         metadata: ["id": "\(id)", "state": "\(instance.state)", "error": "\(error)"])
                 }
-                await report(reconciler.failure(instance, failure), actedOn: instance)
+                let report = reconciler.failure(instance, failure, now: identity.now(), backend: availability)
+                await self.report(report, actedOn: instance)
                 return nil
             }
             if let report = plan.report { await self.report(report, actedOn: instance) }
             return plan.wakeAt
         }
         return nil
+    }
+
+    /// The reconciler's plan for `instance` given `observation`. A plan that records an exit or an error while the
+    /// backend is taken to be up is made again after one more look at the backend's health: a daemon that is going
+    /// away (dockerd on SIGTERM) stops its containers while it still answers on connections already open, and that
+    /// exit is then recorded as the outage's (docs/decisions/0011-lifecycle-core-and-restart-policies.md).
+    private func decide(_ instance: Instance, _ observation: Observation) async -> ReconcilePlan {
+        let now = identity.now()
+        let plan = reconciler.plan(instance, observation, now: now, backend: health.availability(instance.backend))
+        guard plan.steps.isEmpty, instance.state.isSettled, let state = plan.report?.state, state == .stopped || state == .error,
+            health.reason(instance.backend) == nil
+        else { return plan }
+        let availability = await confirmedAvailability(instance.backend)
+        return reconciler.plan(instance, observation, now: now, backend: availability)
+    }
+
+    /// What is known of `kind` after one more look when it is taken to be up (see ``decide(_:_:)``).
+    private func confirmedAvailability(_ kind: BackendKind) async -> BackendAvailability {
+        if health.reason(kind) == nil { await health.check(kind) }
+        return health.availability(kind)
     }
 
     /// What the backend holds for `instance`; a backend known to be down is not asked.

@@ -44,7 +44,7 @@ public final class Agent: Service, Sendable {
         self.registry = registry
         self.identity = identity
         self.backends = backends
-        self.health = health ?? BackendHealth(backends: backends)
+        self.health = health ?? BackendHealth(backends: backends, now: identity.now)
         self.reconciler = reconciler
         self.resyncInterval = resyncInterval
         self.logger = logger

@@ -7,13 +7,17 @@ import Synchronization
 /// Which of this host's backends are up: each backend's `info()` is asked every `interval` (with a deadline),
 /// and the agent reports a backend it found unreachable at once. The heartbeat carries the down ones so the
 /// scheduler places nothing on them; `/health` and `/api/v1/health` read the same; the agent waits for a
-/// backend to come back instead of failing every instance on it, then reconciles them all.
+/// backend to come back instead of failing every instance on it, then reconciles them all. When each came back is
+/// kept, for the reason of an exit seen just after an outage (``availability(_:)``).
 public final class BackendHealth: Service, Sendable {
     private let backends: BackendSet
     private let interval: Duration
     private let deadline: Duration
     private let logger: Logger
+    private let now: @Sendable () -> Date
     private let down = Mutex<[BackendKind: String]>([:])
+    /// When each backend that was found down came back (set under the lock of ``down``'s changes).
+    private let recovered = Mutex<[BackendKind: Date]>([:])
     /// Deadlines missed in a row per backend: a loaded machine may miss one; only a run of them means down.
     private let misses = Mutex<[BackendKind: Int]>([:])
     /// How many deadlines in a row make a backend down (a backend that answers "unavailable" is down at once).
@@ -22,12 +26,13 @@ public final class BackendHealth: Service, Sendable {
 
     public init(
         backends: BackendSet, interval: Duration = .seconds(1), deadline: Duration = .seconds(5),
-        logger: Logger = Logger(label: "flotilla.backend-health")
+        logger: Logger = Logger(label: "flotilla.backend-health"), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.backends = backends
         self.interval = interval
         self.deadline = deadline
         self.logger = logger
+        self.now = now
     }
 
     /// The backends down right now, with the reason.
@@ -36,14 +41,24 @@ public final class BackendHealth: Service, Sendable {
     /// Why `kind` is down, or nil when it is up.
     public func reason(_ kind: BackendKind) -> String? { down.withLock { $0[kind] } }
 
+    /// What is known of `kind` for the reason of an exit or error seen now: down, up again since when, or up.
+    public func availability(_ kind: BackendKind) -> BackendAvailability {
+        down.withLock { map -> BackendAvailability in
+            if let reason = map[kind] { return .unavailable(reason) }
+            return recovered.withLock { $0[kind] }.map { .recovered(at: $0) } ?? .available
+        }
+    }
+
     /// Every change of ``unavailable`` after this call.
     public func updates() -> AsyncStream<[BackendKind: String]> { changes.subscribe() }
 
     /// Records what a check (or a failed call) found about `kind`: nil when it is up.
     public func set(_ kind: BackendKind, unavailable reason: String?) {
-        let (changed, now) = down.withLock { map -> (Bool, [BackendKind: String]) in
+        let at = now()
+        let (changed, current) = down.withLock { map -> (Bool, [BackendKind: String]) in
             let was = map[kind]
             map[kind] = reason
+            if was != nil && reason == nil { recovered.withLock { $0[kind] = at } }
             return ((was == nil) != (reason == nil), map)
         }
         guard changed else { return }
@@ -52,7 +67,7 @@ public final class BackendHealth: Service, Sendable {
         } else {
             logger.info("backend available again", metadata: ["backend": "\(kind)"])
         }
-        changes.yield(now)
+        changes.yield(current)
     }
 
     /// Asks every backend once.
@@ -63,6 +78,12 @@ public final class BackendHealth: Service, Sendable {
                 group.addTask { await self.check(kind, backend) }
             }
         }
+    }
+
+    /// Asks `kind` once, now (the agent does before it records an exit while `kind` is taken to be up).
+    public func check(_ kind: BackendKind) async {
+        guard let backend = backends[kind] else { return }
+        await check(kind, backend)
     }
 
     private func check(_ kind: BackendKind, _ backend: any ComputeBackend) async {

@@ -55,38 +55,49 @@ public enum StepFailure: Sendable, Equatable {
 /// given the record and what the backend holds, which steps bring the backend to the desired state and what to
 /// record. First the truth: a change behind Flotilla's back is recorded as it is. Then convergence: a user's
 /// action in flight is carried out; a settled instance is driven to its desired state; an instance that should
-/// run and stopped on its own is restarted according to its ``RestartPolicy``, with back-off.
+/// run and stopped on its own is restarted according to its ``RestartPolicy``, with back-off. An exit or error
+/// seen during or just after an outage of the backend says so (``OutageAttribution``).
 public struct Reconciler: Sendable, Equatable {
     public var backoff: RestartBackoff
+    public var outage: OutageAttribution
 
-    public init(backoff: RestartBackoff = RestartBackoff()) {
+    public init(backoff: RestartBackoff = RestartBackoff(), outage: OutageAttribution = OutageAttribution()) {
         self.backoff = backoff
+        self.outage = outage
     }
 
-    /// The plan for `instance`, placed on this host, given what its backend holds.
-    public func plan(_ instance: Instance, _ observation: Observation, now: Date) -> ReconcilePlan {
+    /// The plan for `instance`, placed on this host, given what its backend holds and what the host knows of the
+    /// backend's availability (for the reason of an exit or error it records).
+    public func plan(
+        _ instance: Instance, _ observation: Observation, now: Date, backend availability: BackendAvailability = .available
+    ) -> ReconcilePlan {
         guard instance.isLive, instance.state != .pending else { return .idle }
-        if case .unavailable(let reason) = observation { return unavailable(instance, reason) }
+        if case .unavailable(let reason) = observation { return unavailable(instance, reason, now: now) }
         if instance.state == .deleting || instance.desired == .deleted { return delete(instance, observation) }
         switch instance.state {
         case .creating: return create(instance, observation)
         case .starting: return start(instance, observation)
         case .stopping: return stop(instance, observation)
         case .restarting: return restart(instance, observation)
-        case .running, .paused, .stopped, .error: return settled(instance, observation, now: now)
+        case .running, .paused, .stopped, .error: return settled(instance, observation, now: now, availability)
         case .pending, .deleting, .deleted: return .idle
         }
     }
 
-    /// What to record when a step of `instance`'s plan failed.
-    public func failure(_ instance: Instance, _ failure: StepFailure) -> Report {
+    /// What to record when a step of `instance`'s plan failed at `now`, given what the host knows of the backend's
+    /// availability.
+    public func failure(
+        _ instance: Instance, _ failure: StepFailure, now: Date, backend availability: BackendAvailability = .available
+    ) -> Report {
         var restarts = instance.restarts
         restarts?.nextAttemptAt = nil
         switch failure {
         case .unavailable(let reason):
             return Report(state: .error, description: Self.unavailableDescription(instance, reason), restarts: restarts)
         case .failed(let message):
-            return Report(state: .error, description: message, restarts: restarts)
+            return Report(
+                state: .error, description: outage.reason(message, on: instance.backend, availability, now: now),
+                restarts: restarts)
         }
     }
 
@@ -108,10 +119,10 @@ public struct Reconciler: Sendable, Equatable {
     /// Nothing can be known or done: an action in flight fails, a settled instance is recorded as unknown
     /// (never a stale `running` presented as live). The restart count is not touched: an outage is not the
     /// instance's failure. When the backend comes back, the next plan sees what it holds.
-    private func unavailable(_ instance: Instance, _ reason: String) -> ReconcilePlan {
+    private func unavailable(_ instance: Instance, _ reason: String, now: Date) -> ReconcilePlan {
         let description = Self.unavailableDescription(instance, reason)
         guard instance.state != .error || instance.stateDescription != description else { return .idle }
-        return ReconcilePlan(report: failure(instance, .unavailable(reason)))
+        return ReconcilePlan(report: failure(instance, .unavailable(reason), now: now))
     }
 
     // MARK: Actions in flight
@@ -179,12 +190,14 @@ public struct Reconciler: Sendable, Equatable {
 
     // MARK: Settled instances
 
-    private func settled(_ instance: Instance, _ observation: Observation, now: Date) -> ReconcilePlan {
+    private func settled(
+        _ instance: Instance, _ observation: Observation, now: Date, _ availability: BackendAvailability
+    ) -> ReconcilePlan {
         let seen = observed(observation)
         let wantsToRun = instance.desired == .running || instance.desired == .paused
         // Stopped on its own (or gone) while it should run: the restart policy decides.
         if wantsToRun && (seen == nil || seen == .stopped || seen == .error) {
-            return exited(instance, observation, now: now)
+            return exited(instance, observation, now: now, availability)
         }
         // A failed action (a stop or a pause the backend refused) stays in `error`, with its reason, until the user
         // acts: retrying it every round would flap the record. Only an error that means "unknown" (the backend
@@ -192,8 +205,11 @@ public struct Reconciler: Sendable, Equatable {
         if instance.state == .error && !wantsToRun && !Self.isUnknown(instance) { return .idle }
         // The truth first: a change made behind Flotilla's back is recorded as it is.
         if let seen, seen != instance.state {
-            let description: String? =
+            var description: String? =
                 if case .present(let o) = observation { o.description } else { nil }
+            if seen == .error, outage.covers(availability, now: now) {
+                description = outage.reason(description ?? "failed", on: instance.backend, availability, now: now)
+            }
             var restarts = instance.restarts
             if seen == .running { restarts = nil }
             return ReconcilePlan(report: Report(state: seen, description: description, restarts: restarts))
@@ -236,9 +252,11 @@ public struct Reconciler: Sendable, Equatable {
 
     /// An instance that should run and does not (it exited, crashed, was killed or removed, or failed to start):
     /// restart it when its policy says so, after the back-off; otherwise record that it will not be restarted.
-    private func exited(_ instance: Instance, _ observation: Observation, now: Date) -> ReconcilePlan {
+    private func exited(
+        _ instance: Instance, _ observation: Observation, now: Date, _ availability: BackendAvailability
+    ) -> ReconcilePlan {
         let seenState: InstanceState
-        let why: String
+        var why: String
         let failure: Bool
         switch observation {
         case .present(let o):
@@ -250,6 +268,7 @@ public struct Reconciler: Sendable, Equatable {
             why = "removed from the \(instance.backend.rawValue) backend outside Flotilla"
             failure = true
         }
+        why = outage.reason(why, on: instance.backend, availability, now: now)
         var status = instance.restarts ?? RestartStatus()
         if status.gaveUp {
             // Settled where the policy left it; only a change of what the backend holds is recorded.
