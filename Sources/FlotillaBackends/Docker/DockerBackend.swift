@@ -12,7 +12,8 @@ import Synchronization
 ///   label are never touched: an operation first checks the label of the container it addresses.
 /// - `list` returns every container with the ownership label, in any state, for adoption after a restart.
 /// - A daemon that does not answer makes every call throw ``BackendError/unavailable(_:)``; nothing has to
-///   be reset when it comes back.
+///   be reset when it comes back. `info()` (the health check) first opens a new connection to the socket: a
+///   daemon shutting down still answers on open connections while it stops its containers, but refuses new ones.
 /// - Exit codes map as described in ``DockerObservation``.
 /// - Changes made behind Flotilla's back are reported by ``followChanges(_:)`` from the daemon's event stream.
 public final class DockerBackend: ComputeBackend {
@@ -84,6 +85,7 @@ public final class DockerBackend: ComputeBackend {
     public func info() async -> BackendInfo {
         let capabilities = ["containers", "pause", "live-resize"]
         do {
+            try await engine.checkAccepting()
             let version = try await engine.version()
             return BackendInfo(
                 kind: .docker, version: version.Version, apiVersion: version.ApiVersion, status: .running,

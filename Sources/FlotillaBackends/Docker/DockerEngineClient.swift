@@ -240,10 +240,19 @@ final class DockerEngineClient: Sendable {
         var error: any Error
     }
 
-    /// When the daemon was last seen down: one connect to its socket (bounded by a second), closed at once.
+    /// When the daemon was last seen down: ``checkAccepting(timeout:)``.
     private func checkReachable(timeout: Duration?) async throws {
         guard suspect.withLock({ $0 }) else { return }
+        try await checkAccepting(timeout: timeout)
+    }
+
+    /// One connect to the daemon's socket (bounded by a second), closed at once, whatever earlier calls found: the
+    /// health check's first question. A daemon that is shutting down (dockerd on SIGTERM) removes its socket first,
+    /// then stops its containers for seconds while it still answers on the connections already open, which the
+    /// HTTP client's pool would keep using; a new connection tells. A refusal counts as a transport failure.
+    func checkAccepting(timeout: Duration? = nil) async throws {
         guard FileManager.default.fileExists(atPath: socketPath) else {
+            forgetDaemon()
             throw BackendError.unavailable("no docker daemon socket at \(socketPath)")
         }
         let bound = min(timeout ?? requestTimeout, .seconds(1))
@@ -253,6 +262,7 @@ final class DockerEngineClient: Sendable {
                 .connect(unixDomainSocketPath: socketPath).get()
             try? await channel.close().get()
         } catch {
+            forgetDaemon()
             throw BackendError.unavailable("the docker daemon socket \(socketPath) does not accept connections: \(error)")
         }
         suspect.withLock { $0 = false }
