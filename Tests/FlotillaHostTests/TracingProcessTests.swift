@@ -11,16 +11,32 @@ import Testing
 @Suite("Tracing: traces across hosts, JSON logs", .serialized, .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
 struct TracingProcessTests {
     static let key = "flt_tracing_process_test_key_0123"
-    /// Spans leave a host at most 100 ms after they end.
-    static let exporter = ["OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_BSP_SCHEDULE_DELAY": "100"]
+    /// Spans leave a host at most 100 ms after they end. Every new trace is recorded (serve's head sampler at ratio 1):
+    /// the tests look for root spans (a request without a traceparent, the leader's and the agent's background work),
+    /// which a ratio below 1 would drop at random.
+    static let exporter = [
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json", "OTEL_BSP_SCHEDULE_DELAY": "100", "FLOTILLA_TRACE_SAMPLE_RATIO": "1",
+    ]
 
     /// One GET with `headers`; the status, the answer's headers and body.
     static func get(_ url: String, headers: [(String, String)]) async throws -> (status: Int, requestId: String?, body: String) {
+        try await send(url, headers: headers)
+    }
+
+    /// One GET with `headers`, or a POST of the JSON `body` when there is one; the status, the answer's headers and body.
+    static func send(
+        _ url: String, headers: [(String, String)], body: String? = nil
+    ) async throws -> (status: Int, requestId: String?, body: String) {
         let client = FlotillaClient.makeHTTPClient()
         do {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "X-API-Key", value: key)
             for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if let body {
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: body))
+            }
             let response = try await client.execute(request, timeout: .seconds(30))
             let body = try await response.body.collect(upTo: 1 << 20)
             try await client.shutdown()
@@ -33,6 +49,19 @@ struct TracingProcessTests {
 
     static func randomHex(bytes: Int) -> String {
         (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
+    /// Whether `span` is `ancestor` or hangs below it through parent span ids among `spans`.
+    static func descends(_ span: OTLPReceiver.ExportedSpan, from ancestor: OTLPReceiver.ExportedSpan, in spans: [OTLPReceiver.ExportedSpan])
+        -> Bool
+    {
+        var current = span
+        for _ in 0...spans.count {
+            if current.spanId == ancestor.spanId { return true }
+            guard let parent = spans.first(where: { $0.spanId == current.parentSpanId }) else { return false }
+            current = parent
+        }
+        return false
     }
 
     @Test(
@@ -109,6 +138,95 @@ struct TracingProcessTests {
                 #expect(fresh.parentSpanId.isEmpty, "a root span: \(fresh)")
                 #expect(receiver.spans.contains { $0.traceId == fresh.traceId && $0.resource["host.id"] == "tb" && $0.kind == 2 })
             }
+            #expect(receiver.rejected.isEmpty, "\(receiver.rejected)")
+        }
+    }
+
+    @Test(
+        "a create through POST /api/v2/vms with a traceparent: its trace holds the request's server span and the store spans under it; the leader's placement and the worker's backend create of that instance are exported too"
+    )
+    func createTrace() async throws {
+        try await FixtureStack.with { stack in
+            let receiver = try await OTLPReceiver.start()
+            await stack.push("OTLP receiver \(receiver.url)") { await receiver.close() }
+            let etcd = try await stack.etcd(size: 1)
+            let dir = try await stack.temporaryDirectory("tracing-create")
+            var hosts: [ServeProcess] = []
+            for (id, zone) in [("ca", "z1"), ("cb", "z2")] {
+                hosts.append(
+                    try await stack.serve(
+                        dataDir: "\(dir)/\(id)", apiKey: Self.key,
+                        extra: etcd.serveArguments + [
+                            "--cluster-secret", "trace-secret", "--host-id", id, "--zone", zone, "--otlp-endpoint", receiver.url,
+                        ] + FaultCluster.fastBounds, environment: Self.exporter))
+            }
+            let a = hosts[0]
+            // A refuses at once a create no worker could run: both workers are healthy in A's registry first.
+            try await eventually("ca and cb healthy as A sees them", timeout: .seconds(60), every: .milliseconds(300)) {
+                let workers = try? await FlotillaClient.withClient(baseURL: a.url, apiKey: Self.key, timeout: .seconds(10)) {
+                    try await $0.listWorkers().workers
+                }
+                return Set(workers?.filter(\.isHealthy).map(\.id) ?? []) == ["ca", "cb"]
+            }
+
+            // The only instance this cluster ever holds: placed by the leader on cb (zone z2), created there by cb's agent.
+            let trace = Self.randomHex(bytes: 16)
+            let parent = Self.randomHex(bytes: 8)
+            let created = try await Self.send(
+                "\(a.url)/api/v2/vms", headers: [("traceparent", "00-\(trace)-\(parent)-01"), ("X-Request-Id", "r-create")],
+                body:
+                    #"{"name":"traced-create","backend":"sim","image":"busybox","resources":{"cpu_cores":0.5,"memory_mb":64},"placement":{"zone":"z2"}}"#
+            )
+            #expect(created.status == 202, "\(created.body)")
+            let id = try WireJSON.decoder().decode(Global.VM.self, from: Data(created.body.utf8)).id
+            try await eventually("\(id) running on cb", timeout: .seconds(60), every: .milliseconds(300)) {
+                let vm = try? await FlotillaClient.withClient(baseURL: a.url, apiKey: Self.key, timeout: .seconds(10)) {
+                    try await $0.globalVM(id: id)
+                }
+                return vm?.host?.id == "cb" && vm?.observed.state == "running"
+            }
+
+            // The request's trace: A's server span continues the caller's span; the store calls it made run under it.
+            try await eventually(
+                "the create's server span and store spans in trace \(trace)", timeout: .seconds(30), every: .milliseconds(100)
+            ) {
+                let spans = receiver.spans.filter { $0.traceId == trace }
+                return spans.contains { $0.kind == 2 } && spans.contains { $0.name == "store.txn" }
+            }
+            let spans = receiver.spans.filter { $0.traceId == trace }
+            print("spans of the traced create: \(spans.map(\.description))")
+            let server = try #require(spans.first { $0.kind == 2 }, "\(spans)")
+            #expect(server.name == "POST /api/v2/vms", "\(server)")
+            #expect(server.resource["host.id"] == "ca", "\(server)")
+            #expect(server.parentSpanId == parent, "A continues the caller's span: \(server)")
+            #expect(server.attributes["flotilla.request_id"] == "r-create", "\(server.attributes)")
+            #expect(server.attributes["http.response.status_code"] == "202", "\(server.attributes)")
+            let store = spans.filter { $0.name.hasPrefix("store.") }
+            #expect(store.contains { $0.name == "store.txn" }, "the create's transaction: \(store)")
+            for span in store {
+                #expect(span.kind == 3 && span.attributes["db.system"] == "etcd", "\(span) \(span.attributes)")
+                #expect(Self.descends(span, from: server, in: spans), "under the request's span: \(span)")
+            }
+            // Nothing of the request's trace hangs elsewhere: every span of it (the store calls' own HTTP calls to etcd
+            // included) is under A's server span.
+            #expect(spans.allSatisfy { Self.descends($0, from: server, in: spans) }, "\(spans)")
+
+            // Placement and the backend call run in background work, not in the request's task: the request only
+            // records the pending instance; the leader's placement duty and cb's agent find it in the registry's watch,
+            // in their own long-lived tasks, and the stored instance carries no trace context. So each is the root
+            // of a trace of its own, found here by name, attribute and host: this cluster never held another instance.
+            try await eventually("the placement and backend spans of \(id)", timeout: .seconds(30), every: .milliseconds(100)) {
+                let all = receiver.spans
+                return all.contains { $0.name == "placement" && $0.attributes["flotilla.placement.placed"] == "1" }
+                    && all.contains { $0.name == "backend.sim.create" && $0.resource["host.id"] == "cb" }
+            }
+            let all = receiver.spans
+            let placement = try #require(all.first { $0.name == "placement" && $0.attributes["flotilla.placement.placed"] == "1" })
+            #expect(["ca", "cb"].contains(placement.resource["host.id"] ?? ""), "placed by the leader, one of the hosts: \(placement)")
+            let backend = try #require(all.first { $0.name == "backend.sim.create" && $0.resource["host.id"] == "cb" })
+            #expect(backend.kind == 3 && backend.attributes["flotilla.backend"] == "sim", "\(backend) \(backend.attributes)")
+            #expect(!all.contains { $0.name == "backend.sim.create" && $0.resource["host.id"] == "ca" }, "ca created nothing")
+            print("placement: \(placement) \(placement.attributes); backend: \(backend)")
             #expect(receiver.rejected.isEmpty, "\(receiver.rejected)")
         }
     }
