@@ -40,6 +40,10 @@ public struct Instance: Sendable, Codable, Equatable, Hashable, Identifiable {
     /// The worker a drain with `migrate` moved the instance away from. That worker's agent deletes its
     /// leftover backend instance; no other host touches it.
     public var migratedFrom: String?
+    /// Where a migration is taking the instance (the worker surface D's migrate named, else the scheduler's pick
+    /// at the time): while the instance is pending, the leader places it there and nowhere else; placing it clears
+    /// this (docs/decisions/0006-drain-and-migrate.md).
+    public var migrateTo: String?
     /// Where the instance stands with its restart policy; nil before the policy ever acted.
     public var restarts: RestartStatus?
 
@@ -66,6 +70,7 @@ public struct Instance: Sendable, Codable, Equatable, Hashable, Identifiable {
         self.launchedAt = nil
         self.terminatedAt = nil
         self.migratedFrom = nil
+        self.migrateTo = nil
         self.restarts = nil
     }
 

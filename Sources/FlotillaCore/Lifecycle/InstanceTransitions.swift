@@ -46,6 +46,8 @@ public enum InstanceTransitions {
         new.workerId = workerId
         new.state = .creating
         new.stateDescription = nil
+        // A migration's target is spent once the instance is placed: a later move or repair picks freely.
+        new.migrateTo = nil
         new.updatedAt = now
         return new
     }

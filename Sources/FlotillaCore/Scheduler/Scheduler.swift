@@ -49,18 +49,26 @@ public struct PlacementRequest: Sendable, Equatable {
     public var backend: BackendKind
     public var resources: Resources
     public var constraints: PlacementConstraints
+    /// A migration's destination (``Instance/migrateTo``): only this worker is considered, on top of every other
+    /// filter (docs/decisions/0006-drain-and-migrate.md).
+    public var target: String?
 
-    public init(instanceId: String, backend: BackendKind, resources: Resources, constraints: PlacementConstraints) {
+    public init(
+        instanceId: String, backend: BackendKind, resources: Resources, constraints: PlacementConstraints, target: String? = nil
+    ) {
         self.instanceId = instanceId
         self.backend = backend
         self.resources = resources
         self.constraints = constraints
+        self.target = target
     }
 
+    /// The request of an instance as its record stands: its placement constraints, and the target a migration
+    /// carried into the record (``Instance/migrateTo``).
     public init(_ instance: Instance) {
         self.init(
             instanceId: instance.id, backend: instance.backend, resources: instance.spec.resources,
-            constraints: instance.spec.placement)
+            constraints: instance.spec.placement, target: instance.migrateTo)
     }
 }
 
@@ -73,8 +81,8 @@ public enum PlacementDecision: Sendable, Equatable {
 
 /// Places instances on workers. A pure function: filters, then scores (`spread` or `binpack`).
 ///
-/// Filters, in order: worker active and healthy, backend capability, that backend up on the worker, pinned
-/// worker, zone, label selector, free cpu / memory / disk / instance slots. Ties break on the worker id, so results are deterministic.
+/// Filters, in order: a migration's target worker, worker active and healthy, backend capability, that backend up
+/// on the worker, pinned worker, zone, label selector, free cpu / memory / disk / instance slots. Ties break on the worker id, so results are deterministic.
 public enum Scheduler {
     /// Places `requests` in order; each placement counts against the workers for the next ones.
     public static func place(_ requests: [PlacementRequest], on workers: [SchedulableWorker]) -> [PlacementDecision] {
@@ -103,12 +111,13 @@ public enum Scheduler {
 
     /// The filters, in the order they apply.
     enum Stage: Int, Error, CaseIterable {
-        case active, backend, backendUp, pinned, zone, labels, room
+        case target, active, backend, backendUp, pinned, zone, labels, room
 
         /// Why no worker is left once this filter removed the last candidates.
         func reason(_ request: PlacementRequest) -> String {
             let c = request.constraints
             switch self {
+            case .target: return "worker \(request.target ?? "") is not known"
             case .active: return "no active, healthy worker"
             case .backend: return "no worker has the \(request.backend.rawValue) backend"
             case .backendUp: return "the \(request.backend.rawValue) backend is down on every worker that has it"
@@ -125,6 +134,7 @@ public enum Scheduler {
         func keeps(_ worker: SchedulableWorker, _ request: PlacementRequest) -> Bool {
             let c = request.constraints
             switch self {
+            case .target: return request.target == nil || worker.id == request.target
             case .active: return worker.status == .active && worker.healthy
             case .backend: return worker.capabilities.contains(request.backend)
             case .backendUp: return worker.unavailableBackends[request.backend] == nil
@@ -158,6 +168,8 @@ public enum Scheduler {
             best = (index, key)
         }
         if let best { return .success(best.index) }
+        // No worker at all: without a target, the first real filter is the one that left nothing.
+        if furthest == 0 && request.target == nil { return .failure(.active) }
         return .failure(Stage(rawValue: furthest) ?? .room)
     }
 }
