@@ -66,7 +66,7 @@ public final class WorkerService: Sendable {
         for instanceId in ids {
             let left = clock.now.duration(to: end)
             var moved = false
-            if left > .zero { moved = await self.migrate(instanceId, from: id, within: left) }
+            if left > .zero { moved = await self.migrate(instance: instanceId, from: id, within: left) == .moved }
             if moved { outcome.migrated.append(instanceId) } else { outcome.notMigrated.append(instanceId) }
             outcome.revision = max(outcome.revision, registry.revision)
         }
@@ -78,14 +78,13 @@ public final class WorkerService: Sendable {
 
     // MARK: Migration
 
-    /// Moves one instance off `from` (surface D's migrate action, and drain with `migrate`): waits for it to settle, checks that another worker can take it, stops it
-    /// gracefully, clears its placement (state `pending`, desired kept) and waits until it settled elsewhere.
-    /// Returns whether it did so within `budget`.
-    public func migrate(instance id: String, from: String, within budget: Duration) async -> Bool {
-        await migrate(id, from: from, within: budget)
-    }
-
-    func migrate(_ id: String, from: String, within budget: Duration) async -> Bool {
+    /// Moves one instance off `from` (surface D's migrate action, and drain with `migrate`), to exactly `target` when
+    /// one is named: waits for it to settle, asks ``MigrationDecision`` where it may go (a refusal changes nothing),
+    /// stops it gracefully, returns it to `pending` carrying that worker for the leader, and waits until it settled
+    /// there within `budget`.
+    public func migrate(instance id: String, from: String, to target: String? = nil, within budget: Duration) async
+        -> MigrationOutcome
+    {
         let clock = ContinuousClock()
         let end = clock.now + budget
         func left() -> Duration { max(clock.now.duration(to: end), .zero) }
@@ -95,15 +94,17 @@ public final class WorkerService: Sendable {
             guard let i = s.instances[id]?.value else { return true }
             return !i.isLive || i.workerId != from || [.running, .stopped, .paused, .error].contains(i.state)
         }
-        guard let state = settled, let current = state.instances[id]?.value else { return false }
-        guard current.isLive, current.workerId == from else { return true }
+        guard let state = settled, let current = state.instances[id]?.value else { return .failed }
+        guard current.isLive, current.workerId == from else { return .moved }
 
-        // 2. Only stop what another worker can run.
+        // 2. Only stop what the target (or another worker) can run.
         let workers = state.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow)
-            .filter { $0.id != from }
-        if case .unplaceable(let reason) = Scheduler.decide(PlacementRequest(current), workers) {
-            logger.info("instance not migrated", metadata: ["id": "\(id)", "reason": "\(reason)"])
-            return false
+        let destination: String
+        switch MigrationDecision.decide(current, from: from, target: target, workers: workers) {
+        case .move(let workerId): destination = workerId
+        case .refused(let refusal):
+            logger.info("instance not migrated", metadata: ["id": "\(id)", "refusal": "\(refusal)"])
+            return .refused(refusal)
         }
         // 3. Stop it gracefully on the old worker.
         if current.state == .running || current.state == .paused {
@@ -111,12 +112,14 @@ public final class WorkerService: Sendable {
             guard
                 let written = try? await instances.perform(
                     .stop, id: id, options: ActionOptions(force: false, timeoutSeconds: min(seconds, 30)))
-            else { return false }
+            else { return .failed }
             let (stopped, _) = await instances.settle(written, timeout: left())
-            guard stopped.state == .stopped || stopped.state == .error else { return false }
+            guard stopped.state == .stopped || stopped.state == .error else { return .failed }
         }
 
-        // 4. Clear the placement: the leader places it elsewhere, that host's agent creates and starts it.
+        // 4. Clear the placement, carrying the destination (the target, or the scheduler's pick among the other
+        //    workers, so the leader never puts it back on `from`): the leader places it there, that host's agent
+        //    creates and starts it. Placing it clears the destination (InstanceTransitions.place).
         let moved: Written
         do {
             let now = identity.now()
@@ -127,19 +130,41 @@ public final class WorkerService: Sendable {
                 // The stop above set desired to stopped: the new copy runs as it did before the move.
                 instance = InstanceTransitions.returnToPending(
                     instance, from: from, reason: "migrating from worker \(from)", desired: current.desired, now: now)
+                instance.migrateTo = destination
             }
         } catch {
-            return false
+            return .failed
         }
-        logger.info("instance migrating", metadata: ["id": "\(id)", "from": "\(from)"])
+        logger.info("instance migrating", metadata: ["id": "\(id)", "from": "\(from)", "to": "\(destination)"])
 
         // 5. Wait until it settled on its new worker.
-        let target = moved.instance.targetState
+        let goal = moved.instance.targetState
         let done = await registry.wait(timeout: left()) { s in
             guard s.revision >= moved.revision, let i = s.instances[id]?.value else { return false }
-            return !i.isLive || (i.workerId != nil && i.workerId != from && (i.state == target || i.state == .error))
+            guard i.isLive else { return true }
+            guard i.workerId == destination else { return false }
+            return i.state == goal || i.state == .error
         }
-        return done != nil
+        if done != nil { return .moved }
+        await dropDestination(id)
+        return .failed
+    }
+
+    /// Clears a migration's destination from an instance still pending on it when the migration gave up waiting
+    /// (the destination was drained or died after the check, or the leader is slow): the leader then places it on
+    /// any worker, so it is not stranded on one that may never take it.
+    private func dropDestination(_ id: String) async {
+        do {
+            _ = try await instances.mutate(id: id) { instance throws(FlotillaError) in
+                guard instance.state == .pending, instance.workerId == nil, instance.migrateTo != nil else {
+                    throw FlotillaError(.invalidState, "instance \(id) was placed meanwhile")
+                }
+                instance.migrateTo = nil
+            }
+            logger.info("migration destination dropped", metadata: ["id": "\(id)"])
+        } catch {
+            logger.debug("migration destination not dropped", metadata: ["id": "\(id)", "error": "\(error)"])
+        }
     }
 
     // MARK: Store

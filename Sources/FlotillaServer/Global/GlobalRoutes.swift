@@ -80,19 +80,28 @@ struct GlobalRoutes {
         return try respond(id: written.instance.id, status: settled ? .ok : .accepted, fallback: written)
     }
 
+    /// `POST /api/v2/vms/{id}/migrate` with an optional `{"worker_id": ...}`: the body is read whole before anything
+    /// acts; a refused target (unknown, the same, unschedulable, too small) changes nothing.
     private func migrate(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
+        let body = try await req.decodeJSON(Global.MigrateRequest.self, context: ctx, empty: Global.MigrateRequest())
+        if let target = body.workerId, target.isEmpty {
+            throw FlotillaError.validation("worker_id must not be empty", field: "worker_id")
+        }
         let id = try ctx.parameters.require("id")
         let before = try deps.instances.instance(id: id)
         guard let from = before.workerId, before.state != .pending else {
             throw FlotillaError.invalidState(
                 "Instance \(before.id) is not placed on a host yet", instanceId: before.id, currentState: before.state, action: "migrate")
         }
-        guard await deps.workers.migrate(instance: before.id, from: from, within: deps.actionTimeout) else {
+        switch await deps.workers.migrate(instance: before.id, from: from, to: body.workerId, within: deps.actionTimeout) {
+        case .moved: return try respond(id: before.id, status: .ok)
+        case .refused(let refusal): throw refusal.error(instanceId: before.id, from: from)
+        case .failed:
             throw FlotillaError(
-                .resourceLimitExceeded, "Instance \(before.id) could not be moved off host \(from)",
+                .resourceLimitExceeded,
+                "Instance \(before.id) could not be moved off host \(from)\(body.workerId.map { " to worker \($0)" } ?? "") in time",
                 details: ["id": .string(before.id), "hostId": .string(from)])
         }
-        return try respond(id: before.id, status: .ok)
     }
 
     /// The record as this host's registry now holds it (deleted ones included, for the answer to a delete).

@@ -68,8 +68,9 @@ extension OpenAPIOperation {
         }
         ops.append(
             .init(
-                method: "post", path: "\(v)/:id/migrate", summary: "Move to another host", access: .key(.operateInstances),
-                success: [200: vm]))
+                method: "post", path: "\(v)/:id/migrate",
+                summary: "Move to another host: the one worker_id names, or one the scheduler picks (200 once it runs there)",
+                access: .key(.operateInstances), success: [200: vm], body: .init(schema: "GlobalMigrateRequest", required: false)))
         return ops
     }()
 

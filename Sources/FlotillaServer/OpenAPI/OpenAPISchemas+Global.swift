@@ -58,6 +58,10 @@ extension OpenAPISchemas {
             ]),
             "required": .array(["name", "backend", "image"]),
         ]),
+        "GlobalMigrateRequest": .object([
+            "type": "object",
+            "properties": .object(["worker_id": .object(["type": "string", "minLength": 1])]),
+        ]),
         "GlobalCluster": object([
             "members": array(
                 object(

@@ -1,0 +1,12 @@
+import FlotillaCore
+
+/// What a migration of one instance came to (``WorkerService/migrate(instance:from:to:within:)``).
+public enum MigrationOutcome: Sendable, Equatable {
+    /// It settled on its destination (the named worker, when one was named), or left `from` on its own meanwhile.
+    case moved
+    /// Refused before anything changed: the instance still runs where it was.
+    case refused(MigrationRefusal)
+    /// Stopping it failed, it changed meanwhile, or it did not settle elsewhere within the budget (it may still be
+    /// on its way).
+    case failed
+}
