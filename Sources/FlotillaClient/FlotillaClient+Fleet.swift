@@ -72,9 +72,11 @@ extension FlotillaClient {
         return (reply.value, reply.status == 202)
     }
 
-    /// `POST /api/v2/vms/{id}/migrate`: answers once it runs on another host (409 when none can take it).
-    public func fleetMigrate(id: String) async throws -> Global.VM {
-        try await send(.post, RequestTarget(Self.globalPath + ["vms", id, "migrate"])).value
+    /// `POST /api/v2/vms/{id}/migrate`: answers once it runs on another host: the worker `target` names, or one the
+    /// leader's scheduler picks when nil (409 when none can take it; 404 for an unknown target).
+    public func fleetMigrate(id: String, to target: String? = nil) async throws -> Global.VM {
+        let body = target.map { Global.MigrateRequest(workerId: $0) }
+        return try await send(.post, RequestTarget(Self.globalPath + ["vms", id, "migrate"]), body: body).value
     }
 
     /// `DELETE /api/v2/vms/{id}[?wait=true]`; `accepted` when the server answered 202.

@@ -76,6 +76,13 @@ struct FleetCommandProcessTests {
             let migrate = try await host.cli(["fleet", "migrate", "f-3"])
             #expect(migrate.status == 1, "a single host has nowhere to move it: \(migrate.out)")
             #expect(migrate.err.contains("RESOURCE_LIMIT_EXCEEDED"), "\(migrate.err)")
+            for (to, code) in [("proc-host", "INVALID_STATE"), ("no-such-host", "NOT_FOUND")] {
+                let refused = try await host.cli(["fleet", "migrate", "f-3", "--to", to])
+                #expect(refused.status == 1, "--to \(to): \(refused.out)")
+                #expect(refused.err.contains(code), "--to \(to): \(refused.err)")
+            }
+            let unmoved = try await host.cli(["fleet", "get", "f-3", "--output", "json"])
+            #expect(try WireJSON.decoder().decode(Global.VM.self, from: Data(unmoved.out.utf8)).observed.state == "running")
 
             let deleted = try await host.cli(["fleet", "delete", "f-3", "--wait"])
             #expect(deleted.status == 0, "\(deleted.err)")
@@ -96,6 +103,7 @@ struct FleetCommandProcessTests {
                 ["fleet", "ls", "-q", "--output", "json"], ["fleet", "create", "x", "--backend", "sim", "--image", "b", "--memory", "0"],
                 ["fleet", "create", "x", "--backend", "sim", "--image", "b", "-l", "novalue"], ["fleet", "get"],
                 ["events", "--since", "-1"], ["instance", "list", "-q", "--output", "json"], ["fleet", "bogus"],
+                ["fleet", "migrate", "x", "--to", ""],
             ] {
                 let r = try await host.cli(bad)
                 #expect(r.status == 2, "\(bad): \(r.status) \(r.err)")
