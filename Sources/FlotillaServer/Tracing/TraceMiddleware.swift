@@ -10,14 +10,21 @@ import Tracing
 /// the span is a no-op and nothing is recorded (ADR 0022).
 struct TraceMiddleware: RouterMiddleware {
     typealias Context = FlotillaRequestContext
+    /// The bootstrapped tracer, looked up once: the lookup takes a lock and casts, on every request otherwise
+    /// (`serve` bootstraps before it builds the router; a no-op tracer without a bootstrap).
+    let tracer: any Tracer
+
+    init(tracer: any Tracer = InstrumentationSystem.tracer) {
+        self.tracer = tracer
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var parent = ServiceContext.current ?? .topLevel
         if let carrier = TraceHeaders(request.headers) {
-            InstrumentationSystem.instrument.extract(carrier, into: &parent, using: HTTPFieldsExtractor())
+            tracer.extract(carrier, into: &parent, using: HTTPFieldsExtractor())
         }
         let method = request.method.rawValue
-        let span = startSpan(method, context: parent, ofKind: .server)
+        let span = tracer.startSpan(method, context: parent, ofKind: .server)
         defer { span.end() }
         do {
             let response = try await ServiceContext.withValue(span.context) { try await next(request, context) }
