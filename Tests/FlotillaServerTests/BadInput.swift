@@ -58,7 +58,7 @@ enum BadInput {
         "POST /api/v2/vms/:id/restart": "",
         "POST /api/v2/vms/:id/pause": "",
         "POST /api/v2/vms/:id/resume": "",
-        "POST /api/v2/vms/:id/migrate": "",
+        "POST /api/v2/vms/:id/migrate": #"{"worker_id":"bi-no-such-worker"}"#,
     ]
 
     /// The creates sent for real at the end, to show their valid bodies are valid.
