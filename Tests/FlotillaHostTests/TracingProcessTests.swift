@@ -47,6 +47,24 @@ struct TracingProcessTests {
         }
     }
 
+    /// An OTLP receiver and two `serve` hosts on one etcd member exporting to it, the first in zone z1, the second in z2.
+    static func twoHosts(_ stack: FixtureStack, ids: (String, String), folder: String) async throws -> (OTLPReceiver, [ServeProcess]) {
+        let receiver = try await OTLPReceiver.start()
+        await stack.push("OTLP receiver \(receiver.url)") { await receiver.close() }
+        let etcd = try await stack.etcd(size: 1)
+        let dir = try await stack.temporaryDirectory(folder)
+        var hosts: [ServeProcess] = []
+        for (id, zone) in [(ids.0, "z1"), (ids.1, "z2")] {
+            hosts.append(
+                try await stack.serve(
+                    dataDir: "\(dir)/\(id)", apiKey: key,
+                    extra: etcd.serveArguments + [
+                        "--cluster-secret", "trace-secret", "--host-id", id, "--zone", zone, "--otlp-endpoint", receiver.url,
+                    ] + FaultCluster.fastBounds, environment: exporter))
+        }
+        return (receiver, hosts)
+    }
+
     static func randomHex(bytes: Int) -> String {
         (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
     }
@@ -69,19 +87,7 @@ struct TracingProcessTests {
     )
     func traceAcrossHosts() async throws {
         try await FixtureStack.with { stack in
-            let receiver = try await OTLPReceiver.start()
-            await stack.push("OTLP receiver \(receiver.url)") { await receiver.close() }
-            let etcd = try await stack.etcd(size: 1)
-            let dir = try await stack.temporaryDirectory("tracing")
-            var hosts: [ServeProcess] = []
-            for (id, zone) in [("ta", "z1"), ("tb", "z2")] {
-                hosts.append(
-                    try await stack.serve(
-                        dataDir: "\(dir)/\(id)", apiKey: Self.key,
-                        extra: etcd.serveArguments + [
-                            "--cluster-secret", "trace-secret", "--host-id", id, "--zone", zone, "--otlp-endpoint", receiver.url,
-                        ] + FaultCluster.fastBounds, environment: Self.exporter))
-            }
+            let (receiver, hosts) = try await Self.twoHosts(stack, ids: ("ta", "tb"), folder: "tracing")
             let a = hosts[0]
             // Placed on B by zone, created through A once a leader places it.
             var instanceId: String?
@@ -147,19 +153,7 @@ struct TracingProcessTests {
     )
     func createTrace() async throws {
         try await FixtureStack.with { stack in
-            let receiver = try await OTLPReceiver.start()
-            await stack.push("OTLP receiver \(receiver.url)") { await receiver.close() }
-            let etcd = try await stack.etcd(size: 1)
-            let dir = try await stack.temporaryDirectory("tracing-create")
-            var hosts: [ServeProcess] = []
-            for (id, zone) in [("ca", "z1"), ("cb", "z2")] {
-                hosts.append(
-                    try await stack.serve(
-                        dataDir: "\(dir)/\(id)", apiKey: Self.key,
-                        extra: etcd.serveArguments + [
-                            "--cluster-secret", "trace-secret", "--host-id", id, "--zone", zone, "--otlp-endpoint", receiver.url,
-                        ] + FaultCluster.fastBounds, environment: Self.exporter))
-            }
+            let (receiver, hosts) = try await Self.twoHosts(stack, ids: ("ca", "cb"), folder: "tracing-create")
             let a = hosts[0]
             // A refuses at once a create no worker could run: both workers are healthy in A's registry first.
             try await eventually("ca and cb healthy as A sees them", timeout: .seconds(60), every: .milliseconds(300)) {
