@@ -48,7 +48,9 @@ struct TracingProcessTests {
     }
 
     /// An OTLP receiver and two `serve` hosts on one etcd member exporting to it, the first in zone z1, the second in z2.
-    static func twoHosts(_ stack: FixtureStack, ids: (String, String), folder: String) async throws -> (OTLPReceiver, [ServeProcess]) {
+    static func twoHosts(
+        _ stack: FixtureStack, ids: (String, String), folder: String, extra: [String] = []
+    ) async throws -> (OTLPReceiver, [ServeProcess]) {
         let receiver = try await OTLPReceiver.start()
         await stack.push("OTLP receiver \(receiver.url)") { await receiver.close() }
         let etcd = try await stack.etcd(size: 1)
@@ -60,7 +62,7 @@ struct TracingProcessTests {
                     dataDir: "\(dir)/\(id)", apiKey: key,
                     extra: etcd.serveArguments + [
                         "--cluster-secret", "trace-secret", "--host-id", id, "--zone", zone, "--otlp-endpoint", receiver.url,
-                    ] + FaultCluster.fastBounds, environment: exporter))
+                    ] + FaultCluster.fastBounds + extra, environment: exporter))
         }
         return (receiver, hosts)
     }
@@ -225,6 +227,56 @@ struct TracingProcessTests {
         }
     }
 
+    @Test(
+        "--trace-sample-ratio 0: a request without a traceparent, or with one whose sampled flag is clear, is recorded on neither host (nor is its hop); a sampled caller's trace is recorded on both"
+    )
+    func headSampling() async throws {
+        try await FixtureStack.with { stack in
+            let (receiver, hosts) = try await Self.twoHosts(
+                stack, ids: ("sa", "sb"), folder: "tracing-sampled", extra: ["--trace-sample-ratio", "0"])
+            let a = hosts[0]
+            var instanceId: String?
+            try await eventually("an instance placed on sb", timeout: .seconds(60), every: .milliseconds(300)) {
+                let created = try? await FlotillaClient.withClient(baseURL: a.url, apiKey: Self.key, timeout: .seconds(30)) {
+                    try await $0.createInstance(
+                        Compute.CreateRequest(
+                            name: "sampled", backend: "sim", config: .init(image: "busybox"),
+                            resources: .init(cpu: .init(cores: 0.5), memory: .init(limit: 64 << 20)), placement: .init(zone: "z2")),
+                        wait: true)
+                }
+                instanceId = created?.0.id ?? instanceId
+                return created?.0.workerId == "sb" && created?.0.state == "running"
+            }
+            let url = "\(a.url)/api/v2/vm/\(try #require(instanceId))/status"
+            let unsampledTrace = Self.randomHex(bytes: 16)
+            let parent = Self.randomHex(bytes: 8)
+            for (requestId, headers) in [
+                ("r-unsampled-root", [(String, String)]()), ("r-unsampled-caller", [("traceparent", "00-\(unsampledTrace)-\(parent)-00")]),
+            ] {
+                let answer = try await Self.get(url, headers: headers + [("X-Request-Id", requestId)])
+                #expect(answer.status == 200 && answer.body.contains(#""routed":true"#), "\(answer.body)")
+            }
+            // Sent last: once both hosts exported its spans, they exported whatever came before it (in order).
+            let trace = Self.randomHex(bytes: 16)
+            let sampled = try await Self.get(url, headers: [("traceparent", "00-\(trace)-\(parent)-01"), ("X-Request-Id", "r-sampled")])
+            #expect(sampled.status == 200, "\(sampled.body)")
+            try await eventually("both hosts' server spans of the sampled trace", timeout: .seconds(30), every: .milliseconds(100)) {
+                let spans = receiver.spans.filter { $0.traceId == trace }
+                return spans.contains { $0.resource["host.id"] == "sa" && $0.kind == 2 }
+                    && spans.contains { $0.resource["host.id"] == "sb" && $0.kind == 2 }
+            }
+            let spans = receiver.spans
+            #expect(spans.filter { $0.traceId == trace }.contains { $0.resource["host.id"] == "sa" && $0.kind == 3 }, "A's hop is recorded")
+            #expect(
+                !spans.contains { $0.traceId == unsampledTrace }, "nothing of the unsampled caller's trace: \(spans.map(\.description))")
+            let requestIds = Set(spans.compactMap { $0.attributes["flotilla.request_id"] })
+            #expect(!requestIds.contains("r-unsampled-root") && !requestIds.contains("r-unsampled-caller"), "\(requestIds)")
+            // Nothing else was recorded at ratio 0: every span belongs to the sampled trace (no background duty's).
+            #expect(spans.allSatisfy { $0.traceId == trace }, "\(spans.map(\.description))")
+            #expect(receiver.rejected.isEmpty, "\(receiver.rejected)")
+        }
+    }
+
     @Test("serve --log-format json: every line is a JSON object, and each line logged for a request with X-Request-Id r-abc carries it")
     func jsonLogLines() async throws {
         try await FixtureStack.with { stack in
@@ -273,15 +325,15 @@ struct TracingProcessTests {
         }
     }
 
-    @Test("a malformed traceparent never puts the request's API key in the log, even with OTel's own diagnostics at warning")
+    @Test("a malformed traceparent never reaches the tracer nor the log, API key included, even with OTel's own diagnostics at warning")
     func malformedTraceparentLogsNoSecret() async throws {
         try await FixtureStack.with { stack in
             let receiver = try await OTLPReceiver.start()
             await stack.push("OTLP receiver \(receiver.url)") { await receiver.close() }
             let dir = try await stack.temporaryDirectory("tracing-secret")
             let output = LockedBox("")
-            // OTEL_LOG_LEVEL=warning lowers swift-otel's diagnostics on purpose: its complaint about the header is
-            // then written, which tells the test the line it checks has been logged.
+            // OTEL_LOG_LEVEL=warning lowers swift-otel's diagnostics on purpose: had the header reached its
+            // propagator, its complaint (quoting every header of the request) would be written.
             let host = try await ServeProcess.start(
                 dataDir: dir, apiKey: Self.key, extra: ["--otlp-endpoint", receiver.url],
                 environment: Self.exporter.merging(["OTEL_LOG_LEVEL": "warning"]) { $1 }, output: output)
@@ -289,12 +341,15 @@ struct TracingProcessTests {
             let answer = try await Self.get(
                 "\(host.url)/api/v2/cluster", headers: [("traceparent", "00-not-a-trace-01"), ("X-Request-Id", "r-secret")])
             #expect(answer.status == 200, "\(answer.body)")
-            try await eventually("OTel's warning about the header", timeout: .seconds(10), every: .milliseconds(100)) {
-                output.withLock { $0 }.contains("Failed to extract span context")
+            // Recorded as a new trace (ratio 1 here), like a request without the header.
+            try await eventually("the server span of r-secret", timeout: .seconds(10), every: .milliseconds(100)) {
+                receiver.spans.contains { $0.attributes["flotilla.request_id"] == "r-secret" }
             }
+            await host.stop()
             let log = output.withLock { $0 }
             #expect(!log.contains(Self.key), "the API key is in the log")
-            #expect(log.contains("00-not-a-trace-01"), "the carrier logged is the trace header itself")
+            #expect(!log.contains("Failed to extract span context"), "the malformed header reached the propagator")
         }
     }
+
 }

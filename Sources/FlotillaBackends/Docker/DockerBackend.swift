@@ -52,13 +52,16 @@ public final class DockerBackend: ComputeBackend {
     private let events: DockerEventFollower
     private let logger: Logger
     private let now: @Sendable () -> Date
+    /// A process-wide client like AsyncHTTPClient's shared one, without its own spans: the backend's calls are traced
+    /// by the host's span of each call, under the head sampler (ADR 0022), not as stray traces of their own.
+    public static let untracedClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .untraced())
+
     /// Instance id -> container id, for containers already checked to carry the ownership label.
     private let handles = Mutex<[String: String]>([:])
 
-    /// - Parameter http: the client to use; by default AsyncHTTPClient's process-wide shared client, which
-    ///   needs no shutdown.
+    /// - Parameter http: the client to use; by default ``untracedClient``, process-wide, which needs no shutdown.
     public init(
-        configuration: Configuration = Configuration(), http: HTTPClient = .shared,
+        configuration: Configuration = Configuration(), http: HTTPClient = DockerBackend.untracedClient,
         logger: Logger = Logger(label: "flotilla.backend.docker"), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration

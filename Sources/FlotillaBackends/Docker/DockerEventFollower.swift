@@ -49,7 +49,7 @@ final class DockerEventFollower: Sendable {
     func follow(_ changed: @escaping @Sendable (String) -> Void) async throws {
         let client = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: HTTPClient.Configuration(
+            configuration: .untraced(
                 timeout: HTTPClient.Configuration.Timeout(
                     connect: TimeAmount(connectTimeout), read: idleTimeout.map { TimeAmount($0) })))
         do {

@@ -23,7 +23,7 @@ struct DockerLogsReader: Sendable {
             follow
             ? HTTPClient(
                 eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-                configuration: HTTPClient.Configuration(timeout: .init(connect: TimeAmount(connectTimeout), read: nil)))
+                configuration: .untraced(timeout: .init(connect: TimeAmount(connectTimeout), read: nil)))
             : nil
         let end: DockerEngineClient.LineStreamEnd
         do {

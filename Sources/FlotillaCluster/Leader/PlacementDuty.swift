@@ -55,7 +55,7 @@ public struct PlacementDuty: LeaderDuty {
             .filter { $0.value.state == .pending && $0.value.workerId == nil && $0.value.desired != .deleted }
             .sorted { ($0.value.createdAt, $0.value.id) < ($1.value.createdAt, $1.value.id) }
         guard !pending.isEmpty else { return 0 }
-        return try await withSpan("placement") { span in
+        return try await TraceSampling.withSpan("placement") { span in
             span.attributes["flotilla.placement.pending"] = pending.count
             let placed = try await place(pending, state, leadership)
             span.attributes["flotilla.placement.placed"] = placed

@@ -23,7 +23,7 @@ public struct InstrumentedBackend: ComputeBackend {
         let metrics = self.metrics
         let kind = base.kind
         let base = self.base
-        return await withSpan("backend.\(kind.rawValue).info", ofKind: .client) { span in
+        return await TraceSampling.withSpan("backend.\(kind.rawValue).info", ofKind: .client) { span in
             span.attributes["flotilla.backend"] = kind.rawValue
             let started = ContinuousClock.now
             let info = await base.info()
@@ -95,7 +95,7 @@ public struct InstrumentedBackend: ComputeBackend {
     ) async throws -> T {
         let metrics = self.metrics
         let kind = base.kind
-        return try await withSpan("backend.\(kind.rawValue).\(operation)", ofKind: .client) { span in
+        return try await TraceSampling.withSpan("backend.\(kind.rawValue).\(operation)", ofKind: .client) { span in
             span.attributes["flotilla.backend"] = kind.rawValue
             guard metrics.isEnabled else { return try await body() }
             let started = ContinuousClock.now

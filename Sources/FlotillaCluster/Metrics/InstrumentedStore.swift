@@ -68,7 +68,7 @@ public struct InstrumentedStore: ClusterStore {
     private func call<T: Sendable>(_ operation: String, _ body: @Sendable () async throws -> T) async throws -> T {
         let metrics = self.metrics
         let kind = base.kind
-        return try await withSpan("store.\(operation)", ofKind: .client) { span in
+        return try await TraceSampling.withSpan("store.\(operation)", ofKind: .client) { span in
             span.attributes["db.system"] = kind
             guard metrics.isEnabled else { return try await body() }
             let started = ContinuousClock.now

@@ -1,3 +1,4 @@
+import FlotillaCluster
 import FlotillaServer
 import Foundation
 import Instrumentation
@@ -46,7 +47,7 @@ public enum Telemetry {
     /// `/v1/traces` is added unless it already ends so), as service `flotilla` with `host.id` = `hostId`, W3C
     /// trace context propagation. The standard `OTEL_*` variables still apply (`OTEL_EXPORTER_OTLP_PROTOCOL`,
     /// `OTEL_BSP_SCHEDULE_DELAY`, ...). New traces are recorded at `sampleRatio`, a trace whose caller sampled it always
-    /// (parent-based; `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` override it). OTel's metrics and logs stay off. Returns the exporter and its batch
+    /// (``TraceSampling``; `OTEL_TRACES_SAMPLER` applies on top of it). OTel's metrics and logs stay off. Returns the exporter and its batch
     /// processor as one service: run it in the host's service group, where its graceful shutdown flushes the spans
     /// still queued.
     public static func bootstrapTracing(endpoint: String, hostId: String, sampleRatio: Double = 1, logger: Logger) throws
@@ -64,7 +65,10 @@ public enum Telemetry {
         configuration.metrics.enabled = false
         configuration.logs.enabled = false
         configuration.traces.otlpExporter.endpoint = tracesURL(endpoint)
-        configuration.traces.sampler = .parentBasedTraceIDRatio(ratio: min(max(sampleRatio, 0), 1)) ?? .parentBasedAlwaysOn
+        // The head decision is Flotilla's own (TraceSampling: a request or duty it passes over gets no span at all);
+        // swift-otel records what it admits, and `OTEL_TRACES_SAMPLER` can still narrow that down.
+        TraceSampling.ratio = sampleRatio
+        configuration.traces.sampler = .parentBasedAlwaysOn
         let backend = try OTel.makeTracingBackend(configuration: configuration)
         InstrumentationSystem.bootstrap(backend.factory)
         return backend.service

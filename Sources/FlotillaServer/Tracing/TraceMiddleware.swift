@@ -1,3 +1,4 @@
+import FlotillaCluster
 import Hummingbird
 import Instrumentation
 import ServiceContextModule
@@ -6,8 +7,10 @@ import Tracing
 /// The outermost middleware: runs each request inside a server span named `<METHOD> <route template>` that
 /// continues the caller's trace when the request carries a W3C `traceparent` (and `tracestate`), extracted with
 /// the bootstrapped instrument's propagation. A malformed header is ignored: the request starts a new trace and
-/// is answered as it would be without it. Without a bootstrapped tracer (the default, and every in-process host)
-/// the span is a no-op and nothing is recorded (ADR 0022).
+/// is answered as it would be without it. Whether the request is recorded is ``TraceSampling``'s head decision: the
+/// caller's sampled flag, else ``TraceSampling/ratio`` of new traces; one not recorded has no span at all. Without
+/// a bootstrapped tracer (the default, and every in-process host) the span is a no-op and nothing is recorded
+/// (ADR 0022).
 struct TraceMiddleware: RouterMiddleware {
     typealias Context = FlotillaRequestContext
     /// The bootstrapped tracer, looked up once: the lookup takes a lock and casts, on every request otherwise
@@ -20,11 +23,19 @@ struct TraceMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var parent = ServiceContext.current ?? .topLevel
-        if let carrier = TraceHeaders(request.headers) {
+        let carrier = TraceHeaders(request.headers)
+        let callerSampled = carrier?["traceparent"].flatMap(TraceParent.sampled)
+        if let carrier, callerSampled != nil {
             tracer.extract(carrier, into: &parent, using: HTTPFieldsExtractor())
         }
-        let method = request.method.rawValue
-        let span = tracer.startSpan(method, context: parent, ofKind: .server)
+        // The head sampler (ADR 0022): a request nobody records runs with no span at all, its caller's context
+        // (if any) carried on to the hops it makes.
+        let decision = TraceSampling.decide(callerSampled: callerSampled, roll: TraceSampling.roll(), ratio: TraceSampling.ratio)
+        parent = TraceSampling.context(parent, decision)
+        guard decision == .recorded else {
+            return try await ServiceContext.withValue(parent) { try await next(request, context) }
+        }
+        let span = tracer.startSpan(request.method.rawValue, context: parent, ofKind: .server)
         defer { span.end() }
         do {
             let response = try await ServiceContext.withValue(span.context) { try await next(request, context) }

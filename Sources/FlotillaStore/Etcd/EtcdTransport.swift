@@ -64,6 +64,9 @@ final class EtcdTransport: Sendable {
         configuration.decompression = .disabled
         configuration.tlsConfiguration = tls
         configuration.httpVersion = .http1Only
+        // The store's calls are traced by the host's `store.*` spans under the head sampler (ADR 0022): no stray
+        // client span of AsyncHTTPClient's own per etcd call (lease renewals and watches included).
+        configuration.tracing.tracer = nil
         presentsClientCertificate = !(tls?.certificateChain.isEmpty ?? true)
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
