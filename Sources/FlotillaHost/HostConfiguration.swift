@@ -92,8 +92,8 @@ public struct HostConfiguration: Sendable {
     /// Where `serve` exports spans over OTLP/HTTP (`--otlp-endpoint`; ADR 0022); nil: no tracer, no span recorded.
     public var otlpEndpoint: String?
     /// The share of new traces `serve` records (`--trace-sample-ratio`; ADR 0022): a request whose caller sampled its
-    /// trace is always recorded. 0.1 keeps tracing's cost per request small (docs/benchmarks.md).
-    public var traceSampleRatio = 0.1
+    /// trace is always recorded. 0.01 keeps tracing's cost per request small (docs/benchmarks.md, ADR 0022).
+    public var traceSampleRatio = 0.01
     /// How `serve` writes log lines (`--log-format`; ADR 0022).
     public var logFormat: LogFormat = .text
 

@@ -105,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         help: """
             With --otlp-endpoint: the share of new traces recorded, 0 to 1; a request whose traceparent is sampled is \
-            always recorded (env FLOTILLA_TRACE_SAMPLE_RATIO; default 0.1).
+            always recorded (env FLOTILLA_TRACE_SAMPLE_RATIO; default 0.01).
             """)
     var traceSampleRatio: Double?
     @Flag(help: "Record no metrics; /metrics answers 404 (env FLOTILLA_METRICS=off; default on).")
