@@ -67,6 +67,23 @@ struct TracingProcessTests {
         return (receiver, hosts)
     }
 
+    /// Creates a sim instance in zone z2 through `host` and waits until it runs on `worker`; returns its id.
+    static func placeInZone2(name: String, through host: ServeProcess, expecting worker: String) async throws -> String {
+        var instanceId: String?
+        try await eventually("an instance placed on \(worker)", timeout: .seconds(60), every: .milliseconds(300)) {
+            let created = try? await FlotillaClient.withClient(baseURL: host.url, apiKey: key, timeout: .seconds(30)) {
+                try await $0.createInstance(
+                    Compute.CreateRequest(
+                        name: name, backend: "sim", config: .init(image: "busybox"),
+                        resources: .init(cpu: .init(cores: 0.5), memory: .init(limit: 64 << 20)), placement: .init(zone: "z2")),
+                    wait: true)
+            }
+            instanceId = created?.0.id ?? instanceId
+            return created?.0.workerId == worker && created?.0.state == "running"
+        }
+        return try #require(instanceId)
+    }
+
     static func randomHex(bytes: Int) -> String {
         (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
     }
@@ -92,19 +109,7 @@ struct TracingProcessTests {
             let (receiver, hosts) = try await Self.twoHosts(stack, ids: ("ta", "tb"), folder: "tracing")
             let a = hosts[0]
             // Placed on B by zone, created through A once a leader places it.
-            var instanceId: String?
-            try await eventually("an instance placed on tb", timeout: .seconds(60), every: .milliseconds(300)) {
-                let created = try? await FlotillaClient.withClient(baseURL: a.url, apiKey: Self.key, timeout: .seconds(30)) {
-                    try await $0.createInstance(
-                        Compute.CreateRequest(
-                            name: "traced", backend: "sim", config: .init(image: "busybox"),
-                            resources: .init(cpu: .init(cores: 0.5), memory: .init(limit: 64 << 20)), placement: .init(zone: "z2")),
-                        wait: true)
-                }
-                instanceId = created?.0.id ?? instanceId
-                return created?.0.workerId == "tb" && created?.0.state == "running"
-            }
-            let id = try #require(instanceId)
+            let id = try await Self.placeInZone2(name: "traced", through: a, expecting: "tb")
 
             let trace = Self.randomHex(bytes: 16)
             let parent = Self.randomHex(bytes: 8)
@@ -235,19 +240,7 @@ struct TracingProcessTests {
             let (receiver, hosts) = try await Self.twoHosts(
                 stack, ids: ("sa", "sb"), folder: "tracing-sampled", extra: ["--trace-sample-ratio", "0"])
             let a = hosts[0]
-            var instanceId: String?
-            try await eventually("an instance placed on sb", timeout: .seconds(60), every: .milliseconds(300)) {
-                let created = try? await FlotillaClient.withClient(baseURL: a.url, apiKey: Self.key, timeout: .seconds(30)) {
-                    try await $0.createInstance(
-                        Compute.CreateRequest(
-                            name: "sampled", backend: "sim", config: .init(image: "busybox"),
-                            resources: .init(cpu: .init(cores: 0.5), memory: .init(limit: 64 << 20)), placement: .init(zone: "z2")),
-                        wait: true)
-                }
-                instanceId = created?.0.id ?? instanceId
-                return created?.0.workerId == "sb" && created?.0.state == "running"
-            }
-            let url = "\(a.url)/api/v2/vm/\(try #require(instanceId))/status"
+            let url = "\(a.url)/api/v2/vm/\(try await Self.placeInZone2(name: "sampled", through: a, expecting: "sb"))/status"
             let unsampledTrace = Self.randomHex(bytes: 16)
             let parent = Self.randomHex(bytes: 8)
             for (requestId, headers) in [
