@@ -74,4 +74,21 @@ import Testing
         }
         #expect(seen.value == "boot\ntick 1\nlast words\n")
     }
+
+    @Test("following: the last lines QEMU wrote before the VM was deleted (its console file unlinked) still come through")
+    func lastLinesOfADeletedVM() async throws {
+        let path = try Self.temporaryFile("boot\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // At the reader's next look QEMU has stopped: it wrote a last line, then the delete removed its folder.
+        let text = try await Self.read(path, tail: 10, follow: true) {
+            if let handle = FileHandle(forWritingAtPath: path) {
+                _ = try? handle.seekToEnd()
+                try? handle.write(contentsOf: Data("tick 9\n".utf8))
+                try? handle.close()
+            }
+            try? FileManager.default.removeItem(atPath: path)
+            return false
+        }
+        #expect(text == "boot\ntick 9\n")
+    }
 }

@@ -19,9 +19,13 @@ struct QEMUConsoleReader: Sendable {
         write: ([UInt8]) async throws -> Void
     ) async throws {
         var limiter = LogLineLimiter()
-        let size = fileSize()
+        // One descriptor for the whole read: deleting the VM unlinks the file, and the last read after QEMU stopped
+        // still gets every byte it wrote through the descriptor already open.
+        let console = ConsoleFile(path: path)
+        defer { console.close() }
+        let size = console.size()
         let start = size > UInt64(Self.window) ? size - UInt64(Self.window) : 0
-        let opening = bytes(from: start)
+        let opening = console.bytes(from: start)
         var offset = start + UInt64(opening.count)
         let last = Self.lastLines(opening.filter { $0 != UInt8(ascii: "\r") }, count: tail)
         if !last.isEmpty { try await write(limiter.pass(last)) }
@@ -29,7 +33,7 @@ struct QEMUConsoleReader: Sendable {
         while true {
             let live = await running()
             while true {
-                let more = bytes(from: offset)
+                let more = console.bytes(from: offset)
                 offset += UInt64(more.count)
                 let passed = limiter.pass(more.lazy.filter { $0 != UInt8(ascii: "\r") })
                 if !passed.isEmpty { try await write(passed) }
@@ -56,21 +60,43 @@ struct QEMUConsoleReader: Sendable {
         }
         return Array(text[start..<end]) + [UInt8(ascii: "\n")]
     }
+}
 
-    private func fileSize() -> UInt64 {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        return (attributes?[.size] as? NSNumber)?.uint64Value ?? 0
+/// The console file, opened once it exists and kept open until ``close()`` (not shared between tasks).
+private final class ConsoleFile {
+    let path: String
+    private var handle: FileHandle?
+
+    init(path: String) {
+        self.path = path
+        handle = FileHandle(forReadingAtPath: path)
     }
 
-    /// At most ``window`` bytes from `offset`; none when the file cannot be read (not there yet, or deleted).
-    private func bytes(from offset: UInt64) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
-        defer { try? handle.close() }
+    /// The file's size now (0 before it exists).
+    func size() -> UInt64 {
+        guard let handle = open() else { return 0 }
+        return (try? handle.seekToEnd()) ?? 0
+    }
+
+    /// At most ``QEMUConsoleReader/window`` bytes from `offset`; none when the file is not there yet or cannot be
+    /// read.
+    func bytes(from offset: UInt64) -> [UInt8] {
+        guard let handle = open() else { return [] }
         do {
             try handle.seek(toOffset: offset)
-            return [UInt8](try handle.read(upToCount: Self.window) ?? Data())
+            return [UInt8](try handle.read(upToCount: QEMUConsoleReader.window) ?? Data())
         } catch {
             return []
         }
+    }
+
+    func close() {
+        try? handle?.close()
+        handle = nil
+    }
+
+    private func open() -> FileHandle? {
+        if handle == nil { handle = FileHandle(forReadingAtPath: path) }
+        return handle
     }
 }
