@@ -171,6 +171,11 @@ struct FaultHarnessTests {
             try await cluster.etcd.waitHealthy()
             #expect(cluster.schedule.counts == ["etcd.kill": 1, "etcd.restart": 1])
             #expect(cluster.schedule.description.contains("etcd.kill m0"))
+            // A host whose member was killed may have fenced its instances while it could not renew its lease; it
+            // records that (and restarts them) only once the store answers again: the final check follows convergence.
+            try await eventually("\(created.id) converged after the restart", timeout: .seconds(60), every: .milliseconds(200)) {
+                (try? await checker.sample())?.converged(created.id) == true
+            }
             let violations = try await checker.finalCheck(acknowledgedCreates: [created.id], acknowledgedDeletes: [])
             #expect(violations.isEmpty, "\(violations)")
         }
