@@ -87,6 +87,11 @@ public struct PlacementConstraints: Sendable, Codable, Equatable, Hashable {
         self.onHostLost = onHostLost
     }
 
+    /// The worker labels asked for as `k=v,k=v`, sorted by key (for the reason of a refusal).
+    public var workerLabelsText: String {
+        workerLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
     /// The policy in force.
     public var effectiveHostLoss: HostLossPolicy { onHostLost ?? .reschedule }
 }

@@ -53,9 +53,7 @@ public enum MigrationDecision: Sendable, Equatable {
         case .backendUp: return "its \(backend) backend is down"
         case .pinned: return "the instance is pinned to worker \(c.workerId ?? "")"
         case .zone: return "it is not in zone \(c.zone ?? "")"
-        case .labels:
-            let labels = c.workerLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-            return "it does not have the labels \(labels)"
+        case .labels: return "it does not have the labels \(c.workerLabelsText)"
         case .room: return "it has no room for the instance's resources"
         }
     }

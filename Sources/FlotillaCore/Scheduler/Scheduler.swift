@@ -123,9 +123,7 @@ public enum Scheduler {
             case .backendUp: return "the \(request.backend.rawValue) backend is down on every worker that has it"
             case .pinned: return "worker \(c.workerId ?? "") is not eligible"
             case .zone: return "no eligible worker in zone \(c.zone ?? "")"
-            case .labels:
-                let labels = c.workerLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-                return "no eligible worker has the labels \(labels)"
+            case .labels: return "no eligible worker has the labels \(c.workerLabelsText)"
             case .room: return "no eligible worker has room for the requested resources"
             }
         }
