@@ -83,15 +83,25 @@ public struct BackendCreateRequest: Sendable, Equatable {
     public var name: String
     public var kind: InstanceKind
     public var spec: InstanceSpec
-    /// Artifacts resolved from the image catalog, when the image is a catalog entry.
+    /// Artifacts resolved from the image catalog, when the image is a catalog entry (the initrd and root disk of
+    /// ``InstanceConfig/initrdImage`` and ``InstanceConfig/rootImage`` merged in: ``ImageArtifacts/resolve(_:images:)``).
     public var artifacts: ImageArtifacts?
+    /// The networks the spec's interfaces are on.
+    public var networks: [String: NetworkDefinition]
+    /// The source of each additional disk with a catalog image, by disk id.
+    public var diskImages: [String: DiskImage]
 
-    public init(id: String, name: String, kind: InstanceKind, spec: InstanceSpec, artifacts: ImageArtifacts? = nil) {
+    public init(
+        id: String, name: String, kind: InstanceKind, spec: InstanceSpec, artifacts: ImageArtifacts? = nil,
+        networks: [String: NetworkDefinition] = [:], diskImages: [String: DiskImage] = [:]
+    ) {
         self.id = id
         self.name = name
         self.kind = kind
         self.spec = spec
         self.artifacts = artifacts
+        self.networks = networks
+        self.diskImages = diskImages
     }
 }
 

@@ -43,12 +43,24 @@ public struct InstanceConfig: Sendable, Codable, Equatable, Hashable {
     public var networkType: String?
     public var networkSource: String?
     public var cloudInit: CloudInit?
+    /// A catalog image whose initrd replaces the one of ``image`` (kvm).
+    public var initrdImage: String?
+    /// A catalog image whose disk is the root disk, replacing the one of ``image`` (kvm).
+    public var rootImage: String?
+    /// Kernel command line added after Flotilla's own (kvm; docs/decisions/0026-vm-disks.md says which wins).
+    public var kernelArguments: String?
+    /// Additional disks, attached in order after the root disk (kvm).
+    public var disks: [DiskSpec]?
+    // Both
+    /// Interfaces on Flotilla networks; addresses and MACs are filled when the instance is recorded.
+    public var networks: [NetworkInterface]?
 
     public init(
         image: String, command: [String]? = nil, env: [String]? = nil, volumes: [String]? = nil,
         ports: [String]? = nil, networkMode: String? = nil, restartPolicy: String? = nil,
         diskFormat: String? = nil, networkType: String? = nil, networkSource: String? = nil,
-        cloudInit: CloudInit? = nil
+        cloudInit: CloudInit? = nil, initrdImage: String? = nil, rootImage: String? = nil, kernelArguments: String? = nil,
+        disks: [DiskSpec]? = nil, networks: [NetworkInterface]? = nil
     ) {
         self.image = image
         self.command = command
@@ -61,6 +73,11 @@ public struct InstanceConfig: Sendable, Codable, Equatable, Hashable {
         self.networkType = networkType
         self.networkSource = networkSource
         self.cloudInit = cloudInit
+        self.initrdImage = initrdImage
+        self.rootImage = rootImage
+        self.kernelArguments = kernelArguments
+        self.disks = disks
+        self.networks = networks
     }
 }
 

@@ -131,12 +131,22 @@ public enum InstanceTransitions {
 
     // MARK: Writing
 
-    /// The store operations that write `new` over `old`: the record, and the release of the name when the
-    /// instance stops being live (names are unique among live instances only).
+    /// The store operations that write `new` over `old`: the record, and the release of the name and of the
+    /// interfaces' addresses when the instance stops being live (both are unique among live instances only).
     public static func writeOps(old: Instance, new: Instance) throws -> [TxnOp] {
         var ops: [TxnOp] = [.put(StoreKeys.instance(new.id), try StoreCodec.encode(new))]
-        if old.isLive && !new.isLive { ops.append(.delete(key: StoreKeys.name(new.name))) }
+        if old.isLive && !new.isLive {
+            ops.append(.delete(key: StoreKeys.name(new.name)))
+            ops += addressKeys(of: new).map { .delete(key: $0) }
+        }
         return ops
+    }
+
+    /// The store keys of the addresses an instance's interfaces hold.
+    public static func addressKeys(of instance: Instance) -> [String] {
+        (instance.spec.config.networks ?? []).compactMap { interface in
+            interface.address.map { StoreKeys.address(network: interface.network, $0) }
+        }
     }
 }
 

@@ -84,6 +84,10 @@ public enum RegistryReducer {
             state.images[id] = decoded(Image.self)
             return .catalog
         }
+        if let name = key.dropPrefix(StoreKeys.networks) {
+            state.networks[name] = decoded(NetworkDefinition.self)
+            return .catalog
+        }
         return nil
     }
 }

@@ -26,6 +26,8 @@ public struct RegistryState: Sendable, Equatable {
     public var apiKeys: [String: APIKeyRecord] = [:]
     public var flavors: [String: Flavor] = [:]
     public var images: [String: Image] = [:]
+    /// VM networks by name (docs/decisions/0025-vm-networks.md).
+    public var networks: [String: NetworkDefinition] = [:]
     /// Records that could not be decoded, by key (kept for diagnostics; never silently dropped).
     public var undecodable: Set<String> = []
 
@@ -34,6 +36,18 @@ public struct RegistryState: Sendable, Equatable {
     /// Instances not yet deleted.
     public var liveInstances: [Instance] {
         instances.values.lazy.map(\.value).filter(\.isLive)
+    }
+
+    /// The addresses live instances hold, per network (what the create transaction must not hand out again;
+    /// the store's address keys are what makes that certain).
+    public var addressesInUse: [String: Set<IPv4Address>] {
+        var used: [String: Set<IPv4Address>] = [:]
+        for instance in liveInstances {
+            for case let (network, address?) in (instance.spec.config.networks ?? []).map({ ($0.network, $0.address) }) {
+                used[network, default: []].insert(address)
+            }
+        }
+        return used
     }
 
     /// The status every surface shows for a worker.

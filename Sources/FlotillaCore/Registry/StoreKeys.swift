@@ -9,6 +9,11 @@ public enum StoreKeys {
     public static let apiKeys = "/flotilla/apikeys/"
     public static let flavors = "/flotilla/flavors/"
     public static let images = "/flotilla/images/"
+    /// Network definitions (``NetworkDefinition``), reduced into the registry.
+    public static let networks = "/flotilla/networks/"
+    /// Address allocations, one key per address in use (value: the instance id), outside ``root``: the registry
+    /// reads addresses from the instances' specs; these keys only make the create transaction refuse a taken one.
+    public static let addresses = "/flotilla-addresses/"
     /// Marks that the built-in catalogs were seeded once.
     public static let catalogSeeded = "/flotilla/meta/catalog-seeded"
     /// Idempotency records are read on demand, not reduced into the registry.
@@ -25,6 +30,10 @@ public enum StoreKeys {
     public static func apiKey(hash: String) -> String { apiKeys + hash }
     public static func flavor(_ id: String) -> String { flavors + id }
     public static func image(_ id: String) -> String { images + id }
+    public static func network(_ name: String) -> String { networks + name }
+    public static func address(network: String, _ address: IPv4Address) -> String {
+        addresses + network + "/" + address.description
+    }
     public static func idempotency(_ digest: String) -> String { idempotency + digest }
     public static func auditBucket(hour: Int) -> String { auditRecords + auditHourText(hour) + "/" }
     public static func auditRecord(hour: Int, id: String) -> String { auditBucket(hour: hour) + id }
