@@ -16,6 +16,8 @@ import Synchronization
 ///   daemon shutting down still answers on open connections while it stops its containers, but refuses new ones.
 /// - Exit codes map as described in ``DockerObservation``.
 /// - Changes made behind Flotilla's back are reported by ``followChanges(_:)`` from the daemon's event stream.
+/// - An instance on Flotilla networks (`config.networks`) joins their docker networks (``DockerNetworks``) with the
+///   addresses allocated for it; `inspect` logs (once per difference) when docker shows it elsewhere.
 public final class DockerBackend: ComputeBackend {
     /// How the backend reaches the daemon.
     public struct Configuration: Sendable {
@@ -58,6 +60,10 @@ public final class DockerBackend: ComputeBackend {
 
     /// Instance id -> container id, for containers already checked to carry the ownership label.
     private let handles = Mutex<[String: String]>([:])
+    /// The docker networks of Flotilla networks.
+    private let networks: DockerNetworks
+    /// Instance id -> the address differences last logged for it (each logged once).
+    private let reportedMismatches = Mutex<[String: String]>([:])
 
     /// - Parameter http: the client to use; by default ``untracedClient``, process-wide, which needs no shutdown.
     public init(
@@ -69,6 +75,7 @@ public final class DockerBackend: ComputeBackend {
             socketPath: configuration.socketPath, requestTimeout: configuration.requestTimeout,
             bodyLimit: configuration.bodyLimit, http: http)
         self.engine = engine
+        self.networks = DockerNetworks(engine: engine, logger: logger)
         self.events = DockerEventFollower(
             engine: engine, connectTimeout: configuration.requestTimeout, idleTimeout: configuration.eventIdleTimeout,
             lineLimit: configuration.eventLineLimit, logger: logger, now: now)
@@ -104,6 +111,8 @@ public final class DockerBackend: ComputeBackend {
 
     public func create(_ request: BackendCreateRequest) async throws {
         let body = try DockerContainerSpec.body(request)
+        let attachments = try DockerNetworkSpec.attachments(request)
+        for attachment in attachments { try await networks.ensure(attachment.network) }
         let name = DockerContainerSpec.containerName(request.id)
         var response = try await engine.send(.POST, "/containers/create", query: [("name", name)], json: body)
         if response.status == 404, response.message.lowercased().contains("no such image") {
@@ -114,9 +123,12 @@ public final class DockerBackend: ComputeBackend {
         case 201:
             let created = try response.decode(DockerWire.Created.self)
             handles.withLock { $0[request.id] = created.Id }
+            try await connect(created.Id, to: attachments.dropFirst(), id: request.id)
             logger.debug("docker container created", metadata: ["id": "\(request.id)", "container": "\(created.Id)"])
         case 409:
             throw BackendError.invalidRequest("instance \(request.id) already exists in docker (\(response.message))")
+        case 404 where !attachments.isEmpty && response.message.lowercased().contains("network"):
+            throw BackendError.failed("docker could not attach instance \(request.id) to its network: \(response.message)")
         case 404:
             throw BackendError.failed(
                 "image \(request.spec.config.image) is not present on the docker daemon: \(response.message)")
@@ -185,6 +197,7 @@ public final class DockerBackend: ComputeBackend {
         switch response.status {
         case 204:
             handles.withLock { $0[id] = nil }
+            reportedMismatches.withLock { $0[id] = nil }
         case 409:
             throw BackendError.invalidRequest("instance \(id) is running; stop it first or delete with force (\(response.message))")
         default:
@@ -206,7 +219,9 @@ public final class DockerBackend: ComputeBackend {
 
     public func inspect(id: String) async throws -> ObservedInstance {
         let container = try await inspectContainer(id)
-        return DockerObservation.observed(id: id, state: container.State)
+        let observed = DockerObservation.observed(id: id, state: container.State)
+        if observed.state == .running { noteAddressMismatches(id: id, container) }
+        return observed
     }
 
     public func usage(id: String) async throws -> InstanceUsage {
@@ -326,6 +341,36 @@ public final class DockerBackend: ComputeBackend {
             return response
         }
         throw BackendError.notFound(id)
+    }
+
+    /// Connects a created container to the rest of its networks; on a failure removes it (a container without its
+    /// networks must not start) and throws.
+    private func connect(_ container: String, to rest: ArraySlice<DockerNetworkSpec.Attachment>, id: String) async throws {
+        do {
+            for attachment in rest { try await networks.connect(container: container, attachment) }
+        } catch {
+            _ = try? await engine.send(.DELETE, "/containers/\(container)", query: [("force", "true"), ("v", "true")])
+            handles.withLock { $0[id] = nil }
+            throw error
+        }
+    }
+
+    /// Logs, once per difference, that a running container is not where Flotilla put it on its networks (someone
+    /// disconnected or reconnected it behind Flotilla's back). Its state is left as docker reports it: the instance
+    /// still runs, and its record keeps the addresses Flotilla allocated.
+    private func noteAddressMismatches(id: String, _ container: DockerWire.ContainerInspect) {
+        let expected = DockerNetworkSpec.allocatedAddresses(label: container.Config?.Labels?[DockerNetworkSpec.addressesLabel])
+        guard !expected.isEmpty else { return }
+        let found = DockerNetworkSpec.mismatches(expected: expected, attached: container.NetworkSettings?.Networks ?? [:])
+            .joined(separator: "; ")
+        let isNew = reportedMismatches.withLock { reported in
+            defer { reported[id] = found.isEmpty ? nil : found }
+            return !found.isEmpty && reported[id] != found
+        }
+        if isNew {
+            logger.warning(
+                "docker container is not on the addresses Flotilla allocated", metadata: ["id": "\(id)", "difference": "\(found)"])
+        }
     }
 
     private func kill(_ id: String) async throws {

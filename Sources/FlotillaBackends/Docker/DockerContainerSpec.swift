@@ -20,9 +20,12 @@ enum DockerContainerSpec {
         // not have been through them).
         try checked { () throws(FlotillaError) in try InstanceValidation.validateDockerConfig(config) }
         try validate(request.spec.resources)
+        let attachments = try DockerNetworkSpec.attachments(request)
         var labels = request.spec.labels
         labels[ownershipLabel] = request.id
         labels[nameLabel] = request.name
+        labels[DockerNetworkSpec.addressesLabel] = nil
+        if !attachments.isEmpty { labels[DockerNetworkSpec.addressesLabel] = DockerNetworkSpec.addressesLabelValue(attachments) }
 
         var exposed: [String: DockerWire.Empty] = [:]
         var bindings: [String: [DockerWire.PortBinding]] = [:]
@@ -39,6 +42,8 @@ enum DockerContainerSpec {
             let mount = try checked { () throws(FlotillaError) in try DockerVolumeMount.parse(raw, field: "config.volumes[\(i)]") }
             if mount.source == nil && mount.options.isEmpty { anonymous[mount.destination] = DockerWire.Empty() } else { binds.append(raw) }
         }
+        // On Flotilla networks: created on the first, connected to the others before it starts (DockerNetworks).
+        let first = attachments.first
         return DockerWire.ContainerCreate(
             Image: config.image, Cmd: config.command, Env: config.env, Labels: labels,
             ExposedPorts: exposed.isEmpty ? nil : exposed, Volumes: anonymous.isEmpty ? nil : anonymous,
@@ -46,7 +51,10 @@ enum DockerContainerSpec {
                 NanoCpus: nanoCPUs(request.spec.resources.cpuCores), Memory: request.spec.resources.memoryBytes,
                 MemorySwap: request.spec.resources.memoryBytes,
                 Binds: binds.isEmpty ? nil : binds, PortBindings: bindings.isEmpty ? nil : bindings,
-                NetworkMode: config.networkMode.flatMap { $0.isEmpty ? nil : $0 }))
+                NetworkMode: first?.dockerNetwork ?? config.networkMode.flatMap { $0.isEmpty ? nil : $0 },
+                Dns: DockerNetworkSpec.nameservers(attachments)),
+            MacAddress: first?.mac,
+            NetworkingConfig: first.map { DockerWire.NetworkingConfig(EndpointsConfig: [$0.dockerNetwork: $0.endpoint]) })
     }
 
     /// A core check's refusal as the backend's own error, with the same message.

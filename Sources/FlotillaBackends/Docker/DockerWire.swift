@@ -24,6 +24,9 @@ enum DockerWire {
         var ExposedPorts: [String: Empty]?
         var Volumes: [String: Empty]?
         var HostConfig: HostConfig
+        /// The MAC address on the first network (`HostConfig.NetworkMode`): API 1.41 sets it only there.
+        var MacAddress: String? = nil
+        var NetworkingConfig: DockerWire.NetworkingConfig? = nil
     }
 
     struct Empty: Codable, Sendable, Equatable {}
@@ -35,6 +38,7 @@ enum DockerWire {
         var Binds: [String]?
         var PortBindings: [String: [PortBinding]]?
         var NetworkMode: String?
+        var Dns: [String]? = nil
     }
 
     struct PortBinding: Codable, Sendable, Equatable {
@@ -81,6 +85,7 @@ enum DockerWire {
         var HostConfig: InspectHostConfig?
         var SizeRw: Int64?
         var SizeRootFs: Int64?
+        var NetworkSettings: DockerWire.NetworkSettings?
     }
 
     /// One entry of `GET /containers/json`.
