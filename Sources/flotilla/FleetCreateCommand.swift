@@ -67,11 +67,19 @@ struct FleetCreateCommand: AsyncParsableCommand {
             let placement = Global.VM.Placement(
                 zone: zone, labels: workerLabelMap.isEmpty ? nil : workerLabelMap, workerId: worker, strategy: strategy?.rawValue)
             let resources = Global.CreateRequest.Resources(cpuCores: cpus, memoryMB: memoryMB, storageGB: storageGB)
+            let networks = try spec.checkedNetworks()
+            let disks = try spec.checkedDisks()
+            try spec.checkedKVMTexts()
             return Global.CreateRequest(
                 name: spec.name, backend: spec.backend, kind: spec.type?.rawValue, image: spec.image, command: spec.command,
                 resources: resources == Global.CreateRequest.Resources() ? nil : resources,
                 labels: labelMap.isEmpty ? nil : labelMap, metadata: metadataMap.isEmpty ? nil : metadataMap,
-                placement: placement == Global.VM.Placement() ? nil : placement, restartPolicy: restartPolicy)
+                placement: placement == Global.VM.Placement() ? nil : placement, restartPolicy: restartPolicy,
+                networks: networks?.map { Global.VM.NetworkInterface(network: $0.network, address: $0.address?.description) },
+                disks: disks?.map {
+                    Global.VM.Disk(id: $0.id, image: $0.image, sizeBytes: $0.sizeBytes, readOnly: $0.readOnly ? true : nil)
+                },
+                kernelArguments: spec.kernelArguments, initrdImage: spec.initrdImage, rootImage: spec.rootImage)
         } catch let error as InvalidInput {
             throw ValidationError(error.message)
         }

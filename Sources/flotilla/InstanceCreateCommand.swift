@@ -20,6 +20,8 @@ struct InstanceCreateCommand: AsyncParsableCommand {
             The command the instance runs can be given with repeated --command (one argument each) or \
             after `--`, e.g. `flotilla instance create web --backend docker --image busybox -- sleep 3600`.
             Sizes take B, K, M, G, T (powers of 1000) or Ki, Mi, Gi, Ti (powers of 1024), e.g. 512MiB, 1GiB, 2G.
+            A VM on a Flotilla network with a fixed address and an empty 8 MB disk: \
+            `flotilla instance create vm1 --backend kvm --image debian --network vmnet=10.77.0.10 --disk data:size=8M`.
             """
     )
 
@@ -79,6 +81,9 @@ struct InstanceCreateCommand: AsyncParsableCommand {
             for pair in env { _ = try KeyValueParser.parse(pair, what: "environment variable") }
             let labelMap = try KeyValueParser.parseAll(labels)
             let placement = Compute.Placement(zone: zone, workerId: worker, strategy: strategy?.rawValue)
+            let networks = try spec.checkedNetworks()
+            let disks = try spec.checkedDisks()
+            try spec.checkedKVMTexts()
             return Compute.CreateRequest(
                 name: spec.name,
                 type: spec.type?.rawValue,
@@ -88,7 +93,12 @@ struct InstanceCreateCommand: AsyncParsableCommand {
                     command: spec.command,
                     env: env.isEmpty ? nil : env,
                     volumes: volumes.isEmpty ? nil : volumes,
-                    ports: ports.isEmpty ? nil : ports),
+                    ports: ports.isEmpty ? nil : ports,
+                    networks: networks?.map { Compute.NetworkInterface(network: $0.network, address: $0.address?.description) },
+                    disks: disks?.map {
+                        Compute.Disk(id: $0.id, image: $0.image, sizeBytes: $0.sizeBytes, readOnly: $0.readOnly ? true : nil)
+                    },
+                    kernelArguments: spec.kernelArguments, initrdImage: spec.initrdImage, rootImage: spec.rootImage),
                 resources: Compute.Resources(
                     cpu: Compute.CPU(cores: cpus),
                     memory: Compute.Memory(limit: memoryBytes),

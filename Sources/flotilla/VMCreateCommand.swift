@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaAPI
 import FlotillaClient
+import FlotillaCore
 import Foundation
 
 /// The backend a VM runs on (`metadata.backend`).
@@ -41,6 +42,12 @@ struct VMCreateCommand: AsyncParsableCommand {
     @Option(help: "A file whose text is passed as user data (cloud-init), at most 65535 characters.")
     var userDataFile: String?
 
+    @Option(help: "The network id: a Flotilla network gives the VM an interface on it (any other id is only kept).")
+    var network: String?
+
+    @Option(help: "A fixed IPv4 address on the Flotilla network --network names (allocated when left out).")
+    var ipAddress: String?
+
     @Option(help: "The availability zone.")
     var zone: String?
 
@@ -57,6 +64,12 @@ struct VMCreateCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try metadataMap()
+        if let ipAddress {
+            guard network != nil else { throw ValidationError("--ip-address needs --network") }
+            guard IPv4Address(ipAddress) != nil else {
+                throw ValidationError("--ip-address '\(ipAddress)' is not an IPv4 address, e.g. 10.77.0.10")
+            }
+        }
     }
 
     func run() async throws {
@@ -88,7 +101,7 @@ struct VMCreateCommand: AsyncParsableCommand {
         }
         return VMs.CreateRequest(
             name: name, flavorId: flavor, imageId: image, description: description, keyName: keyName,
-            userData: userData, availabilityZone: zone, metadata: try metadataMap())
+            userData: userData, networkId: network, ipAddress: ipAddress, availabilityZone: zone, metadata: try metadataMap())
     }
 
     private func metadataMap() throws -> [String: String]? {

@@ -41,7 +41,44 @@ extension Compute {
         }
     }
 
-    /// Seed 003's backend configuration (KVM and Docker fields together).
+    /// An interface on a Flotilla network (docs/decisions/0025-vm-networks.md, a Flotilla extension of seed 003):
+    /// asked for with `network` and an optional fixed `address` or `mac`; an instance shows the address and MAC
+    /// it was given.
+    public struct NetworkInterface: Codable, Sendable, Equatable {
+        public var network: String
+        /// IPv4, dotted quad.
+        public var address: String?
+        public var mac: String?
+        /// `tap` (default) or `macvtap` (kvm).
+        public var mode: String?
+        /// A bridge to attach to instead of the network's own (kvm).
+        public var bridge: String?
+        public init(network: String, address: String? = nil, mac: String? = nil, mode: String? = nil, bridge: String? = nil) {
+            self.network = network
+            self.address = address
+            self.mac = mac
+            self.mode = mode
+            self.bridge = bridge
+        }
+    }
+
+    /// An additional disk of a VM (docs/decisions/0026-vm-disks.md): a copy of a catalog image, or empty.
+    public struct Disk: Codable, Sendable, Equatable {
+        public var id: String
+        /// A catalog image holding a disk.
+        public var image: String?
+        /// Bytes: the size of an empty disk, or what to grow the image's copy to.
+        public var sizeBytes: Int64?
+        public var readOnly: Bool?
+        public init(id: String, image: String? = nil, sizeBytes: Int64? = nil, readOnly: Bool? = nil) {
+            self.id = id
+            self.image = image
+            self.sizeBytes = sizeBytes
+            self.readOnly = readOnly
+        }
+    }
+
+    /// Seed 003's backend configuration (KVM and Docker fields together), with Flotilla's networks and disks.
     public struct Config: Codable, Sendable, Equatable {
         public var image: String?
         public var command: [String]?
@@ -54,13 +91,29 @@ extension Compute {
         public var networkType: String?
         public var networkSource: String?
         public var cloudInit: CloudInit?
+        /// Interfaces on Flotilla networks (kvm and docker).
+        public var networks: [NetworkInterface]?
+        /// Additional disks, in order after the root disk (kvm).
+        public var disks: [Disk]?
+        /// Kernel command line added after Flotilla's own (kvm).
+        public var kernelArguments: String?
+        /// A catalog image whose initrd replaces the one of `image` (kvm).
+        public var initrdImage: String?
+        /// A catalog image whose disk is the root disk (kvm).
+        public var rootImage: String?
 
         public init(
             image: String? = nil, command: [String]? = nil, env: [String]? = nil, volumes: [String]? = nil,
             ports: [String]? = nil, networkMode: String? = nil, restartPolicy: String? = nil,
             diskFormat: String? = nil, networkType: String? = nil, networkSource: String? = nil,
-            cloudInit: CloudInit? = nil
+            cloudInit: CloudInit? = nil, networks: [NetworkInterface]? = nil, disks: [Disk]? = nil,
+            kernelArguments: String? = nil, initrdImage: String? = nil, rootImage: String? = nil
         ) {
+            self.networks = networks
+            self.disks = disks
+            self.kernelArguments = kernelArguments
+            self.initrdImage = initrdImage
+            self.rootImage = rootImage
             self.image = image
             self.command = command
             self.env = env

@@ -36,6 +36,45 @@ extension Global {
                 self.strategy = strategy
             }
         }
+        /// An interface on a Flotilla network (docs/decisions/0025-vm-networks.md): asked for with `network` and an
+        /// optional fixed `address` or `mac`; the record shows the address and MAC it was given.
+        public struct NetworkInterface: Codable, Sendable, Equatable {
+            public var network: String
+            /// IPv4, dotted quad.
+            public var address: String?
+            public var mac: String?
+            /// `tap` (default) or `macvtap` (kvm).
+            public var mode: String?
+            /// A bridge to attach to instead of the network's own (kvm).
+            public var bridge: String?
+            public init(network: String, address: String? = nil, mac: String? = nil, mode: String? = nil, bridge: String? = nil) {
+                self.network = network
+                self.address = address
+                self.mac = mac
+                self.mode = mode
+                self.bridge = bridge
+            }
+        }
+        /// An additional disk of a VM (docs/decisions/0026-vm-disks.md): a copy of a catalog image, or empty.
+        public struct Disk: Codable, Sendable, Equatable {
+            public var id: String
+            /// A catalog image holding a disk.
+            public var image: String?
+            /// Bytes: the size of an empty disk, or what to grow the image's copy to.
+            public var sizeBytes: Int64?
+            public var readOnly: Bool?
+            enum CodingKeys: String, CodingKey {
+                case id, image
+                case sizeBytes = "size_bytes"
+                case readOnly = "read_only"
+            }
+            public init(id: String, image: String? = nil, sizeBytes: Int64? = nil, readOnly: Bool? = nil) {
+                self.id = id
+                self.image = image
+                self.sizeBytes = sizeBytes
+                self.readOnly = readOnly
+            }
+        }
         public struct Spec: Codable, Sendable, Equatable {
             public var image: String
             public var resources: Resources
@@ -44,14 +83,33 @@ extension Global {
             public var placement: Placement
             /// The restart policy in force: `never`, `always` or `on-failure:N`.
             public var restartPolicy: String?
+            /// Interfaces on Flotilla networks, with their addresses and MACs.
+            public var networks: [NetworkInterface]?
+            /// Additional disks (kvm).
+            public var disks: [Disk]?
+            /// Kernel command line added after Flotilla's own (kvm).
+            public var kernelArguments: String?
+            /// A catalog image whose initrd replaces the image's (kvm).
+            public var initrdImage: String?
+            /// A catalog image whose disk is the root disk (kvm).
+            public var rootImage: String?
             enum CodingKeys: String, CodingKey {
-                case image, resources, labels, metadata, placement
+                case image, resources, labels, metadata, placement, networks, disks
                 case restartPolicy = "restart_policy"
+                case kernelArguments = "kernel_arguments"
+                case initrdImage = "initrd_image"
+                case rootImage = "root_image"
             }
             public init(
                 image: String, resources: Resources, labels: [String: String], metadata: [String: String], placement: Placement,
-                restartPolicy: String? = nil
+                restartPolicy: String? = nil, networks: [NetworkInterface]? = nil, disks: [Disk]? = nil,
+                kernelArguments: String? = nil, initrdImage: String? = nil, rootImage: String? = nil
             ) {
+                self.networks = networks
+                self.disks = disks
+                self.kernelArguments = kernelArguments
+                self.initrdImage = initrdImage
+                self.rootImage = rootImage
                 self.restartPolicy = restartPolicy
                 self.image = image
                 self.resources = resources
@@ -187,15 +245,34 @@ extension Global {
         public var placement: VM.Placement?
         /// `no`/`never`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`; default `always`.
         public var restartPolicy: String?
+        /// Interfaces on Flotilla networks (`address` and `mac` optional: allocated when left out).
+        public var networks: [VM.NetworkInterface]?
+        /// Additional disks (kvm).
+        public var disks: [VM.Disk]?
+        /// Kernel command line added after Flotilla's own (kvm).
+        public var kernelArguments: String?
+        /// A catalog image whose initrd replaces the image's (kvm).
+        public var initrdImage: String?
+        /// A catalog image whose disk is the root disk (kvm).
+        public var rootImage: String?
         enum CodingKeys: String, CodingKey {
-            case name, backend, kind, image, command, resources, labels, metadata, placement
+            case name, backend, kind, image, command, resources, labels, metadata, placement, networks, disks
             case restartPolicy = "restart_policy"
+            case kernelArguments = "kernel_arguments"
+            case initrdImage = "initrd_image"
+            case rootImage = "root_image"
         }
         public init(
             name: String, backend: String, kind: String? = nil, image: String, command: [String]? = nil, resources: Resources? = nil,
             labels: [String: String]? = nil, metadata: [String: String]? = nil, placement: VM.Placement? = nil,
-            restartPolicy: String? = nil
+            restartPolicy: String? = nil, networks: [VM.NetworkInterface]? = nil, disks: [VM.Disk]? = nil,
+            kernelArguments: String? = nil, initrdImage: String? = nil, rootImage: String? = nil
         ) {
+            self.networks = networks
+            self.disks = disks
+            self.kernelArguments = kernelArguments
+            self.initrdImage = initrdImage
+            self.rootImage = rootImage
             self.restartPolicy = restartPolicy
             self.name = name
             self.backend = backend

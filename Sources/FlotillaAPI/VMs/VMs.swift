@@ -162,7 +162,10 @@ extension VMs {
         public var description: String?
         public var keyName: String?
         public var userData: String?
+        /// A Flotilla network gives the VM an interface on it; any other value is only kept.
         public var networkId: String?
+        /// A fixed address on the Flotilla network `networkId` names (allocated when left out).
+        public var ipAddress: String?
         public var securityGroups: [String]?
         public var availabilityZone: String?
         /// Free-form strings; `backend` chooses the backend (`kvm`, `sim`, ...).
@@ -170,9 +173,10 @@ extension VMs {
 
         public init(
             name: String, flavorId: String, imageId: String, description: String? = nil, keyName: String? = nil,
-            userData: String? = nil, networkId: String? = nil, securityGroups: [String]? = nil,
+            userData: String? = nil, networkId: String? = nil, ipAddress: String? = nil, securityGroups: [String]? = nil,
             availabilityZone: String? = nil, metadata: [String: String]? = nil
         ) {
+            self.ipAddress = ipAddress
             self.name = name
             self.flavorId = flavorId
             self.imageId = imageId
@@ -193,6 +197,7 @@ extension VMs {
             case keyName = "key_name"
             case userData = "user_data"
             case networkId = "network_id"
+            case ipAddress = "ip_address"
             case securityGroups = "security_groups"
             case availabilityZone = "availability_zone"
             case metadata

@@ -46,6 +46,19 @@ extension OutputFormatter {
         if let strategy = p.strategy { placement.append("strategy=\(strategy)") }
         if let labels = p.labels, !labels.isEmpty { placement.append("workerLabels={\(keyValues(labels))}") }
         if !placement.isEmpty { pairs.append(("Placement", placement.joined(separator: " "))) }
+        if let networks = vm.spec.networks, !networks.isEmpty {
+            let lines = networks.map {
+                interfaceLine(network: $0.network, address: $0.address, mac: $0.mac, mode: $0.mode, bridge: $0.bridge)
+            }
+            pairs.append(("Networks", lines.joined(separator: ", ")))
+        }
+        if let disks = vm.spec.disks, !disks.isEmpty {
+            let lines = disks.map { diskLine(id: $0.id, image: $0.image, sizeBytes: $0.sizeBytes, readOnly: $0.readOnly) }
+            pairs.append(("Disks", lines.joined(separator: ", ")))
+        }
+        if let kernel = vm.spec.kernelArguments { pairs.append(("Kernel args", kernel)) }
+        if let initrd = vm.spec.initrdImage { pairs.append(("Initrd image", initrd)) }
+        if let root = vm.spec.rootImage { pairs.append(("Root image", root)) }
         if let policy = vm.spec.restartPolicy { pairs.append(("Restart policy", policy)) }
         if let attempts = vm.observed.restartAttempts, attempts > 0 { pairs.append(("Restarts", String(attempts))) }
         pairs.append(("Revisions", "created \(vm.revisions.created), modified \(vm.revisions.modified)"))

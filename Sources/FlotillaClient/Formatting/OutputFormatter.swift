@@ -72,6 +72,19 @@ public enum OutputFormatter {
         if let env = config.env, !env.isEmpty { pairs.append(("Env", env.joined(separator: ", "))) }
         if let ports = config.ports, !ports.isEmpty { pairs.append(("Ports", ports.joined(separator: ", "))) }
         if let volumes = config.volumes, !volumes.isEmpty { pairs.append(("Volumes", volumes.joined(separator: ", "))) }
+        if let networks = config.networks, !networks.isEmpty {
+            let lines = networks.map {
+                interfaceLine(network: $0.network, address: $0.address, mac: $0.mac, mode: $0.mode, bridge: $0.bridge)
+            }
+            pairs.append(("Networks", lines.joined(separator: ", ")))
+        }
+        if let disks = config.disks, !disks.isEmpty {
+            let lines = disks.map { diskLine(id: $0.id, image: $0.image, sizeBytes: $0.sizeBytes, readOnly: $0.readOnly) }
+            pairs.append(("Disks", lines.joined(separator: ", ")))
+        }
+        if let kernel = config.kernelArguments { pairs.append(("Kernel args", kernel)) }
+        if let initrd = config.initrdImage { pairs.append(("Initrd image", initrd)) }
+        if let root = config.rootImage { pairs.append(("Root image", root)) }
         if let labels = instance.metadata.labels, !labels.isEmpty { pairs.append(("Labels", keyValues(labels))) }
         if let placement = instance.placement {
             var parts: [String] = []
@@ -88,6 +101,24 @@ public enum OutputFormatter {
             pairs.append(("Applied", applied == "live" ? "live" : applied == "nextStart" ? "on next start" : applied))
         }
         return TableRenderer.keyValueLines(pairs)
+    }
+
+    /// One interface: `vmnet 10.77.0.10 02:5e:0a:4d:00:0a`, `(address pending)` before it is allocated, with
+    /// `macvtap` and `bridge=...` when asked for.
+    static func interfaceLine(network: String, address: String?, mac: String?, mode: String?, bridge: String?) -> String {
+        var parts = [network, address ?? "(address pending)"]
+        if let mac { parts.append(mac) }
+        if let mode, mode != "tap" { parts.append(mode) }
+        if let bridge { parts.append("bridge=\(bridge)") }
+        return parts.joined(separator: " ")
+    }
+
+    /// One disk: `data empty 8MiB`, `base image debian-disk read-only`.
+    static func diskLine(id: String, image: String?, sizeBytes: Int64?, readOnly: Bool?) -> String {
+        var parts = [id, image.map { "image \($0)" } ?? "empty"]
+        if let sizeBytes { parts.append(ByteSize.format(sizeBytes)) }
+        if readOnly == true { parts.append("read-only") }
+        return parts.joined(separator: " ")
     }
 
     /// The outcome of a lifecycle action: `web (ID): running`, or for a 202

@@ -88,6 +88,29 @@ enum ComputeMapping {
             onHostLost: onHostLost)
     }
 
+    /// One asked-for interface (surfaces A and D): the address must be an IPv4 address and the mode tap or
+    /// macvtap; whether the network exists and the address is free is for the create path to say.
+    static func interface(
+        network: String, address: String?, mac: String?, mode: String?, bridge: String?, field: String
+    ) throws(FlotillaError) -> NetworkInterface {
+        var parsedAddress: IPv4Address?
+        if let address {
+            guard let parsed = IPv4Address(address) else {
+                throw .validation("\(field).address must be an IPv4 address such as 10.0.0.5", field: "\(field).address")
+            }
+            parsedAddress = parsed
+        }
+        var parsedMode: NetworkInterface.Mode?
+        if let mode {
+            guard let parsed = NetworkInterface.Mode(rawValue: mode) else {
+                let modes = NetworkInterface.Mode.allCases.map(\.rawValue).joined(separator: " or ")
+                throw .validation("\(field).mode must be \(modes)", field: "\(field).mode")
+            }
+            parsedMode = parsed
+        }
+        return NetworkInterface(network: network, address: parsedAddress, mac: mac, mode: parsedMode, bridge: bridge)
+    }
+
     static func create(_ request: Compute.CreateRequest) throws -> CreateInstance {
         guard let name = request.name else { throw FlotillaError.validation("name is required", field: "name") }
         let backend = try backend(request.backend)
@@ -98,7 +121,14 @@ enum ComputeMapping {
             image: image, command: config.command, env: config.env, volumes: config.volumes, ports: config.ports,
             networkMode: config.networkMode, restartPolicy: config.restartPolicy, diskFormat: config.diskFormat,
             networkType: config.networkType, networkSource: config.networkSource,
-            cloudInit: config.cloudInit.map { CloudInit(userData: $0.userData, metaData: $0.metaData) })
+            cloudInit: config.cloudInit.map { CloudInit(userData: $0.userData, metaData: $0.metaData) },
+            initrdImage: config.initrdImage, rootImage: config.rootImage, kernelArguments: config.kernelArguments,
+            disks: config.disks?.map { DiskSpec(id: $0.id, image: $0.image, sizeBytes: $0.sizeBytes, readOnly: $0.readOnly ?? false) },
+            networks: try config.networks?.enumerated().map { index, i in
+                try interface(
+                    network: i.network, address: i.address, mac: i.mac, mode: i.mode, bridge: i.bridge,
+                    field: "config.networks[\(index)]")
+            })
         let spec = InstanceSpec(
             config: domainConfig, resources: resources(request.resources), labels: request.metadata?.labels ?? [:],
             metadata: request.metadata?.annotations ?? [:], placement: try placement(request.placement))
@@ -111,7 +141,13 @@ enum ComputeMapping {
             image: c.image, command: c.command, env: c.env, volumes: c.volumes, ports: c.ports,
             networkMode: c.networkMode, restartPolicy: c.restartPolicy, diskFormat: c.diskFormat,
             networkType: c.networkType, networkSource: c.networkSource,
-            cloudInit: c.cloudInit.map { Compute.CloudInit(userData: $0.userData, metaData: $0.metaData) })
+            cloudInit: c.cloudInit.map { Compute.CloudInit(userData: $0.userData, metaData: $0.metaData) },
+            networks: c.networks?.map {
+                Compute.NetworkInterface(
+                    network: $0.network, address: $0.address?.description, mac: $0.mac, mode: $0.mode?.rawValue, bridge: $0.bridge)
+            },
+            disks: c.disks?.map { Compute.Disk(id: $0.id, image: $0.image, sizeBytes: $0.sizeBytes, readOnly: $0.readOnly) },
+            kernelArguments: c.kernelArguments, initrdImage: c.initrdImage, rootImage: c.rootImage)
         let r = i.spec.resources
         let p = i.spec.placement
         let placement: Compute.Placement? =

@@ -15,6 +15,7 @@ enum GlobalMapping {
         let i = record.value
         let r = i.spec.resources
         let p = i.spec.placement
+        let c = i.spec.config
         return Global.VM(
             id: i.id, name: i.name, kind: i.kind.rawValue, backend: i.backend.rawValue,
             spec: .init(
@@ -24,7 +25,12 @@ enum GlobalMapping {
                 placement: .init(
                     zone: p.zone, labels: p.workerLabels.isEmpty ? nil : p.workerLabels, workerId: p.workerId,
                     strategy: p.strategy.rawValue),
-                restartPolicy: i.spec.effectiveRestartPolicy.description),
+                restartPolicy: i.spec.effectiveRestartPolicy.description,
+                networks: c.networks?.map {
+                    .init(network: $0.network, address: $0.address?.description, mac: $0.mac, mode: $0.mode?.rawValue, bridge: $0.bridge)
+                },
+                disks: c.disks?.map { .init(id: $0.id, image: $0.image, sizeBytes: $0.sizeBytes, readOnly: $0.readOnly) },
+                kernelArguments: c.kernelArguments, initrdImage: c.initrdImage, rootImage: c.rootImage),
             desired: i.desired.rawValue,
             observed: .init(
                 state: i.state.rawValue, description: i.stateDescription, launchedAt: i.launchedAt, terminatedAt: i.terminatedAt,
@@ -116,8 +122,16 @@ enum GlobalMapping {
                 placement.strategy = strategy
             }
         }
+        let config = InstanceConfig(
+            image: wire.image, command: wire.command, initrdImage: wire.initrdImage, rootImage: wire.rootImage,
+            kernelArguments: wire.kernelArguments,
+            disks: wire.disks?.map { DiskSpec(id: $0.id, image: $0.image, sizeBytes: $0.sizeBytes, readOnly: $0.readOnly ?? false) },
+            networks: try wire.networks?.enumerated().map { index, i in
+                try ComputeMapping.interface(
+                    network: i.network, address: i.address, mac: i.mac, mode: i.mode, bridge: i.bridge, field: "networks[\(index)]")
+            })
         let spec = InstanceSpec(
-            config: InstanceConfig(image: wire.image, command: wire.command), resources: resources, labels: wire.labels ?? [:],
+            config: config, resources: resources, labels: wire.labels ?? [:],
             metadata: wire.metadata ?? [:], placement: placement,
             restartPolicy: try wire.restartPolicy.map { raw throws(FlotillaError) in
                 try RestartPolicy.parse(raw, field: "restart_policy")

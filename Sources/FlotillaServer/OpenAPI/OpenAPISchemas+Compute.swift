@@ -15,7 +15,15 @@ extension OpenAPISchemas {
                 "image": string, "command": stringArray, "env": stringArray, "volumes": stringArray, "ports": stringArray,
                 "networkMode": string, "restartPolicy": string, "diskFormat": string, "networkType": string,
                 "networkSource": string, "cloudInit": object([:], optional: ["userData": string, "metaData": string]),
+                "networks": array(ref("ComputeNetworkInterface")), "disks": array(ref("ComputeDisk")),
+                "kernelArguments": string, "initrdImage": string, "rootImage": string,
             ]),
+        "ComputeNetworkInterface": object(
+            ["network": string],
+            optional: [
+                "address": ipv4, "mac": string, "mode": oneOf(NetworkInterface.Mode.allCases.map(\.rawValue)), "bridge": string,
+            ]),
+        "ComputeDisk": object(["id": string], optional: ["image": string, "sizeBytes": integer, "readOnly": boolean]),
         "ComputeMetadata": object([:], optional: ["labels": stringMap, "annotations": stringMap]),
         "ComputePlacement": object(
             [:],

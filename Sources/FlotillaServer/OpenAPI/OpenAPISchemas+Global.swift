@@ -28,7 +28,12 @@ extension OpenAPISchemas {
                     [
                         "image": string, "resources": ref("GlobalResources"), "labels": stringMap, "metadata": stringMap,
                         "placement": ref("GlobalPlacement"),
-                    ], optional: ["restart_policy": string]),
+                    ],
+                    optional: [
+                        "restart_policy": string, "networks": array(ref("GlobalNetworkInterface")),
+                        "disks": array(ref("GlobalDisk")), "kernel_arguments": string, "initrd_image": string,
+                        "root_image": string,
+                    ]),
                 "desired": oneOf(DesiredState.allCases.map(\.rawValue)),
                 "observed": object(
                     ["state": oneOf(InstanceState.allCases.map(\.rawValue))],
@@ -38,6 +43,12 @@ extension OpenAPISchemas {
                     ]),
                 "revisions": object(["created": integer, "modified": integer]), "created_at": dateTime, "updated_at": dateTime,
             ], optional: ["host": ref("HostRef")]),
+        "GlobalNetworkInterface": object(
+            ["network": string],
+            optional: [
+                "address": ipv4, "mac": string, "mode": oneOf(NetworkInterface.Mode.allCases.map(\.rawValue)), "bridge": string,
+            ]),
+        "GlobalDisk": object(["id": string], optional: ["image": string, "size_bytes": integer, "read_only": boolean]),
         "GlobalVMList": object(["items": array(ref("GlobalVM")), "next_cursor": orNull(string), "revision": integer]),
         "GlobalCreateRequest": .object([
             "type": "object",
@@ -54,7 +65,8 @@ extension OpenAPISchemas {
                         "zone": string, "labels": stringMap, "worker_id": string, "strategy": oneOf(["spread", "binpack"]),
                     ]),
                 ]),
-                "restart_policy": string,
+                "restart_policy": string, "networks": array(ref("GlobalNetworkInterface")),
+                "disks": array(ref("GlobalDisk")), "kernel_arguments": string, "initrd_image": string, "root_image": string,
             ]),
             "required": .array(["name", "backend", "image"]),
         ]),

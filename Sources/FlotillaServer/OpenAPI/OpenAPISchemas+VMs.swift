@@ -27,6 +27,7 @@ extension OpenAPISchemas {
                 "name": name(.instance), "flavor_id": string(minLength: 1, maxLength: 255),
                 "image_id": string(minLength: 1, maxLength: 255), "description": string(maxLength: 1000),
                 "key_name": string(maxLength: 255), "user_data": string(maxLength: 65535), "network_id": string(maxLength: 255),
+                "ip_address": ipv4,
                 "security_groups": stringArray, "availability_zone": string(maxLength: 255),
                 "metadata": .object([
                     "type": "object", "additionalProperties": string,

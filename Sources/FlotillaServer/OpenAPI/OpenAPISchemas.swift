@@ -27,6 +27,8 @@ enum OpenAPISchemas {
     static let number: JSONValue = .object(["type": "number"])
     static let boolean: JSONValue = .object(["type": "boolean"])
     static let dateTime: JSONValue = .object(["type": "string", "format": "date-time"])
+    /// An IPv4 address, dotted quad (docs/decisions/0025-vm-networks.md).
+    static let ipv4: JSONValue = .object(["type": "string", "format": "ipv4"])
     /// Any JSON value.
     static let any: JSONValue = .object([:])
     /// An object of strings (labels, metadata).

@@ -8,7 +8,8 @@ import Foundation
 /// A VM is an instance of kind `vm`. What seed 002 keeps beside the instance (flavor, description, key name,
 /// network, security groups, availability zone) is kept in the instance's metadata under ``Key``; the image id
 /// is the instance's `config.image` (the agent resolves the catalog artifacts from it) and `user_data`
-/// becomes its cloud-init user data.
+/// becomes its cloud-init user data. A `network_id` naming a Flotilla network (docs/decisions/0025-vm-networks.md)
+/// also gives the VM an interface on it, whose address is the VM's `ip_address`.
 enum VMMapping {
     /// Metadata keys surface C keeps on its instances.
     enum Key {
@@ -64,7 +65,8 @@ enum VMMapping {
         return VMs.VM(
             uuid: i.id, name: i.name, state: state(i), stateDescription: i.stateDescription, flavorId: m[Key.flavor],
             imageId: i.spec.config.image, vcpus: Int(r.cpuCores.rounded(.up)), memoryMB: r.memoryMB, diskGB: r.storageGB,
-            ipAddress: nil, floatingIp: nil, description: m[Key.description], keyName: m[Key.keyName],
+            ipAddress: i.spec.config.networks?.first?.address?.description, floatingIp: nil, description: m[Key.description],
+            keyName: m[Key.keyName],
             createdAt: i.createdAt, updatedAt: i.updatedAt, launchedAt: i.launchedAt, terminatedAt: terminated,
             isRunning: i.state == .running, isStopped: stopped, isTransitioning: i.state.isTransitional,
             status: status(i.state), workerId: i.workerId, backend: i.backend.rawValue)
@@ -124,6 +126,7 @@ enum VMMapping {
         var keyName: String?
         var userData: String?
         var networkId: String?
+        var ipAddress: IPv4Address?
         var securityGroups: [String]?
         var availabilityZone: String?
         var metadata: [String: String]
@@ -140,6 +143,13 @@ enum VMMapping {
         let keyName = f.line("key_name", maxLength: 255)
         let userData = f.string("user_data", maxLength: 65535)
         let network = f.line("network_id", maxLength: 255)
+        var address: IPv4Address?
+        if let raw = f.line("ip_address", maxLength: 15) {
+            address = IPv4Address(raw)
+            if address == nil {
+                f.fail("value_error", ["ip_address"], "Value error, must be an IPv4 address such as 10.0.0.5", input: .string(raw))
+            }
+        }
         let groups = f.strings("security_groups")
         let zone = f.line("availability_zone", maxLength: 255)
         let metadata = f.stringMap("metadata") ?? [:]
@@ -158,12 +168,27 @@ enum VMMapping {
         guard let name, let flavor, let image else { throw RequestValidationError(type: "missing", loc: ["body"], msg: "Field required") }
         return CreateBody(
             name: name, flavorId: flavor, imageId: image, description: description, keyName: keyName, userData: userData,
-            networkId: network, securityGroups: groups, availabilityZone: zone, metadata: metadata, backend: backend)
+            networkId: network, ipAddress: address, securityGroups: groups, availabilityZone: zone, metadata: metadata, backend: backend)
     }
 
     /// The instance to create for a checked body, its flavor and image resolved in the catalog. 409
-    /// IMAGE_ARTIFACT_MISSING when the image has nothing the backend can run.
-    static func create(_ body: CreateBody, flavor: Flavor, image: Image, backend: BackendKind) throws -> CreateInstance {
+    /// IMAGE_ARTIFACT_MISSING when the image has nothing the backend can run. A `network_id` among `networks` (the
+    /// cluster's Flotilla networks) is an interface on it, with `ip_address` as its fixed address; any other
+    /// `network_id` is only kept (seed 002's clients send ids of their own), and `ip_address` beside it is a 422.
+    static func create(
+        _ body: CreateBody, flavor: Flavor, image: Image, backend: BackendKind, networks: [String: NetworkDefinition] = [:]
+    ) throws -> CreateInstance {
+        var interfaces: [NetworkInterface]?
+        if let network = body.networkId, networks[network] != nil {
+            interfaces = [NetworkInterface(network: network, address: body.ipAddress)]
+        } else if let address = body.ipAddress {
+            let known = networks.keys.sorted()
+            throw RequestValidationError(
+                type: "value_error", loc: ["body", "ip_address"],
+                msg: "Value error, ip_address needs network_id to name a Flotilla network ("
+                    + (known.isEmpty ? "none is defined" : known.joined(separator: ", ")) + ")",
+                input: .string(address.description))
+        }
         if let missing = image.artifacts.missing(for: backend) {
             throw FlotillaError(
                 .imageArtifactMissing,
@@ -178,7 +203,7 @@ enum VMMapping {
         metadata[Key.network] = body.networkId
         metadata[Key.securityGroups] = body.securityGroups.map { $0.joined(separator: ",") }
         metadata[Key.availabilityZone] = body.availabilityZone
-        let config = InstanceConfig(image: image.id, cloudInit: body.userData.map { CloudInit(userData: $0) })
+        let config = InstanceConfig(image: image.id, cloudInit: body.userData.map { CloudInit(userData: $0) }, networks: interfaces)
         let spec = InstanceSpec(config: config, resources: flavor.resources, metadata: metadata)
         return CreateInstance(name: body.name, kind: .vm, backend: backend, spec: spec)
     }
@@ -262,8 +287,11 @@ enum VMMapping {
                 f.fail("value_error", [key], "Value error, must be an absolute path", input: .string(path))
             }
         }
-        if kernel == nil, initrd != nil || rootDisk != nil {
-            f.fail("missing", ["kernel_path"], "Field required: a kvm image needs a kernel", input: f.whole)
+        // Separate kernel, initrd and disk entries, or a bundle (ImageArtifacts.entryProblem).
+        let kvm = ImageArtifacts(kernelPath: kernel, initrdPath: initrd, rootDiskPath: rootDisk, rootDiskFormat: rootFormat)
+        if let problem = kvm.entryProblem {
+            let key = ["kernel": "kernel_path", "diskFormat": "root_disk_format"][problem.field] ?? "kernel_path"
+            f.fail("value_error", [key], "Value error, " + problem.message, input: f.whole)
         }
         try f.check()
         guard let id else { throw RequestValidationError(type: "missing", loc: ["body", "id"], msg: "Field required") }

@@ -82,7 +82,9 @@ struct VMRoutes {
         let body = try VMMapping.createBody(fields)
         let flavor = try deps.catalog.flavor(id: body.flavorId)
         let image = try deps.catalog.image(id: body.imageId)
-        let request = try VMMapping.create(body, flavor: flavor, image: image, backend: body.backend ?? deps.defaultVMBackend)
+        let request = try VMMapping.create(
+            body, flavor: flavor, image: image, backend: body.backend ?? deps.defaultVMBackend,
+            networks: deps.registry.read { $0.networks })
         let token = req.headers[.idempotencyKey].map { key in
             IdempotencyToken(keyDigest: Authenticator.digest("vms:" + key), requestDigest: Self.digest(fields.whole))
         }
