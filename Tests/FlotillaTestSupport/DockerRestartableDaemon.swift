@@ -6,16 +6,33 @@ import Foundation
 /// default bridge), its data kept across restarts under one folder in /tmp; the test image is copied from the
 /// fixture's daemon. ``with(_:)`` stops it and removes the folder, whatever the body did. A shell guard stops
 /// it too if the test process dies first.
+///
+/// With `inNetworkNamespace`, dockerd runs in a network namespace of the test's own (``namespace``,
+/// `fltest-dk-<pid>-<random>`, only loopback in it), entered with `nsenter --net` (`ip netns exec` would mount a
+/// fresh /sys without the cgroup mounts dockerd needs): the bridges of its networks are made there, never in the
+/// machine's own namespace. The namespace goes with the folder.
 public actor DockerRestartableDaemon {
     public let directory: String
+    /// The network namespace dockerd runs in, when asked for.
+    public nonisolated let namespace: String?
     public nonisolated var socketPath: String { "\(directory)/docker.sock" }
+    /// The daemon's `docker` CLI helpers.
+    public nonisolated var cli: DockerDaemon { DockerDaemon(socketPath: socketPath, bridgeName: nil) }
 
-    private init(directory: String) { self.directory = directory }
+    private init(directory: String, namespace: String? = nil) {
+        self.directory = directory
+        self.namespace = namespace
+    }
 
-    public static func with<T: Sendable>(_ body: (DockerRestartableDaemon) async throws -> T) async throws -> T {
+    public static func with<T: Sendable>(
+        inNetworkNamespace: Bool = false, _ body: (DockerRestartableDaemon) async throws -> T
+    ) async throws -> T {
         let shared = try await DockerFixture.shared.daemon()
-        let daemon = DockerRestartableDaemon(directory: "/tmp/flt-dr-\(UUID().uuidString.prefix(8).lowercased())")
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        let daemon = DockerRestartableDaemon(
+            directory: "/tmp/flt-dr-\(tag)", namespace: inNetworkNamespace ? "fltest-dk-\(getpid())-\(tag)" : nil)
         do {
+            try await daemon.makeNamespace()
             try await daemon.start()
             try await daemon.copyImage(from: shared)
             let result = try await body(daemon)
@@ -33,8 +50,11 @@ public actor DockerRestartableDaemon {
         guard let dockerd = GuardedDockerd.binary else { throw DockerFixtureError("dockerd is not installed") }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let dir = directory
+        let (command, dropNamespace) =
+            namespace.map { ("/usr/bin/nsenter --net=/run/netns/\($0) \(dockerd)", "; ip netns delete \($0)") } ?? (dockerd, "")
         // Its folder goes only with the test process: a stop() keeps it for the next start().
-        try GuardedDockerd.launch(dockerd, dir: dir, socket: socketPath, cleanup: "kill -0 \(getpid()) 2>/dev/null || rm -rf \(dir)")
+        try GuardedDockerd.launch(
+            command, dir: dir, socket: socketPath, cleanup: "kill -0 \(getpid()) 2>/dev/null || { rm -rf \(dir)\(dropNamespace); }")
         let backend = DockerBackend(configuration: .init(socketPath: socketPath))
         do {
             try await eventually("dockerd answers on \(socketPath)", timeout: .seconds(60), every: .milliseconds(200)) {
@@ -57,6 +77,32 @@ public actor DockerRestartableDaemon {
     private func remove() async {
         try? await stop()
         try? FileManager.default.removeItem(atPath: directory)
+        if let namespace { _ = try? await Self.run(["/usr/sbin/ip", "netns", "delete", namespace]) }
+    }
+
+    /// Creates ``namespace`` with loopback up, when asked for.
+    private func makeNamespace() async throws {
+        guard let namespace else { return }
+        try await Self.run(["/usr/sbin/ip", "netns", "add", namespace])
+        try await Self.run(["/usr/sbin/ip", "-n", namespace, "link", "set", "lo", "up"])
+    }
+
+    /// Runs `ip -n <namespace> <arguments>` (10 s deadline) and returns its standard output.
+    public func ip(_ arguments: [String]) async throws -> String {
+        guard let namespace else { throw DockerFixtureError("this daemon runs in the machine's own namespace") }
+        return try await Self.run(["/usr/sbin/ip", "-n", namespace] + arguments)
+    }
+
+    @discardableResult
+    private static func run(_ arguments: [String]) async throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        let run = try await ProcessRun.capture(process, timeout: .seconds(10))
+        guard run.status == 0, !run.timedOut else {
+            throw DockerFixtureError("\(arguments.joined(separator: " ")) failed: \(run.err)")
+        }
+        return run.out
     }
 
     /// `docker save` of the fixture's test image piped into this daemon's `docker load`.
