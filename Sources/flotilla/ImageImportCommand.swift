@@ -1,8 +1,11 @@
 import ArgumentParser
 import FlotillaAPI
 import FlotillaClient
+import FlotillaCore
+import FlotillaHost
+import Foundation
 
-/// The format of a root disk image.
+/// The format of a disk image.
 enum DiskFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case raw, qcow2
 }
@@ -12,9 +15,12 @@ struct ImageImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import an image into the catalog (admin key).",
         discussion: """
-            An image runs on a backend when it carries what that backend needs: kvm a kernel (--kernel, with an \
-            optional --initrd and --root-disk), docker a reference (--docker-reference); sim needs nothing. \
-            Paths are paths on the hosts, not uploaded.
+            An image runs on a backend when it carries what that backend needs: kvm a kernel (--kernel), docker \
+            a reference (--docker-reference); sim needs nothing. A kvm entry is a kernel alone, a bundle (a \
+            kernel with --initrd and/or --disk), an initrd alone, or a disk alone (a root disk or a volume, raw \
+            or qcow2); a VM names separate entries with config.initrdImage, config.rootImage and config.disks. \
+            Paths are paths on the hosts, not uploaded. A disk's format is read from the file's header when the \
+            file is on this machine; otherwise give --disk-format.
             """
     )
 
@@ -32,10 +38,12 @@ struct ImageImportCommand: AsyncParsableCommand {
     @Option(help: "For kvm: the initrd's path on the hosts.")
     var initrd: String?
 
-    @Option(help: "For kvm: the root disk's path on the hosts.")
+    @Option(name: [.customLong("disk"), .customLong("root-disk")], help: "For kvm: a disk image's path on the hosts.")
     var rootDisk: String?
 
-    @Option(help: "The root disk's format: raw or qcow2.")
+    @Option(
+        name: [.customLong("disk-format"), .customLong("root-disk-format")],
+        help: "The disk's format: raw or qcow2 (default: read from the file).")
     var rootDiskFormat: DiskFormat?
 
     @Option(help: "For docker: an image reference, e.g. debian:12.")
@@ -54,21 +62,32 @@ struct ImageImportCommand: AsyncParsableCommand {
     var description: String?
 
     func validate() throws {
-        if rootDiskFormat != nil && rootDisk == nil {
-            throw ValidationError("--root-disk-format needs --root-disk")
-        }
-        if (initrd != nil || rootDisk != nil) && kernel == nil {
-            throw ValidationError("--initrd and --root-disk need --kernel")
+        let artifacts = ImageArtifacts(
+            kernelPath: kernel, initrdPath: initrd, rootDiskPath: rootDisk, rootDiskFormat: rootDiskFormat?.rawValue)
+        if let problem = artifacts.entryProblem {
+            let options = ["kernel": "--initrd and --disk without --kernel", "diskFormat": "--disk-format"]
+            throw ValidationError("\(options[problem.field] ?? "--kernel"): \(problem.message)")
         }
     }
 
     func run() async throws {
+        let format = try diskFormat()
         let request = VMs.ImageCreateRequest(
             id: id, name: name, osDistro: osDistro, osVersion: osVersion, architecture: architecture,
             description: description, dockerReference: dockerReference, kernelPath: kernel, initrdPath: initrd,
-            rootDiskPath: rootDisk, rootDiskFormat: rootDiskFormat?.rawValue)
+            rootDiskPath: rootDisk, rootDiskFormat: format)
         try await ClientRunner.run(client) { api in
             try ClientRunner.emit(try await api.importImage(request), client, table: OutputFormatter.imageDetail)
         }
+    }
+
+    /// The disk's format: given, or probed from the file when it is on this machine.
+    private func diskFormat() throws -> String? {
+        guard let rootDisk else { return nil }
+        if let rootDiskFormat { return rootDiskFormat.rawValue }
+        guard FileManager.default.isReadableFile(atPath: rootDisk) else {
+            throw ValidationError("--disk \(rootDisk) is not on this machine: give its format with --disk-format raw|qcow2")
+        }
+        do { return try ImageImporter.probeDiskFormat(path: rootDisk) } catch { throw ValidationError("--disk: \(error.description)") }
     }
 }

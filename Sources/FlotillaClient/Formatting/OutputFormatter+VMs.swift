@@ -92,19 +92,28 @@ extension OutputFormatter {
         return TableRenderer.keyValueLines(pairs)
     }
 
-    /// The image list: ID, NAME, OS, ARCH, STATUS, BACKENDS, MIN DISK, MIN MEMORY.
+    /// The image list: ID, NAME, OS, ARCH, STATUS, HOLDS (kernel, initrd, disk, docker), BACKENDS, MIN DISK,
+    /// MIN MEMORY.
     public static func imageList(_ list: VMs.ImageList) -> String {
         if list.items.isEmpty { return "No images.\n" }
         return TableRenderer(
-            headers: ["ID", "NAME", "OS", "ARCH", "STATUS", "BACKENDS", "MIN DISK", "MIN MEMORY"],
+            headers: ["ID", "NAME", "OS", "ARCH", "STATUS", "HOLDS", "BACKENDS", "MIN DISK", "MIN MEMORY"],
             rows: list.items.map { image in
-                [
+                let holds = imageKinds(image.artifacts)
+                return [
                     image.id, image.name, operatingSystem(image), image.architecture, image.status,
+                    holds.isEmpty ? "-" : holds.joined(separator: ","),
                     image.backends.isEmpty ? "-" : image.backends.joined(separator: ","), "\(image.minDiskGB) GB",
                     megabytes(image.minMemoryMB),
                 ]
             }
         ).render()
+    }
+
+    /// What an image holds, as the catalog names it: `kernel`, `initrd`, `disk`, `docker`.
+    public static func imageKinds(_ a: VMs.ImageArtifacts) -> [String] {
+        [("kernel", a.kernelPath), ("initrd", a.initrdPath), ("disk", a.rootDiskPath), ("docker", a.dockerReference)]
+            .compactMap { $0.1 == nil ? nil : $0.0 }
     }
 
     /// One image as aligned `key: value` lines, with the artifacts each backend uses.
@@ -119,6 +128,7 @@ extension OutputFormatter {
             ("Min disk", "\(image.minDiskGB) GB"),
             ("Min memory", megabytes(image.minMemoryMB)),
             ("Backends", image.backends.isEmpty ? "-" : image.backends.joined(separator: ", ")),
+            ("Holds", imageKinds(image.artifacts).isEmpty ? "-" : imageKinds(image.artifacts).joined(separator: ", ")),
         ]
         let artifacts = image.artifacts
         if let reference = artifacts.dockerReference { pairs.append(("Docker reference", reference)) }

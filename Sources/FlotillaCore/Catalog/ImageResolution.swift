@@ -17,6 +17,24 @@ extension ImageArtifacts {
             .compactMap { $0.1 == nil ? nil : $0.0 }
     }
 
+    /// Why these kvm artifacts cannot make one catalog entry, or nil: an entry is a kernel (alone, or a bundle
+    /// with an initrd and/or a disk), an initrd alone, or a disk alone (docs/decisions/0026-vm-disks.md).
+    /// `field` is the offending artifact: `kernel`, `initrd`, `disk` or `diskFormat`.
+    public var entryProblem: (field: String, message: String)? {
+        if let format = rootDiskFormat, !["raw", "qcow2"].contains(format) {
+            return ("diskFormat", "disk format must be raw or qcow2, got \(InstanceValidation.shown(format))")
+        }
+        if rootDiskFormat != nil, rootDiskPath == nil { return ("diskFormat", "a disk format needs a disk") }
+        if kernelPath == nil, initrdPath != nil, rootDiskPath != nil {
+            return (
+                "kernel",
+                "an entry without a kernel holds one artifact, an initrd or a disk: import them as two entries, "
+                    + "or add the kernel to make a bundle"
+            )
+        }
+        return nil
+    }
+
     /// The disk image an entry holds, if any (a volume or root-disk entry, or a bundle's root disk).
     public var diskImage: DiskImage? { rootDiskPath.map { DiskImage(path: $0, format: rootDiskFormat ?? "qcow2") } }
 
