@@ -37,8 +37,13 @@ enum BackendFactory {
         DockerBackend(configuration: .init(socketPath: configuration.dockerSocket), logger: logger.child("docker"))
     }
 
+    /// The kvm backend makes VM network devices through netlink, in `--vm-netns` when given, where it also runs QEMU.
     private static func makeKVM(_ configuration: HostConfiguration, logger: Logger) -> QEMUBackend {
         let mode = AccelDetector.Mode(rawValue: configuration.kvmAccel.rawValue) ?? .auto
-        return QEMUBackend(configuration: .init(directory: configuration.kvmDirectory, accel: mode), logger: logger.child("kvm"))
+        return QEMUBackend(
+            configuration: .init(
+                directory: configuration.kvmDirectory, accel: mode, links: NetlinkHostLinks(namespace: configuration.vmNetns),
+                networkNamespace: configuration.vmNetns),
+            logger: logger.child("kvm"))
     }
 }

@@ -81,6 +81,9 @@ public struct HostConfiguration: Sendable {
     public var dockerSocket: String = HostConfiguration.defaultDockerSocket()
     /// How the `kvm` backend accelerates guests: `auto` probes KVM and falls back to TCG.
     public var kvmAccel: KVMAccel = .auto
+    /// A network namespace the `kvm` backend runs QEMU and makes its network devices in (`--vm-netns`;
+    /// docs/decisions/0025-vm-networks.md); nil: the host's own.
+    public var vmNetns: String?
     /// The audit trail's bounds (`--audit-max-records`, `--audit-max-age`; ADR 0018) and how often the leader
     /// prunes it.
     public var auditRetention = AuditRetention()

@@ -57,6 +57,12 @@ struct ServeCommand: AsyncParsableCommand {
     var clusterSecret: String?
     @Option(help: "kvm acceleration: auto, kvm or tcg (env FLOTILLA_KVM_ACCEL).")
     var kvmAccel: String?
+    @Option(
+        help: """
+            A network namespace (ip netns) the kvm backend runs QEMU and makes VM network devices in (env \
+            FLOTILLA_VM_NETNS; default the host's own).
+            """)
+    var vmNetns: String?
     @Option(help: "CPU cores offered to instances (env FLOTILLA_CPUS; default the machine's cores times --cpu-allocation-ratio).")
     var cpus: Double?
     @Option(help: "vCPUs offered per physical core when --cpus is not given (env FLOTILLA_CPU_ALLOCATION_RATIO; default 4).")
@@ -215,6 +221,12 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--kvm-accel must be auto, kvm or tcg")
             }
             c.kvmAccel = mode
+        }
+        if let netns = vmNetns ?? env["VM_NETNS"], !netns.isEmpty {
+            guard netns.utf8.count <= 255, !netns.contains("/"), netns != ".", netns != ".." else {
+                throw ValidationError("--vm-netns must name a network namespace (a file name under /var/run/netns)")
+            }
+            c.vmNetns = netns
         }
         c.cpuCores = try cpus ?? env.number("CPUS")
         c.cpuAllocationRatio = try cpuAllocationRatio ?? env.number("CPU_ALLOCATION_RATIO") ?? c.cpuAllocationRatio

@@ -100,7 +100,109 @@ import Testing
             Row(
                 name: "no kernel boots the disk", line: line(machine: .q35, disk: "/d/o.qcow2", kernel: nil), contains: [],
                 lacks: ["-kernel", "-append"]))
+        return rows + diskRows + networkRows
+    }
+
+    static let flotillaAppend = "console=ttyS0 panic=-1 lpj=4000000 tsc_early_khz=2600000 tsc=reliable"
+
+    /// Additional disks: after the root disk and cidata, in order, serial = id, read-only honoured.
+    static var diskRows: [Row] {
+        var rows: [Row] = []
+        var disks = line(disk: "/d/overlay.qcow2", cidata: "/d/cidata.iso")
+        disks.disks = [
+            .init(id: "data", path: "/d/disk-data.qcow2"), .init(id: "ro_1", path: "/d/disk-ro_1.qcow2", readOnly: true),
+        ]
+        rows.append(
+            Row(
+                name: "disks follow the root disk and cidata, in order, with their id as serial", line: disks,
+                contains: [
+                    [
+                        "-device", "virtio-blk-device,drive=cidata",
+                        "-drive", "id=disk-data,file=/d/disk-data.qcow2,format=qcow2,if=none",
+                        "-device", "virtio-blk-device,drive=disk-data,serial=data",
+                        "-drive", "id=disk-ro_1,file=/d/disk-ro_1.qcow2,format=qcow2,if=none,readonly=on",
+                        "-device", "virtio-blk-device,drive=disk-ro_1,serial=ro_1",
+                    ]
+                ], lacks: []))
+        var q35 = line(machine: .q35)
+        q35.disks = [.init(id: "d", path: "/a,b/disk-d.qcow2")]
+        rows.append(
+            Row(
+                name: "q35 disks are virtio-pci; commas in their paths doubled", line: q35,
+                contains: [
+                    ["-drive", "id=disk-d,file=/a,,b/disk-d.qcow2,format=qcow2,if=none", "-device", "virtio-blk-pci,drive=disk-d,serial=d"]
+                ], lacks: []))
         return rows
+    }
+
+    static let network = NetworkDefinition(
+        name: "vmnet", cidr: IPv4Network("10.77.0.0/24")!, nameservers: [IPv4Address("10.77.0.53")!, IPv4Address("9.9.9.9")!])
+
+    /// Interfaces: taps by name, macvtaps as inherited descriptors, the `ip=` of the first one before the user's
+    /// kernel arguments.
+    static var networkRows: [Row] {
+        var rows: [Row] = []
+        var nics = line(bridge: "br0")
+        nics.interfaces = [
+            .init(device: .tap("flabc00000000"), mac: "02:aa:0a:4d:00:02"), .init(device: .descriptor(3), mac: "02:aa:0a:4d:00:03"),
+        ]
+        rows.append(
+            Row(
+                name: "a tap by name, a macvtap by descriptor; the legacy bridge gives way", line: nics,
+                contains: [
+                    [
+                        "-netdev", "tap,id=net0,ifname=flabc00000000,script=no,downscript=no",
+                        "-device", "virtio-net-device,netdev=net0,mac=02:aa:0a:4d:00:02",
+                        "-netdev", "tap,id=net1,fd=3",
+                        "-device", "virtio-net-device,netdev=net1,mac=02:aa:0a:4d:00:03",
+                    ]
+                ], lacks: ["bridge,id=net0,br=br0"]))
+        var ip = line(disk: "/d/overlay.qcow2")
+        ip.ipArgument = QEMUCommandLine.ipArgument(address: IPv4Address("10.77.0.2")!, network: network)
+        ip.kernelArguments = "ip=dhcp quiet"
+        rows.append(
+            Row(
+                name: "Flotilla's root= and ip= come before the user's arguments", line: ip,
+                contains: [
+                    [
+                        "-append",
+                        flotillaAppend
+                            + " root=/dev/vda rw ip=10.77.0.2::10.77.0.1:255.255.255.0::eth0:off:10.77.0.53:9.9.9.9 ip=dhcp quiet",
+                    ]
+                ], lacks: []))
+        var userRoot = line(disk: "/d/overlay.qcow2")
+        userRoot.kernelArguments = "root=/dev/vdb ro"
+        rows.append(
+            Row(
+                name: "a user's root= replaces Flotilla's", line: userRoot,
+                contains: [["-append", flotillaAppend + " root=/dev/vdb ro"]], lacks: []))
+        return rows
+    }
+
+    @Test func ipArgumentNamesAtMostTwoNameservers() {
+        var network = Self.network
+        let address = IPv4Address("10.77.0.9")!
+        #expect(
+            QEMUCommandLine.ipArgument(address: address, network: network)
+                == "ip=10.77.0.9::10.77.0.1:255.255.255.0::eth0:off:10.77.0.53:9.9.9.9")
+        network.nameservers.append(IPv4Address("1.1.1.1")!)
+        #expect(QEMUCommandLine.ipArgument(address: address, network: network).hasSuffix(":off:10.77.0.53:9.9.9.9"))
+        network.nameservers = []
+        network.cidr = IPv4Network("10.77.0.0/20")!
+        #expect(QEMUCommandLine.ipArgument(address: address, network: network) == "ip=10.77.0.9::10.77.0.1:255.255.240.0::eth0:off")
+    }
+
+    @Test func guestMACIsTheRecordedOneElseDerived() {
+        let address = IPv4Address("10.77.0.2")!
+        #expect(
+            QEMUCommandLine.guestMAC(of: NetworkInterface(network: "vmnet", mac: "02:00:00:00:00:01"), index: 0, instanceId: "x")
+                == "02:00:00:00:00:01")
+        #expect(
+            QEMUCommandLine.guestMAC(of: NetworkInterface(network: "vmnet", address: address), index: 0, instanceId: "x")
+                == NetworkInterface.derivedMAC(network: "vmnet", address: address))
+        let a = QEMUCommandLine.guestMAC(of: NetworkInterface(network: "vmnet"), index: 0, instanceId: "x")
+        let b = QEMUCommandLine.guestMAC(of: NetworkInterface(network: "vmnet"), index: 1, instanceId: "x")
+        #expect(a != b && NetworkInterface.isValidMAC(a) && NetworkInterface.isValidMAC(b))
     }
 
     @Test(arguments: rows)

@@ -37,17 +37,21 @@ enum QEMUFixtures {
     /// Small VMs: one vCPU, 128 MiB, a 64 MiB scratch disk.
     static let resources = Resources(cpuCores: 1, memoryBytes: 128 << 20, storageBytes: 64 << 20)
 
-    static func backend(directory: String) -> QEMUBackend {
-        QEMUBackend(configuration: .init(directory: directory, accel: .tcg))
+    /// A TCG backend on `directory`; `links` and `namespace` as ``QEMUBackend/Configuration`` has them.
+    static func backend(directory: String, links: (any HostLinks)? = nil, namespace: String? = nil) -> QEMUBackend {
+        QEMUBackend(configuration: .init(directory: directory, accel: .tcg, links: links, networkNamespace: namespace))
     }
 
     /// Runs `body` with a backend on a fresh folder; every QEMU is killed and the folder removed afterwards,
     /// whether `body` throws or not.
-    static func withBackend(_ body: (QEMUBackend, GuestImageFixture.Guest, String) async throws -> Void) async throws {
+    static func withBackend(
+        links: (any HostLinks)? = nil, namespace: String? = nil,
+        _ body: (QEMUBackend, GuestImageFixture.Guest, String) async throws -> Void
+    ) async throws {
         try KVMTestSupport.requireQEMU()
         let guest = try await GuestImageFixture.guest()
         let dir = KVMTestSupport.temporaryDirectory("kvmt")
-        let backend = backend(directory: dir)
+        let backend = backend(directory: dir, links: links, namespace: namespace)
         let result: Result<Void, any Error>
         do {
             try await body(backend, guest, dir)
@@ -64,11 +68,13 @@ enum QEMUFixtures {
     static func newId() -> String { UUID().uuidString.lowercased() }
 
     static func request(
-        id: String, name: String? = nil, guest: GuestImageFixture.Guest, config: InstanceConfig? = nil
+        id: String, name: String? = nil, guest: GuestImageFixture.Guest, config: InstanceConfig? = nil,
+        networks: [String: NetworkDefinition] = [:], diskImages: [String: DiskImage] = [:]
     ) -> BackendCreateRequest {
         BackendCreateRequest(
             id: id, name: name ?? "vm-\(id.prefix(8))", kind: .vm,
             spec: InstanceSpec(config: config ?? InstanceConfig(image: "flotilla-test-guest"), resources: resources),
-            artifacts: ImageArtifacts(kernelPath: guest.kernel, initrdPath: guest.initrd))
+            artifacts: ImageArtifacts(kernelPath: guest.kernel, initrdPath: guest.initrd), networks: networks,
+            diskImages: diskImages)
     }
 }

@@ -11,8 +11,10 @@ import Synchronization
 /// Foundation's `Process` starts a child with the signal mask of the calling thread, and the threads of a
 /// Swift server block nearly every signal: such a QEMU ignored `kill`, Ctrl-C and a systemd stop. A child
 /// started here has an empty signal mask and the default disposition of every signal, stdin from
-/// `/dev/null`, stdout and stderr appended to one file, no other inherited descriptor, and optionally its
-/// own session (so a Ctrl-C or a SIGKILL of `flotilla serve` does not reach it).
+/// `/dev/null`, stdout and stderr appended to one file, no other inherited descriptor than those it is
+/// handed (``spawn(executable:arguments:outputPath:newSession:inheritedDescriptors:onExit:)``: a macvtap's
+/// `/dev/tapN` for QEMU), and optionally its own session (so a Ctrl-C or a SIGKILL of `flotilla serve` does
+/// not reach it).
 ///
 /// One thread per child blocks in `waitid` until the child ends, records its status, reaps it, then calls
 /// `onExit` once. Reaping under the same lock that guards ``kill(_:)`` means a signal is never sent to a
@@ -40,10 +42,12 @@ final class ChildProcess: Sendable {
     private init(pid: Int32) { self.pid = pid }
 
     /// Starts `executable` (an absolute path) with `arguments`; its output goes to `outputPath` (created if
-    /// missing, appended to). `onExit` runs once, on the reaper thread, after ``status`` is set.
+    /// missing, appended to). The descriptors `inheritedDescriptors` of this process are the child's 3, 4, ...
+    /// in that order (the caller keeps and closes its own). `onExit` runs once, on the reaper thread, after
+    /// ``status`` is set.
     static func spawn(
         executable: String, arguments: [String], outputPath: String, newSession: Bool,
-        onExit: (@Sendable (Status) -> Void)? = nil
+        inheritedDescriptors: [Int32] = [], onExit: (@Sendable (Status) -> Void)? = nil
     ) throws(SpawnError) -> ChildProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -69,7 +73,8 @@ final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        closeInheritedDescriptors(&actions)
+        let (firstFree, copies) = handDown(inheritedDescriptors, &actions)
+        closeInheritedDescriptors(&actions, from: firstFree, copies: copies)
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
@@ -138,14 +143,34 @@ final class ChildProcess: Sendable {
 
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
-    /// Closes every descriptor above stderr in the child: `posix_spawn_file_actions_addclosefrom_np` (glibc
-    /// 2.34+, looked up at run time for the same reason as above), else each descriptor open now.
-    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    /// Makes `descriptors` the child's 3, 4, ...: each is first copied above every one of them (so that placing
+    /// one never overwrites another still to be placed), then to its place; the copies are closed with the
+    /// rest. `dup2` clears close-on-exec on the copy. Returns the first descriptor the child need not keep, and
+    /// the copies.
+    private static func handDown(
+        _ descriptors: [Int32], _ actions: inout posix_spawn_file_actions_t
+    ) -> (firstFree: Int32, copies: [Int32]) {
+        let firstFree = 3 + Int32(descriptors.count)
+        guard !descriptors.isEmpty else { return (firstFree, []) }
+        let high = max(descriptors.max() ?? 0, firstFree) + 1
+        let copies = descriptors.indices.map { high + Int32($0) }
+        for (fd, copy) in zip(descriptors, copies) { posix_spawn_file_actions_adddup2(&actions, fd, copy) }
+        for (i, copy) in copies.enumerated() { posix_spawn_file_actions_adddup2(&actions, copy, 3 + Int32(i)) }
+        return (firstFree, copies)
+    }
+
+    /// Closes every descriptor from `first` on in the child: `posix_spawn_file_actions_addclosefrom_np` (glibc
+    /// 2.34+, looked up at run time for the same reason as above), else each descriptor open now (and the
+    /// copies ``handDown(_:_:)`` made).
+    private static func closeInheritedDescriptors(
+        _ actions: inout posix_spawn_file_actions_t, from first: Int32, copies: [Int32]
+    ) {
         if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
-            if unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, 3) == 0 { return }
+            if unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, first) == 0 { return }
         }
         let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        for fd in open.compactMap({ Int32($0) }) where fd > 2 {
+        let descriptors = open.compactMap { Int32($0) }.filter { $0 >= first }
+        for fd in Set(descriptors + copies).sorted() {
             posix_spawn_file_actions_addclose(&actions, fd)
         }
     }

@@ -44,6 +44,7 @@ extension QEMUBackend {
         if !vms.isEmpty {
             logger.info("kvm instances found", metadata: ["instances": "\(vms.count)", "adopted": "\(adopted)"])
         }
+        await removeOrphanLinks()
     }
 
     /// A QEMU of this instance still running: its pid file names a live process whose command line has

@@ -55,6 +55,8 @@ extension QEMUBackend {
                 await self?.apply(event, id: id, process: process)
             }
             if process.adopted, !Task.isCancelled { changes.notify(id) }
+            // QEMU ended on its own (the stop, delete and start that cancel this task remove the devices themselves).
+            if !Task.isCancelled { await self?.runEnded(id, process) }
         }
         guard FileManager.default.fileExists(atPath: files.eventsSocket) else { return }
         let deadline = ContinuousClock.now + timeout

@@ -46,11 +46,71 @@ extension QEMUBackend {
         return true
     }
 
-    /// Makes the NoCloud seed (`cidata.iso` with `user-data` and `meta-data`) when the config has cloud-init data.
-    func prepareCidata(_ record: QEMUInstanceRecord, _ files: QEMUInstanceFiles) async throws -> Bool {
-        guard let cloudInit = record.spec.config.cloudInit, cloudInit.userData != nil || cloudInit.metaData != nil else {
-            return false
+    /// Checks the additional disks of a request before anything is made: valid, distinct ids; each with a
+    /// catalog image that exists (raw or qcow2) or a size.
+    static func checkDisks(_ request: BackendCreateRequest) throws(BackendError) {
+        var seen: Set<String> = []
+        for disk in request.spec.config.disks ?? [] {
+            guard DiskSpec.isValidId(disk.id) else {
+                throw BackendError.invalidRequest("disk id \"\(disk.id)\" must be 1-20 letters, digits, '-' or '_'")
+            }
+            guard seen.insert(disk.id).inserted else { throw BackendError.invalidRequest("disk id \(disk.id) is used twice") }
+            if let image = disk.image {
+                guard let source = request.diskImages[disk.id] else {
+                    throw BackendError.invalidRequest("disk \(disk.id): image \(image) has no disk in the image catalog")
+                }
+                guard FileManager.default.isReadableFile(atPath: source.path) else {
+                    throw BackendError.invalidRequest("disk \(disk.id): the disk of image \(image) is missing: \(source.path)")
+                }
+                guard ["raw", "qcow2"].contains(source.format) else {
+                    throw BackendError.invalidRequest("disk \(disk.id): image format must be raw or qcow2, got \(source.format)")
+                }
+            } else {
+                guard let size = disk.sizeBytes, size > 0 else {
+                    throw BackendError.invalidRequest("disk \(disk.id) needs an image or a size greater than 0")
+                }
+            }
+            if let size = disk.sizeBytes, size < 0 {
+                throw BackendError.invalidRequest("disk \(disk.id): size must not be negative, got \(size)")
+            }
         }
+    }
+
+    /// Makes each additional disk (`disk-<id>.qcow2`): a qcow2 overlay on its catalog image, grown to the disk's
+    /// size when that is larger than the image, or an empty qcow2 disk of its size.
+    func prepareDisks(_ record: QEMUInstanceRecord, _ files: QEMUInstanceFiles) async throws {
+        guard !record.disks.isEmpty else { return }
+        guard let qemuImg = Subprocess.which(configuration.qemuImgPath) else {
+            throw BackendError.unavailable("\(configuration.qemuImgPath) is not installed (needed for disks)")
+        }
+        for disk in record.disks {
+            if let source = record.diskImages?[disk.id] {
+                var arguments = ["create", "-q", "-f", "qcow2", "-F", source.format, "-b", source.path, files.disk(disk.id)]
+                if let size = disk.sizeBytes, size > (try await Self.virtualSize(qemuImg, source)) { arguments.append("\(size)") }
+                _ = try await Subprocess.run(qemuImg, arguments, timeout: .seconds(60))
+            } else if let size = disk.sizeBytes {
+                _ = try await Subprocess.run(
+                    qemuImg, ["create", "-q", "-f", "qcow2", files.disk(disk.id), "\(size)"], timeout: .seconds(60))
+            }
+        }
+    }
+
+    /// The size a disk image shows a guest (`qemu-img info`'s `virtual-size`).
+    static func virtualSize(_ qemuImg: String, _ image: DiskImage) async throws -> Int64 {
+        let text = try await Subprocess.run(qemuImg, ["info", "--output=json", "-f", image.format, image.path], timeout: .seconds(30))
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let size = (object["virtual-size"] as? NSNumber)?.int64Value
+        else { throw BackendError.failed("qemu-img info \(image.path) has no virtual-size: \(text.prefix(200))") }
+        return size
+    }
+
+    /// Makes the NoCloud seed (`cidata.iso` with `user-data` and `meta-data`, and `network-config` when the VM has
+    /// interfaces) when the config has cloud-init data or interfaces.
+    func prepareCidata(_ record: QEMUInstanceRecord, _ files: QEMUInstanceFiles) async throws -> Bool {
+        let networkConfig = CloudInitNetworkConfig.yaml(
+            instanceId: record.id, interfaces: record.interfaces, networks: record.networks ?? [:])
+        let cloudInit = record.spec.config.cloudInit ?? CloudInit()
+        guard cloudInit.userData != nil || cloudInit.metaData != nil || networkConfig != nil else { return false }
         guard let genisoimage = Subprocess.which(configuration.genisoimagePath) else {
             throw BackendError.unavailable("\(configuration.genisoimagePath) is not installed (needed for cloud-init data)")
         }
@@ -60,12 +120,13 @@ extension QEMUBackend {
         let metaData = cloudInit.metaData ?? "instance-id: \(record.id)\nlocal-hostname: \(record.name)\n"
         try Data(userData.utf8).write(to: URL(fileURLWithPath: files.cidataSource + "/user-data"))
         try Data(metaData.utf8).write(to: URL(fileURLWithPath: files.cidataSource + "/meta-data"))
+        var sources = [files.cidataSource + "/user-data", files.cidataSource + "/meta-data"]
+        if let networkConfig {
+            try Data(networkConfig.utf8).write(to: URL(fileURLWithPath: files.cidataSource + "/network-config"))
+            sources.append(files.cidataSource + "/network-config")
+        }
         _ = try await Subprocess.run(
-            genisoimage,
-            [
-                "-quiet", "-output", files.cidata, "-volid", "cidata", "-joliet", "-rock",
-                files.cidataSource + "/user-data", files.cidataSource + "/meta-data",
-            ], timeout: .seconds(60))
+            genisoimage, ["-quiet", "-output", files.cidata, "-volid", "cidata", "-joliet", "-rock"] + sources, timeout: .seconds(60))
         return true
     }
 

@@ -9,9 +9,11 @@ import Logging
 /// The `kvm` compute backend: each VM is one `qemu-system-x86_64` process, supervised here and controlled
 /// over QMP on a unix socket (no libvirt). See docs/decisions/0003-kvm-backend.md.
 ///
-/// - create prepares `<dataDir>/<id>/`: the owner marker, the record, a qcow2 overlay (or blank disk) and
-///   the NoCloud `cidata` volume; nothing runs yet;
-/// - start launches QEMU (running) and waits until QMP answers `query-status`;
+/// - create prepares `<dataDir>/<id>/`: the owner marker, the record, a qcow2 overlay (or blank disk), the
+///   additional disks (docs/decisions/0026-vm-disks.md) and the NoCloud `cidata` volume; nothing runs yet;
+/// - start makes the host devices of the VM's interfaces (docs/decisions/0025-vm-networks.md; removed again
+///   when QEMU ends, see `QEMUBackend+Networks.swift`), launches QEMU (running) and waits until QMP answers
+///   `query-status`;
 /// - stop sends an ACPI powerdown and waits up to the timeout for the guest to power off, then `quit`s
 ///   (a forced stop quits at once; SIGKILL when QMP does not answer);
 /// - pause and resume are QMP `stop` and `cont`; restart is a stop then a start (a new QEMU process);
@@ -34,11 +36,19 @@ public actor QEMUBackend: ComputeBackend {
         public var startTimeout: Duration
         /// The deadline of each QMP exchange.
         public var qmpTimeout: Duration
+        /// The host's network devices (bridges, taps, macvtaps); nil: VMs cannot have interfaces on networks.
+        public var links: (any HostLinks)?
+        /// A network namespace (`ip netns`) QEMU runs in; `links` must make the devices there too. Nil: the
+        /// host's own.
+        public var networkNamespace: String?
+        /// The `ip` program that runs QEMU in ``networkNamespace``.
+        public var ipPath: String
 
         public init(
             directory: String, accel: AccelDetector.Mode = .auto, qemuPath: String = "qemu-system-x86_64",
             qemuImgPath: String = "qemu-img", genisoimagePath: String = "genisoimage",
-            startTimeout: Duration = .seconds(60), qmpTimeout: Duration = .seconds(5)
+            startTimeout: Duration = .seconds(60), qmpTimeout: Duration = .seconds(5), links: (any HostLinks)? = nil,
+            networkNamespace: String? = nil, ipPath: String = "ip"
         ) {
             self.directory = directory
             self.accel = accel
@@ -47,6 +57,9 @@ public actor QEMUBackend: ComputeBackend {
             self.genisoimagePath = genisoimagePath
             self.startTimeout = startTimeout
             self.qmpTimeout = qmpTimeout
+            self.links = links
+            self.networkNamespace = networkNamespace
+            self.ipPath = ipPath
         }
     }
 
@@ -59,6 +72,8 @@ public actor QEMUBackend: ComputeBackend {
     var vms: [String: VM] = [:]
     var loaded = false
     var hostToken = ""
+    /// The instances whose start is making their network devices and launching QEMU.
+    var starting: Set<String> = []
     private var version: String?
     /// The followers of `followChanges`.
     let changes = ChangeFanOut()
@@ -112,7 +127,8 @@ public actor QEMUBackend: ComputeBackend {
                 reason = "\(error)"
             }
         }
-        var capabilities = ["vms", "pause", "console", "qmp", "accel-\(configuration.accel.rawValue)"]
+        var capabilities = ["vms", "pause", "console", "qmp", "disks", "accel-\(configuration.accel.rawValue)"]
+        if configuration.links != nil { capabilities.append("networks") }
         if let detected = detector.detected { capabilities.append("accel-detected-\(detected.rawValue)") }
         return BackendInfo(
             kind: .kvm, version: version ?? "unknown", apiVersion: "qmp-1",
@@ -130,19 +146,23 @@ public actor QEMUBackend: ComputeBackend {
         }
         try Self.validate(request.spec.resources)
         let artifacts = try Self.artifacts(for: request)
+        try Self.checkDisks(request)
+        try checkInterfaces(request)
         let files = QEMUInstanceFiles(root: configuration.directory, id: request.id)
         let diskBytes = request.spec.resources.storageBytes
         var record = QEMUInstanceRecord(
             id: request.id, name: request.name, kind: request.kind, spec: request.spec,
             kernelPath: artifacts.kernelPath, initrdPath: artifacts.initrdPath, rootDiskPath: artifacts.rootDiskPath,
             rootDiskFormat: artifacts.rootDiskFormat, diskBytes: diskBytes, hasDisk: false, hasCidata: false,
-            createdAt: Date())
+            createdAt: Date(), diskImages: request.diskImages.isEmpty ? nil : request.diskImages,
+            networks: request.networks.isEmpty ? nil : request.networks)
         // Reserve the id before the first suspension point.
         vms[request.id] = VM(record: record, files: files)
         do {
             try FileManager.default.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
             try Data(QEMUOwnerMarker(id: request.id, hostToken: hostToken).text.utf8).write(to: URL(fileURLWithPath: files.owner))
             record.hasDisk = try await prepareDisk(record, files)
+            try await prepareDisks(record, files)
             record.hasCidata = try await prepareCidata(record, files)
             try save(record, files)
             vms[request.id]?.record = record
@@ -173,21 +193,30 @@ public actor QEMUBackend: ComputeBackend {
         if let process = current.process, process.isRunning {
             throw BackendError.invalidRequest("instance \(id) was started meanwhile")
         }
-        let commandLine = self.commandLine(current.record, current.files, accel: accel)
+        guard !starting.contains(id) else { throw BackendError.invalidRequest("instance \(id) is being started") }
+        starting.insert(id)
+        defer { starting.remove(id) }
+        let record = current.record
+        let commandLine = self.commandLine(record, current.files, accel: accel)
+        let (executable, arguments) = try launchCommand(qemu: qemu, arguments: commandLine.arguments)
         let files = current.files
         try? FileManager.default.removeItem(atPath: files.qmpSocket)
         try? FileManager.default.removeItem(atPath: files.eventsSocket)
         try? FileManager.default.removeItem(atPath: files.pidFile)
-        if let data = try? JSONEncoder().encode([qemu] + commandLine.arguments) {
+        if let data = try? JSONEncoder().encode([executable] + arguments) {
             try? data.write(to: URL(fileURLWithPath: files.arguments))
         }
+        let descriptors = try await makeLinks(record)
         let logger = self.logger
         let changes = self.changes
         let process: QEMUProcess
         do {
+            // QEMU has its own copies of the descriptors once it runs (or never will).
+            defer { for fd in descriptors { close(fd) } }
+            guard vms[id] != nil else { throw BackendError.notFound(id) }
             // Called on the reaper thread once `process.exit` is set: `inspect` already sees the end.
             process = try QEMUProcess.launch(
-                executable: qemu, arguments: commandLine.arguments, outputPath: files.qemuLog
+                executable: executable, arguments: arguments, outputPath: files.qemuLog, descriptors: descriptors
             ) { exit, expected in
                 if !expected {
                     logger.warning("QEMU ended unexpectedly", metadata: ["id": "\(id)", "exit": "\(exit.description)"])
@@ -195,6 +224,8 @@ public actor QEMUBackend: ComputeBackend {
                 changes.notify(id)
             }
         } catch {
+            await releaseLinks(record)
+            if let error = error as? BackendError { throw error }
             throw BackendError.failed("cannot launch QEMU for \(id): \(error)")
         }
         vms[id]?.process = process
@@ -206,6 +237,7 @@ public actor QEMUBackend: ComputeBackend {
         while true {
             if let exit = process.exit {
                 let output = Self.tail(of: files.qemuLog, lines: 5)
+                await releaseLinks(record)
                 throw BackendError.failed("QEMU for \(id) ended at start (\(exit.description)): \(output)")
             }
             if let status = try? await QMPClient.execute(socketPath: files.qmpSocket, "query-status", timeout: .seconds(2)) {
@@ -218,6 +250,7 @@ public actor QEMUBackend: ComputeBackend {
                 process.kill()
                 _ = await process.waitForExit(timeout: .seconds(5))
                 vms[id]?.process = nil
+                await releaseLinks(record)
                 throw BackendError.failed("QEMU for \(id) did not answer QMP within \(configuration.startTimeout)")
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -229,6 +262,7 @@ public actor QEMUBackend: ComputeBackend {
         let vm = try existing(id)
         guard let process = vm.process, process.isRunning else {
             _ = observe(id)  // Records an exit seen now.
+            await releaseLinks(vm.record)
             return
         }
         process.expectExit()
@@ -251,6 +285,7 @@ public actor QEMUBackend: ComputeBackend {
         }
         finish(id, process, state: .stopped, description: how)
         await endWatcher(id)
+        await releaseLinks(vm.record)
         logger.debug("kvm instance stopped", metadata: ["id": "\(id)", "how": "\(how)"])
     }
 
@@ -299,6 +334,7 @@ public actor QEMUBackend: ComputeBackend {
             await kill(process)
         }
         await endWatcher(id)
+        await releaseLinks(vm.record)
         guard vms[id] != nil else { return }
         vms[id] = nil
         do {
@@ -482,8 +518,38 @@ public actor QEMUBackend: ComputeBackend {
             kernelPath: record.kernelPath, initrdPath: record.initrdPath, diskPath: record.hasDisk ? files.overlay : nil,
             cidataPath: record.hasCidata ? files.cidata : nil, bridge: QEMUCommandLine.bridge(for: record.spec.config),
             consolePath: files.console, qmpPath: files.qmpSocket, eventsPath: files.eventsSocket, pidPath: files.pidFile,
-            kernelArguments: record.spec.metadata["kvm.kernelArgs"], tscKHz: tscKHz,
-            rootOnDisk: record.rootDiskPath != nil)
+            kernelArguments: Self.userKernelArguments(record.spec), tscKHz: tscKHz, rootOnDisk: record.rootDiskPath != nil,
+            disks: record.disks.map { QEMUCommandLine.Disk(id: $0.id, path: files.disk($0.id), readOnly: $0.readOnly) },
+            interfaces: Self.interfaces(record), ipArgument: Self.ipArgument(record))
+    }
+
+    /// The user's kernel command line: the spec's metadata `kvm.kernelArgs`, then `config.kernelArguments`.
+    static func userKernelArguments(_ spec: InstanceSpec) -> String? {
+        let parts = [spec.metadata["kvm.kernelArgs"], spec.config.kernelArguments].compactMap { $0 }.filter { !$0.isEmpty }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+
+    /// The guest interfaces of a record: taps by name, macvtaps as the descriptors 3, 4, ... in order (those
+    /// ``makeLinks(_:)`` opens).
+    static func interfaces(_ record: QEMUInstanceRecord) -> [QEMUCommandLine.Interface] {
+        var nextDescriptor: Int32 = 3
+        return record.interfaces.enumerated().map { index, interface in
+            let mac = QEMUCommandLine.guestMAC(of: interface, index: index, instanceId: record.id)
+            switch interface.effectiveMode {
+            case .tap:
+                return .init(device: .tap(NetworkInterface.hostDeviceName(instanceId: record.id, index: index)), mac: mac)
+            case .macvtap:
+                defer { nextDescriptor += 1 }
+                return .init(device: .descriptor(nextDescriptor), mac: mac)
+            }
+        }
+    }
+
+    /// The `ip=` argument of the first interface, when it has an address on a known network.
+    static func ipArgument(_ record: QEMUInstanceRecord) -> String? {
+        guard let first = record.interfaces.first, let address = first.address, let network = record.networks?[first.network]
+        else { return nil }
+        return QEMUCommandLine.ipArgument(address: address, network: network)
     }
 
     private static func validate(_ resources: Resources) throws(BackendError) {

@@ -11,10 +11,52 @@ import Foundation
 /// - QMP listens on a unix socket (`server=on,wait=off`), QEMU writes its pid with `-pidfile`; a second
 ///   QMP monitor on its own socket, when given, carries only events to the backend's follower (QEMU serves
 ///   one client per monitor, and the first one is for commands);
-/// - `-no-reboot`: a guest reboot or panic (`panic=-1`) ends the QEMU process, which the backend reports.
+/// - `-no-reboot`: a guest reboot or panic (`panic=-1`) ends the QEMU process, which the backend reports;
+/// - additional disks (docs/decisions/0026-vm-disks.md) follow the root disk and the cidata volume, in the spec's
+///   order, each a virtio-blk device whose serial is the disk id: on microvm the virtio-mmio order the guest sees
+///   is not the command line's, so a guest finds a disk by `/sys/block/vdX/serial`, not by its letter;
+/// - interfaces on Flotilla networks (docs/decisions/0025-vm-networks.md) are virtio-net devices on a tap that
+///   Flotilla made (QEMU opens it by name) or on a macvtap whose character device Flotilla opened and QEMU
+///   inherits as a descriptor. The legacy bridge (``bridge``) is used only when there is no such interface.
+///
+/// The kernel command line is Flotilla's parts first (console, panic, the TCG clock settings, `root=` for a
+/// root disk, the `ip=` of the first interface), then the user's (``kernelArguments``): the kernel and most
+/// inits read the last of a repeated key, so a user's `ip=` or `console=` wins over Flotilla's. A user's
+/// `root=` also drops Flotilla's.
 public struct QEMUCommandLine: Sendable, Equatable {
     public enum Accel: String, Sendable, Codable, CaseIterable { case kvm, tcg }
     public enum Machine: String, Sendable, Codable, CaseIterable { case microvm, q35 }
+
+    /// An additional disk: its qcow2 file, attached as drive `disk-<id>` with serial `<id>`.
+    public struct Disk: Sendable, Equatable {
+        public var id: String
+        public var path: String
+        public var readOnly: Bool
+
+        public init(id: String, path: String, readOnly: Bool = false) {
+            self.id = id
+            self.path = path
+            self.readOnly = readOnly
+        }
+    }
+
+    /// A guest network interface: virtio-net with `mac` on a host device.
+    public struct Interface: Sendable, Equatable {
+        public enum HostDevice: Sendable, Equatable {
+            /// A tap device QEMU opens by name.
+            case tap(String)
+            /// A descriptor QEMU inherits (a macvtap's `/dev/tapN`), by its number in QEMU.
+            case descriptor(Int32)
+        }
+
+        public var device: HostDevice
+        public var mac: String
+
+        public init(device: HostDevice, mac: String) {
+            self.device = device
+            self.mac = mac
+        }
+    }
 
     public var id: String
     public var accel: Accel
@@ -34,18 +76,24 @@ public struct QEMUCommandLine: Sendable, Equatable {
     /// The socket of the second QMP monitor, the one the backend follows events on.
     public var eventsPath: String?
     public var pidPath: String
-    /// Extra kernel command line.
+    /// The user's kernel command line, after Flotilla's own parts.
     public var kernelArguments: String?
     /// The host's TSC frequency, given to TCG guests (see ``kernelCommandLine``).
     public var tscKHz: Int?
     /// Whether the disk holds the root file system (an image's root disk), rather than blank scratch space.
     public var rootOnDisk: Bool
+    /// Additional disks, in the spec's order.
+    public var disks: [Disk]
+    /// Interfaces on Flotilla networks, in the spec's order (`net0`, `net1`, ...).
+    public var interfaces: [Interface]
+    /// Flotilla's `ip=` argument (``ipArgument(address:network:)``), before the user's kernel arguments.
+    public var ipArgument: String?
 
     public init(
         id: String, accel: Accel, machine: Machine, cpus: Int, memoryMB: Int64, kernelPath: String?,
         initrdPath: String?, diskPath: String?, cidataPath: String?, bridge: String?, consolePath: String,
         qmpPath: String, eventsPath: String? = nil, pidPath: String, kernelArguments: String? = nil, tscKHz: Int? = nil,
-        rootOnDisk: Bool = true
+        rootOnDisk: Bool = true, disks: [Disk] = [], interfaces: [Interface] = [], ipArgument: String? = nil
     ) {
         self.id = id
         self.accel = accel
@@ -64,6 +112,9 @@ public struct QEMUCommandLine: Sendable, Equatable {
         self.kernelArguments = kernelArguments
         self.tscKHz = tscKHz
         self.rootOnDisk = rootOnDisk
+        self.disks = disks
+        self.interfaces = interfaces
+        self.ipArgument = ipArgument
     }
 
     /// The machine a spec asks for.
@@ -99,6 +150,21 @@ public struct QEMUCommandLine: Sendable, Equatable {
         return source
     }
 
+    /// The kernel's `ip=` argument for a static address (the nfsroot syntax, which initramfs-tools and the
+    /// test guest's init read): `ip=<addr>::<gateway>:<netmask>::eth0:off[:<dns0>[:<dns1>]]`.
+    public static func ipArgument(address: IPv4Address, network: NetworkDefinition) -> String {
+        let dns = network.nameservers.prefix(2).map { ":\($0)" }.joined()
+        return "ip=\(address)::\(network.gateway):\(network.cidr.mask)::eth0:off\(dns)"
+    }
+
+    /// The guest MAC of interface `index`: the one recorded, else derived from its address, else from the
+    /// instance id and the index.
+    public static func guestMAC(of interface: NetworkInterface, index: Int, instanceId: String) -> String {
+        if let mac = interface.mac { return mac }
+        if let address = interface.address { return NetworkInterface.derivedMAC(network: interface.network, address: address) }
+        return macAddress(for: "\(instanceId)/\(index)")
+    }
+
     /// A stable, locally administered MAC address for the instance.
     public static func macAddress(for id: String) -> String {
         var hash: UInt32 = 2_166_136_261
@@ -128,6 +194,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
             parts.append("tsc=reliable")
         }
         if diskPath != nil, rootOnDisk, kernelArguments?.contains("root=") != true { parts.append("root=/dev/vda rw") }
+        if let ipArgument { parts.append(ipArgument) }
         if let kernelArguments, !kernelArguments.isEmpty { parts.append(kernelArguments) }
         return parts.joined(separator: " ")
     }
@@ -165,7 +232,21 @@ public struct QEMUCommandLine: Sendable, Equatable {
                 "-device", "virtio-blk-\(device),drive=cidata",
             ]
         }
-        if let bridge {
+        for disk in disks {
+            a += [
+                "-drive",
+                "id=disk-\(disk.id),file=\(Self.escaped(disk.path)),format=qcow2,if=none" + (disk.readOnly ? ",readonly=on" : ""),
+                "-device", "virtio-blk-\(device),drive=disk-\(disk.id),serial=\(disk.id)",
+            ]
+        }
+        for (index, interface) in interfaces.enumerated() {
+            switch interface.device {
+            case .tap(let name): a += ["-netdev", "tap,id=net\(index),ifname=\(name),script=no,downscript=no"]
+            case .descriptor(let fd): a += ["-netdev", "tap,id=net\(index),fd=\(fd)"]
+            }
+            a += ["-device", "virtio-net-\(device),netdev=net\(index),mac=\(interface.mac)"]
+        }
+        if let bridge, interfaces.isEmpty {
             a += [
                 "-netdev", "bridge,id=net0,br=\(bridge)",
                 "-device", "virtio-net-\(device),netdev=net0,mac=\(Self.macAddress(for: id))",

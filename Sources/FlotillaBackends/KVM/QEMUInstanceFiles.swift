@@ -23,6 +23,8 @@ struct QEMUInstanceFiles: Sendable {
     var overlay: String { directory + "/overlay.qcow2" }
     var cidata: String { directory + "/cidata.iso" }
     var cidataSource: String { directory + "/cidata" }
+    /// An additional disk (docs/decisions/0026-vm-disks.md): an overlay on its catalog image, or an empty disk.
+    func disk(_ id: String) -> String { directory + "/disk-\(id).qcow2" }
 }
 
 /// What a kvm instance was created with (`instance.json`).
@@ -40,6 +42,16 @@ struct QEMUInstanceRecord: Codable, Sendable, Equatable {
     var hasDisk: Bool
     var hasCidata: Bool
     var createdAt: Date
+    /// The catalog image under each additional disk's overlay, by disk id (absent in records written before
+    /// there were additional disks).
+    var diskImages: [String: DiskImage]?
+    /// The networks of the spec's interfaces, by name.
+    var networks: [String: NetworkDefinition]?
+
+    /// The spec's interfaces.
+    var interfaces: [NetworkInterface] { spec.config.networks ?? [] }
+    /// The spec's additional disks.
+    var disks: [DiskSpec] { spec.config.disks ?? [] }
 }
 
 /// The `owner` marker: the instance id and a random token of this host's kvm data folder.

@@ -78,15 +78,18 @@ final class QEMUProcess: Sendable {
 
     /// Starts QEMU (see ``ChildProcess``: a clean signal mask, its own session) with stdin from /dev/null and
     /// stdout/stderr appended to `outputPath`. `onExit` is called once when it ends, on the reaper thread,
-    /// after ``exit`` is set, with whether Flotilla expected it.
+    /// after ``exit`` is set, with whether Flotilla expected it. `descriptors` are QEMU's 3, 4, ... (see
+    /// ``ChildProcess``).
     static func launch(
-        executable: String, arguments: [String], outputPath: String,
+        executable: String, arguments: [String], outputPath: String, descriptors: [Int32] = [],
         onExit: @escaping @Sendable (_ exit: Exit, _ expected: Bool) -> Void
     ) throws -> QEMUProcess {
         let offset = Self.size(of: outputPath)
         let box = StateBox()
-        let child = try ChildProcess.spawn(executable: executable, arguments: arguments, outputPath: outputPath, newSession: true) {
-            status in
+        let child = try ChildProcess.spawn(
+            executable: executable, arguments: arguments, outputPath: outputPath, newSession: true,
+            inheritedDescriptors: descriptors
+        ) { status in
             let exit = Exit(status)
             let expected = box.value.withLock { s in
                 s.exit = exit
