@@ -46,7 +46,7 @@ export FLOTILLA_REQUIRE_REAL=1
 # stops a daemon under 20 containers, and the fault suites (fault harness, fencing, fixture hygiene, the chaos run)
 # cut, pause and kill hosts on real etcd and dockerds: they run on their own, one at a time, after everything else, so that no
 # suite's load breaks another's lease timings (in-process hosts heartbeat on the same two cores).
-HEAVY='QEMU|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|EtcdTLSStoreContractTests|EtcdTLSTests|EtcdTLSServeTests|ClusterProcessTests|RegistryConvergenceTests|DockerOutageTests|FaultHarnessTests|FencingProcessTests|FixtureHygieneTests|ChaosRunTests|AuditCommandProcessTests|AuditClusterProcessTests|KeyCommandProcessTests|PrometheusProcessTests|LogsProcessTests|DashboardBrowserTests|FleetCommandProcessTests|EventsFollowProcessTests|ReadmeClusterTests|TracingProcessTests'
+HEAVY='QEMU|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|EtcdTLSStoreContractTests|EtcdTLSTests|EtcdTLSServeTests|ClusterProcessTests|RegistryConvergenceTests|DockerOutageTests|FaultHarnessTests|FencingProcessTests|FixtureHygieneTests|ChaosRunTests|AuditCommandProcessTests|AuditClusterProcessTests|KeyCommandProcessTests|PrometheusProcessTests|LogsProcessTests|DashboardBrowserTests|FleetCommandProcessTests|EventsFollowProcessTests|ReadmeClusterTests|TracingProcessTests|NetworkAllocationProcessTests'
 # One suite at a time here too: every in-process host heartbeats on a 10 s lease on the same two cores, and on a
 # fresh machine the parallel run starved them (workers offline, 503s); one at a time it takes about 4 minutes.
 echo "== test (everything but the kvm and etcd suites, one at a time)"

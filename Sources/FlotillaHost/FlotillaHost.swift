@@ -70,6 +70,7 @@ public final class FlotillaHost: Sendable {
             store: store, registry: registry, hasher: APIKeyHasher(clusterSecret: clusterSecret), rateLimits: configuration.rateLimits)
         let generated = try await bootstrapKeys(configuration, keys, logger: logger)
         try await CatalogSeeder.seed(store: store)
+        try await NetworkDeclaration.declare(configuration.networks, store: store)
         let worker = Worker(
             id: configuration.hostId, hostname: ProcessInfo.processInfo.hostName, address: identity.address,
             zone: configuration.zone, labels: configuration.labels, capabilities: backends.kinds,

@@ -103,6 +103,10 @@ public struct HostConfiguration: Sendable {
     /// Whether this host records metrics and serves `/metrics` (`--no-metrics`, `FLOTILLA_METRICS=off`; ADR 0021).
     public var metrics = true
 
+    /// The VM networks this host declares (`--network`, `FLOTILLA_NETWORKS`; docs/decisions/0025-vm-networks.md):
+    /// written to the store at start when absent; one the cluster defines otherwise refuses the start.
+    public var networks: [NetworkDefinition] = []
+
     /// `--kvm-accel`.
     public enum KVMAccel: String, Sendable, CaseIterable { case auto, kvm, tcg }
 

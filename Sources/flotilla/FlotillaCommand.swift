@@ -32,6 +32,7 @@ struct FlotillaCommand: AsyncParsableCommand {
             FleetCommand.self,
             EventsCommand.self,
             LogsCommand.self,
+            NetworkCommand.self,
         ]
     )
 

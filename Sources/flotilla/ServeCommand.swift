@@ -55,6 +55,13 @@ struct ServeCommand: AsyncParsableCommand {
     var apiKey: String?
     @Option(help: "Host-to-host credential (env FLOTILLA_CLUSTER_SECRET; used by cluster mode).")
     var clusterSecret: String?
+    @Option(
+        help: """
+            A VM network of the cluster, NAME=CIDR[,gateway=IP][,bridge=NAME][,dns=IP+IP], repeatable; written to the \
+            store when absent, and a start with a different definition is refused (env FLOTILLA_NETWORK or \
+            FLOTILLA_NETWORKS, ';' between networks).
+            """)
+    var network: [String] = []
     @Option(help: "kvm acceleration: auto, kvm or tcg (env FLOTILLA_KVM_ACCEL).")
     var kvmAccel: String?
     @Option(
@@ -215,6 +222,7 @@ struct ServeCommand: AsyncParsableCommand {
                 return kind
             }
         }
+        c.networks = try networks(env)
         c.apiKey = apiKey ?? env["API_KEY"]
         if let accel = kvmAccel ?? env["KVM_ACCEL"] {
             guard let mode = HostConfiguration.KVMAccel(rawValue: accel) else {
@@ -269,6 +277,26 @@ struct ServeCommand: AsyncParsableCommand {
             do { c.rateLimits = try RateLimits.parse(text) } catch { throw ValidationError(error.description) }
         }
         return c
+    }
+
+    /// `--network` (repeatable), or `FLOTILLA_NETWORK` (the option's own variable) or `FLOTILLA_NETWORKS` (the name
+    /// of the whole list), `;`-separated, each parsed with `NetworkDefinition.parse`; a network named twice is refused.
+    private func networks(_ env: Environment) throws -> [NetworkDefinition] {
+        if env["NETWORK"] != nil && env["NETWORKS"] != nil {
+            throw ValidationError("--network: set FLOTILLA_NETWORK or FLOTILLA_NETWORKS, not both")
+        }
+        let variable = env["NETWORK"] ?? env["NETWORKS"]
+        let texts = network.isEmpty ? (variable?.split(separator: ";").map(String.init) ?? []) : network
+        var out: [NetworkDefinition] = []
+        for text in texts.map({ $0.trimmingCharacters(in: .whitespaces) }) where !text.isEmpty {
+            let definition: NetworkDefinition
+            do { definition = try NetworkDefinition.parse(text) } catch { throw ValidationError("--network: \(error.description)") }
+            guard !out.contains(where: { $0.name == definition.name }) else {
+                throw ValidationError("--network: network \(definition.name) is given twice")
+            }
+            out.append(definition)
+        }
+        return out
     }
 
     /// `--log-format` and `--otlp-endpoint` (ADR 0022), checked.

@@ -110,11 +110,7 @@ extension Agent {
         guard mayAct else { throw CancellationError() }
         let id = instance.id
         switch step {
-        case .create:
-            let artifacts = registry.read { $0.images[instance.spec.config.image]?.artifacts }
-            try await backend.create(
-                BackendCreateRequest(
-                    id: id, name: instance.name, kind: instance.kind, spec: instance.spec, artifacts: artifacts))
+        case .create: try await backend.create(try Self.createRequest(instance, registry.snapshot))
         case .start: try await backend.start(id: id)
         case .applyResources, .resizeLive: _ = try await backend.update(id: id, resources: instance.spec.resources)
         case .stop(let force, let timeout): try await backend.stop(id: id, force: force, timeout: .seconds(timeout))
@@ -123,6 +119,31 @@ extension Agent {
         case .resume: try await backend.resume(id: id)
         case .delete(let force): try await backend.delete(id: id, force: force)
         }
+    }
+
+    /// What the backend needs to create `instance`: the artifacts its catalog references resolve to (its image,
+    /// initrd and root images), its disks' catalog images and the networks its interfaces are on. A reference that
+    /// no longer resolves is a failed step with the reason (``BackendError/invalidRequest(_:)``), never a crash.
+    static func createRequest(_ instance: Instance, _ state: RegistryState) throws(BackendError) -> BackendCreateRequest {
+        let config = instance.spec.config
+        let artifacts: ImageArtifacts?
+        let disks: [String: DiskImage]
+        do {
+            artifacts = try ImageArtifacts.resolve(config, images: state.images)
+            disks = try ImageArtifacts.diskImages(config, images: state.images)
+        } catch {
+            throw .invalidRequest(error.description)
+        }
+        var networks: [String: NetworkDefinition] = [:]
+        for interface in config.networks ?? [] {
+            guard let network = state.networks[interface.network] else {
+                throw .invalidRequest("network \(interface.network) is not defined in the cluster")
+            }
+            networks[network.name] = network
+        }
+        return BackendCreateRequest(
+            id: instance.id, name: instance.name, kind: instance.kind, spec: instance.spec, artifacts: artifacts,
+            networks: networks, diskImages: disks)
     }
 
     /// Records `report` about `seen` with one compare-and-swap, unless the instance changed meanwhile in a way

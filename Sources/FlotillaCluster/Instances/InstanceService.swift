@@ -93,6 +93,8 @@ public final class InstanceService: Sendable {
         try spec.restartPolicy?.validate()
         if let idempotency, let earlier = try await replay(idempotency) { return earlier }
         try checkPlaceable(request)
+        let snapshot = registry.snapshot
+        try Self.checkImageReferences(spec.config, images: snapshot.images)
 
         let id = UUID().uuidString.lowercased()
         let now = identity.now()
@@ -100,21 +102,48 @@ public final class InstanceService: Sendable {
         instance.desired = request.desired
         let instanceKey = StoreKeys.instance(id)
         let nameKey = StoreKeys.name(request.name)
-        var compares = [Compare.absent(nameKey)]
-        var then: [TxnOp] = [.put(nameKey, Data(id.utf8)), .put(instanceKey, try encode(instance))]
-        if let idempotency {
-            let key = StoreKeys.idempotency(idempotency.keyDigest)
-            compares.append(.absent(key))
-            then.append(.put(key, try encode(IdempotencyRecord(requestDigest: idempotency.requestDigest, instanceId: id, createdAt: now))))
-        }
-        let result = try await txn(compares, then: then)
-        guard result.succeeded else {
+        // Addresses (docs/decisions/0025-vm-networks.md): each attempt compares its chosen address keys absent; a
+        // lost race reads the networks' keys from the store and chooses again.
+        var taken = snapshot.addressesInUse
+        for attempt in 0..<Self.addressAttempts {
+            let interfaces = try allocateAddresses(
+                spec.config.networks ?? [], networks: snapshot.networks, taken: taken, attempt: attempt)
+            if !interfaces.isEmpty { instance.spec.config.networks = interfaces }
+            var compares = [Compare.absent(nameKey)]
+            var then: [TxnOp] = [.put(nameKey, Data(id.utf8)), .put(instanceKey, try encode(instance))]
+            for key in InstanceTransitions.addressKeys(of: instance) {
+                compares.append(.absent(key))
+                then.append(.put(key, Data(id.utf8)))
+            }
+            if let idempotency {
+                let key = StoreKeys.idempotency(idempotency.keyDigest)
+                compares.append(.absent(key))
+                then.append(
+                    .put(key, try encode(IdempotencyRecord(requestDigest: idempotency.requestDigest, instanceId: id, createdAt: now))))
+            }
+            let result = try await txn(compares, then: then)
+            if result.succeeded {
+                var metadata: Logger.Metadata = ["id": "\(id)", "name": "\(request.name)", "backend": "\(request.backend)"]
+                if !interfaces.isEmpty {
+                    metadata["addresses"] = "\(interfaces.map { "\($0.network)/\($0.address?.description ?? "-")" })"
+                }
+                logger.info("instance created", metadata: metadata)
+                return Written(instance: instance, revision: result.revision)
+            }
             if let idempotency, let earlier = try await replay(idempotency) { return earlier }
-            throw FlotillaError(
-                .nameConflict, "An instance named \(request.name) already exists", details: ["name": .string(request.name)])
+            var nameTaken = interfaces.isEmpty
+            if !nameTaken { nameTaken = try await nameHeld(nameKey) }
+            if nameTaken {
+                throw FlotillaError(
+                    .nameConflict, "An instance named \(request.name) already exists", details: ["name": .string(request.name)])
+            }
+            taken = try await storedAddresses(on: interfaces.map(\.network), adding: taken)
         }
-        logger.info("instance created", metadata: ["id": "\(id)", "name": "\(request.name)", "backend": "\(request.backend)"])
-        return Written(instance: instance, revision: result.revision)
+        let networks = (spec.config.networks ?? []).map(\.network).joined(separator: ", ")
+        throw FlotillaError(
+            .nameConflict,
+            "No address on network \(networks) could be claimed after \(Self.addressAttempts) attempts: other creates took them first; try again",
+            details: ["network": .string(networks)])
     }
 
     private func replay(_ token: IdempotencyToken) async throws(FlotillaError) -> Written? {

@@ -4,9 +4,11 @@ extension InstanceValidation {
     /// The docker adapter runs the same checks and parses images, ports and volumes with the same functions
     /// (``DockerImageReference``, ``DockerPortMapping``, ``DockerVolumeMount``). The sim takes any config.
     /// `config.restartPolicy` is Flotilla's own restart policy, checked with ``RestartPolicy``, not here.
-    /// Every backend, the sim included, gets the byte caps of ``validateConfigText(_:)`` first.
+    /// Every backend, the sim included, gets the byte caps of ``validateConfigText(_:)`` first, then the checks of
+    /// interfaces, disks and kernel arguments (``validateNetworksAndDisks(_:backend:)``).
     public static func validateConfig(_ config: InstanceConfig, backend: BackendKind) throws(FlotillaError) {
         try validateConfigText(config)
+        try validateNetworksAndDisks(config, backend: backend)
         switch backend {
         case .docker: try validateDockerConfig(config)
         case .kvm: try validateKVMConfig(config)

@@ -38,6 +38,7 @@ public enum FlotillaRouter {
         GlobalRoutes(deps: deps).register(routes)
         GlobalStatusRoute(deps: deps).register(routes)
         GlobalClusterRoutes(deps: deps).register(routes)
+        NetworkRoutes(deps: deps).register(routes)
         EventsRoute(deps: deps).register(routes)
         LogsRoute(deps: deps).register(routes)
         AuditRoute(deps: deps).register(routes)
