@@ -37,6 +37,16 @@ swift build --build-tests
 echo "== schemathesis against the served /openapi.json (a real flotilla serve, every operation)"
 scripts/schemathesis.sh
 
+# gRPC server reflection (issue 16): MicroVMReflectionTests runs Tests/Fixtures/grpc_reflection_check.py with
+# grpcio-reflection's own client, pinned, in .build/grpc-reflection-venv (python3-venv: see schemathesis.sh).
+GRPC_VENV=.build/grpc-reflection-venv
+if ! "$GRPC_VENV/bin/python" -c 'import grpc, grpc_reflection; assert grpc.__version__ == "1.85.3"' 2>/dev/null; then
+    echo "== installing grpcio and grpcio-reflection into $GRPC_VENV"
+    rm -rf "$GRPC_VENV"
+    python3 -m venv "$GRPC_VENV"
+    "$GRPC_VENV/bin/pip" install -q "grpcio==1.85.3" "grpcio-reflection==1.85.1"
+fi
+
 echo "== kvm test guest (Debian kernel + busybox initramfs, cached in .build/flotilla-guest)"
 scripts/guest-image.sh
 
@@ -46,7 +56,7 @@ export FLOTILLA_REQUIRE_REAL=1
 # stops a daemon under 20 containers, and the fault suites (fault harness, fencing, fixture hygiene, the chaos run)
 # cut, pause and kill hosts on real etcd and dockerds: they run on their own, one at a time, after everything else, so that no
 # suite's load breaks another's lease timings (in-process hosts heartbeat on the same two cores).
-HEAVY='QEMU|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|EtcdTLSStoreContractTests|EtcdTLSTests|EtcdTLSServeTests|ClusterProcessTests|RegistryConvergenceTests|DockerOutageTests|FaultHarnessTests|FencingProcessTests|FixtureHygieneTests|ChaosRunTests|AuditCommandProcessTests|AuditClusterProcessTests|KeyCommandProcessTests|PrometheusProcessTests|LogsProcessTests|DashboardBrowserTests|FleetCommandProcessTests|EventsFollowProcessTests|ReadmeClusterTests|TracingProcessTests|NetworkAllocationProcessTests'
+HEAVY='QEMU|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|EtcdTLSStoreContractTests|EtcdTLSTests|EtcdTLSServeTests|ClusterProcessTests|RegistryConvergenceTests|DockerOutageTests|FaultHarnessTests|FencingProcessTests|FixtureHygieneTests|ChaosRunTests|AuditCommandProcessTests|AuditClusterProcessTests|KeyCommandProcessTests|PrometheusProcessTests|LogsProcessTests|DashboardBrowserTests|FleetCommandProcessTests|EventsFollowProcessTests|ReadmeClusterTests|TracingProcessTests|VMNetworkProcessTests|VMDiskProcessTests|NetworkAllocationProcessTests'
 # One suite at a time here too: every in-process host heartbeats on a 10 s lease on the same two cores, and on a
 # fresh machine the parallel run starved them (workers offline, 503s); one at a time it takes about 4 minutes.
 echo "== test (everything but the kvm and etcd suites, one at a time)"

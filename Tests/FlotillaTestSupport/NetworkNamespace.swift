@@ -47,6 +47,48 @@ public final class NetworkNamespace: Sendable {
         }
     }
 
+    /// A namespace with nothing but loopback, `fltest-<label>-<pid>`: no veth, so nothing in the root namespace
+    /// is made or changed; whatever a test makes inside (bridges, taps) goes with it. The caller deletes it
+    /// with ``remove()`` (after the processes inside stopped); ``rootInterface`` and ``address`` are empty.
+    public static func isolated(_ label: String) async throws -> NetworkNamespace {
+        guard available else { throw ProcessFailure("network namespaces need root and \(ipPath)") }
+        let ns = NetworkNamespace(name: "fltest-\(label)-\(getpid())", rootInterface: "", rootAddress: "", address: "")
+        _ = try? await ip(["netns", "delete", ns.name])  // a leftover of an earlier run of this process id
+        try await ip(["netns", "add", ns.name])
+        do { try await ip(["-n", ns.name, "link", "set", "lo", "up"]) } catch {
+            await ns.delete()
+            throw error
+        }
+        return ns
+    }
+
+    /// Deletes the namespace (and the veth, when it has one); ignores what is already gone.
+    public func remove() async { await delete() }
+
+    /// Runs `command` inside the namespace (through `ip netns exec`) with a deadline; its exit status and output.
+    /// The command runs under `timeout -s KILL` (status 137 when it was killed): a test's children inherit a
+    /// mask that blocks most signals, so a program's own timer (busybox `ping -W`, `wget -T`) never fires and
+    /// a SIGTERM is never seen.
+    public func run(_ command: [String], timeout: Duration = .seconds(30)) async throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.ipPath)
+        let seconds = max(1, Int(timeout.components.seconds) - 1)
+        process.arguments = ["netns", "exec", name, "/usr/bin/timeout", "-s", "KILL", "\(seconds)"] + command
+        let run = try await ProcessRun.capture(process, timeout: timeout)
+        if run.timedOut { throw ProcessFailure("\(command.joined(separator: " ")) in \(name) did not finish within \(timeout)") }
+        return (run.status, run.out, run.err)
+    }
+
+    /// The interfaces inside (`ip -n NAME -j link`): name and interface index of each.
+    public func links() async throws -> [(name: String, index: Int)] {
+        let text = try await Self.output(["-n", name, "-j", "link"])
+        guard let items = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else { return [] }
+        return items.compactMap { item in
+            guard let name = item["ifname"] as? String, let index = item["ifindex"] as? Int else { return nil }
+            return (name, index)
+        }
+    }
+
     /// Takes the root side of the veth down: nothing passes either way until ``linkUp()``.
     public func linkDown() async throws { try await Self.ip(["link", "set", rootInterface, "down"]) }
 
@@ -90,7 +132,7 @@ public final class NetworkNamespace: Sendable {
 
     /// Deletes the veth (both ends go together) and the namespace; each step ignores "not there".
     private func delete() async {
-        _ = try? await Self.ip(["link", "delete", rootInterface])
+        if !rootInterface.isEmpty { _ = try? await Self.ip(["link", "delete", rootInterface]) }
         _ = try? await Self.ip(["netns", "delete", name])
     }
 
