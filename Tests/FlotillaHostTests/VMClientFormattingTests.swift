@@ -199,10 +199,33 @@ struct VMOutputTests {
                 Min disk:         1 GB
                 Min memory:       128MiB
                 Backends:         docker, kvm, sim
+                Holds:            kernel, disk, docker
                 Docker reference: alpine:3.20
                 Kernel:           /k
                 Root disk:        /d.qcow2 (qcow2)
                 Created:          2024-06-04T10:00:00Z
+
+                """)
+    }
+
+    @Test func imageListShowsWhatEachHolds() {
+        func image(_ id: String, _ artifacts: VMs.ImageArtifacts, _ backends: [String]) -> VMs.Image {
+            VMs.Image(
+                id: id, name: id, status: "active", sizeBytes: 0, minDiskGB: 0, minMemoryMB: 0, osDistro: "", osVersion: "",
+                architecture: "x86_64", createdAt: Self.created, description: nil, artifacts: artifacts, backends: backends)
+        }
+        let list = VMs.ImageList(
+            items: [
+                image("k", .init(kernelPath: "/k"), ["kvm", "sim"]), image("i", .init(initrdPath: "/i"), ["sim"]),
+                image("d", .init(rootDiskPath: "/d.img", rootDiskFormat: "raw"), ["sim"]), image("none", .init(), ["sim"]),
+            ], total: 4)
+        #expect(
+            OutputFormatter.imageList(list) == """
+                ID     NAME   OS   ARCH     STATUS   HOLDS    BACKENDS   MIN DISK   MIN MEMORY
+                k      k      -    x86_64   active   kernel   kvm,sim    0 GB       0B
+                i      i      -    x86_64   active   initrd   sim        0 GB       0B
+                d      d      -    x86_64   active   disk     sim        0 GB       0B
+                none   none   -    x86_64   active   -        sim        0 GB       0B
 
                 """)
     }
