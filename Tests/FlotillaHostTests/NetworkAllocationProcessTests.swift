@@ -94,6 +94,19 @@ struct NetworkAllocationProcessTests {
                 }
             }
 
+            // `flotilla network list`: the table and the JSON of /api/v2/networks.
+            let table = try await hosts[1].cli(["network", "list"])
+            #expect(table.status == 0, "\(table.err)")
+            #expect(table.out.contains("NAME") && table.out.contains("IN USE"), "\(table.out)")
+            let row = table.out.split(separator: "\n").first { $0.hasPrefix("vmnet") }.map(String.init) ?? ""
+            #expect(
+                row.contains("10.77.0.0/26") && row.contains("fl-vmnet (managed)") && row.split(separator: " ").last == "\(Self.creates)",
+                "\(table.out)")
+            let json = try await hosts[2].cli(["network", "list", "--output", "json"])
+            let decoded = try JSONDecoder().decode(Global.NetworkList.self, from: Data(json.out.utf8))
+            #expect(decoded.items.first?.addressesInUse == Self.creates, "\(json.out)")
+            #expect(try await hosts[0].cli(["network", "list", "-q"]).out == "vmnet\n")
+
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (i, instance) in created.enumerated() {
                     group.addTask {
