@@ -7,12 +7,17 @@ public enum FlintlockCreate {
     /// Backends a MicroVM may ask for as its `provider`.
     public static let providers: [BackendKind] = [.kvm, .sim]
 
-    /// The instance for `request`, with `uid` as its Flintlock uid. INVALID_ARGUMENT for a missing id or kernel
-    /// image, a bad namespace, provider, size or metadata value; NOT_FOUND for an image the catalog lacks;
-    /// IMAGE_ARTIFACT_MISSING when the image has nothing the backend can run. The id and the namespace follow
-    /// ``NameRule`` (63 bytes each); the spec as kept is at most ``TextLimit/metadataValueBytes`` of JSON.
+    /// The instance for `request`, with `uid` as its Flintlock uid, on the cluster's `networks`. INVALID_ARGUMENT for
+    /// a missing id or kernel image, a bad namespace, provider, size, metadata value, volume or interface;
+    /// NOT_FOUND for an image the catalog lacks; IMAGE_ARTIFACT_MISSING when an image has nothing the backend can
+    /// run or lacks what it is named for. The id and the namespace follow ``NameRule`` (63 bytes each); the spec as
+    /// kept is at most ``TextLimit/metadataValueBytes`` of JSON. The mapping (docs/api/surface-e-flintlock.md):
+    /// `kernel.image` is `config.image`; `initrd.image` and `root_volume`'s source, when they name another entry,
+    /// are `config.initrdImage` and `config.rootImage`; `kernel.cmdline` is `config.kernelArguments`;
+    /// `additional_volumes` are `config.disks`; `interfaces` are `config.networks`.
     public static func instance(
-        for request: CreateMicroVMRequest, uid: String, defaultProvider: BackendKind, image lookup: (String) -> Image?
+        for request: CreateMicroVMRequest, uid: String, defaultProvider: BackendKind,
+        networks: [String: NetworkDefinition] = [:], image lookup: (String) -> Image?
     ) throws(FlotillaError) -> CreateInstance {
         guard request.hasMicrovm else { throw .validation("microvm is required", field: "microvm") }
         let spec = request.microvm
@@ -22,12 +27,7 @@ public enum FlintlockCreate {
             spec.namespace.isEmpty
             ? FlintlockMapping.defaultNamespace : try NameRule.check(spec.namespace, kind: .namespace, field: "microvm.namespace")
         let backend = try provider(spec, default: defaultProvider)
-        let image = try image(of: spec, lookup)
-        if let missing = image.artifacts.missing(for: backend) {
-            throw FlotillaError(
-                .imageArtifactMissing, "Image \(image.id) has no artifact for the \(backend.rawValue) provider: it needs \(missing)",
-                details: ["imageId": .string(image.id), "provider": .string(backend.rawValue), "missing": .string(missing)])
-        }
+        let images = try images(of: spec, backend: backend, lookup)
         let vcpu = spec.vcpu == 0 ? FlintlockMapping.defaultVCPU : spec.vcpu
         let memory = spec.memoryInMb == 0 ? FlintlockMapping.defaultMemoryMB : spec.memoryInMb
         guard vcpu > 0 else { throw .validation("microvm.vcpu must be positive", field: "microvm.vcpu") }
@@ -39,6 +39,9 @@ public enum FlintlockCreate {
             }
             storage = Int64(spec.rootVolume.sizeInMb) << 20
         }
+        let disks = try disks(of: spec, lookup)
+        let interfaces = try interfaces(spec.interfaces, networks: networks)
+        let kernelArguments = try kernelArguments(spec.kernel.cmdline)
         var stored = spec
         stored.id = name
         stored.namespace = namespace
@@ -54,7 +57,9 @@ public enum FlintlockCreate {
             FlintlockMapping.Key.uid: uid, FlintlockMapping.Key.namespace: namespace, FlintlockMapping.Key.name: name,
             FlintlockMapping.Key.spec: kept,
         ]
-        let config = InstanceConfig(image: image.id, cloudInit: try cloudInit(spec.metadata))
+        let config = InstanceConfig(
+            image: images.kernel.id, cloudInit: try cloudInit(spec.metadata), initrdImage: images.initrd?.id,
+            rootImage: images.root?.id, kernelArguments: kernelArguments, disks: disks, networks: interfaces)
         let resources = Resources(cpuCores: Double(vcpu), memoryBytes: Int64(memory) << 20, storageBytes: storage)
         return CreateInstance(
             name: FlintlockMapping.instanceName(namespace: namespace, name: name), kind: .vm, backend: backend,
@@ -71,37 +76,6 @@ public enum FlintlockCreate {
                 field: "microvm.provider")
         }
         return kind
-    }
-
-    /// The one catalog image the kernel, the initrd and the root volume name (by id or reference).
-    static func image(of spec: MicroVMSpec, _ lookup: (String) -> Image?) throws(FlotillaError) -> Image {
-        let kernelRef = spec.kernel.image.trimmingCharacters(in: .whitespaces)
-        guard spec.hasKernel, !kernelRef.isEmpty else {
-            throw .validation("microvm.kernel.image is required", field: "microvm.kernel.image")
-        }
-        var named = [("microvm.kernel.image", kernelRef)]
-        if spec.hasInitrd, !spec.initrd.image.isEmpty { named.append(("microvm.initrd.image", spec.initrd.image)) }
-        if spec.hasRootVolume, spec.rootVolume.source.hasContainerSource, !spec.rootVolume.source.containerSource.isEmpty {
-            named.append(("microvm.root_volume.source.container_source", spec.rootVolume.source.containerSource))
-        }
-        var found: Image?
-        for (field, ref) in named {
-            try TextLimit.check(ref, field: field, maxBytes: TextLimit.imageBytes)
-            guard let image = lookup(ref) else {
-                throw FlotillaError(
-                    .resourceNotFound, "\(field): image \(ref) is not in the image catalog",
-                    details: ["field": .string(field), "image": .string(ref)])
-            }
-            if let first = found, first.id != image.id {
-                throw .validation(
-                    "\(field) names image \(image.id) but microvm.kernel.image names \(first.id): a Flotilla image holds the kernel, initrd and root disk together",
-                    field: field)
-            }
-            found = image
-        }
-        // `named` starts with the kernel, whose lookup either found an image or threw.
-        guard let found else { throw .validation("microvm.kernel.image is required", field: "microvm.kernel.image") }
-        return found
     }
 
     /// Cloud-init from Flintlock's metadata: every value must be base64; `user-data` and `meta-data` are used.

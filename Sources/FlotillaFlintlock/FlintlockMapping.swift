@@ -36,8 +36,11 @@ public enum FlintlockMapping {
     /// The uid of an instance surface E made, if it made it.
     public static func uid(of instance: Instance) -> String? { instance.spec.metadata[Key.uid] }
 
-    /// The MicroVM an instance shows as.
-    public static func microVM(_ instance: Instance) -> MicroVM {
+    /// The MicroVM an instance shows as: the spec the client sent with the addresses and MACs allocated for its
+    /// interfaces, and a status whose mounts and devices come from the catalog `images` and the `networks`.
+    public static func microVM(
+        _ instance: Instance, images: [String: Image] = [:], networks: [String: NetworkDefinition] = [:]
+    ) -> MicroVM {
         let m = instance.spec.metadata
         var spec = MicroVMSpec()
         if let json = m[Key.spec], let stored = try? MicroVMSpec(jsonString: json, options: decoding) { spec = stored }
@@ -51,7 +54,8 @@ public enum FlintlockMapping {
         spec.createdAt = Google_Protobuf_Timestamp(date: instance.createdAt)
         spec.updatedAt = Google_Protobuf_Timestamp(date: instance.updatedAt)
         if let gone = instance.terminatedAt { spec.deletedAt = Google_Protobuf_Timestamp(date: gone) } else { spec.clearDeletedAt() }
-        var status = MicroVMStatus()
+        fillAllocations(&spec, instance.spec.config.networks ?? [], networks: networks)
+        var status = status(of: instance, spec: spec, images: images)
         status.state = state(instance.state)
         var vm = MicroVM()
         vm.version = Int32(clamping: instance.generation)
@@ -81,10 +85,11 @@ public enum FlintlockMapping {
         return o
     }()
 
-    /// Accepts camelCase and snake_case names (SwiftProtobuf reads both); unknown fields are an error.
+    /// Accepts camelCase and snake_case names (SwiftProtobuf reads both); unknown fields are skipped, as
+    /// grpc-gateway does, so that a client of a newer Flintlock still works. Wrong types are an error.
     public static let decoding: JSONDecodingOptions = {
         var o = JSONDecodingOptions()
-        o.ignoreUnknownFields = false
+        o.ignoreUnknownFields = true
         return o
     }()
 

@@ -19,8 +19,9 @@ public struct FlintlockService: Sendable {
     /// Records the MicroVM (state PENDING) and answers at once; the scheduler places it.
     public func create(_ request: CreateMicroVMRequest) async throws(FlotillaError) -> MicroVM {
         let uid = ULID().description
-        let create = try FlintlockCreate.instance(for: request, uid: uid, defaultProvider: defaultProvider) { ref in
-            registry.read { state in state.images[ref] ?? state.images.values.first { $0.artifacts.dockerReference == ref } }
+        let (images, networks) = catalog()
+        let create = try FlintlockCreate.instance(for: request, uid: uid, defaultProvider: defaultProvider, networks: networks) { ref in
+            images[ref] ?? images.values.first { $0.artifacts.dockerReference == ref }
         }
         let written: Written
         do {
@@ -32,12 +33,14 @@ public struct FlintlockService: Sendable {
                 details: error.details)
         }
         _ = await registry.waitForRevision(written.revision, timeout: .seconds(5))
-        return FlintlockMapping.microVM(written.instance)
+        return FlintlockMapping.microVM(written.instance, images: images, networks: networks)
     }
 
     /// The MicroVM with `uid`; NOT_FOUND once it is deleted.
     public func get(uid: String) throws(FlotillaError) -> MicroVM {
-        FlintlockMapping.microVM(try instance(uid: uid))
+        let instance = try instance(uid: uid)
+        let (images, networks) = catalog()
+        return FlintlockMapping.microVM(instance, images: images, networks: networks)
     }
 
     /// Asks for the delete and answers at once: the MicroVM shows DELETING, then is gone.
@@ -48,8 +51,10 @@ public struct FlintlockService: Sendable {
         _ = await registry.waitForRevision(written.revision, timeout: .seconds(5))
     }
 
-    /// The MicroVMs surface E made, in `namespace` (every one when empty) and named `name` when given, oldest first.
+    /// The MicroVMs surface E made, in `namespace` (every one when empty) and named `name` when given and not
+    /// empty (upstream ignores an empty filter), oldest first.
     public func list(namespace: String, name: String?) -> [MicroVM] {
+        let name = name.flatMap { $0.isEmpty ? nil : $0 }
         let matching = registry.read { state in
             Array(
                 state.liveInstances.filter { i in
@@ -60,7 +65,15 @@ public struct FlintlockService: Sendable {
                     return true
                 })
         }
-        return matching.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(FlintlockMapping.microVM)
+        let (images, networks) = catalog()
+        return matching.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map {
+            FlintlockMapping.microVM($0, images: images, networks: networks)
+        }
+    }
+
+    /// The image catalog and the VM networks, as the registry holds them now.
+    func catalog() -> (images: [String: Image], networks: [String: NetworkDefinition]) {
+        registry.read { state in (state.images, state.networks) }
     }
 
     /// The live MicroVM with Flintlock uid `uid` (a ULID), or whose instance id is `uid` (a UUID).

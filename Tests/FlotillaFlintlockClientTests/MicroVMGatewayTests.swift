@@ -80,6 +80,7 @@ struct MicroVMGatewayTests {
             #expect(Set(byNamespace.list.compactMap { ($0["spec"] as? [String: any Sendable])?["id"] as? String }) == ["web-1", "db-1"])
             let byName = try await g.call(.get, "/v1alpha1/microvm/team-a?name=web-1")
             #expect(byName.list.compactMap { ($0["spec"] as? [String: any Sendable])?["uid"] as? String } == [uid])
+            #expect(try await g.call(.get, "/v1alpha1/microvm/team-a?name=").list.count == 2, "an empty name is no filter")
             #expect(try await g.call(.get, "/v1alpha1/microvm").list.count == 2)
             #expect(try await g.call(.get, "/v1alpha1/microvm/nobody").list.isEmpty)
 
@@ -104,7 +105,7 @@ struct MicroVMGatewayTests {
                     5
                 ),
                 ("malformed JSON", .post, "/v1alpha1/microvm", #"{"microvm":"#, 400, 3),
-                ("unknown field", .post, "/v1alpha1/microvm", #"{"microvm":{"id":"a","cpus":2}}"#, 400, 3),
+                ("enum name of the wrong type", .post, "/v1alpha1/microvm", #"{"microvm":{"id":"a","provider":7}}"#, 400, 3),
                 ("wrong type", .post, "/v1alpha1/microvm", #"{"microvm":{"id":"a","vcpu":"many"}}"#, 400, 3),
                 ("malformed uid", .delete, "/v1alpha1/microvm/not-a-ulid", nil, 400, 3),
                 ("unknown uid", .get, "/v1alpha1/microvm/\(ULID().description)", nil, 404, 5),
@@ -129,6 +130,23 @@ struct MicroVMGatewayTests {
             let denied = try await g.with(Self.basic(reader)).call(.post, "/v1alpha1/microvm", Self.createBody("r", namespace: "x"))
             #expect(denied.status == 403)
             #expect(denied.json["code"] as? Int == 7)
+        }
+    }
+
+    @Test("unknown JSON fields are ignored, as grpc-gateway does: at the top and inside microvm")
+    func unknownFields() async throws {
+        try await Self.withGateway { g, _ in
+            let body =
+                #"{"futureTopLevel":{"x":1},"microvm":{"id":"new-1","namespace":"team-c","kernel":{"image":"ubuntu-22.04","futureKernelOption":true},"provider":"sim","futureField":["a"]}}"#
+            let created = try await g.call(.post, "/v1alpha1/microvm", body)
+            #expect(created.status == 200, "\(created.text)")
+            #expect(created.spec["id"] as? String == "new-1")
+            #expect(!created.text.contains("future"), "unknown fields are dropped, not kept")
+            let bare = try await g.call(
+                .post, "/v1alpha1/microvm", #"{"id":"new-2","namespace":"team-c","kernel":{"image":"ubuntu-22.04"},"provider":"sim","x":1}"#
+            )
+            #expect(bare.status == 200, "\(bare.text)")
+            #expect(try await g.call(.get, "/v1alpha1/microvm/team-c").list.count == 2)
         }
     }
 }

@@ -54,7 +54,9 @@ struct FlintlockMappingTests {
         let image = Image(
             id: "guest", name: "g", osDistro: "", osVersion: "", createdAt: Date(), artifacts: ImageArtifacts(kernelPath: "/k"))
         let create = try FlintlockCreate.instance(
-            for: request, uid: "01ARYZ6S4K0000000000000000", defaultProvider: .kvm, image: { $0 == "guest" ? image : nil })
+            for: request, uid: "01ARYZ6S4K0000000000000000", defaultProvider: .kvm,
+            networks: ["vmnet": NetworkDefinition(name: "vmnet", cidr: IPv4Network("10.0.0.0/24")!)],
+            image: { $0 == "guest" ? image : nil })
         var instance = Instance(
             id: "0b9f2a3c-8a6e-4f0e-9b1a-2c3d4e5f6a7b", name: create.name, kind: .vm, backend: create.backend, spec: create.spec,
             createdAt: Date(timeIntervalSince1970: 1_700_000_000))
