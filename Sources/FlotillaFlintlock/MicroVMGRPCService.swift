@@ -105,7 +105,7 @@ public struct MicroVMGRPCService: Microvm_Services_Api_V1alpha1_MicroVM.ServiceP
     }
 
     /// The call's id: the client's `x-request-id` if safe, else a new one.
-    private static func requestId(_ metadata: Metadata) -> String {
+    static func requestId(_ metadata: Metadata) -> String {
         RequestId.resolve(metadata[stringValues: "x-request-id"].first { _ in true })
     }
 
@@ -126,7 +126,7 @@ public struct MicroVMGRPCService: Microvm_Services_Api_V1alpha1_MicroVM.ServiceP
         try authorize(Self.secret(metadata), permission)
     }
 
-    private static func secret(_ metadata: Metadata) -> String? {
+    static func secret(_ metadata: Metadata) -> String? {
         FlintlockCredential.secret(
             authorization: metadata[stringValues: "authorization"].first { _ in true },
             apiKey: metadata[stringValues: "x-api-key"].first { _ in true })

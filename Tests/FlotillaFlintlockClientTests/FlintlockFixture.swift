@@ -6,6 +6,7 @@ import GRPCNIOTransportHTTP2
 import Testing
 
 typealias MicroVMClient = Microvm_Services_Api_V1alpha1_MicroVM.Client<HTTP2ClientTransport.Posix>
+typealias ReflectionClient = Grpc_Reflection_V1_ServerReflection.Client<HTTP2ClientTransport.Posix>
 
 /// A test host with its gRPC listener on an ephemeral loopback port, and a client made from this target's own
 /// generated code.
@@ -13,6 +14,8 @@ struct FlintlockFixture: Sendable {
     let host: TestHost
     let port: Int
     let client: MicroVMClient
+    /// gRPC server reflection (v1) on the same connection.
+    let reflection: ReflectionClient
 
     /// `authorization: basic <base64 of the key>`, as Flintlock's clients send it.
     static func basic(_ key: String) -> Metadata { ["authorization": .string("basic " + Data(key.utf8).base64EncodedString())] }
@@ -42,7 +45,9 @@ struct FlintlockFixture: Sendable {
                 let transport = try HTTP2ClientTransport.Posix(
                     target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
                 return try await withGRPCClient(transport: transport) { grpc in
-                    try await body(FlintlockFixture(host: host, port: port, client: MicroVMClient(wrapping: grpc)))
+                    try await body(
+                        FlintlockFixture(
+                            host: host, port: port, client: MicroVMClient(wrapping: grpc), reflection: ReflectionClient(wrapping: grpc)))
                 }
             }
         }
