@@ -44,7 +44,7 @@ extension OpenAPISchemas {
         "FlintlockMicroVMOrList": .object(["oneOf": .array([ref("FlintlockMicroVMResponse"), ref("FlintlockMicroVMList")])]),
         "FlintlockEmpty": object([:]),
         // A CreateMicroVMRequest's `microvm` (the server also takes a bare MicroVMSpec, and `metadata` as protobuf
-        // `Any` values); unknown fields are refused.
+        // `Any` values); unknown fields are ignored, as grpc-gateway does.
         "FlintlockCreateRequest": .object([
             "type": "object",
             "properties": .object([
@@ -60,11 +60,9 @@ extension OpenAPISchemas {
                         ]),
                     ]),
                     "required": .array(["id", "kernel"]),
-                    "additionalProperties": false,
                 ])
             ]),
             "required": .array(["microvm"]),
-            "additionalProperties": false,
         ]),
     ]
 }
