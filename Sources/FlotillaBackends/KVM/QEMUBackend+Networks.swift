@@ -137,13 +137,19 @@ extension QEMUBackend {
         }
     }
 
-    /// The program that runs QEMU: QEMU itself, or `ip netns exec NAME qemu ...` with a VM network namespace (ip
-    /// execs QEMU in place, so the pid is QEMU's, the one its pid file holds).
+    /// The program that runs QEMU: QEMU itself, or `ip netns exec NAME qemu ...` with a VM network namespace. `ip`
+    /// rather than a `setns` of our own: a child spawned from a Swift process can only exec, and `ip netns exec` joins
+    /// the namespace (and remounts `/sys` for it), then execs QEMU in place, so the pid is QEMU's, the one its pid
+    /// file holds and adoption matches. A namespace that does not exist is refused here with its name; any other
+    /// failure of `ip` ends the start with its message from `qemu.log`.
     func launchCommand(qemu: String, arguments: [String]) throws(BackendError) -> (String, [String]) {
         guard let namespace = configuration.networkNamespace else { return (qemu, arguments) }
         guard let ip = Subprocess.which(configuration.ipPath) else {
             throw BackendError.unavailable(
                 "\(configuration.ipPath) is not installed (needed to run QEMU in network namespace \(namespace))")
+        }
+        guard FileManager.default.fileExists(atPath: "/var/run/netns/" + namespace) else {
+            throw BackendError.unavailable("network namespace \(namespace) does not exist (ip netns add \(namespace))")
         }
         return (ip, ["netns", "exec", namespace, qemu] + arguments)
     }
