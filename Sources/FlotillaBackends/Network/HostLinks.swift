@@ -5,8 +5,9 @@ import FlotillaCore
 /// that makes sense (a bridge that exists, a device already gone) and throws ``HostLinkError`` with the device
 /// and the kernel's reason otherwise.
 public protocol HostLinks: Sendable {
-    /// Makes sure the network's bridge exists and is up. A managed network's bridge is created when missing and
-    /// given the gateway address (with the network's prefix length); an unmanaged one must exist already.
+    /// Makes sure the network's bridge exists. A managed network's bridge is created when missing, given the
+    /// gateway address (with the network's prefix length) and set up; an unmanaged one must exist already and be a
+    /// bridge, and is left as the operator set it (never set up or given an address here).
     func ensureBridge(_ network: NetworkDefinition) async throws(HostLinkError)
     /// Creates a persistent tap device `name` (its host-side MAC left to the kernel), attaches it
     /// to `bridge` and sets it up. QEMU opens it by name (`-netdev tap,ifname=NAME,script=no,downscript=no`).
