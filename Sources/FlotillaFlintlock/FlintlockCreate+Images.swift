@@ -130,8 +130,6 @@ extension FlintlockCreate {
         return parts.joined(separator: " ")
     }
 
-    /// Client text inside a message: at most 64 Unicode scalars.
-    static func shown(_ text: String) -> String {
-        text.unicodeScalars.count <= 64 ? text : String(String.UnicodeScalarView(text.unicodeScalars.prefix(61))) + "..."
-    }
+    /// Client text inside a message, cut to a readable length (``InstanceValidation/shown(_:)``).
+    static func shown(_ text: String) -> String { InstanceValidation.shown(text) }
 }

@@ -1,8 +1,8 @@
 import FlotillaCore
 
 extension FlintlockCreate {
-    /// The most interfaces a MicroVM may have (docs/decisions/0025-vm-networks.md).
-    public static let maxInterfaces = 8
+    /// The most interfaces a MicroVM may have: those of every instance (docs/decisions/0025-vm-networks.md).
+    public static let maxInterfaces = InstanceValidation.maxInterfaces
 
     /// `interfaces` as `config.networks`, in order (docs/api/surface-e-flintlock.md): `type` TAP or MACVTAP,
     /// `guest_mac` as the MAC, `address.address` (CIDR text, its prefix the network's) as a fixed address,

@@ -2,7 +2,7 @@ import FlotillaCore
 
 extension FlintlockCreate {
     /// The most additional volumes a MicroVM may have (the kvm backend's disk limit, docs/decisions/0026-vm-disks.md).
-    public static let maxVolumes = 16
+    public static let maxVolumes = InstanceValidation.maxDisks
 
     /// `additional_volumes` as `config.disks`, in order: `id` (unique, also against the root volume's), a catalog
     /// disk image from `source.container_source` (copied on write) and/or an empty or grown size from

@@ -38,6 +38,10 @@ import Testing
         row(.docker, nets(net(mac: "02:00:00:00:00")), "config.networks[0].mac", says: "six"),
         row(.kvm, nets(net(mac: "02-00-00-00-00-01")), "config.networks[0].mac", says: "hex octets"),
         row(.kvm, nets(net(bridge: "br/0")), "config.networks[0].bridge", says: "not a valid interface name"),
+        row(
+            .docker, InstanceConfig(image: "img", networkMode: "host", networks: [net()]), "config.networkMode",
+            says: "exclusive"),
+        row(.docker, InstanceConfig(image: "img", networkMode: "bridge")),
         row(.kvm, nets(net(bridge: "abcdefghijklmnop")), "config.networks[0].bridge", says: "1-15 characters"),
         row(.docker, nets(net(bridge: "br0")), "config.networks[0].bridge", says: "docker backend does not take it"),
         row(.docker, nets(net(), net("b", mode: .macvtap)), "config.networks[1].mode", says: "docker backend does not take it"),

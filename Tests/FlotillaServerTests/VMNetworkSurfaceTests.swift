@@ -39,11 +39,8 @@ struct VMNetworkSurfaceTests {
     static func dictionary(_ value: Any?) -> [String: Any] { value as? [String: Any] ?? [:] }
     static func list(_ value: Any?) -> [[String: Any]] { value as? [[String: Any]] ?? [] }
 
-    /// The field a 400 names. A missing key inside a list is named with the decoder's index text (`Index 0`):
-    /// read as its number here.
-    static func field(_ reply: Reply) -> String? {
-        (dictionary(reply.error["details"])["field"] as? String)?.replacingOccurrences(of: "Index ", with: "")
-    }
+    /// The field a 400 names (a list position by its index, `config.networks.0.network`).
+    static func field(_ reply: Reply) -> String? { dictionary(reply.error["details"])["field"] as? String }
 
     /// The number of live instances: a refused create must leave it as it was.
     static func liveCount(_ host: TestHost) -> Int { host.host.registry.read { $0.liveInstances.count } }

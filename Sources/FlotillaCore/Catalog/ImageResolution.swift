@@ -89,7 +89,7 @@ public enum ImageResolutionError: Error, Sendable, Equatable, CustomStringConver
     public var description: String {
         switch self {
         case .notInCatalog(let field, let image): return "config.\(field): image \(image) is not in the image catalog"
-        case .lacks(let field, let image, let artifact): return "config.\(field): image \(image) has no \(artifact)"
+        case .lacks(let field, let image, let artifact): return "config.\(field): image \(image) does not hold \(artifact)"
         }
     }
 }

@@ -132,7 +132,7 @@ extension InstanceValidation {
 
     /// User input inside a message, cut to a readable length: 64 Unicode scalars at most (not characters: one
     /// character can be a megabyte of combining marks).
-    static func shown(_ value: String) -> String {
+    public static func shown(_ value: String) -> String {
         let scalars = value.unicodeScalars
         guard scalars.count > 64 else { return value }
         var cut = String.UnicodeScalarView()

@@ -23,6 +23,11 @@ extension InstanceValidation {
             if backend == .docker { throw dockerRefuses("config.kernelArguments") }
         }
         try validateInterfaces(config.networks ?? [], backend: backend)
+        if backend == .docker, config.networks?.isEmpty == false, let mode = config.networkMode, !mode.isEmpty {
+            throw .validation(
+                "config.networkMode \"\(shown(mode))\" and config.networks are exclusive: a container on Flotilla networks "
+                    + "joins them and no other network", field: "config.networkMode")
+        }
         try validateDisks(config.disks ?? [], backend: backend)
     }
 

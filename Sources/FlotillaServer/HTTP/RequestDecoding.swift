@@ -42,10 +42,15 @@ extension Request {
         switch error {
         case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
             path = c.codingPath
-            if case .keyNotFound(let key, _) = error { return (path + [key]).map(\.stringValue).joined(separator: ".") }
+            if case .keyNotFound(let key, _) = error { return text(of: path + [key]) }
         @unknown default: return nil
         }
-        return path.isEmpty ? nil : path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        return path.isEmpty ? nil : text(of: path)
+    }
+
+    /// A coding path as `a.0.b`: list positions by their index, keys by name.
+    private static func text(of path: [any CodingKey]) -> String {
+        path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 
     static func describe(_ error: DecodingError) -> String {
