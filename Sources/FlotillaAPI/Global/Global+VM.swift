@@ -36,25 +36,9 @@ extension Global {
                 self.strategy = strategy
             }
         }
-        /// An interface on a Flotilla network (docs/decisions/0025-vm-networks.md): asked for with `network` and an
-        /// optional fixed `address` or `mac`; the record shows the address and MAC it was given.
-        public struct NetworkInterface: Codable, Sendable, Equatable {
-            public var network: String
-            /// IPv4, dotted quad.
-            public var address: String?
-            public var mac: String?
-            /// `tap` (default) or `macvtap` (kvm).
-            public var mode: String?
-            /// A bridge to attach to instead of the network's own (kvm).
-            public var bridge: String?
-            public init(network: String, address: String? = nil, mac: String? = nil, mode: String? = nil, bridge: String? = nil) {
-                self.network = network
-                self.address = address
-                self.mac = mac
-                self.mode = mode
-                self.bridge = bridge
-            }
-        }
+        /// An interface on a Flotilla network (docs/decisions/0025-vm-networks.md): the same wire shape as surface A's
+        /// (its field names need no snake_case).
+        public typealias NetworkInterface = Compute.NetworkInterface
         /// An additional disk of a VM (docs/decisions/0026-vm-disks.md): a copy of a catalog image, or empty.
         public struct Disk: Codable, Sendable, Equatable {
             public var id: String
