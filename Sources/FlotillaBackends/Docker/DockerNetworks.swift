@@ -5,12 +5,16 @@ import Logging
 /// first use and checked on every use; containers are connected to them. Every call has the client's deadline.
 ///
 /// Creating is conflict-safe: `CheckDuplicate` makes a second create of the same name fail (and the daemon's address
-/// allocator refuses a second pool of the same subnet), and a create that fails is followed by a look-up: a network
-/// that a concurrent create made meanwhile is used when it matches. Networks are never removed by Flotilla: they
+/// allocator refuses a second pool of the same subnet), and a create that fails is followed by look-ups for up to 2 s:
+/// a network that a concurrent create made meanwhile is used when it matches. Networks are never removed by Flotilla: they
 /// are shared by the instances (and the VMs' bridge) and cost nothing while empty.
 struct DockerNetworks: Sendable {
     let engine: DockerEngineClient
     let logger: Logger
+
+    /// How often a refused create looks for the network a concurrent create is making, and the pause between.
+    static let lookupsAfterRefusal = 10
+    static let lookupPause: Duration = .milliseconds(200)
 
     /// Makes sure the docker network of `network` exists and carries it; throws a clear ``BackendError/failed(_:)``
     /// when a docker network of that name has another driver, subnet, gateway or bridge.
@@ -24,8 +28,12 @@ struct DockerNetworks: Sendable {
                 metadata: ["network": "\(name)", "subnet": "\(network.cidr)", "bridge": "\(network.bridge)"])
             return
         }
-        // A concurrent create may have made it meanwhile (409 "already exists", or 403 for the same pool).
-        if let existing = try await find(name) { return try check(existing, network) }
+        // A concurrent create may have made it meanwhile (409 "already exists", or 403 for the same pool); the
+        // daemon refuses the overlapping pool while that create is still under way, so look a few times.
+        for attempt in 0..<Self.lookupsAfterRefusal {
+            if attempt > 0 { try await Task.sleep(for: Self.lookupPause) }
+            if let existing = try await find(name) { return try check(existing, network) }
+        }
         throw BackendError.failed(
             "docker could not create network \(name) for Flotilla network \(network.name) (\(network.cidr), bridge "
                 + "\(network.bridge)): \(response.message)")
