@@ -105,7 +105,9 @@ extension QEMUBackend {
     /// Called by the watcher of run `process` once it ended on its own (a crash, a guest poweroff, a kill from
     /// outside): removes the instance's devices unless another run has started since.
     func runEnded(_ id: String, _ process: QEMUProcess) async {
-        guard !process.isRunning, let vm = vms[id], vm.process == nil || vm.process === process else { return }
+        guard !process.isRunning, !starting.contains(id), let vm = vms[id], vm.process == nil || vm.process === process else {
+            return
+        }
         await releaseLinks(vm.record)
     }
 

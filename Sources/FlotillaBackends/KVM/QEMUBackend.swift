@@ -262,7 +262,8 @@ public actor QEMUBackend: ComputeBackend {
         let vm = try existing(id)
         guard let process = vm.process, process.isRunning else {
             _ = observe(id)  // Records an exit seen now.
-            await releaseLinks(vm.record)
+            // The devices of a run that ended on its own (unless a start is making new ones right now).
+            if !starting.contains(id) { await releaseLinks(vm.record) }
             return
         }
         process.expectExit()
