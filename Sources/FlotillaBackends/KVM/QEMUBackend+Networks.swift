@@ -72,6 +72,14 @@ extension QEMUBackend {
                         throw BackendError.failed("cannot open \(path) of macvtap \(name): \(String(cString: strerror(errno)))")
                     }
                     descriptors.append(fd)
+                    // /dev is shared by every network namespace while a macvtap's node is named after its index,
+                    // which is unique only in its own namespace: make sure the node is this device.
+                    let opened = TapDevice.deviceName(of: fd)
+                    guard opened == name else {
+                        throw BackendError.failed(
+                            "\(path) is not macvtap \(name) but \(opened ?? "another device") (a device of the same index in "
+                                + "another network namespace)")
+                    }
                 }
                 logger.debug(
                     "network device made",

@@ -51,6 +51,7 @@ enum RouteNetlink {
     // Tun/tap ioctls and flags (linux/if_tun.h): _IOW('T', 202, int) and _IOW('T', 203, int).
     static let tunSetInterface: UInt = 0x4004_54ca  // TUNSETIFF
     static let tunSetPersist: UInt = 0x4004_54cb  // TUNSETPERSIST
+    static let tunGetInterface: UInt = 0x8004_54d2  // TUNGETIFF
     static let tunTap: Int16 = 0x0002  // IFF_TAP
     static let tunNoPacketInfo: Int16 = 0x1000  // IFF_NO_PI
     static let tunVnetHeader: Int16 = 0x4000  // IFF_VNET_HDR

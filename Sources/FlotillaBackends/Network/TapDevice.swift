@@ -33,4 +33,12 @@ enum TapDevice {
         guard ioctl(descriptor, RouteNetlink.tunSetPersist, Int32(1)) == 0 else { throw .lastError("TUNSETPERSIST") }
         return .created
     }
+
+    /// The name of the device an open tap or macvtap descriptor belongs to (TUNGETIFF), or nil when it is not one.
+    static func deviceName(of descriptor: Int32) -> String? {
+        var request = [UInt8](repeating: 0, count: RouteNetlink.interfaceRequestSize)
+        let answered = request.withUnsafeMutableBytes { ioctl(descriptor, RouteNetlink.tunGetInterface, $0.baseAddress!) }
+        guard answered == 0 else { return nil }
+        return String(decoding: request.prefix(RouteNetlink.interfaceNameSize).prefix { $0 != 0 }, as: UTF8.self)
+    }
 }
