@@ -57,7 +57,7 @@ import Testing
 
     @Test(arguments: [
         (InstanceConfig(image: "kernel", rootImage: "gone"), "config.rootImage: image gone is not in the image catalog"),
-        (InstanceConfig(image: "kernel", initrdImage: "root"), "config.initrdImage: image root has no"),
+        (InstanceConfig(image: "kernel", initrdImage: "root"), "config.initrdImage: image root does not hold an initrd"),
         (InstanceConfig(image: "kernel", disks: [DiskSpec(id: "d", image: "gone")]), "config.disks[d].image: image gone"),
         (InstanceConfig(image: "kernel", networks: [NetworkInterface(network: "removed")]), "network removed is not defined"),
     ])

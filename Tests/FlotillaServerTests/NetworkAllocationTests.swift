@@ -104,7 +104,7 @@ struct NetworkAllocationTests {
                 (Self.body("r6", extra: #","rootImage":"no-such-image""#), 400, "config.rootImage", "not in the image catalog"),
                 (
                     Self.body("r7", extra: #","disks":[{"id":"data","image":"ubuntu-22.04"}]"#), 400, "config.disks[data].image",
-                    "has no"
+                    "does not hold a disk"
                 ),
                 (Self.body("r8", address: "10.77.0.20"), 409, "", "address 10.77.0.20 on network vmnet is in use"),
             ]
