@@ -164,9 +164,13 @@ struct LogsProcessTests {
                     resources: .init(cpu: .init(cores: 1), memory: .init(limit: 128 << 20)))
                 return try await client.createInstance(request, wait: true).instance.id
             }
-            // TCG boots slowly: a generous cap.
+            // TCG boots slowly: a generous cap. After its marker the guest loads its disk and network modules before
+            // its counter starts, so wait for the counter itself to be among the last lines.
             try await eventually("the guest's marker line in flotilla logs", timeout: .seconds(120), every: .seconds(1)) {
                 (try await host.cli(["logs", "console", "--tail", "10000"])).out.contains("FLOTILLA-GUEST-READY")
+            }
+            try await eventually("the guest's counter among the last lines", timeout: .seconds(60), every: .seconds(1)) {
+                (try await host.cli(["logs", id, "--tail", "3"])).out.contains("FLOTILLA-TICK")
             }
             let tail = try await host.cli(["logs", id, "--tail", "3"])
             #expect(tail.status == 0, "\(tail.err)")
