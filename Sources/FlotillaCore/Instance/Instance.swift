@@ -46,6 +46,9 @@ public struct Instance: Sendable, Codable, Equatable, Hashable, Identifiable {
     public var migrateTo: String?
     /// Where the instance stands with its restart policy; nil before the policy ever acted.
     public var restarts: RestartStatus?
+    /// The last migration (live or cold) and how it went, with the reason when it was cold or failed
+    /// (docs/decisions/0027-live-migration.md).
+    public var lastMigration: MigrationRecord?
 
     public init(
         id: String, name: String, kind: InstanceKind, backend: BackendKind, spec: InstanceSpec,
@@ -72,6 +75,7 @@ public struct Instance: Sendable, Codable, Equatable, Hashable, Identifiable {
         self.migratedFrom = nil
         self.migrateTo = nil
         self.restarts = nil
+        self.lastMigration = nil
     }
 
     /// Whether the instance still counts: placed instances that are not deleted hold their resources.

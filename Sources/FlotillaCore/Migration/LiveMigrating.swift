@@ -1,0 +1,91 @@
+import Foundation
+
+/// Where a destination host waits for a live migration (docs/decisions/0027-live-migration.md): the addresses the
+/// source's host connects to, each opened with ``token`` first. Made by the destination's backend
+/// (``LiveMigrating/prepareIncoming(_:listenHost:)``), carried to the source over the internal API.
+public struct IncomingMigration: Sendable, Codable, Equatable {
+    public var instanceId: String
+    /// `host:port` of the memory stream (QEMU's migration channel on the destination).
+    public var migrationAddress: String
+    /// `host:port` of the disk server (an NBD server of the destination's QEMU), nil when no disk is mirrored.
+    public var diskAddress: String?
+    /// The drives the source mirrors, by their QEMU drive name (the export names of the disk server).
+    public var disks: [String]
+    /// A secret the source sends first on every connection; a connection without it is closed unread.
+    public var token: String
+
+    public init(instanceId: String, migrationAddress: String, diskAddress: String?, disks: [String], token: String) {
+        self.instanceId = instanceId
+        self.migrationAddress = migrationAddress
+        self.diskAddress = diskAddress
+        self.disks = disks
+        self.token = token
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case instanceId = "instance_id"
+        case migrationAddress = "migration_address"
+        case diskAddress = "disk_address"
+        case disks, token
+    }
+}
+
+/// What one live migration measured, from the backend's own figures (QMP `query-migrate` for kvm).
+public struct MigrationFigures: Sendable, Codable, Equatable, Hashable {
+    /// From the start of the memory migration to its end.
+    public var totalMilliseconds: Int64
+    /// How long the guest was paused at the switch, as the backend measured it.
+    public var downtimeMilliseconds: Int64
+    /// How long mirroring the disks took before the memory migration started.
+    public var diskMilliseconds: Int64
+    /// Bytes of memory sent, and of disk mirrored.
+    public var memoryBytes: Int64
+    public var diskBytes: Int64
+
+    public init(
+        totalMilliseconds: Int64, downtimeMilliseconds: Int64, diskMilliseconds: Int64 = 0, memoryBytes: Int64 = 0,
+        diskBytes: Int64 = 0
+    ) {
+        self.totalMilliseconds = totalMilliseconds
+        self.downtimeMilliseconds = downtimeMilliseconds
+        self.diskMilliseconds = diskMilliseconds
+        self.memoryBytes = memoryBytes
+        self.diskBytes = diskBytes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case totalMilliseconds = "total_ms"
+        case downtimeMilliseconds = "downtime_ms"
+        case diskMilliseconds = "disk_ms"
+        case memoryBytes = "memory_bytes"
+        case diskBytes = "disk_bytes"
+    }
+}
+
+/// A backend that can move a running instance to another host without stopping it (kvm: QEMU live migration;
+/// docs/decisions/0027-live-migration.md). The cluster drives the steps; each host's backend does its half:
+///
+/// 1. destination: ``prepareIncoming(_:listenHost:)`` makes the instance's files and devices and launches it waiting
+///    for the incoming state;
+/// 2. source: ``migrateOut(id:to:timeout:)`` mirrors the disks and moves memory; on success the source copy is
+///    ended (its files stay until the cluster deletes it), on failure the guest runs on here as before;
+/// 3. destination: ``completeIncoming(id:timeout:)`` once the source succeeded, or ``abortIncoming(id:)`` on
+///    any failure, which leaves nothing behind.
+public protocol LiveMigrating: ComputeBackend {
+    /// Destination: creates the instance as ``ComputeBackend/create(_:)`` would (same machine, devices and
+    /// network links) and launches it waiting for its state, listening on `listenHost` (an address of this host that
+    /// the source's host reaches). Throws when it cannot, leaving nothing behind.
+    func prepareIncoming(_ request: BackendCreateRequest, listenHost: String) async throws -> IncomingMigration
+    /// Source: moves the running instance `id` to `incoming` within `timeout`. On success the guest runs on the
+    /// destination and the local copy is ended (not deleted). On any failure the migration is cancelled, the guest
+    /// runs here as before, and the error says which step failed.
+    func migrateOut(id: String, to incoming: IncomingMigration, timeout: Duration) async throws -> MigrationFigures
+    /// Destination: waits until the incoming instance runs on its own (the source finished), then closes what was
+    /// opened for the migration. From then on the instance is an ordinary one of this backend.
+    func completeIncoming(id: String, timeout: Duration) async throws
+    /// Destination: ends and removes an incoming instance that did not complete (idempotent; unknown ids are fine).
+    func abortIncoming(id: String) async
+    /// Destination: the ids of incoming instances not yet completed (left over after a crash: the cluster aborts those
+    /// the registry does not place here).
+    func incomingInstances() async -> [String]
+}
