@@ -10,6 +10,9 @@ public struct DrainOutcome: Sendable, Equatable {
     public var migrated: [String] = []
     /// Instances left on the worker: no other worker could take them, or the deadline passed first.
     public var notMigrated: [String] = []
+    /// How each instance of the drain moved, or why it did not (live or cold, and the reason for a cold move or a
+    /// failure), by instance id: each instance's ``Instance/lastMigration`` as the drain left it.
+    public var moves: [String: MigrationRecord] = [:]
 }
 
 /// The command side of the worker API: drain, activate and migrate away. Each change is one store
