@@ -78,6 +78,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                // The live migration tunnel's TLS (Tunnel/MigrationTunnelTLS.swift).
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         // Registry cache, membership, election, leader duties, agent.
         .target(
@@ -202,7 +204,17 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
-        .testTarget(name: "FlotillaBackendsTests", dependencies: ["FlotillaCore", "FlotillaBackends", "FlotillaTestSupport"]),
+        .testTarget(
+            name: "FlotillaBackendsTests",
+            dependencies: [
+                "FlotillaCore", "FlotillaBackends", "FlotillaTestSupport",
+                // MigrationTunnelTests: NIO unix clients and servers, and TLS with the cluster CA.
+                "FlotillaTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "FlotillaServerTests",
             dependencies: [
