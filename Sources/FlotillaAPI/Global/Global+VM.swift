@@ -153,15 +153,18 @@ extension Global {
         public var revisions: Revisions
         public var createdAt: Date
         public var updatedAt: Date
+        /// The last migration (live or cold) and how it went; absent when the instance never moved.
+        public var migration: Migration?
         enum CodingKeys: String, CodingKey {
-            case id, name, kind, backend, spec, desired, observed, host, revisions
+            case id, name, kind, backend, spec, desired, observed, host, revisions, migration
             case createdAt = "created_at"
             case updatedAt = "updated_at"
         }
         public init(
             id: String, name: String, kind: String, backend: String, spec: Spec, desired: String, observed: Observed,
-            host: HostRef?, revisions: Revisions, createdAt: Date, updatedAt: Date
+            host: HostRef?, revisions: Revisions, createdAt: Date, updatedAt: Date, migration: Migration? = nil
         ) {
+            self.migration = migration
             self.id = id
             self.name = name
             self.kind = kind

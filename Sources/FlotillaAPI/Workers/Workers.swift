@@ -169,7 +169,7 @@ extension Workers {
         }
     }
 
-    /// The answer of drain and activate. `migrated` and `not_migrated` are present only after a drain with
+    /// The answer of drain and activate. `migrated`, `not_migrated` and `moves` are present only after a drain with
     /// `migrate`.
     public struct StatusChange: Codable, Sendable, Equatable {
         public var workerId: String
@@ -177,16 +177,23 @@ extension Workers {
         public var message: String
         public var migrated: [String]?
         public var notMigrated: [String]?
-        public init(workerId: String, status: String, message: String, migrated: [String]? = nil, notMigrated: [String]? = nil) {
+        /// How each instance of the drain moved (live or cold) or why it did not, by instance id
+        /// (docs/decisions/0027-live-migration.md).
+        public var moves: [Move]?
+        public init(
+            workerId: String, status: String, message: String, migrated: [String]? = nil, notMigrated: [String]? = nil,
+            moves: [Move]? = nil
+        ) {
             self.workerId = workerId
             self.status = status
             self.message = message
             self.migrated = migrated
             self.notMigrated = notMigrated
+            self.moves = moves
         }
         enum CodingKeys: String, CodingKey {
             case workerId = "worker_id"
-            case status, message, migrated
+            case status, message, migrated, moves
             case notMigrated = "not_migrated"
         }
     }

@@ -37,7 +37,7 @@ enum GlobalMapping {
                 restartAttempts: i.restarts?.attempts ?? 0, nextRestartAt: i.restarts?.nextAttemptAt),
             host: host(i.workerId, in: state),
             revisions: .init(created: record.createRevision, modified: record.modRevision),
-            createdAt: i.createdAt, updatedAt: i.updatedAt)
+            createdAt: i.createdAt, updatedAt: i.updatedAt, migration: i.lastMigration.map(Global.Migration.init))
     }
 
     static func usage(_ u: InstanceUsage) -> Global.Usage {

@@ -69,7 +69,8 @@ extension OpenAPIOperation {
         ops.append(
             .init(
                 method: "post", path: "\(v)/:id/migrate",
-                summary: "Move to another host: the one worker_id names, or one the scheduler picks (200 once it runs there)",
+                summary:
+                    "Move to another host: the one target (or worker_id) names, or one the scheduler picks; live with live=true (kvm; docker moves cold), 200 once it runs there with migration saying how",
                 access: .key(.operateInstances), success: [200: vm], body: .init(schema: "GlobalMigrateRequest", required: false)))
         return ops
     }()

@@ -42,7 +42,20 @@ extension OpenAPISchemas {
                         "next_restart_at": dateTime,
                     ]),
                 "revisions": object(["created": integer, "modified": integer]), "created_at": dateTime, "updated_at": dateTime,
-            ], optional: ["host": ref("HostRef")]),
+            ], optional: ["host": ref("HostRef"), "migration": ref("GlobalMigration")]),
+        "GlobalMigration": object(
+            [
+                "mode": oneOf(["live", "cold"]),
+                "outcome": oneOf(["migrating", "moved", "failed"]), "from": string, "to": string,
+                "at": dateTime,
+            ],
+            optional: [
+                "reason": string,
+                "figures": object([
+                    "total_ms": integer, "downtime_ms": integer, "disk_ms": integer, "memory_bytes": integer,
+                    "disk_bytes": integer,
+                ]),
+            ]),
         "GlobalNetworkInterface": object(
             ["network": string],
             optional: [
@@ -72,7 +85,10 @@ extension OpenAPISchemas {
         ]),
         "GlobalMigrateRequest": .object([
             "type": "object",
-            "properties": .object(["worker_id": .object(["type": "string", "minLength": 1])]),
+            "properties": .object([
+                "worker_id": .object(["type": "string", "minLength": 1]), "target": .object(["type": "string", "minLength": 1]),
+                "live": boolean,
+            ]),
         ]),
         "GlobalCluster": object([
             "members": array(

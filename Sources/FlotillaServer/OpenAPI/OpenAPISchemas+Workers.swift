@@ -18,7 +18,12 @@ extension OpenAPISchemas {
         ]),
         "WorkerStatusChange": object(
             ["worker_id": string, "status": oneOf(WorkerStatus.allCases.map(\.rawValue)), "message": string],
-            optional: ["migrated": stringArray, "not_migrated": stringArray]),
+            optional: ["migrated": stringArray, "not_migrated": stringArray, "moves": array(ref("DrainMove"))]),
+        "DrainMove": object(
+            [
+                "id": string, "mode": oneOf(["live", "cold"]),
+                "outcome": oneOf(["migrating", "moved", "failed"]),
+            ], optional: ["to": string, "reason": string]),
         "ClusterStats": object([
             "total_workers": integer, "active_workers": integer, "draining_workers": integer, "offline_workers": integer,
             "total_cpu_cores": number, "total_memory_mb": integer, "used_cpu_cores": number, "used_memory_mb": integer,

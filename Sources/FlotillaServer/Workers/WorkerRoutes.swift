@@ -63,7 +63,8 @@ struct WorkerRoutes {
             return JSONResponse.make(
                 Workers.StatusChange(
                     workerId: id, status: WorkerStatus.draining.rawValue, message: message,
-                    migrated: migrate ? outcome.migrated : nil, notMigrated: migrate ? outcome.notMigrated : nil))
+                    migrated: migrate ? outcome.migrated : nil, notMigrated: migrate ? outcome.notMigrated : nil,
+                    moves: migrate ? Workers.Move.moves(outcome.moves) : nil))
         }
         routes.add(.post, "\(b)/:id/activate", permission: .operateWorkers) { _, ctx in
             let id = try ctx.parameters.require("id")
