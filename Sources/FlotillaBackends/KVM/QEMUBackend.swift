@@ -43,6 +43,9 @@ public actor QEMUBackend: ComputeBackend {
         public var networkNamespace: String?
         /// The `ip` program that runs QEMU in ``networkNamespace``.
         public var ipPath: String
+        /// The TLS of live migration's tunnels (docs/decisions/0027-live-migration.md); ``MigrationTunnelTLS/plain``
+        /// without TLS.
+        public var migrationTLS: MigrationTunnelTLS = .plain
 
         public init(
             directory: String, accel: AccelDetector.Mode = .auto, qemuPath: String = "qemu-system-x86_64",
@@ -77,6 +80,8 @@ public actor QEMUBackend: ComputeBackend {
     private var version: String?
     /// The followers of `followChanges`.
     let changes = ChangeFanOut()
+    /// The tunnels of the live migrations under way here (docs/decisions/0027-live-migration.md).
+    var migrations = QEMUMigrationTunnels()
     private let tscKHz = QEMUCommandLine.hostTSCKHz()
 
     struct VM: Sendable {
@@ -521,7 +526,7 @@ public actor QEMUBackend: ComputeBackend {
             consolePath: files.console, qmpPath: files.qmpSocket, eventsPath: files.eventsSocket, pidPath: files.pidFile,
             kernelArguments: Self.userKernelArguments(record.spec), tscKHz: tscKHz, rootOnDisk: record.rootDiskPath != nil,
             disks: record.disks.map { QEMUCommandLine.Disk(id: $0.id, path: files.disk($0.id), readOnly: $0.readOnly) },
-            interfaces: Self.interfaces(record), ipArgument: Self.ipArgument(record))
+            interfaces: Self.interfaces(record), ipArgument: Self.ipArgument(record), incoming: record.incoming == true)
     }
 
     /// The user's kernel command line: the spec's metadata `kvm.kernelArgs`, then `config.kernelArguments`.
@@ -565,7 +570,7 @@ public actor QEMUBackend: ComputeBackend {
         }
     }
 
-    private func save(_ record: QEMUInstanceRecord, _ files: QEMUInstanceFiles) throws {
+    func save(_ record: QEMUInstanceRecord, _ files: QEMUInstanceFiles) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(record).write(to: URL(fileURLWithPath: files.record), options: .atomic)

@@ -88,12 +88,17 @@ public struct QEMUCommandLine: Sendable, Equatable {
     public var interfaces: [Interface]
     /// Flotilla's `ip=` argument (``ipArgument(address:network:)``), before the user's kernel arguments.
     public var ipArgument: String?
+    /// Waits for a live migration (docs/decisions/0027-live-migration.md): `-incoming defer` (the channel is given
+    /// over QMP), and the writable drives' devices share writes, which the disk server (NBD) that receives their
+    /// mirrored content holds until the migrated guest runs.
+    public var incoming: Bool
 
     public init(
         id: String, accel: Accel, machine: Machine, cpus: Int, memoryMB: Int64, kernelPath: String?,
         initrdPath: String?, diskPath: String?, cidataPath: String?, bridge: String?, consolePath: String,
         qmpPath: String, eventsPath: String? = nil, pidPath: String, kernelArguments: String? = nil, tscKHz: Int? = nil,
-        rootOnDisk: Bool = true, disks: [Disk] = [], interfaces: [Interface] = [], ipArgument: String? = nil
+        rootOnDisk: Bool = true, disks: [Disk] = [], interfaces: [Interface] = [], ipArgument: String? = nil,
+        incoming: Bool = false
     ) {
         self.id = id
         self.accel = accel
@@ -115,6 +120,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
         self.disks = disks
         self.interfaces = interfaces
         self.ipArgument = ipArgument
+        self.incoming = incoming
     }
 
     /// The machine a spec asks for.
@@ -202,6 +208,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
     /// The arguments after the program name.
     public var arguments: [String] {
         let device = machine == .microvm ? "device" : "pci"
+        let shared = incoming ? ",share-rw=on" : ""
         var a: [String] = [
             "-name", "flotilla-\(id),debug-threads=on",
             "-M", machine.rawValue,
@@ -224,7 +231,10 @@ public struct QEMUCommandLine: Sendable, Equatable {
         }
         a += ["-pidfile", pidPath, "-no-reboot"]
         if let diskPath {
-            a += ["-drive", "id=root,file=\(Self.escaped(diskPath)),format=qcow2,if=none", "-device", "virtio-blk-\(device),drive=root"]
+            a += [
+                "-drive", "id=root,file=\(Self.escaped(diskPath)),format=qcow2,if=none",
+                "-device", "virtio-blk-\(device),drive=root\(shared)",
+            ]
         }
         if let cidataPath {
             a += [
@@ -236,7 +246,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
             a += [
                 "-drive",
                 "id=disk-\(disk.id),file=\(Self.escaped(disk.path)),format=qcow2,if=none" + (disk.readOnly ? ",readonly=on" : ""),
-                "-device", "virtio-blk-\(device),drive=disk-\(disk.id),serial=\(disk.id)",
+                "-device", "virtio-blk-\(device),drive=disk-\(disk.id),serial=\(disk.id)" + (disk.readOnly ? "" : shared),
             ]
         }
         for (index, interface) in interfaces.enumerated() {
@@ -257,6 +267,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
             if let initrdPath { a += ["-initrd", initrdPath] }
             a += ["-append", kernelCommandLine]
         }
+        if incoming { a += ["-incoming", "defer"] }
         return a
     }
 }

@@ -25,6 +25,12 @@ struct QEMUInstanceFiles: Sendable {
     var cidataSource: String { directory + "/cidata" }
     /// An additional disk (docs/decisions/0026-vm-disks.md): an overlay on its catalog image, or an empty disk.
     func disk(_ id: String) -> String { directory + "/disk-\(id).qcow2" }
+    /// Live migration (docs/decisions/0027-live-migration.md), destination: the incoming memory stream and the disk
+    /// server (NBD) of an incoming QEMU; source: the tunnel dialers its QEMU connects to.
+    var migrationIn: String { directory + "/migrate-in.sock" }
+    var disksIn: String { directory + "/nbd-in.sock" }
+    var migrationOut: String { directory + "/migrate-out.sock" }
+    var disksOut: String { directory + "/nbd-out.sock" }
 }
 
 /// What a kvm instance was created with (`instance.json`).
@@ -47,6 +53,9 @@ struct QEMUInstanceRecord: Codable, Sendable, Equatable {
     var diskImages: [String: DiskImage]?
     /// The networks of the spec's interfaces, by name.
     var networks: [String: NetworkDefinition]?
+    /// Set while the instance waits for a live migration to arrive (docs/decisions/0027-live-migration.md): its QEMU
+    /// runs with `-incoming defer`; cleared once the migrated guest runs here.
+    var incoming: Bool?
 
     /// The spec's interfaces.
     var interfaces: [NetworkInterface] { spec.config.networks ?? [] }

@@ -1,0 +1,189 @@
+import FlotillaBackends
+import FlotillaCore
+import FlotillaTestSupport
+import Foundation
+import Testing
+
+/// Live migration between two kvm backends of one test process (docs/decisions/0027-live-migration.md): real QEMU
+/// (TCG) on both sides, each backend on its own folder and, with networks, in its own network namespace, the streams
+/// carried by the migration tunnel on loopback. The test guest prints a counter every second, so a move that rebooted
+/// it would show its boot marker again and restart the count.
+@Suite(
+    .serialized, .enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason),
+    .enabled(if: NetlinkTestNamespace.enabled, NetlinkTestNamespace.skipReason))
+struct QEMUMigrationTests {
+    static let vmnet = NetworkDefinition(name: "vmnet", cidr: IPv4Network("10.78.0.0/24")!)
+
+    /// The counter values in a console text, in order.
+    static func ticks(_ console: String) -> [Int] {
+        console.split(separator: "\n").compactMap { line in
+            guard let range = line.range(of: "FLOTILLA-TICK ") else { return nil }
+            return Int(line[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    /// A 16 MiB ext4 volume holding token.txt, made without mounting anything.
+    static func ext4Image(in dir: String, token: String) async throws -> String {
+        let content = dir + "/volume"
+        try FileManager.default.createDirectory(atPath: content, withIntermediateDirectories: true)
+        try Data(token.utf8).write(to: URL(fileURLWithPath: content + "/token.txt"))
+        let image = dir + "/volume.img"
+        _ = try await KVMTestSupport.run("/usr/sbin/mkfs.ext4", ["-q", "-F", "-d", content, image, "16M"], timeout: .seconds(60))
+        return image
+    }
+
+    /// Runs `body` with a source and a destination backend, each on its own folder (and namespace with `links`);
+    /// every QEMU is killed and both folders removed afterwards.
+    static func withTwoBackends(
+        namespaces: (String, String)? = nil,
+        _ body: (QEMUBackend, QEMUBackend, GuestImageFixture.Guest, String) async throws -> Void
+    ) async throws {
+        try KVMTestSupport.requireQEMU()
+        let guest = try await GuestImageFixture.guest()
+        let root = KVMTestSupport.temporaryDirectory("mig")
+        let source = QEMUFixtures.backend(
+            directory: root + "/a", links: namespaces.map { NetlinkHostLinks(namespace: $0.0) }, namespace: namespaces?.0)
+        let destination = QEMUFixtures.backend(
+            directory: root + "/b", links: namespaces.map { NetlinkHostLinks(namespace: $0.1) }, namespace: namespaces?.1)
+        let result: Result<Void, any Error>
+        do {
+            try await body(source, destination, guest, root)
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        await destination.stopAll()
+        await source.stopAll()
+        KVMTestSupport.killQEMUs(under: root)
+        try? FileManager.default.removeItem(atPath: root)
+        try result.get()
+    }
+
+    @Test func aRunningGuestMovesLiveKeepsCountingKeepsItsDiskAndItsMACAndTheTunnelRefusesAStranger() async throws {
+        try await NetlinkTestNamespace.with { a in
+            try await NetlinkTestNamespace.with { b in
+                try await Self.withTwoBackends(namespaces: (a.name, b.name)) { source, destination, guest, root in
+                    let id = QEMUFixtures.newId()
+                    let token = "moved-\(UUID().uuidString.prefix(8))"
+                    let volume = try await Self.ext4Image(in: root, token: token)
+                    let config = InstanceConfig(
+                        image: "flotilla-test-guest", kernelArguments: "flotilla.cat=data:token.txt",
+                        disks: [DiskSpec(id: "data", image: "volume")],
+                        networks: [NetworkInterface(network: "vmnet", address: IPv4Address("10.78.0.2")!)])
+                    let request = QEMUFixtures.request(
+                        id: id, guest: guest, config: config, networks: ["vmnet": Self.vmnet],
+                        diskImages: ["data": DiskImage(path: volume, format: "raw")])
+                    try await source.create(request)
+                    try await source.start(id: id)
+                    let sourcePid = try #require(try await source.pid(id: id))
+                    // Generous: a TCG boot takes seconds, more on a busy machine.
+                    try await eventually("the source guest reads its disk and counts", timeout: .seconds(180), every: .milliseconds(500)) {
+                        let console = try await source.console(id: id, lines: 400)
+                        return console.contains("FLOTILLA-FILE \(token)") && Self.ticks(console).contains(2)
+                    }
+
+                    let incoming = try await destination.prepareIncoming(request, listenHost: "127.0.0.1")
+                    #expect(incoming.disks == ["root", "disk-data"])
+                    #expect(await destination.incomingInstances() == [id])
+                    // The same machine, devices and MAC, waiting for the stream.
+                    let sourceArguments = try await source.arguments(id: id)
+                    let destinationArguments = try await destination.arguments(id: id)
+                    #expect(Array(destinationArguments.suffix(2)) == ["-incoming", "defer"])
+                    #expect(
+                        destinationArguments.dropLast(2).map { $0.replacingOccurrences(of: ",share-rw=on", with: "") }
+                            == sourceArguments.map { $0.replacingOccurrences(of: root + "/a", with: root + "/b") })
+                    #expect(try await destination.inspect(id: id).state == .paused)
+
+                    // A stranger without the token is closed and reaches nothing: QEMU takes one incoming connection,
+                    // so the migration below would fail had it got through.
+                    let port = try #require(Int(incoming.migrationAddress.split(separator: ":").last ?? ""))
+                    let stranger = try LoopbackSocket.connect(port: port)
+                    try stranger.send("FLOTILLA-TUNNEL-1 not-the-token\n")
+                    #expect(try stranger.readToEnd(timeout: .seconds(20)) == "", "closed without an answer")
+                    stranger.close()
+
+                    let lastOnSource = Self.ticks(try await source.console(id: id, lines: 400)).last ?? 0
+                    let figures = try await source.migrateOut(id: id, to: incoming, timeout: .seconds(240))
+                    try await destination.completeIncoming(id: id, timeout: .seconds(60))
+
+                    #expect(figures.totalMilliseconds > 0)
+                    #expect(figures.memoryBytes > 0)
+                    #expect(figures.diskBytes >= 16 << 20, "the 16 MiB data disk at least: \(figures)")
+                    #expect(figures.downtimeMilliseconds > 0 && figures.downtimeMilliseconds <= figures.totalMilliseconds, "\(figures)")
+                    // The source's QEMU and its tap are gone; its record says why.
+                    #expect(!KVMTestSupport.isAlive(sourcePid))
+                    let ended = try await source.inspect(id: id)
+                    #expect(ended.state == .stopped)
+                    #expect(ended.description == "migrated to another host")
+                    let tap = NetworkInterface.hostDeviceName(instanceId: id, index: 0)
+                    #expect(try await a.link(tap) == nil)
+                    #expect(try await b.link(tap)?["master"] as? String == "fl-vmnet")
+                    #expect(await destination.incomingInstances().isEmpty)
+                    #expect(try await destination.inspect(id: id).state == .running)
+
+                    // The destination's console continues the count: no second boot marker, no count from 0.
+                    try await eventually("the destination's guest counts on", timeout: .seconds(60), every: .milliseconds(500)) {
+                        (Self.ticks(try await destination.console(id: id, lines: 200)).last ?? -1) > lastOnSource + 2
+                    }
+                    let moved = try await destination.console(id: id, lines: 200)
+                    #expect(!moved.contains(GuestImageFixture.marker), "\(moved)")
+                    let ticks = Self.ticks(moved)
+                    let first = try #require(ticks.first)
+                    #expect(first > lastOnSource - 1 && first <= lastOnSource + 3, "source ended at \(lastOnSource): \(ticks)")
+                    #expect(ticks == Array(first..<(first + ticks.count)), "one count, no restart: \(ticks)")
+
+                    // The disk moved with it: identical to the source's, with no backing file; an ordinary stop and
+                    // start of the destination boots from it and reads the file written before the move.
+                    try await destination.stop(id: id, force: true, timeout: .zero)
+                    let sourceDisk = root + "/a/" + id + "/disk-data.qcow2"
+                    let destinationDisk = root + "/b/" + id + "/disk-data.qcow2"
+                    _ = try await KVMTestSupport.run("/usr/bin/qemu-img", ["compare", sourceDisk, destinationDisk], timeout: .seconds(60))
+                    let info = try await KVMTestSupport.run("/usr/bin/qemu-img", ["info", destinationDisk], timeout: .seconds(30))
+                    #expect(!info.contains("backing file"), "\(info)")
+                    try await destination.start(id: id)
+                    try await eventually("the moved disk holds the file", timeout: .seconds(180), every: .milliseconds(500)) {
+                        try await destination.console(id: id, lines: 400).contains("FLOTILLA-FILE \(token)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func aDestinationKilledBeforeTheDisksMoveFailsTheMigrationAndTheGuestRunsOnHere() async throws {
+        try await Self.withTwoBackends { source, destination, guest, root in
+            let id = QEMUFixtures.newId()
+            let request = QEMUFixtures.request(id: id, guest: guest)
+            try await source.create(request)
+            try await source.start(id: id)
+            let sourcePid = try #require(try await source.pid(id: id))
+            try await eventually("the source guest counts", timeout: .seconds(180), every: .milliseconds(500)) {
+                Self.ticks(try await source.console(id: id, lines: 400)).contains(1)
+            }
+            let incoming = try await destination.prepareIncoming(request, listenHost: "127.0.0.1")
+            #expect(incoming.disks == ["root"])
+            let destinationPid = try #require(try await destination.pid(id: id))
+            kill(destinationPid, SIGKILL)
+
+            await #expect {
+                _ = try await source.migrateOut(id: id, to: incoming, timeout: .seconds(120))
+            } throws: { error in
+                "\(error)".hasPrefix("live migration of \(id) failed while mirroring the disks: ")
+            }
+            #expect(KVMTestSupport.isAlive(sourcePid), "the same QEMU")
+            #expect(try await source.inspect(id: id).state == .running)
+            let before = Self.ticks(try await source.console(id: id, lines: 400)).last ?? 0
+            try await eventually("the source guest counts on", timeout: .seconds(60), every: .milliseconds(500)) {
+                (Self.ticks(try await source.console(id: id, lines: 400)).last ?? 0) >= before + 2
+            }
+            // QEMU kept nothing of the attempt: no mirror job, no NBD node.
+            let jobs = try await QMPClient.execute(socketPath: root + "/a/" + id + "/qmp.sock", "query-block-jobs", timeout: .seconds(10))
+            #expect(jobs == .array([]))
+
+            await destination.abortIncoming(id: id)
+            await destination.abortIncoming(id: id)
+            #expect(!FileManager.default.fileExists(atPath: root + "/b/" + id))
+            #expect(await destination.incomingInstances().isEmpty)
+            #expect(try await destination.list().isEmpty)
+        }
+    }
+}
