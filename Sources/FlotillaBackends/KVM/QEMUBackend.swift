@@ -77,6 +77,8 @@ public actor QEMUBackend: ComputeBackend {
     var hostToken = ""
     /// The instances whose start is making their network devices and launching QEMU.
     var starting: Set<String> = []
+    /// The instances a snapshot is being taken of (see `QEMUBackend+Snapshots.swift`).
+    var snapshotting: Set<String> = []
     private var version: String?
     /// The followers of `followChanges`.
     let changes = ChangeFanOut()
@@ -199,6 +201,7 @@ public actor QEMUBackend: ComputeBackend {
             throw BackendError.invalidRequest("instance \(id) was started meanwhile")
         }
         guard !starting.contains(id) else { throw BackendError.invalidRequest("instance \(id) is being started") }
+        guard !snapshotting.contains(id) else { throw BackendError.invalidRequest("a snapshot of instance \(id) is being taken") }
         starting.insert(id)
         defer { starting.remove(id) }
         let record = current.record
@@ -248,6 +251,7 @@ public actor QEMUBackend: ComputeBackend {
             if let status = try? await QMPClient.execute(socketPath: files.qmpSocket, "query-status", timeout: .seconds(2)) {
                 vms[id]?.qmpStatus = Self.state(ofQMPStatus: status)
                 await startWatcher(id, process)
+                await resumedFromSnapshot(id)
                 return
             }
             if ContinuousClock.now >= deadline {
@@ -526,7 +530,8 @@ public actor QEMUBackend: ComputeBackend {
             consolePath: files.console, qmpPath: files.qmpSocket, eventsPath: files.eventsSocket, pidPath: files.pidFile,
             kernelArguments: Self.userKernelArguments(record.spec), tscKHz: tscKHz, rootOnDisk: record.rootDiskPath != nil,
             disks: record.disks.map { QEMUCommandLine.Disk(id: $0.id, path: files.disk($0.id), readOnly: $0.readOnly) },
-            interfaces: Self.interfaces(record), ipArgument: Self.ipArgument(record), incoming: record.incoming == true)
+            interfaces: Self.interfaces(record), ipArgument: Self.ipArgument(record), incoming: record.incoming == true,
+            loadvm: record.resumeSnapshotTag)
     }
 
     /// The user's kernel command line: the spec's metadata `kvm.kernelArgs`, then `config.kernelArguments`.
@@ -558,7 +563,7 @@ public actor QEMUBackend: ComputeBackend {
         return QEMUCommandLine.ipArgument(address: address, network: network)
     }
 
-    private static func validate(_ resources: Resources) throws(BackendError) {
+    static func validate(_ resources: Resources) throws(BackendError) {
         guard resources.cpuCores > 0, resources.cpuCores.isFinite else {
             throw BackendError.invalidRequest("cpu cores must be greater than 0, got \(resources.cpuCores)")
         }

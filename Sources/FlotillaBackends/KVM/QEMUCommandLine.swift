@@ -92,13 +92,15 @@ public struct QEMUCommandLine: Sendable, Equatable {
     /// over QMP), and the writable drives' devices share writes, which the disk server (NBD) that receives their
     /// mirrored content holds until the migrated guest runs.
     public var incoming: Bool
+    /// The internal qcow2 snapshot to resume from (`-loadvm <tag>`; docs/decisions/0028-snapshots.md), instead of a boot.
+    public var loadvm: String?
 
     public init(
         id: String, accel: Accel, machine: Machine, cpus: Int, memoryMB: Int64, kernelPath: String?,
         initrdPath: String?, diskPath: String?, cidataPath: String?, bridge: String?, consolePath: String,
         qmpPath: String, eventsPath: String? = nil, pidPath: String, kernelArguments: String? = nil, tscKHz: Int? = nil,
         rootOnDisk: Bool = true, disks: [Disk] = [], interfaces: [Interface] = [], ipArgument: String? = nil,
-        incoming: Bool = false
+        incoming: Bool = false, loadvm: String? = nil
     ) {
         self.id = id
         self.accel = accel
@@ -121,6 +123,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
         self.interfaces = interfaces
         self.ipArgument = ipArgument
         self.incoming = incoming
+        self.loadvm = loadvm
     }
 
     /// The machine a spec asks for.
@@ -268,6 +271,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
             a += ["-append", kernelCommandLine]
         }
         if incoming { a += ["-incoming", "defer"] }
+        if let loadvm { a += ["-loadvm", loadvm] }
         return a
     }
 }

@@ -56,6 +56,9 @@ struct QEMUInstanceRecord: Codable, Sendable, Equatable {
     /// Set while the instance waits for a live migration to arrive (docs/decisions/0027-live-migration.md): its QEMU
     /// runs with `-incoming defer`; cleared once the migrated guest runs here.
     var incoming: Bool?
+    /// Set on an instance made from a snapshot with memory (docs/decisions/0028-snapshots.md): the internal qcow2
+    /// snapshot its first start loads (`-loadvm`); cleared once that start has succeeded.
+    var resumeSnapshotTag: String?
 
     /// The spec's interfaces.
     var interfaces: [NetworkInterface] { spec.config.networks ?? [] }
