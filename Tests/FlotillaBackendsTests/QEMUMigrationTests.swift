@@ -186,4 +186,38 @@ struct QEMUMigrationTests {
             #expect(try await destination.list().isEmpty)
         }
     }
+
+    @Test func aWrongTokenFailsTheMigrationAndARestartedDestinationStillKnowsItsIncomingInstance() async throws {
+        try await Self.withTwoBackends { source, destination, guest, root in
+            let id = QEMUFixtures.newId()
+            let request = QEMUFixtures.request(id: id, guest: guest)
+            try await source.create(request)
+            try await source.start(id: id)
+            let sourcePid = try #require(try await source.pid(id: id))
+            var incoming = try await destination.prepareIncoming(request, listenHost: "127.0.0.1")
+            let destinationPid = try #require(try await destination.pid(id: id))
+            incoming.token = String(repeating: "0", count: 64)
+            await #expect {
+                _ = try await source.migrateOut(id: id, to: incoming, timeout: .seconds(60))
+            } throws: { error in
+                let text = "\(error)"
+                return text.hasPrefix("live migration of \(id) failed while mirroring the disks: ")
+                    && text.contains("rejected the migration token")
+            }
+            #expect(KVMTestSupport.isAlive(sourcePid))
+            #expect(try await source.inspect(id: id).state == .running)
+
+            // A new backend on the destination's folder (Flotilla restarted): the incoming QEMU is neither lost nor
+            // taken for an ordinary instance; aborting it leaves nothing.
+            await destination.shutdown()
+            let restarted = QEMUFixtures.backend(directory: root + "/b")
+            #expect(await restarted.incomingInstances() == [id])
+            #expect(try await restarted.list().map(\.id) == [id])
+            #expect(try await restarted.pid(id: id) == destinationPid, "adopted, not started again")
+            await restarted.abortIncoming(id: id)
+            #expect(!KVMTestSupport.isAlive(destinationPid))
+            #expect(!FileManager.default.fileExists(atPath: root + "/b/" + id))
+            #expect(try await restarted.list().isEmpty)
+        }
+    }
 }

@@ -209,6 +209,14 @@ extension QEMUBackend: LiveMigrating {
         }
     }
 
+    /// Closes every tunnel of this backend (it shuts down; the QEMUs stay, and incoming ones are aborted by the cluster).
+    func closeMigrationTunnels() async {
+        for id in migrations.ids.sorted() {
+            await closeListeners(id)
+            await closeDialers(id)
+        }
+    }
+
     private func closeListeners(_ id: String) async {
         for listener in migrations.takeListeners(id) { await listener.close() }
     }

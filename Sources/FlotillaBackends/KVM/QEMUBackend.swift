@@ -442,6 +442,7 @@ public actor QEMUBackend: ComputeBackend {
     public func shutdown() async {
         changes.close()
         for id in vms.keys.sorted() { await endWatcher(id) }
+        await closeMigrationTunnels()
     }
 
     // MARK: - State

@@ -24,6 +24,9 @@ struct QEMUMigrationTunnels: Sendable {
     /// What the dialers of `id` saw go wrong (refused, token rejected, TLS...).
     func dialerErrors(_ id: String) -> [String] { (dialers[id] ?? []).compactMap { $0.lastError?.description } }
 
+    /// The ids with open tunnels.
+    var ids: Set<String> { Set(listeners.keys).union(dialers.keys) }
+
     /// Forgets and returns the dialers of `id` (the caller closes them).
     mutating func takeDialers(_ id: String) -> [MigrationTunnelDialer] { dialers.removeValue(forKey: id) ?? [] }
 }
