@@ -88,7 +88,13 @@ struct MigrationBenchCommand: AsyncParsableCommand {
         try await waitUntil(seconds: 600) { Self.lastTick(console(from)) ?? -1 >= 3 }
 
         var totals: [Double] = [], downtimes: [Double] = [], walls: [Double] = [], gaps: [Double] = [], lost: [Int] = []
-        for run in 0..<runs {
+        // A failed move is counted and reported, and the next attempt goes the same way (the VM stays on its source);
+        // at most twice as many attempts as runs.
+        var failures: [String] = []
+        var attempt = 0
+        while totals.count < runs && attempt < 2 * runs {
+            attempt += 1
+            let run = totals.count
             let to = from == "a" ? "b" : "a"
             // The destination's file may still be there from the guest's last stay: only its changes count.
             let watch = TickWatch(paths: [from: console(from), to: console(to)], ignoringFirst: [to])
@@ -103,7 +109,10 @@ struct MigrationBenchCommand: AsyncParsableCommand {
             } catch {
                 watcher.cancel()
                 await watcher.value
-                throw error
+                failures.append("attempt \(attempt) \(from)->\(to): \(error)")
+                FileHandle.standardError.write(Data("attempt \(attempt) \(from)->\(to) FAILED: \(error)\n".utf8))
+                try await Task.sleep(for: .seconds(2))
+                continue
             }
             watcher.cancel()
             await watcher.value
@@ -129,12 +138,13 @@ struct MigrationBenchCommand: AsyncParsableCommand {
         let machine = "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB"
         func list(_ values: [Double]) -> String { values.map { "\(Int($0))" }.joined(separator: ", ") }
         return """
-            flotilla-bench migrate: \(runs) live migrations of one \(memoryMb) MiB guest back and forth between two hosts (accel tcg, one etcd), \(machine), \(ISO8601DateFormatter().string(from: Date()))
+            flotilla-bench migrate: \(totals.count) live migrations of one \(memoryMb) MiB guest back and forth between two hosts (accel tcg, one etcd), \(machine), \(ISO8601DateFormatter().string(from: Date()))
             QEMU total time:     median \(Int(KVMBenchCommand.median(totals))) ms  (runs: \(list(totals)))  goal < 5000
             QEMU downtime:       median \(Int(KVMBenchCommand.median(downtimes))) ms  (runs: \(list(downtimes)))  goal < 300
             migrate request:     median \(Int(KVMBenchCommand.median(walls))) ms  (runs: \(list(walls)))
             console gap (last counter line on the source -> first on the destination; 1000 ms of it is the counter's own
             second): median \(Int(KVMBenchCommand.median(gaps))) ms  (runs: \(list(gaps))); counter values skipped: \(lost.map(String.init).joined(separator: ", "))
+            failed moves: \(failures.count) of \(attempt)\(failures.isEmpty ? "" : "\n" + failures.joined(separator: "\n"))
             """
     }
 
