@@ -100,17 +100,26 @@ public final class FlotillaHost: Sendable {
                     now: identity.now, logger: logger.child("audit")),
             ], logger: logger.child("leader"))
         let probe = LeaderProbe(store: store, registry: registry, identity: identity, logger: logger.child("leader-probe"))
+        // Live migration (ADR 0027) uses the adapters themselves: the instrumented wrappers are not LiveMigrating.
+        let migrations = MigrationGuard(backends: rawBackends)
         let agent = Agent(
             store: store, registry: registry, identity: identity, backends: backends, health: backendHealth,
             reconciler: Reconciler(backoff: configuration.restartBackoff), followBackendEvents: configuration.followBackendEvents,
-            session: session, logger: logger.child("agent"))
+            session: session, migrations: migrations, logger: logger.child("agent"))
         let peers = PeerHTTPClient(tls: tls?.peerClient, logger: logger.child("peers"))
-        let deps = ServerDependencies(
+        var deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,
             version: version, actionTimeout: configuration.actionTimeout,
             credential: ClusterCredential(secret: clusterSecret, requiresPeerCertificate: tls?.requiresPeerCertificate ?? false),
             peers: peers,
             proxyTimeout: configuration.proxyTimeout, metrics: metrics)
+        let live = LiveMigration(
+            store: store, registry: registry, identity: identity, migrations: migrations,
+            peers: PeerMigrationClient(peers: peers, credential: deps.credential, hostId: identity.hostId), session: session,
+            logger: logger.child("migration"))
+        deps.workers = WorkerService(
+            store: store, registry: registry, identity: identity, instances: instances, migrations: migrations, live: live,
+            logger: logger.child("workers"))
         let (_, routes) = FlotillaRouter.build(deps, logger: logger.child("http"))
         return FlotillaHost(
             configuration: configuration, store: rawStore, registry: registry, instances: instances, keys: keys,
@@ -149,6 +158,9 @@ public final class FlotillaHost: Sendable {
 
     /// The host-to-host credential (for tests of the internal routes and tools run by the operator).
     public var clusterCredential: ClusterCredential { dependencies.credential }
+
+    /// This host's side of live migrations (its migrating backends, the instances its agent leaves alone).
+    public var migrations: MigrationGuard { dependencies.workers.migrations }
 
     /// A fresh router over this host's services (for in-process HTTP tests and the application).
     public func router() -> Router<FlotillaRequestContext> {

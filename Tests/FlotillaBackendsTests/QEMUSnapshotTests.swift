@@ -113,6 +113,8 @@ struct QEMUSnapshotTests {
             #expect(first >= before && first <= after + 1, "first tick \(first), source at \(before)...\(after): \(text.suffix(500))")
             #expect(!text.contains(GuestImageFixture.marker), "no boot: \(text.prefix(500))")
             #expect(!text.contains("Linux version"))
+            // The resumed VM's disks no longer keep the snapshot's state.
+            #expect(!(try await Self.internalSnapshots(dir + "/\(restored)/overlay.qcow2")).contains("flotilla-running-1"))
 
             // Only the first start resumes: the next one boots, and the guest reads its file from the disk.
             try await backend.stop(id: restored, force: true, timeout: .zero)

@@ -52,7 +52,7 @@ extension Agent {
             s.instances.values.map(\.value).filter {
                 $0.workerId == identity.hostId && $0.isLive && $0.spec.placement.effectiveHostLoss == .reschedule
             }
-        }
+        }.filter { !isHandsOff($0) }
     }
 
     /// Stops every fence target its backend reports running or paused, all at once (each within the stop timeout):

@@ -19,6 +19,7 @@ extension Agent {
             Set(
                 s.instances.values.lazy.map(\.value)
                     .filter { $0.migratedFrom == me && ($0.workerId != me || !$0.isLive) && !done.contains($0.id) }
+                    .filter { !self.isHandsOff($0) }
                     .map(\.id))
         }
         guard !candidates.isEmpty else { return }

@@ -13,6 +13,8 @@ extension Agent {
         guard let versioned = registry.read({ $0.instances[id] }), versioned.value.workerId == identity.hostId,
             versioned.value.isLive
         else { return nil }
+        // A live migration of it is under way here: its steps are the migration's, not the reconciler's.
+        if isHandsOff(versioned.value) { return nil }
         // The registry has not applied this agent's last report yet: acting on the older state would repeat
         // an action that already ran (e.g. stop again after a failed stop). The report's update comes next.
         if let reported = reportedRevisions.withLock({ $0[id] }), versioned.modRevision < reported { return nil }
@@ -124,7 +126,7 @@ extension Agent {
     /// What the backend needs to create `instance`: the artifacts its catalog references resolve to (its image,
     /// initrd and root images), its disks' catalog images and the networks its interfaces are on. A reference that
     /// no longer resolves is a failed step with the reason (``BackendError/invalidRequest(_:)``), never a crash.
-    static func createRequest(_ instance: Instance, _ state: RegistryState) throws(BackendError) -> BackendCreateRequest {
+    public static func createRequest(_ instance: Instance, _ state: RegistryState) throws(BackendError) -> BackendCreateRequest {
         let config = instance.spec.config
         let artifacts: ImageArtifacts?
         let disks: [String: DiskImage]

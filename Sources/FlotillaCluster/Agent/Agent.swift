@@ -32,13 +32,17 @@ public final class Agent: Service, Sendable {
     let session: StoreSession?
     /// Instances the fence stopped, by backend, until each has been reconciled (or deleted) after it lifted.
     let fenced = Mutex<[String: BackendKind]>([:])
+    /// Live migrations under way on this host (as source or destination): their instances are left alone.
+    let migrations: MigrationGuard?
 
     public init(
         store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
         health: BackendHealth? = nil, reconciler: Reconciler = Reconciler(), resyncInterval: Duration = .seconds(1),
-        followBackendEvents: Bool = true, session: StoreSession? = nil, logger: Logger = Logger(label: "flotilla.agent")
+        followBackendEvents: Bool = true, session: StoreSession? = nil, migrations: MigrationGuard? = nil,
+        logger: Logger = Logger(label: "flotilla.agent")
     ) {
         self.session = session
+        self.migrations = migrations
         self.followBackendEvents = followBackendEvents
         self.store = store
         self.registry = registry
@@ -61,6 +65,7 @@ public final class Agent: Service, Sendable {
         let updates = registry.updates()
         let healthChanges = health.updates()
         await adopt()
+        await abortStaleIncoming()
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 for await update in updates {
@@ -87,6 +92,7 @@ public final class Agent: Service, Sendable {
                 while !Task.isCancelled {
                     for id in self.ownedInstanceIds() { queue.yield(id) }
                     if self.mayAct { await self.collectMigratedAway() }
+                    await self.abortStaleIncoming()
                     self.calmLog.flush()
                     try await Task.sleep(for: self.resyncInterval)
                 }

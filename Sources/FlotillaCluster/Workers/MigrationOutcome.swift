@@ -1,6 +1,6 @@
 import FlotillaCore
 
-/// What a migration of one instance came to (``WorkerService/migrate(instance:from:to:within:)``).
+/// What a migration of one instance came to (``WorkerService/migrate(instance:from:to:live:within:)``).
 public enum MigrationOutcome: Sendable, Equatable {
     /// It settled on its destination (the named worker, when one was named), or left `from` on its own meanwhile.
     case moved
@@ -9,4 +9,9 @@ public enum MigrationOutcome: Sendable, Equatable {
     /// Stopping it failed, it changed meanwhile, or it did not settle elsewhere within the budget (it may still be
     /// on its way).
     case failed
+    /// A live migration failed before the owner switched: the guest runs on where it was (the reason, as recorded in
+    /// ``Instance/lastMigration``), or, when only the switch could not be written, it is stopped there for its agent.
+    case failedLive(String)
+    /// Another migration of the instance is under way (or it changed meanwhile): nothing was done.
+    case busy(String)
 }

@@ -22,16 +22,23 @@ public final class WorkerService: Sendable {
     let registry: RegistryCache
     let identity: HostIdentity
     let instances: InstanceService
+    /// This host's side of live migrations: its migrating backends and the instances its agent leaves alone.
+    public let migrations: MigrationGuard
+    /// The source half of live migrations; nil: every move is cold.
+    let live: LiveMigration?
     let logger: Logger
 
     public init(
         store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, instances: InstanceService,
+        migrations: MigrationGuard = MigrationGuard(), live: LiveMigration? = nil,
         logger: Logger = Logger(label: "flotilla.workers")
     ) {
         self.store = store
         self.registry = registry
         self.identity = identity
         self.instances = instances
+        self.migrations = migrations
+        self.live = live
         self.logger = logger
     }
 
@@ -52,7 +59,8 @@ public final class WorkerService: Sendable {
     }
 
     /// Marks the worker `draining` (no new placements). With `migrate`, moves each of its live instances to
-    /// another eligible worker (stop, re-create there, start) until `deadline` passes.
+    /// another eligible worker until `deadline` passes: live when it can (run on the drained worker itself, which
+    /// drives its live moves), else cold (stop, re-create there, start), each with its reason in ``DrainOutcome/moves``.
     public func drain(id: String, migrate: Bool = false, deadline: Duration = .seconds(120)) async throws(FlotillaError)
         -> DrainOutcome
     {
@@ -69,8 +77,11 @@ public final class WorkerService: Sendable {
         for instanceId in ids {
             let left = clock.now.duration(to: end)
             var moved = false
-            if left > .zero { moved = await self.migrate(instance: instanceId, from: id, within: left) == .moved }
+            if left > .zero { moved = await self.migrate(instance: instanceId, from: id, live: true, within: left) == .moved }
             if moved { outcome.migrated.append(instanceId) } else { outcome.notMigrated.append(instanceId) }
+            if let record = registry.read({ $0.instances[instanceId]?.value.lastMigration }), record.from == id {
+                outcome.moves[instanceId] = record
+            }
             outcome.revision = max(outcome.revision, registry.revision)
         }
         logger.info(
@@ -83,11 +94,12 @@ public final class WorkerService: Sendable {
 
     /// Moves one instance off `from` (surface D's migrate action, and drain with `migrate`), to exactly `target` when
     /// one is named: waits for it to settle, asks ``MigrationDecision`` where it may go (a refusal changes nothing),
+    /// then ``MigrationMode`` how. Live (asked for, and this host is the source and can): ``LiveMigration``. Cold:
     /// stops it gracefully, returns it to `pending` carrying that worker for the leader, and waits until it settled
-    /// there within `budget`.
-    public func migrate(instance id: String, from: String, to target: String? = nil, within budget: Duration) async
-        -> MigrationOutcome
-    {
+    /// there within `budget`. Either way the instance's ``Instance/lastMigration`` says how it moved, or why not.
+    public func migrate(
+        instance id: String, from: String, to target: String? = nil, live wantsLive: Bool = false, within budget: Duration
+    ) async -> MigrationOutcome {
         let clock = ContinuousClock()
         let end = clock.now + budget
         func left() -> Duration { max(clock.now.duration(to: end), .zero) }
@@ -109,15 +121,46 @@ public final class WorkerService: Sendable {
             logger.info("instance not migrated", metadata: ["id": "\(id)", "refusal": "\(refusal)"])
             return .refused(refusal)
         }
+        // 2b. Live or cold, and why.
+        let coldReason: String
+        switch mode(current, from: from, to: destination, live: wantsLive, in: state) {
+        case .live:
+            guard let live, let worker = state.workers[destination]?.value else { return .failed }
+            let outcome = await live.move(id, to: worker, within: left())
+            // What the caller reads next (the answer, the drain's moves) is this host's registry: it holds the outcome.
+            if case .busy = outcome {
+            } else {
+                _ = await registry.wait(timeout: .seconds(5)) { s in
+                    guard let record = s.instances[id]?.value.lastMigration else { return false }
+                    return record.outcome != .migrating
+                }
+            }
+            switch outcome {
+            case .moved: return .moved
+            case .failed(let reason): return .failedLive(reason)
+            case .busy(let reason): return .busy(reason)
+            }
+        case .cold(let reason): coldReason = reason
+        }
+        let cold = { (outcome: MigrationRecord.Outcome, why: String) in
+            MigrationRecord(mode: .cold, outcome: outcome, from: from, to: destination, reason: why, at: self.identity.now())
+        }
+
         // 3. Stop it gracefully on the old worker.
         if current.state == .running || current.state == .paused {
             let seconds = max(1, Int(left().components.seconds))
             guard
                 let written = try? await instances.perform(
                     .stop, id: id, options: ActionOptions(force: false, timeoutSeconds: min(seconds, 30)))
-            else { return .failed }
+            else {
+                await record(id, cold(.failed, "\(coldReason); it could not be stopped on \(from)"))
+                return .failed
+            }
             let (stopped, _) = await instances.settle(written, timeout: left())
-            guard stopped.state == .stopped || stopped.state == .error else { return .failed }
+            guard stopped.state == .stopped || stopped.state == .error else {
+                await record(id, cold(.failed, "\(coldReason); it did not stop on \(from) in time"))
+                return .failed
+            }
         }
 
         // 4. Clear the placement, carrying the destination (the target, or the scheduler's pick among the other
@@ -134,6 +177,7 @@ public final class WorkerService: Sendable {
                 instance = InstanceTransitions.returnToPending(
                     instance, from: from, reason: "migrating from worker \(from)", desired: current.desired, now: now)
                 instance.migrateTo = destination
+                instance.lastMigration = cold(.migrating, coldReason)
             }
         } catch {
             return .failed
@@ -148,9 +192,39 @@ public final class WorkerService: Sendable {
             guard i.workerId == destination else { return false }
             return i.state == goal || i.state == .error
         }
-        if done != nil { return .moved }
+        if done != nil {
+            await record(id, cold(.moved, coldReason))
+            return .moved
+        }
         await dropDestination(id)
+        await record(id, cold(.failed, "\(coldReason); it did not settle on \(destination) in time"))
         return .failed
+    }
+
+    /// How `instance` moves from `from` to `destination`: ``MigrationMode`` with what this host knows. This host can
+    /// drive a live move only as the source; the destination can take one when it runs the instance's backend (every
+    /// kvm and sim backend migrates live).
+    func mode(_ instance: Instance, from: String, to destination: String, live wantsLive: Bool, in state: RegistryState)
+        -> MigrationMode
+    {
+        let here = from == identity.hostId
+        let sourceCan = here && (live?.canMigrate(instance.backend) ?? false)
+        let destinationCan = state.workers[destination]?.value.capabilities.contains(instance.backend) ?? false
+        let mode = MigrationMode.decide(
+            instance, live: wantsLive, sourceCanMigrateLive: sourceCan, destinationCanMigrateLive: destinationCan)
+        if case .cold = mode, wantsLive, !here, instance.backend != .docker, instance.state == .running {
+            return .cold(reason: "host \(identity.hostId) moved it, not its source host \(from), which drives live moves")
+        }
+        return mode
+    }
+
+    /// Sets the instance's ``Instance/lastMigration`` (one write; a record that cannot be written is logged).
+    private func record(_ id: String, _ migration: MigrationRecord) async {
+        do {
+            _ = try await instances.mutate(id: id) { instance throws(FlotillaError) in instance.lastMigration = migration }
+        } catch {
+            logger.warning("could not record the migration", metadata: ["id": "\(id)", "error": "\(error)"])
+        }
     }
 
     /// Clears a migration's destination from an instance still pending on it when the migration gave up waiting

@@ -80,22 +80,47 @@ struct GlobalRoutes {
         return try respond(id: written.instance.id, status: settled ? .ok : .accepted, fallback: written)
     }
 
-    /// `POST /api/v2/vms/{id}/migrate` with an optional `{"worker_id": ...}`: the body is read whole before anything
-    /// acts; a refused target (unknown, the same, unschedulable, too small) changes nothing.
-    private func migrate(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
+    /// `POST /api/v2/vms/{id}/migrate` with an optional `{"target": ..., "worker_id": ..., "live": ...}`
+    /// (docs/decisions/0027-live-migration.md): the body is read whole before anything acts; a refused target (unknown,
+    /// the same, unschedulable, too small) changes nothing. A live move is driven by the instance's host: a request
+    /// that lands elsewhere is forwarded there. What cannot move live moves cold, and the answer's instance says why;
+    /// a live move that fails answers 409 with the reason, the instance running where it was.
+    private func migrate(_ request: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
+        // Read once, kept: a live request is forwarded with the same body.
+        var req = request
+        req.body = RequestBody(buffer: try await request.collectLimitedBody(context: ctx))
         let body = try await req.decodeJSON(Global.MigrateRequest.self, context: ctx, empty: Global.MigrateRequest())
+        if let target = body.target, target.isEmpty {
+            throw FlotillaError.validation("target must not be empty", field: "target")
+        }
         if let target = body.workerId, target.isEmpty {
             throw FlotillaError.validation("worker_id must not be empty", field: "worker_id")
         }
+        if let target = body.target, let workerId = body.workerId, target != workerId {
+            throw FlotillaError.validation("target and worker_id name different workers", field: "target")
+        }
         let id = try ctx.parameters.require("id")
+        let live = body.live ?? false
+        // The owner may take the whole action timeout: the relay waits that long, and a little more.
+        let proxy = OwnerProxy(deps: deps)
+        if live, let forwarded = try await proxy.forwardIfRemote(req, id: id, context: ctx, timeout: deps.actionTimeout + .seconds(10)) {
+            return forwarded
+        }
         let before = try deps.instances.instance(id: id)
         guard let from = before.workerId, before.state != .pending else {
             throw FlotillaError.invalidState(
                 "Instance \(before.id) is not placed on a host yet", instanceId: before.id, currentState: before.state, action: "migrate")
         }
-        switch await deps.workers.migrate(instance: before.id, from: from, to: body.workerId, within: deps.actionTimeout) {
+        let target = body.target ?? body.workerId
+        switch await deps.workers.migrate(instance: before.id, from: from, to: target, live: live, within: deps.actionTimeout) {
         case .moved: return try respond(id: before.id, status: .ok)
         case .refused(let refusal): throw refusal.error(instanceId: before.id, from: from)
+        case .busy(let reason):
+            throw FlotillaError(.invalidState, reason, details: ["id": .string(before.id), "hostId": .string(from)])
+        case .failedLive(let reason):
+            throw FlotillaError(
+                .invalidState, "Instance \(before.id) was not migrated live: \(reason)",
+                details: ["id": .string(before.id), "hostId": .string(from), "reason": .string(reason)])
         case .failed:
             throw FlotillaError(
                 .resourceLimitExceeded,

@@ -28,5 +28,7 @@ struct InternalRoutes {
             let record = try deps.instances.record(id: try ctx.parameters.require("id"))
             return JSONResponse.make(try await LocalStatus(deps: deps).status(record))
         }
+        // The destination half of live migrations.
+        MigrationRoutes(deps: deps).register(routes)
     }
 }

@@ -28,9 +28,10 @@ struct OwnerProxy {
         return .remote(record, worker)
     }
 
-    /// Calls `path` (with its query) on `worker` with the cluster credential, within the proxy deadline.
+    /// Calls `path` (with its query) on `worker` with the cluster credential, within the proxy deadline (or `timeout`).
     func call(
-        _ worker: Worker, _ method: HTTPRequest.Method, _ pathAndQuery: String, headers: HTTPFields = [:], body: ByteBuffer? = nil
+        _ worker: Worker, _ method: HTTPRequest.Method, _ pathAndQuery: String, headers: HTTPFields = [:], body: ByteBuffer? = nil,
+        timeout: Duration? = nil
     ) async throws -> PeerResponse {
         var fields = headers
         fields[.clusterToken] = deps.credential.token
@@ -40,7 +41,7 @@ struct OwnerProxy {
         let started = ContinuousClock.now
         do {
             let answer = try await deps.peers.send(
-                PeerRequest(method: method, url: base + pathAndQuery, headers: fields, body: body), timeout: deps.proxyTimeout)
+                PeerRequest(method: method, url: base + pathAndQuery, headers: fields, body: body), timeout: timeout ?? deps.proxyTimeout)
             deps.metrics.recordProxyHop("ok", .now - started)
             return answer
         } catch {
@@ -67,8 +68,11 @@ struct OwnerProxy {
 
     /// For surface A and C routes that need the owner's backend: forwards the request unchanged (the client's
     /// own credential, which every host knows, plus the cluster credential) when another host runs the
-    /// instance, and relays its answer. nil when this host should answer itself.
-    func forwardIfRemote(_ request: Request, id: String, context: FlotillaRequestContext) async throws -> Response? {
+    /// instance, and relays its answer (within the proxy deadline, or `timeout` for a call that acts that long).
+    /// nil when this host should answer itself.
+    func forwardIfRemote(_ request: Request, id: String, context: FlotillaRequestContext, timeout: Duration? = nil) async throws
+        -> Response?
+    {
         guard !wasForwarded(request) else { return nil }
         let owner: Owner
         do { owner = try self.owner(of: id) } catch { return nil }
@@ -78,22 +82,48 @@ struct OwnerProxy {
         case .unreachable(let record, let worker, let reason):
             throw Self.unreachable(record.value, hostId: worker?.id ?? record.value.workerId ?? "", reason: reason)
         case .remote(let record, let worker):
-            var headers = HTTPFields()
-            for name in [HTTPField.Name.apiKey, .authorization, .contentType, .accept, .idempotencyKey] {
-                if let value = request.headers[name] { headers[name] = value }
-            }
-            // The owner answers under the same request id, so its log lines name the call the client made.
-            headers[.requestId] = context.requestId
-            let body = try await request.collectLimitedBody(context: context)
-            let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-            let answer: PeerResponse
             do {
-                answer = try await call(worker, request.method, target, headers: headers, body: body.readableBytes > 0 ? body : nil)
+                return try await relayed(request, to: worker, timeout: timeout, context: context)
             } catch let e as PeerUnreachable {
                 throw Self.unreachable(record.value, hostId: worker.id, reason: e.reason)
             }
-            return Self.relay(answer)
         }
+    }
+
+    /// Forwards `request` unchanged (as ``forwardIfRemote(_:id:context:)``) to worker `workerId` when it is another
+    /// host that is online, and relays its answer within `timeout`; nil when this host should answer itself (it is
+    /// this host, the request was forwarded already, or the worker is offline). An online worker that does not answer
+    /// is BACKEND_UNAVAILABLE (503): it may have begun, so this host does not do it a second time.
+    func forwardToWorker(_ request: Request, workerId: String, timeout: Duration, context: FlotillaRequestContext) async throws
+        -> Response?
+    {
+        guard workerId != deps.identity.hostId, !wasForwarded(request) else { return nil }
+        let (worker, status) = deps.registry.read { s in (s.workers[workerId]?.value, s.status(ofWorker: workerId)) }
+        guard let worker, status != .offline else { return nil }
+        do {
+            return try await relayed(request, to: worker, timeout: timeout, context: context)
+        } catch let e as PeerUnreachable {
+            throw FlotillaError(
+                .backendUnavailable, "Host \(workerId) did not answer the forwarded request: \(e.reason)",
+                details: ["workerId": .string(workerId), "reason": .string("HOST_UNREACHABLE")])
+        }
+    }
+
+    /// Sends `request` to `worker` with the client's own credential plus the cluster credential; its answer.
+    private func relayed(_ request: Request, to worker: Worker, timeout: Duration?, context: FlotillaRequestContext) async throws
+        -> Response
+    {
+        var headers = HTTPFields()
+        for name in [HTTPField.Name.apiKey, .authorization, .contentType, .accept, .idempotencyKey] {
+            if let value = request.headers[name] { headers[name] = value }
+        }
+        // The owner answers under the same request id, so its log lines name the call the client made.
+        headers[.requestId] = context.requestId
+        let body = try await request.collectLimitedBody(context: context)
+        let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        let answer = try await call(
+            worker, request.method, target, headers: headers, body: body.readableBytes > 0 ? body : nil, timeout: timeout)
+        return Self.relay(answer)
     }
 
     /// The owner's answer as this host's response (status, body, content type, revision).

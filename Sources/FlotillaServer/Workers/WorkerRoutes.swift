@@ -42,8 +42,11 @@ struct WorkerRoutes {
             let vms = WorkerMapping.vms(on: id, in: state)
             return JSONResponse.make(Workers.WorkerVMs(workerId: id, vms: vms, total: vms.count))
         }
-        routes.add(.post, "\(b)/:id/drain", permission: .operateWorkers) { req, ctx in
+        routes.add(.post, "\(b)/:id/drain", permission: .operateWorkers) { request, ctx in
             let id = try ctx.parameters.require("id")
+            // Read once, kept: a drain with `migrate` is forwarded to the drained worker with the same body.
+            var req = request
+            req.body = RequestBody(buffer: try await request.collectLimitedBody(context: ctx))
             // Strict JSON types, as seed 004's Go server decodes them: `"migrate": "yes"` is a 400.
             let body = try await req.decodeJSON(Workers.DrainRequest.self, context: ctx, empty: Workers.DrainRequest())
             let migrate = body.migrate ?? false
@@ -53,6 +56,12 @@ struct WorkerRoutes {
                     "deadline_seconds must be between 1 and \(Self.maxDeadline)", field: "deadline_seconds")
             }
             _ = try deps.workers.worker(id: id)
+            // Live moves are driven by the host that runs the instances: the drained worker drains itself when it can
+            // be reached (docs/decisions/0027-live-migration.md); else this host drains it, moving everything cold.
+            let proxy = OwnerProxy(deps: deps)
+            if migrate, let forwarded = try await proxy.forwardToWorker(req, workerId: id, timeout: .seconds(deadline + 30), context: ctx) {
+                return forwarded
+            }
             let outcome = try await deps.workers.drain(id: id, migrate: migrate, deadline: .seconds(deadline))
             _ = await deps.registry.waitForRevision(outcome.revision, timeout: deps.consistencyWait)
             var message = "Worker marked as draining. It will stop accepting new tasks."

@@ -1,0 +1,239 @@
+import FlotillaCore
+import Foundation
+import Logging
+
+/// The source half of a live migration (docs/decisions/0027-live-migration.md), run by the host that owns the
+/// instance: it marks the record, keeps this host's agent off the instance, has the destination prepare, moves the
+/// guest with its backend, has the destination complete, and only then names the destination the owner, in one
+/// fenced transaction. Until that write the source owns the instance; any failure before it leaves the guest running
+/// here and says why in ``Instance/lastMigration``.
+public struct LiveMigration: Sendable {
+    /// How a live move ended.
+    public enum Outcome: Sendable, Equatable {
+        /// The destination runs it and the registry names it the owner.
+        case moved(MigrationRecord)
+        /// Nothing moved (or, when the switch could not be written, the instance is stopped here for the agent to
+        /// start again): the reason, as recorded.
+        case failed(String)
+        /// Another migration of the instance is under way, or it changed meanwhile: nothing was done.
+        case busy(String)
+    }
+
+    /// The longest a destination may take to prepare.
+    static let prepareTimeout = Duration.seconds(30)
+    /// The least time a switch's write is retried for, whatever is left of the budget.
+    static let switchTimeout = Duration.seconds(10)
+    /// The deadline of the best-effort abort on the destination.
+    static let abortTimeout = Duration.seconds(5)
+
+    let store: any ClusterStore
+    let registry: RegistryCache
+    let identity: HostIdentity
+    let migrations: MigrationGuard
+    let peers: any MigrationPeers
+    /// This host's standing with the store: the switch is written only while it may act (not fenced).
+    let session: StoreSession?
+    let logger: Logger
+
+    public init(
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, migrations: MigrationGuard,
+        peers: any MigrationPeers, session: StoreSession?, logger: Logger = Logger(label: "flotilla.migration")
+    ) {
+        self.store = store
+        self.registry = registry
+        self.identity = identity
+        self.migrations = migrations
+        self.peers = peers
+        self.session = session
+        self.logger = logger
+    }
+
+    /// Whether this host can drive a live move of an instance of `kind` (its backend is ``LiveMigrating``).
+    public func canMigrate(_ kind: BackendKind) -> Bool { migrations.migrators[kind] != nil }
+
+    /// Moves instance `id`, which this host owns and runs, to `destination` within `budget`.
+    public func move(_ id: String, to destination: Worker, within budget: Duration) async -> Outcome {
+        let clock = ContinuousClock()
+        let end = clock.now + budget
+        func left() -> Duration { max(clock.now.duration(to: end), .zero) }
+        let me = identity.hostId
+        guard let seen = registry.read({ $0.instances[id]?.value }), seen.workerId == me else {
+            return .failed("host \(me) does not own instance \(id)")
+        }
+        guard let migrator = migrations.migrators[seen.backend] else {
+            return .failed("the \(seen.backend.rawValue) backend of host \(me) cannot migrate live")
+        }
+        guard migrations.hold(id) else { return .busy("Instance \(id) is already migrating (a migration of it is under way on \(me))") }
+        defer { migrations.release(id) }
+
+        // 1. The record says a migration is under way (and a second one is refused from here on).
+        let marked: Revision
+        do {
+            marked = try await mark(id, to: destination.id)
+        } catch let error as FlotillaError {
+            return .busy(error.message)
+        } catch {
+            return .failed("the store did not take the migration: \(error)")
+        }
+        logger.info("live migration started", metadata: ["id": "\(id)", "from": "\(me)", "to": "\(destination.id)"])
+
+        // 2-4. Prepare there, move, complete there. Any failure: abort there, the guest runs on here.
+        let figures: MigrationFigures
+        do {
+            let incoming = try await peers.prepare(id, on: destination, revision: marked, timeout: min(left(), Self.prepareTimeout))
+            figures = try await migrator.migrateOut(id: id, to: incoming, timeout: max(left() - .seconds(5), .seconds(1)))
+            try await peers.complete(id, on: destination, timeout: max(min(left(), .seconds(30)), .seconds(1)))
+        } catch {
+            let reason = Self.reason(error)
+            await abortDestination(id, destination)
+            await record(id, marked: marked, Self.failure(from: me, to: destination.id, reason: reason, at: identity.now()))
+            logger.warning("live migration failed", metadata: ["id": "\(id)", "to": "\(destination.id)", "reason": "\(reason)"])
+            return .failed(reason)
+        }
+
+        // 5. The one fenced switch of the owner; then the ended source copy goes.
+        let moved = MigrationRecord(mode: .live, outcome: .moved, from: me, to: destination.id, figures: figures, at: identity.now())
+        if let problem = await switchOwner(id, marked: marked, to: destination.id, moved, within: max(left(), Self.switchTimeout)) {
+            await abortDestination(id, destination)
+            let reason = "the switch of the owner to \(destination.id) could not be written: \(problem)"
+            logger.error(
+                "live migration could not switch the owner; the destination was aborted and the instance is stopped here for the agent to start again",
+                metadata: ["id": "\(id)", "to": "\(destination.id)", "problem": "\(problem)"])
+            await record(id, marked: marked, Self.failure(from: me, to: destination.id, reason: reason, at: identity.now()))
+            return .failed(reason)
+        }
+        do {
+            try await withDeadline(.seconds(30)) { try await migrator.delete(id: id, force: true) }
+        } catch {
+            // The agent's collection of migrated-away instances deletes it later.
+            logger.warning("could not delete the migrated source copy", metadata: ["id": "\(id)", "error": "\(error)"])
+        }
+        logger.info(
+            "live migration done",
+            metadata: [
+                "id": "\(id)", "to": "\(destination.id)", "totalMs": "\(figures.totalMilliseconds)",
+                "downtimeMs": "\(figures.downtimeMilliseconds)",
+            ])
+        return .moved(moved)
+    }
+
+    // MARK: Records
+
+    /// The record of a failed live migration: nothing moved, for `reason`.
+    static func failure(from: String, to: String, reason: String, at: Date) -> MigrationRecord {
+        MigrationRecord(mode: .live, outcome: .failed, from: from, to: to, reason: reason, at: at)
+    }
+
+    /// The instance as the switch writes it: owned by `destination`, migrated from its source, running.
+    static func switched(_ instance: Instance, to destination: String, _ moved: MigrationRecord, now: Date) -> Instance {
+        var new = instance
+        new.migratedFrom = instance.workerId
+        new.workerId = destination
+        new.migrateTo = nil
+        new.state = .running
+        new.lastMigration = moved
+        new.updatedAt = now
+        return new
+    }
+
+    /// Writes `lastMigration = {live, migrating}` on the record as the store holds it (compared on its revision):
+    /// refused when this host does not own it, it does not run, or another migration is recorded under way.
+    private func mark(_ id: String, to destination: String) async throws -> Revision {
+        let me = identity.hostId
+        let now = identity.now()
+        let outcome = try await store.update(StoreKeys.instance(id)) { kv -> StoreChange? in
+            guard let kv, let old = try? StoreCodec.decode(Instance.self, from: kv.value), old.isLive else {
+                throw FlotillaError.instanceNotFound(id)
+            }
+            guard old.workerId == me, old.state == .running else {
+                let place = old.workerId ?? "no host"
+                throw FlotillaError(.invalidState, "Instance \(id) changed meanwhile: it is \(old.state.rawValue) on \(place)")
+            }
+            if let last = old.lastMigration, last.outcome == .migrating {
+                throw FlotillaError(.invalidState, "Instance \(id) is already migrating to \(last.to)")
+            }
+            var new = old
+            new.lastMigration = MigrationRecord(mode: .live, outcome: .migrating, from: me, to: destination, at: now)
+            new.updatedAt = now
+            return StoreChange(ops: try InstanceTransitions.writeOps(old: old, new: new))
+        }
+        guard case .written(let revision) = outcome else { throw FlotillaError.instanceNotFound(id) }
+        return revision
+    }
+
+    /// Writes the switch: compared on the marked record's revision and on this host's registration (its heartbeat
+    /// key, which lives under its lease), and only while this host is not fenced. Retries a store that does not
+    /// answer until `within` passed; nil when written, else what stopped it.
+    private func switchOwner(_ id: String, marked: Revision, to destination: String, _ moved: MigrationRecord, within: Duration)
+        async -> String?
+    {
+        let clock = ContinuousClock()
+        let end = clock.now + within
+        let me = identity.hostId
+        var problem = "no attempt"
+        while clock.now < end {
+            if let session, !session.mayAct {
+                problem = "host \(me) is cut off from the store (fenced)"
+            } else {
+                do {
+                    let now = identity.now()
+                    let outcome = try await store.update(StoreKeys.instance(id), attempts: 3) { kv -> StoreChange? in
+                        guard let kv, kv.modRevision == marked, let old = try? StoreCodec.decode(Instance.self, from: kv.value),
+                            old.workerId == me
+                        else { throw FlotillaError(.invalidState, "instance \(id) changed during the migration") }
+                        let new = Self.switched(old, to: destination, moved, now: now)
+                        let registered = Compare(key: StoreKeys.alive(me), target: .createRevision(0), op: .greater)
+                        return StoreChange(compares: [registered], ops: try InstanceTransitions.writeOps(old: old, new: new))
+                    }
+                    if case .written = outcome { return nil }
+                    problem = "the store wrote nothing"
+                } catch let error as FlotillaError {
+                    return error.message
+                } catch {
+                    problem = "\(error)"
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return problem
+    }
+
+    /// Records `migration` on the instance when it still carries the migration marked at `marked` (one write, best
+    /// effort: the store may be what failed).
+    private func record(_ id: String, marked: Revision, _ migration: MigrationRecord) async {
+        do {
+            _ = try await withDeadline(.seconds(10)) { [store] in
+                try await store.update(StoreKeys.instance(id)) { kv -> StoreChange? in
+                    guard let kv, kv.modRevision == marked, let old = try? StoreCodec.decode(Instance.self, from: kv.value)
+                    else { return nil }
+                    var new = old
+                    new.lastMigration = migration
+                    return StoreChange(ops: try InstanceTransitions.writeOps(old: old, new: new))
+                }
+            }
+        } catch {
+            logger.error("could not record the migration's outcome", metadata: ["id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    private func abortDestination(_ id: String, _ destination: Worker) async {
+        do {
+            try await peers.abort(id, on: destination, timeout: Self.abortTimeout)
+        } catch {
+            logger.warning(
+                "could not abort the incoming migration on the destination; its agent aborts it",
+                metadata: ["id": "\(id)", "to": "\(destination.id)", "error": "\(error)"])
+        }
+    }
+
+    /// A failure's reason as the instance records it.
+    public static func reason(_ error: any Error) -> String {
+        switch error {
+        case let e as BackendError: return e.description
+        case let e as MigrationPeerError: return e.reason
+        case let e as FlotillaError: return e.message
+        case is DeadlineExceeded: return "a step did not finish in time"
+        default: return "\(error)"
+        }
+    }
+}
