@@ -33,6 +33,7 @@ struct FlotillaCommand: AsyncParsableCommand {
             EventsCommand.self,
             LogsCommand.self,
             NetworkCommand.self,
+            SnapshotCommand.self,
         ]
     )
 

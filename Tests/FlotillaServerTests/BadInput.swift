@@ -59,6 +59,9 @@ enum BadInput {
         "POST /api/v2/vms/:id/pause": "",
         "POST /api/v2/vms/:id/resume": "",
         "POST /api/v2/vms/:id/migrate": #"{"worker_id":"bi-no-such-worker"}"#,
+        "POST /api/v2/vms/:id/snapshots": #"{"name":"bi-snap"}"#,
+        "DELETE /api/v2/snapshots/:id": "",
+        "POST /api/v2/snapshots/:id/vms": #"{"name":"bi-from-snap"}"#,
     ]
 
     /// The creates sent for real at the end, to show their valid bodies are valid.
@@ -77,6 +80,8 @@ enum BadInput {
         "PATCH /api/v1/vms/:uuid": [["name"]],
         "POST /v1alpha1/microvm": [["microvm", "id"], ["microvm", "namespace"]],
         "POST /api/v2/vms": [["name"]],
+        "POST /api/v2/vms/:id/snapshots": [["name"]],
+        "POST /api/v2/snapshots/:id/vms": [["name"]],
     ]
 
     /// Routes where a path parameter naming nothing is not an error: `PUT` of an image creates it, and Flintlock's
@@ -103,7 +108,7 @@ enum BadInput {
         "tail": ["-1", "abc", "10001"], "follow": ["maybe", "2"],
         "min_revision": ["-1", "abc"], "state": ["bogus-state"], "backend": ["bogus-backend"], "kind": ["bogus-kind"],
         "cursor": ["!!not-a-cursor!!"], "labels": ["novalue"], "label": ["=novalue"],
-        "zone": [], "host": [], "name": [],
+        "zone": [], "host": [], "name": [], "vm_id": [],
         // The audit trail's filters (ADR 0018): a key id or name and a target id, 1 to 128 characters.
         "key": ["", String(repeating: "k", count: 129)], "target": ["", String(repeating: "t", count: 129)],
     ]
@@ -250,6 +255,8 @@ enum BadInput {
         var key: String
         var flavor: String
         var image: String
+        /// A snapshot of `instance` (docs/decisions/0028-snapshots.md).
+        var snapshot: String
 
         static func make(_ api: HTTPProbe, _ host: TestHost) async throws -> Fixture {
             let n = UUID().uuidString.prefix(6).lowercased()
@@ -286,8 +293,10 @@ enum BadInput {
                 Issue.record("fixture states: \(states)")
                 throw error
             }
+            let snapshot = try #require(try await api.post("/api/v2/vms/\(instance)/snapshots", "{}")["id"])
             return Fixture(
-                instance: instance, instanceName: instanceName, vm: vm, microVM: microVM, key: key, flavor: flavor, image: image)
+                instance: instance, instanceName: instanceName, vm: vm, microVM: microVM, key: key, flavor: flavor, image: image,
+                snapshot: snapshot)
         }
 
         /// The route's path with its parameters pointing at the fixture; `unknown` for the "unknown id" variant.
@@ -306,6 +315,7 @@ enum BadInput {
                 case ("/api/v1/flavors", _): return flavor
                 case ("/api/v1/images", _): return image
                 case ("/api/v1/workers", _): return "test-host"
+                case ("/api/v2/snapshots", _): return snapshot
                 default: return instance
                 }
             }.joined(separator: "/")

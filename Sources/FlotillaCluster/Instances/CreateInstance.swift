@@ -9,6 +9,8 @@ public struct CreateInstance: Sendable, Equatable {
     public var spec: InstanceSpec
     /// The state to drive the new instance to (`running` unless the surface creates stopped instances).
     public var desired: DesiredState
+    /// The snapshot the instance is made from (``Instance/restoredFrom``), nil for a plain create.
+    public var restoredFrom: String?
 
     public init(name: String, kind: InstanceKind? = nil, backend: BackendKind, spec: InstanceSpec, desired: DesiredState = .running) {
         self.name = name

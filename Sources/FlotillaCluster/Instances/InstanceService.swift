@@ -100,6 +100,7 @@ public final class InstanceService: Sendable {
         let now = identity.now()
         var instance = Instance(id: id, name: request.name, kind: kind, backend: request.backend, spec: spec, createdAt: now)
         instance.desired = request.desired
+        instance.restoredFrom = request.restoredFrom
         let instanceKey = StoreKeys.instance(id)
         let nameKey = StoreKeys.name(request.name)
         // Addresses (docs/decisions/0025-vm-networks.md): each attempt compares its chosen address keys absent; a

@@ -49,6 +49,9 @@ public struct Instance: Sendable, Codable, Equatable, Hashable, Identifiable {
     /// The last migration (live or cold) and how it went, with the reason when it was cold or failed
     /// (docs/decisions/0027-live-migration.md).
     public var lastMigration: MigrationRecord?
+    /// The snapshot the instance was made from (docs/decisions/0028-snapshots.md): its host creates it with
+    /// ``Snapshotting/create(_:from:)``. nil for an instance made from its spec alone.
+    public var restoredFrom: String?
 
     public init(
         id: String, name: String, kind: InstanceKind, backend: BackendKind, spec: InstanceSpec,

@@ -7,6 +7,7 @@ public enum RegistryReducer {
         case leader
         case apiKeys
         case catalog
+        case snapshot(id: String)
     }
 
     /// Replaces the whole state with a listing (`range` of the root prefix at `revision`).
@@ -87,6 +88,10 @@ public enum RegistryReducer {
         if let name = key.dropPrefix(StoreKeys.networks) {
             state.networks[name] = decoded(NetworkDefinition.self)
             return .catalog
+        }
+        if let id = key.dropPrefix(StoreKeys.snapshots) {
+            state.snapshots[id] = decoded(Snapshot.self)
+            return .snapshot(id: id)
         }
         return nil
     }

@@ -28,6 +28,8 @@ public struct RegistryState: Sendable, Equatable {
     public var images: [String: Image] = [:]
     /// VM networks by name (docs/decisions/0025-vm-networks.md).
     public var networks: [String: NetworkDefinition] = [:]
+    /// Snapshots by id (docs/decisions/0028-snapshots.md).
+    public var snapshots: [String: Snapshot] = [:]
     /// Records that could not be decoded, by key (kept for diagnostics; never silently dropped).
     public var undecodable: Set<String> = []
 

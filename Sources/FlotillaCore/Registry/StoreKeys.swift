@@ -11,6 +11,8 @@ public enum StoreKeys {
     public static let images = "/flotilla/images/"
     /// Network definitions (``NetworkDefinition``), reduced into the registry.
     public static let networks = "/flotilla/networks/"
+    /// Snapshots (``Snapshot``), reduced into the registry (docs/decisions/0028-snapshots.md).
+    public static let snapshots = "/flotilla/snapshots/"
     /// Address allocations, one key per address in use (value: the instance id), outside ``root``: the registry
     /// reads addresses from the instances' specs; these keys only make the create transaction refuse a taken one.
     public static let addresses = "/flotilla-addresses/"
@@ -31,6 +33,7 @@ public enum StoreKeys {
     public static func flavor(_ id: String) -> String { flavors + id }
     public static func image(_ id: String) -> String { images + id }
     public static func network(_ name: String) -> String { networks + name }
+    public static func snapshot(_ id: String) -> String { snapshots + id }
     public static func address(network: String, _ address: IPv4Address) -> String {
         addresses + network + "/" + address.description
     }

@@ -39,6 +39,7 @@ public enum FlotillaRouter {
         GlobalStatusRoute(deps: deps).register(routes)
         GlobalClusterRoutes(deps: deps).register(routes)
         NetworkRoutes(deps: deps).register(routes)
+        SnapshotRoutes(deps: deps).register(routes)
         EventsRoute(deps: deps).register(routes)
         LogsRoute(deps: deps).register(routes)
         AuditRoute(deps: deps).register(routes)

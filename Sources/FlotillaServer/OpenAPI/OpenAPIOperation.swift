@@ -31,7 +31,8 @@ struct OpenAPIOperation: Sendable {
     /// Schemas of path parameters narrower than a non-empty string.
     var pathSchemas: [String: JSONValue] = [:]
 
-    static let all: [OpenAPIOperation] = compute + keys + vms + catalog + workers + global + networks + logs + metrics + flintlock + other
+    static let all: [OpenAPIOperation] =
+        compute + keys + vms + catalog + workers + global + networks + snapshots + logs + metrics + flintlock + other
 
     /// The path parameters of the pattern.
     var pathParameters: [String] {

@@ -11,6 +11,7 @@ enum OpenAPISchemas {
         .merging(workers) { a, _ in a }.merging(global) { a, _ in a }.merging(flintlock) { a, _ in a }
         .merging(audit) { a, _ in a }.merging(logs) { a, _ in a }
         .merging(metrics) { a, _ in a }.merging(networks) { a, _ in a }
+        .merging(snapshots) { a, _ in a }
 
     /// A closed object: `required` fields always present, `optional` ones may be left out.
     static func object(_ required: [String: JSONValue], optional: [String: JSONValue] = [:]) -> JSONValue {
