@@ -73,9 +73,12 @@ extension FlotillaClient {
     }
 
     /// `POST /api/v2/vms/{id}/migrate`: answers once it runs on another host: the worker `target` names, or one the
-    /// leader's scheduler picks when nil (409 when none can take it; 404 for an unknown target).
-    public func fleetMigrate(id: String, to target: String? = nil) async throws -> Global.VM {
-        let body = target.map { Global.MigrateRequest(workerId: $0) }
+    /// leader's scheduler picks when nil (409 when none can take it; 404 for an unknown target). With `live`, a running
+    /// kvm VM keeps running while it moves (docs/decisions/0027-live-migration.md); the answer's `migration` says how it
+    /// moved (docker containers move cold, with the reason). The worker goes as `worker_id`, which every server since
+    /// surface D's migrate takes (`target` is its synonym).
+    public func fleetMigrate(id: String, to target: String? = nil, live: Bool = false) async throws -> Global.VM {
+        let body = target != nil || live ? Global.MigrateRequest(workerId: target, live: live ? true : nil) : nil
         return try await send(.post, RequestTarget(Self.globalPath + ["vms", id, "migrate"]), body: body).value
     }
 

@@ -9,8 +9,11 @@ enum FleetRunner {
     /// A request timeout above the server's longest wait (its action timeout) plus a margin.
     static let waitingTimeout = Duration.seconds(150)
 
-    static func finish(_ action: String, _ vm: Global.VM, accepted: Bool, waited: Bool, _ options: ClientOptions) throws {
-        try ClientRunner.emit(vm, options) { OutputFormatter.fleetActionResult(action, $0, accepted: accepted) }
+    /// `printed`: the caller printed the answer already (its own way).
+    static func finish(
+        _ action: String, _ vm: Global.VM, accepted: Bool, waited: Bool, _ options: ClientOptions, printed: Bool = false
+    ) throws {
+        if !printed { try ClientRunner.emit(vm, options) { OutputFormatter.fleetActionResult(action, $0, accepted: accepted) } }
         if vm.observed.state == "error" {
             ClientRunner.printError("error: \(vm.name) (\(vm.id)) is in state error: \(vm.observed.description ?? "no reason given")")
             throw ExitCode(1)

@@ -12,7 +12,11 @@ struct VMGetCommand: AsyncParsableCommand {
     func run() async throws {
         try await ClientRunner.run(client) { api in
             let found = try await api.vm(InstanceReference(vm))
-            try ClientRunner.emit(found, client, table: OutputFormatter.vmDetail)
+            guard client.output == .table else { return try ClientRunner.emit(found, client, table: OutputFormatter.vmDetail) }
+            // Surface C has no migration field: the table adds surface D's (the same registry record); without it (an
+            // older server) the table shows what surface C holds.
+            let migration = try? await api.globalVM(id: found.uuid).migration
+            ClientRunner.printOut(OutputFormatter.vmDetail(found, migration: migration ?? nil))
         }
     }
 }

@@ -4,14 +4,19 @@ import FlotillaClient
 struct WorkerDrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drain", abstract: "Stop placing new instances on a worker; optionally move its instances away.",
-        discussion: "With --migrate the command exits 1 when some instances could not be moved (they are listed).")
+        discussion: """
+            With --migrate, kvm VMs that run move live (the guest keeps running, QEMU live migration) when both hosts \
+            can; the others move cold (stopped, re-created on another worker and started), docker containers always. \
+            The answer lists each instance's move: live or cold, moved or failed, and the reason for a cold move or a \
+            failure. The command exits 1 when some instances could not be moved (they are listed).
+            """)
 
     @OptionGroup var client: ClientOptions
 
     @Argument(help: "The worker's id.")
     var id: String
 
-    @Flag(help: "Move the worker's instances to other workers (stop, re-create, start; local disk data is not carried).")
+    @Flag(help: "Move the worker's instances to other workers: running kvm VMs live, the others cold (stop, re-create, start).")
     var migrate = false
 
     @Option(help: "Seconds the migration may take (server default 300).")

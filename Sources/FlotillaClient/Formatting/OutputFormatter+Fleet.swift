@@ -61,6 +61,7 @@ extension OutputFormatter {
         if let root = vm.spec.rootImage { pairs.append(("Root image", root)) }
         if let policy = vm.spec.restartPolicy { pairs.append(("Restart policy", policy)) }
         if let attempts = vm.observed.restartAttempts, attempts > 0 { pairs.append(("Restarts", String(attempts))) }
+        if let m = vm.migration { pairs.append(("Last migration", migrationSummary(m) + ", " + timestamp(m.at))) }
         pairs.append(("Revisions", "created \(vm.revisions.created), modified \(vm.revisions.modified)"))
         pairs.append(("Created", timestamp(vm.createdAt)))
         pairs.append(("Updated", timestamp(vm.updatedAt)))

@@ -28,6 +28,11 @@ extension OutputFormatter {
 
     /// One VM as aligned `key: value` lines; empty fields are left out.
     public static func vmDetail(_ vm: VMs.VM) -> String {
+        vmDetail(vm, migration: nil)
+    }
+
+    /// One VM as `vmDetail(_:)` shows it, with its last migration (surface D's `migration`) when there is one.
+    public static func vmDetail(_ vm: VMs.VM, migration: Global.Migration?) -> String {
         var pairs: [(String, String)] = [
             ("UUID", vm.uuid),
             ("Name", vm.name),
@@ -49,6 +54,7 @@ extension OutputFormatter {
         pairs.append(("Updated", timestamp(vm.updatedAt)))
         if let launched = vm.launchedAt { pairs.append(("Launched", timestamp(launched))) }
         if let terminated = vm.terminatedAt { pairs.append(("Terminated", timestamp(terminated))) }
+        if let m = migration { pairs.append(("Last migration", migrationSummary(m) + ", " + timestamp(m.at))) }
         return TableRenderer.keyValueLines(pairs)
     }
 

@@ -41,7 +41,7 @@ extension OutputFormatter {
         var text = "\(change.workerId): \(change.status). \(change.message)\n"
         if let moved = change.migrated, !moved.isEmpty { text += "Migrated: \(moved.joined(separator: ", "))\n" }
         if let left = change.notMigrated, !left.isEmpty { text += "Not migrated: \(left.joined(separator: ", "))\n" }
-        return text
+        return text + drainMoves(change.moves)
     }
 
     /// `flotilla cluster status`: the figures, then one line per worker with its instances.

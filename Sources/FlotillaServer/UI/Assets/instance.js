@@ -53,11 +53,18 @@ export function renderInstance(app, id) {
       fact("Restart policy", vm.spec?.restart_policy ?? "–"),
       fact("Restarts", String(vm.observed?.restart_attempts ?? 0)),
       vm.observed?.error ? fact("Error", h("span", { class: "error" }, vm.observed.error)) : null,
+      vm.migration ? fact("Last migration", migrationLine(vm.migration)) : null,
       fact("Updated", fmtAgo(vm.updated_at)));
     fill(actions, actionButtons(app, vm, (result, action) => {
       if (action === "delete" && result) location.hash = "#/instances";
       else loadRecord();
     }));
+  }
+
+  /** `live, moved h1 → h2 (downtime 12 ms, total 1800 ms)` or `cold, moved h1 → h2: <reason>`. */
+  function migrationLine(m) {
+    const figures = m.figures ? ` (downtime ${m.figures.downtime_ms} ms, total ${m.figures.total_ms} ms)` : "";
+    return `${m.mode}, ${m.outcome} ${m.from} → ${m.to}${figures}${m.reason ? `: ${m.reason}` : ""} · ${fmtAgo(m.at)}`;
   }
 
   async function loadStatus() {

@@ -8,10 +8,10 @@ const PAGE = 50;
 const STATES = ["pending", "creating", "starting", "running", "stopping", "stopped", "paused", "restarting", "error", "deleting"];
 const BACKENDS = ["sim", "docker", "kvm"];
 
-/** The actions each state offers (the server still decides). */
-export function actionsFor(state) {
+/** The actions each state offers (the server still decides); a running kvm VM can also move live (ADR 0027). */
+export function actionsFor(state, backend) {
   switch (state) {
-    case "running": return ["stop", "restart", "pause", "migrate"];
+    case "running": return ["stop", "restart", "pause", "migrate", ...(backend === "kvm" ? ["migrate live"] : [])];
     case "paused": return ["resume", "stop"];
     case "stopped": case "error": return ["start", "migrate"];
     default: return [];
@@ -22,7 +22,9 @@ export function actionsFor(state) {
 export async function perform(app, vm, action) {
   const path = `/api/v2/vms/${encodeURIComponent(vm.id)}`;
   try {
-    const result = action === "delete" ? await api("DELETE", path) : await api("POST", `${path}/${action}`);
+    const result = action === "delete" ? await api("DELETE", path)
+      : action === "migrate live" ? await api("POST", `${path}/migrate`, { body: { live: true } })
+      : await api("POST", `${path}/${action}`);
     app.notify(`${vm.name}: ${action} requested.`, "info");
     return result;
   } catch (error) {
@@ -36,7 +38,7 @@ export function actionButtons(app, vm, after) {
   const allowed = mayDo(needs.instances);
   const title = allowed ? null : "your key's role may not change instances";
   const run = async (action) => { const result = await perform(app, vm, action); after(result, action); };
-  const buttons = actionsFor(vm.observed?.state).map((action) =>
+  const buttons = actionsFor(vm.observed?.state, vm.backend).map((action) =>
     h("button", { type: "button", disabled: !allowed, title, "aria-label": `${action} ${vm.name}`, dataset: { action }, onclick: () => run(action) }, action));
   const del = confirmButton("Delete", () => run("delete"), { disabled: !allowed, title, "aria-label": `delete ${vm.name}`, "data-action": "delete" });
   return [...buttons, del];
