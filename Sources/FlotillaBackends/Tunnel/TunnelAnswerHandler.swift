@@ -59,12 +59,22 @@ final class TunnelAnswerHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        closedBeforeAnswer()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { closedBeforeAnswer() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// The destination ended the connection without answering: it closes a wrong token's connection unanswered.
+    private func closedBeforeAnswer() {
         if let tlsError {
             finish(.failure(.tlsHandshakeFailed(address: address, reason: "\(tlsError)")))
         } else {
             finish(.failure(.tokenRejected(address: address)))
         }
-        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -13,6 +13,8 @@ final class TunnelGlueHandler: ChannelDuplexHandler {
     private var partner: TunnelGlueHandler?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
+    /// The last write to this side: it completes once everything the partner read before it is written.
+    private var lastWrite: EventLoopFuture<Void>?
 
     private init() {}
 
@@ -37,7 +39,10 @@ final class TunnelGlueHandler: ChannelDuplexHandler {
     // MARK: called by the partner
 
     private func partnerWrite(_ buffer: ByteBuffer) {
-        context?.write(wrapOutboundOut(buffer), promise: nil)
+        guard let context else { return }
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.write(wrapOutboundOut(buffer), promise: promise)
+        lastWrite = promise.futureResult
     }
 
     private func partnerFlush() {
@@ -54,12 +59,24 @@ final class TunnelGlueHandler: ChannelDuplexHandler {
     private var partnerIsWritable: Bool { context?.channel.isWritable ?? false }
 
     private func partnerInputClosed() {
-        // Written bytes go out first: NIO shuts the output down once its pending writes are done.
-        context?.close(mode: .output, promise: nil)
+        afterWrites { $0.close(mode: .output, promise: nil) }
     }
 
     private func partnerClosed() {
-        context?.close(promise: nil)
+        afterWrites { $0.close(promise: nil) }
+    }
+
+    /// Runs `close` on this side's channel once every byte the partner read is written: NIO and NIOSSL turn closing
+    /// the output of a channel whose input already ended into a full close, which drops the writes still pending.
+    private func afterWrites(_ close: @escaping @Sendable (any Channel) -> Void) {
+        guard let context else { return }
+        let channel = context.channel
+        context.flush()
+        if let lastWrite {
+            lastWrite.whenComplete { _ in close(channel) }
+        } else {
+            close(channel)
+        }
     }
 
     // MARK: inbound

@@ -24,6 +24,8 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var received = ByteBuffer()
     private var deadline: Scheduled<Void>?
     private var decided = false
+    /// Once the token is accepted: the bytes that followed it, for the QEMU socket once connected.
+    private var early: ByteBuffer?
 
     init(_ settings: Settings) {
         self.settings = settings
@@ -43,8 +45,9 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !decided else { return }
         var buffer = unwrapInboundIn(data)
+        if early != nil { early?.writeBuffer(&buffer) }
+        guard !decided else { return }
         received.writeBuffer(&buffer)
         guard let (line, rest) = TunnelHeader.splitLine(&received) else {
             if received.readableBytes >= TunnelHeader.lineLimit { reject(context, "a header longer than \(TunnelHeader.lineLimit) bytes") }
@@ -54,7 +57,7 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
             reject(context, "a wrong migration token")
             return
         }
-        accept(context, rest: rest)
+        accept(context, early: rest)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -65,6 +68,19 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
             )
         }
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event, !decided {
+            decided = true
+            deadline?.cancel()
+            settings.logger.debug(
+                "migration tunnel connection ended before its token",
+                metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -95,8 +111,9 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Stops reading from the source, connects to the QEMU socket and splices.
-    private func accept(_ context: ChannelHandlerContext, rest: ByteBuffer) {
+    private func accept(_ context: ChannelHandlerContext, early: ByteBuffer) {
         decided = true
+        self.early = early
         deadline?.cancel()
         try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
         let settings = settings
@@ -109,7 +126,7 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
             .whenComplete { result in
                 switch result {
                 case .success(let local):
-                    self.splice(context, with: local, rest: rest)
+                    self.splice(context, with: local)
                 case .failure(let error):
                     settings.logger.warning(
                         "migration tunnel cannot reach the incoming QEMU",
@@ -120,7 +137,7 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
     }
 
-    private func splice(_ context: ChannelHandlerContext, with local: any Channel, rest: ByteBuffer) {
+    private func splice(_ context: ChannelHandlerContext, with local: any Channel) {
         guard context.channel.isActive, settings.channels.add(local) else {
             local.close(promise: nil)
             return
@@ -135,7 +152,8 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: TunnelHeader.accepted + "\n")), promise: nil)
-        if rest.readableBytes > 0 { local.writeAndFlush(rest, promise: nil) }
+        if let early, early.readableBytes > 0 { local.writeAndFlush(early, promise: nil) }
+        early = nil
         let channel = context.channel
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         try? local.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
