@@ -66,8 +66,14 @@ import Testing
         #expect(
             QEMUMigrationQMP.mirror("root") == [
                 "job-id": .string("mirror-root"), "device": .string("root"), "target": .string("migrate-root"), "sync": .string("full"),
+                "copy-mode": .string("write-blocking"),
             ])
         #expect(QEMUMigrationQMP.parameters["downtime-limit"] == .int(300))
+        // The destination reports whether it loaded the stream: a failed load fails the move on the source.
+        #expect(
+            QEMUMigrationQMP.capabilities == [
+                "capabilities": .array([.object(["capability": .string("return-path"), "state": .bool(true)])])
+            ])
     }
 
     @Test func blockJobsAreReadWithTheirReadinessAndError() {

@@ -32,19 +32,24 @@ struct QEMUMigrationTests {
         return image
     }
 
-    /// Runs `body` with a source and a destination backend, each on its own folder (and namespace with `links`);
-    /// every QEMU is killed and both folders removed afterwards.
+    /// Runs `body` with a source and a destination backend, each on its own folder (and namespace with `links`, and
+    /// its tunnels' TLS with `tls`); every QEMU is killed and both folders removed afterwards.
     static func withTwoBackends(
-        namespaces: (String, String)? = nil,
+        namespaces: (String, String)? = nil, tls: (MigrationTunnelTLS, MigrationTunnelTLS)? = nil,
         _ body: (QEMUBackend, QEMUBackend, GuestImageFixture.Guest, String) async throws -> Void
     ) async throws {
         try KVMTestSupport.requireQEMU()
         let guest = try await GuestImageFixture.guest()
         let root = KVMTestSupport.temporaryDirectory("mig")
-        let source = QEMUFixtures.backend(
-            directory: root + "/a", links: namespaces.map { NetlinkHostLinks(namespace: $0.0) }, namespace: namespaces?.0)
-        let destination = QEMUFixtures.backend(
-            directory: root + "/b", links: namespaces.map { NetlinkHostLinks(namespace: $0.1) }, namespace: namespaces?.1)
+        func backend(_ name: String, namespace: String?, tls: MigrationTunnelTLS?) -> QEMUBackend {
+            var configuration = QEMUBackend.Configuration(
+                directory: root + "/" + name, accel: .tcg, links: namespace.map { NetlinkHostLinks(namespace: $0) },
+                networkNamespace: namespace)
+            configuration.migrationTLS = tls ?? .plain
+            return QEMUBackend(configuration: configuration)
+        }
+        let source = backend("a", namespace: namespaces?.0, tls: tls?.0)
+        let destination = backend("b", namespace: namespaces?.1, tls: tls?.1)
         let result: Result<Void, any Error>
         do {
             try await body(source, destination, guest, root)

@@ -16,9 +16,11 @@ import Logging
 ///   and launches QEMU with the command line of `start` plus `-incoming defer`, then opens the memory channel
 ///   (`migrate-incoming`) and the disk server (`nbd-server-start`, `nbd-server-add` per drive) and their listeners;
 /// - source: ``migrateOut(id:to:timeout:)`` mirrors each drive (`blockdev-add` of an NBD node, `blockdev-mirror`
-///   sync full) until every job is ready, then `migrate`s and polls `query-migrate`; at completion it cancels the
-///   ready mirrors (which leaves the destination's disks identical), and ends its QEMU. On any failure it cancels the
-///   migration and the mirrors and resumes the guest if the migration paused it;
+///   sync full, `write-blocking`) until every job is ready, then `migrate`s with the `return-path` capability (the
+///   migration completes only once the destination loaded the whole stream: a stream cut on the way fails it here,
+///   with the guest still here) and polls `query-migrate`; at completion it cancels the ready mirrors (which leaves
+///   the destination's disks identical), and ends its QEMU. On any failure it cancels the migration and the mirrors
+///   and resumes the guest if the migration paused it;
 /// - destination: ``completeIncoming(id:timeout:)`` waits for its guest to run, stops the disk server, closes the
 ///   listeners and clears the mark; ``abortIncoming(id:)`` removes an incoming instance that did not complete.
 extension QEMUBackend: LiveMigrating {
@@ -103,6 +105,7 @@ extension QEMUBackend: LiveMigrating {
             let diskBytes = try await waitUntilReady(id, files, jobs: jobs, deadline: deadline, timeout: timeout)
             let diskMilliseconds = Self.milliseconds(ContinuousClock.now - mirrorStart)
             step = "moving the memory"
+            try await migrationQMP(files, "migrate-set-capabilities", QEMUMigrationQMP.capabilities, before: deadline)
             try await migrationQMP(files, "migrate-set-parameters", QEMUMigrationQMP.parameters, before: deadline)
             try await migrationQMP(files, "migrate", QEMUMigrationQMP.uri(socket: files.migrationOut), before: deadline)
             figures = try await waitForMemory(

@@ -37,9 +37,22 @@ enum QEMUMigrationQMP {
         ]
     }
 
-    /// `blockdev-mirror`: the whole drive (sync full, backing files included) into its NBD node.
+    /// `blockdev-mirror`: the whole drive (sync full, backing files included) into its NBD node. `write-blocking`:
+    /// once the mirror is ready, every guest write reaches the destination before it completes, so nothing is left
+    /// to copy when the memory's switch-over pauses the guest and the destination's guest starts.
     static func mirror(_ drive: String) -> [String: JSONValue] {
-        ["job-id": .string(jobId(drive)), "device": .string(drive), "target": .string(nodeName(drive)), "sync": .string("full")]
+        [
+            "job-id": .string(jobId(drive)), "device": .string(drive), "target": .string(nodeName(drive)), "sync": .string("full"),
+            "copy-mode": .string("write-blocking"),
+        ]
+    }
+
+    /// `migrate-set-capabilities` of the source: `return-path`, so that the destination reports back whether it
+    /// loaded the stream. Without it the source calls the migration completed once it wrote the last byte into its
+    /// socket, although the destination may still fail to load it (the tunnel cut, a short read): the source would
+    /// then end a guest that runs nowhere. With it, such a failure fails the migration and the source resumes.
+    static var capabilities: [String: JSONValue] {
+        ["capabilities": .array([.object(["capability": .string("return-path"), "state": .bool(true)])])]
     }
 
     /// `migrate-set-parameters`.
