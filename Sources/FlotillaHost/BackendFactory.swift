@@ -4,9 +4,10 @@ import Logging
 
 /// Makes the backends a host runs: what the configuration names, else every backend found working plus
 /// `sim`: docker when its daemon answers `GET /_ping` within a second, kvm when `qemu-system-x86_64` is on
-/// PATH.
+/// PATH. With TLS, the kvm backend's live migration tunnels use the host's (``migrationTLS(_:)``).
 enum BackendFactory {
-    static func make(_ configuration: HostConfiguration, logger: Logger) async throws -> [any ComputeBackend] {
+    static func make(_ configuration: HostConfiguration, tls: HostTLS? = nil, logger: Logger) async throws -> [any ComputeBackend] {
+        let migrationTLS = Self.migrationTLS(tls)
         guard let wanted = configuration.backends else {
             var backends: [any ComputeBackend] = []
             let docker = makeDocker(configuration, logger: logger)
@@ -15,7 +16,7 @@ enum BackendFactory {
             } else {
                 logger.info("docker backend not enabled: no daemon answers", metadata: ["socket": "\(configuration.dockerSocket)"])
             }
-            if QEMUBackend.isInstalled { backends.append(makeKVM(configuration, logger: logger)) }
+            if QEMUBackend.isInstalled { backends.append(makeKVM(configuration, migrationTLS: migrationTLS, logger: logger)) }
             backends.append(makeSim(configuration))
             return backends
         }
@@ -24,7 +25,7 @@ enum BackendFactory {
             case .sim: return makeSim(configuration)
             // Named explicitly: enabled even while the daemon is down (it reports BACKEND_UNAVAILABLE until it answers).
             case .docker: return makeDocker(configuration, logger: logger)
-            case .kvm: return makeKVM(configuration, logger: logger)
+            case .kvm: return makeKVM(configuration, migrationTLS: migrationTLS, logger: logger)
             }
         }
     }
@@ -38,12 +39,20 @@ enum BackendFactory {
     }
 
     /// The kvm backend makes VM network devices through netlink, in `--vm-netns` when given, where it also runs QEMU.
-    private static func makeKVM(_ configuration: HostConfiguration, logger: Logger) -> QEMUBackend {
+    private static func makeKVM(_ configuration: HostConfiguration, migrationTLS: MigrationTunnelTLS, logger: Logger) -> QEMUBackend {
         let mode = AccelDetector.Mode(rawValue: configuration.kvmAccel.rawValue) ?? .auto
-        return QEMUBackend(
-            configuration: .init(
-                directory: configuration.kvmDirectory, accel: mode, links: NetlinkHostLinks(namespace: configuration.vmNetns),
-                networkNamespace: configuration.vmNetns),
-            logger: logger.child("kvm"))
+        var kvm = QEMUBackend.Configuration(
+            directory: configuration.kvmDirectory, accel: mode, links: NetlinkHostLinks(namespace: configuration.vmNetns),
+            networkNamespace: configuration.vmNetns)
+        kvm.migrationTLS = migrationTLS
+        return QEMUBackend(configuration: kvm, logger: logger.child("kvm"))
+    }
+
+    /// The live migration tunnels' TLS (docs/decisions/0027-live-migration.md): the destination's listener serves
+    /// the host's certificate and, with a cluster CA, requires the source's; the source's dialer is the host-to-host
+    /// client (trusts the cluster CA, presents the host's certificate). Plain without TLS.
+    static func migrationTLS(_ tls: HostTLS?) -> MigrationTunnelTLS {
+        guard let tls else { return .plain }
+        return MigrationTunnelTLS(server: tls.server, client: tls.peerClient, requirePeerCertificate: tls.requiresPeerCertificate)
     }
 }
