@@ -63,7 +63,7 @@ public final class FlotillaHost: Sendable {
         let identity = HostIdentity(
             hostId: configuration.hostId, address: configuration.advertiseAddress,
             healthWindow: configuration.healthWindow, leaseTTL: configuration.leaseTTL)
-        let rawBackends = try BackendSet(await BackendFactory.make(configuration, logger: logger))
+        let rawBackends = try BackendSet(await BackendFactory.make(configuration, tls: tls, logger: logger))
         let backends = rawBackends.instrumented(metrics.cluster)
         let clusterSecret = try ClusterSecret.resolve(configuration)
         let keys = KeyService(
