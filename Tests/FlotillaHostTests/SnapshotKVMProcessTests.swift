@@ -29,7 +29,9 @@ struct SnapshotKVMProcessTests {
             let host = try await stack.serve(dataDir: dir, extra: ["--backends", "sim,kvm", "--kvm-accel", "tcg"])
             let id = try await FlotillaClient.withClient(baseURL: host.url, apiKey: host.apiKey) { client in
                 let request = Compute.CreateRequest(
-                    name: "snap-source", backend: "kvm", config: .init(image: "flotilla-test-guest"),
+                    name: "snap-source", backend: "kvm",
+                    // The memory state is kept in a writable qcow2 disk: an empty one is enough.
+                    config: .init(image: "flotilla-test-guest", disks: [.init(id: "scratch", sizeBytes: 16 << 20)]),
                     resources: .init(cpu: .init(cores: 1), memory: .init(limit: 128 << 20)))
                 return try await client.createInstance(request, wait: true).instance.id
             }
