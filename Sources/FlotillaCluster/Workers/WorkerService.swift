@@ -77,7 +77,16 @@ public final class WorkerService: Sendable {
         for instanceId in ids {
             let left = clock.now.duration(to: end)
             var moved = false
-            if left > .zero { moved = await self.migrate(instance: instanceId, from: id, live: true, within: left) == .moved }
+            if left > .zero {
+                var result = await self.migrate(instance: instanceId, from: id, live: true, within: left)
+                // A drain empties the host: a live move that failed (the guest runs on here) is done cold instead.
+                if case .failedLive(let reason) = result, clock.now < end {
+                    result = await self.migrate(
+                        instance: instanceId, from: id, within: clock.now.duration(to: end),
+                        coldReason: "the live migration failed: \(reason)")
+                }
+                moved = result == .moved
+            }
             if moved { outcome.migrated.append(instanceId) } else { outcome.notMigrated.append(instanceId) }
             if let record = registry.read({ $0.instances[instanceId]?.value.lastMigration }), record.from == id {
                 outcome.moves[instanceId] = record
@@ -99,6 +108,14 @@ public final class WorkerService: Sendable {
     /// there within `budget`. Either way the instance's ``Instance/lastMigration`` says how it moved, or why not.
     public func migrate(
         instance id: String, from: String, to target: String? = nil, live wantsLive: Bool = false, within budget: Duration
+    ) async -> MigrationOutcome {
+        await migrate(instance: id, from: from, to: target, live: wantsLive, within: budget, coldReason: nil)
+    }
+
+    /// ``migrate(instance:from:to:live:within:)``; with `coldReason`, a cold move for that reason.
+    func migrate(
+        instance id: String, from: String, to target: String? = nil, live wantsLive: Bool = false, within budget: Duration,
+        coldReason forced: String?
     ) async -> MigrationOutcome {
         let clock = ContinuousClock()
         let end = clock.now + budget
@@ -123,7 +140,7 @@ public final class WorkerService: Sendable {
         }
         // 2b. Live or cold, and why.
         let coldReason: String
-        switch mode(current, from: from, to: destination, live: wantsLive, in: state) {
+        switch forced.map({ MigrationMode.cold(reason: $0) }) ?? mode(current, from: from, to: destination, live: wantsLive, in: state) {
         case .live:
             guard let live, let worker = state.workers[destination]?.value else { return .failed }
             let outcome = await live.move(id, to: worker, within: left())

@@ -33,6 +33,7 @@ struct OpenAPIOperation: Sendable {
 
     static let all: [OpenAPIOperation] =
         compute + keys + vms + catalog + workers + global + networks + snapshots + logs + metrics + flintlock + other
+        + migration
 
     /// The path parameters of the pattern.
     var pathParameters: [String] {

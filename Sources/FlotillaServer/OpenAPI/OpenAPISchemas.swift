@@ -12,6 +12,7 @@ enum OpenAPISchemas {
         .merging(audit) { a, _ in a }.merging(logs) { a, _ in a }
         .merging(metrics) { a, _ in a }.merging(networks) { a, _ in a }
         .merging(snapshots) { a, _ in a }
+        .merging(migration) { a, _ in a }
 
     /// A closed object: `required` fields always present, `optional` ones may be left out.
     static func object(_ required: [String: JSONValue], optional: [String: JSONValue] = [:]) -> JSONValue {
