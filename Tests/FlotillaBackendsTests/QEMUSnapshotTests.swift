@@ -213,4 +213,46 @@ struct QEMUSnapshotTests {
             #expect(try await backend.inspect(id: id).state == .running)
         }
     }
+
+    /// As in `flotilla serve`, where the agent inspects the VM while a snapshot runs: every inspect opens its own QMP
+    /// session, interleaved with the snapshot's job polling, while QEMU emits the jobs' events. Two snapshots in a row
+    /// must both succeed, the guest counting on and its disks keeping no internal snapshot.
+    @Test func twoSnapshotsInARowWhileAnotherTaskKeepsInspecting() async throws {
+        try await QEMUFixtures.withBackend { backend, guest, dir in
+            let volume = try await Self.volume(in: dir, note: "busy")
+            let id = QEMUFixtures.newId()
+            try await backend.create(Self.request(id, guest, volume))
+            try await Self.startAndWaitForWrite(backend, id)
+
+            let artifacts = try await withThrowingTaskGroup(of: [SnapshotArtifact].self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        _ = try? await backend.inspect(id: id)
+                        try? await Task.sleep(for: .milliseconds(5))
+                    }
+                    return []
+                }
+                group.addTask {
+                    [
+                        try await backend.snapshot(id: id, snapshotId: "busy-1"),
+                        try await backend.snapshot(id: id, snapshotId: "busy-2"),
+                    ]
+                }
+                let first = try await group.next() ?? []
+                group.cancelAll()
+                return try await group.reduce(first, +)
+            }
+            #expect(artifacts.map(\.location) == [dir + "/snapshots/busy-1", dir + "/snapshots/busy-2"])
+            #expect(artifacts.map(\.includesMemory) == [true, true])
+            let after = await Self.lastTick(backend, id)
+            try await eventually("the guest counts on after the snapshots", timeout: .seconds(60)) {
+                await Self.lastTick(backend, id) > after
+            }
+            #expect(try await backend.inspect(id: id).state == .running)
+            for disk in ["overlay.qcow2", "disk-data.qcow2"] {
+                #expect(!(try await Self.internalSnapshots(dir + "/\(id)/\(disk)")).contains("flotilla-busy"))
+            }
+            for artifact in artifacts.reversed() { try await backend.deleteSnapshot(artifact) }
+        }
+    }
 }

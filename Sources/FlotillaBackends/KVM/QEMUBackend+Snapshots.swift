@@ -254,8 +254,22 @@ extension QEMUBackend: Snapshotting {
         let timeout = configuration.qmpTimeout
         try await QMPClient.execute(socketPath: socket, command, arguments: arguments, timeout: timeout)
         let deadline = ContinuousClock.now + Self.snapshotJobTimeout
+        var failedQueries = 0
         while true {
-            let jobs = try await QMPClient.execute(socketPath: socket, "query-jobs", timeout: timeout)
+            // The job runs on in QEMU whatever happens to one connection: a lost exchange is asked again (up to 3
+            // in a row), so that the job is not left behind undismissed.
+            let jobs: JSONValue
+            do {
+                jobs = try await QMPClient.execute(socketPath: socket, "query-jobs", timeout: timeout)
+                failedQueries = 0
+            } catch let error as QMPError {
+                if case .commandFailed = error { throw error }
+                failedQueries += 1
+                guard failedQueries < 3 else { throw error }
+                logger.debug("query-jobs failed, asking again", metadata: ["job": "\(jobId)", "error": "\(error)"])
+                try await Task.sleep(for: .milliseconds(50))
+                continue
+            }
             switch QEMUSnapshotQMP.jobState(jobId, in: jobs) {
             case .concluded:
                 try await QMPClient.execute(socketPath: socket, "job-dismiss", arguments: ["id": .string(jobId)], timeout: timeout)

@@ -1,4 +1,5 @@
 import FlotillaCore
+import Foundation
 
 /// The QMP side of a kvm snapshot, pure so that it is table-tested: the arguments of the `snapshot-save` and
 /// `snapshot-delete` jobs (QEMU 6.0+), the block nodes of the drives they act on (from `query-block`), and a job's
@@ -18,8 +19,11 @@ enum QEMUSnapshotQMP {
     /// The internal snapshot tag of snapshot `snapshotId`.
     static func tag(for snapshotId: String) -> String { "flotilla-\(snapshotId)" }
 
-    static func saveJobId(_ snapshotId: String) -> String { "flotilla-save-\(snapshotId)" }
-    static func deleteJobId(_ snapshotId: String) -> String { "flotilla-delete-\(snapshotId)" }
+    /// A job id QEMU has not seen yet: ids stay taken until the job is dismissed, so each job gets its own.
+    static func saveJobId(_ snapshotId: String) -> String { "flotilla-save-\(snapshotId)-\(uniqueSuffix())" }
+    static func deleteJobId(_ snapshotId: String) -> String { "flotilla-delete-\(snapshotId)-\(uniqueSuffix())" }
+
+    private static func uniqueSuffix() -> String { String(UUID().uuidString.prefix(8)).lowercased() }
 
     /// The drives (`-drive id=...`) an internal snapshot covers: the writable qcow2 ones, the root overlay first (it
     /// also holds the vmstate). Read-only disks and the raw cidata volume are left out, as QEMU's `loadvm` leaves

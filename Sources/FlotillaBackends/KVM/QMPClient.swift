@@ -89,8 +89,16 @@ public enum QMPClient {
         func close() { Glibc.close(fd) }
 
         /// Reads the greeting and leaves capabilities negotiation mode.
+        ///
+        /// QEMU may write an event before the greeting: when one client closes and the next is accepted, an event
+        /// emitted (e.g. `JOB_STATUS_CHANGE` of a running snapshot job) before QEMU has reset the monitor to
+        /// negotiation mode goes to the new connection. Such events are kept in ``events`` and skipped.
         func negotiate() throws {
-            let greeting = try readMessage()
+            var greeting = try readMessage()
+            while case .object(let fields) = greeting, case .string(let event)? = fields["event"] {
+                events.append(QMPEvent(name: event, data: fields["data"]))
+                greeting = try readMessage()
+            }
             guard case .object(let root) = greeting, case .object(let qmp)? = root["QMP"] else {
                 throw QMPError.protocolError("expected the QMP greeting, got \(greeting)")
             }
