@@ -92,15 +92,8 @@ struct MigrationTunnelTests {
     func mutualTLS() async throws {
         try await TLSFixture.with { fixture in
             try await TunnelScene.with { scene in
-                let destination = try fixture.issue("h2")
-                let source = try fixture.issue("h1")
                 let rogue = try fixture.other("rogue").issue("h3")
-                var server = TLSConfiguration.makeServerConfiguration(
-                    certificateChain: try TLSFiles.certificates(destination.certificate, what: "certificate").map { .certificate($0) },
-                    privateKey: .privateKey(try NIOSSLPrivateKey(file: destination.key, format: .pem)))
-                server.trustRoots = .certificates(try TLSFiles.certificates(fixture.caFile, what: "CA"))
-                let tls = MigrationTunnelTLS(
-                    server: server, client: try fixture.client(presenting: source), requirePeerCertificate: true)
+                let tls = try TunnelScene.mutualTLS(fixture)
                 #expect(tls.isEncrypted)
                 let listener = try await scene.listener(tls: tls.server)
 
@@ -129,6 +122,80 @@ struct MigrationTunnelTests {
                 await trusted.close()
                 await listener.close()
             }
+        }
+    }
+
+    @Test(
+        "every byte crosses, in order, both ways at once, while each end reads slowly and the destination speaks first",
+        arguments: [false, true])
+    func everyByteUnderBackpressure(tls: Bool) async throws {
+        try await TLSFixture.with { fixture in
+            let directory = "/tmp/fltun-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let outgoing = TunnelScene.payload(size: 2 << 20, seed: 99)
+            let peer = try await SlowPeerServer.start(path: directory + "/qemu.sock", outgoing: outgoing)
+            do {
+                let config = tls ? try TunnelScene.mutualTLS(fixture) : nil
+                let listener = try await MigrationTunnelListener.open(
+                    host: "127.0.0.1", token: "slow-peer-token-0123456789", socketPath: peer.path, tls: config?.server,
+                    logger: Self.logger)
+                let dialer = try await MigrationTunnelDialer.open(
+                    socketPath: directory + "/out.sock", to: listener.address, token: "slow-peer-token-0123456789",
+                    tls: config?.client, logger: Self.logger)
+                let payloads = (0..<3).map { index in TunnelScene.payload(size: (2 << 20) + index * 1000, seed: UInt8(index)) }
+                // Each client reads one buffer per millisecond, the destination 16 KiB per millisecond: both directions
+                // fill the tunnel's buffers, so every read waits for the other side's writes (backpressure), and each
+                // end of input reaches the tunnel while writes are still pending behind it.
+                let answers = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+                    for payload in payloads {
+                        group.addTask {
+                            try await UnixClient.exchange(path: dialer.socketPath, payload: payload, readDelay: .milliseconds(1))
+                        }
+                    }
+                    var answers: [[UInt8]] = []
+                    for try await answer in group { answers.append(answer) }
+                    return answers
+                }
+                for (index, answer) in answers.enumerated() {
+                    #expect(answer.count == outgoing.count, "answer \(index): \(answer.count) of \(outgoing.count) bytes")
+                    #expect(answer == outgoing, "answer \(index): the bytes differ")
+                }
+                // The destination ends its side only after its input ended: every stream it got is complete.
+                let received = peer.received
+                #expect(received.count == payloads.count)
+                for payload in payloads {
+                    let match = received.first { $0.count == payload.count }
+                    #expect(match?.count == payload.count, "a stream of \(payload.count) bytes arrived whole")
+                    #expect(match == payload, "the stream of \(payload.count) bytes arrived intact")
+                }
+                #expect(dialer.lastError == nil)
+                await dialer.close()
+                await listener.close()
+            } catch {
+                await peer.close()
+                throw error
+            }
+            await peer.close()
+        }
+    }
+
+    @Test("bytes and an end of input that arrive before the splice, at either end, still cross, the end after them")
+    func inputEndedBeforeSplice() async throws {
+        try await TunnelScene.with { scene in
+            let listener = try await scene.listener()
+            let dialer = try await scene.dialer(to: listener.address)
+            // The source's QEMU: a short stream, ended at once, while the dialer still connects and sends the token.
+            let payload = TunnelScene.payload(size: 1000, seed: 3)
+            let answer = try await UnixClient.exchange(path: dialer.socketPath, payload: payload)
+            #expect(answer == payload)
+            // At the listener: the token, bytes and the end in one go, before it is connected to the QEMU socket.
+            let source = try await UnixClient.connect(host: "127.0.0.1", port: listener.port)
+            let raw = try await UnixClient.exchange(on: source, payload: Array("FLOTILLA-TUNNEL-1 \(scene.token)\n".utf8) + payload)
+            #expect(raw == Array("OK\n".utf8) + payload)
+            #expect(scene.echo.received == 2 * payload.count)
+            await dialer.close()
+            await listener.close()
         }
     }
 
@@ -192,6 +259,17 @@ private struct TunnelScene {
             logger: MigrationTunnelTests.logger)
     }
 
+    /// The tunnel's TLS for the fixture's CA: the destination presents h2's certificate and requires the source's (h1).
+    static func mutualTLS(_ fixture: TLSFixture) throws -> MigrationTunnelTLS {
+        let destination = try fixture.issue("h2")
+        let source = try fixture.issue("h1")
+        var server = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try TLSFiles.certificates(destination.certificate, what: "certificate").map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: destination.key, format: .pem)))
+        server.trustRoots = .certificates(try TLSFiles.certificates(fixture.caFile, what: "CA"))
+        return MigrationTunnelTLS(server: server, client: try fixture.client(presenting: source), requirePeerCertificate: true)
+    }
+
     /// `size` bytes that differ from one offset to the next (a shifted or dropped chunk shows).
     static func payload(size: Int, seed: UInt8) -> [UInt8] {
         (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) ^ seed }
@@ -212,11 +290,30 @@ enum UnixClient {
             }
     }
 
+    /// A TCP client (standing for a source talking to the listener directly).
+    static func connect(host: String, port: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(5))
+            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                }
+            }
+    }
+
+    /// ``exchange(on:payload:readDelay:)`` on a new connection to the unix socket at `path`.
+    static func exchange(path: String, payload: [UInt8], readDelay: Duration? = nil) async throws -> [UInt8] {
+        try await exchange(on: try await connect(path: path), payload: payload, readDelay: readDelay)
+    }
+
     /// Writes `payload`, closes the writing side, and returns everything read until the other side closed (within
-    /// 60 s, and at most twice the payload).
-    static func exchange(path: String, payload: [UInt8]) async throws -> [UInt8] {
-        let channel = try await connect(path: path)
-        return try await StoreContract.withDeadline(seconds: 60, "an exchange through the tunnel") {
+    /// 60 s, and at most twice the payload), pausing `readDelay` after each buffer read when given.
+    static func exchange(
+        on channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, payload: [UInt8], readDelay: Duration? = nil
+    ) async throws -> [UInt8] {
+        try await StoreContract.withDeadline(seconds: 60, "an exchange through the tunnel") {
             try await channel.executeThenClose { inbound, outbound in
                 try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
                     group.addTask {
@@ -225,6 +322,7 @@ enum UnixClient {
                             for try await buffer in inbound {
                                 received += buffer.readableBytesView
                                 guard received.count <= 2 * payload.count + 1024 else { break }
+                                if let readDelay { try await Task.sleep(for: readDelay) }
                             }
                         } catch let error as IOError where error.errnoCode == ECONNRESET {
                             // The tunnel closed the connection with the client's bytes unread: a reset ends it too.
@@ -335,5 +433,114 @@ private final class EchoHandler: ChannelInboundHandler {
         } else {
             channel.close(mode: .output, promise: nil)
         }
+    }
+}
+
+/// A unix socket server standing for a destination QEMU that speaks first and reads slowly: each connection is sent
+/// `outgoing` at once, is read 16 KiB per millisecond, and is ended (its output closed) once its input ended and
+/// `outgoing` is written. Keeps what each connection received.
+private final class SlowPeerServer: Sendable {
+    let path: String
+    private let server: any Channel
+    private let streams: SlowPeerStreams
+
+    private init(path: String, server: any Channel, streams: SlowPeerStreams) {
+        self.path = path
+        self.server = server
+        self.streams = streams
+    }
+
+    /// What each connection received, complete once the client saw its end.
+    var received: [[UInt8]] { streams.streams.withLock { $0 } }
+
+    static func start(path: String, outgoing: [UInt8]) async throws -> SlowPeerServer {
+        let shared = SlowPeerStreams()
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelOption(ChannelOptions.autoRead, value: false)
+            .childChannelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 << 10))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(SlowPeerHandler(outgoing: outgoing, streams: shared))
+                }
+            }
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        return SlowPeerServer(path: path, server: server, streams: shared)
+    }
+
+    func close() async {
+        try? await server.close()
+    }
+}
+
+/// The received streams of a ``SlowPeerServer``, filled from its event loops.
+private final class SlowPeerStreams: Sendable {
+    let streams = Mutex<[[UInt8]]>([])
+
+    func open() -> Int {
+        streams.withLock { streams in
+            streams.append([])
+            return streams.count - 1
+        }
+    }
+
+    func append(_ slot: Int, _ buffer: ByteBuffer) {
+        streams.withLock { $0[slot] += buffer.readableBytesView }
+    }
+}
+
+private final class SlowPeerHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let outgoing: [UInt8]
+    private let streams: SlowPeerStreams
+    private var slot = 0
+    private var inputEnded = false
+    private var written = false
+
+    init(outgoing: [UInt8], streams: SlowPeerStreams) {
+        self.outgoing = outgoing
+        self.streams = streams
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        slot = streams.open()
+        var offset = 0
+        let last = context.eventLoop.makePromise(of: Void.self)
+        while offset < outgoing.count {
+            let end = min(offset + (64 << 10), outgoing.count)
+            context.write(wrapOutboundOut(ByteBuffer(bytes: outgoing[offset..<end])), promise: end == outgoing.count ? last : nil)
+            offset = end
+        }
+        context.flush()
+        last.futureResult.assumeIsolated().whenComplete { _ in
+            self.written = true
+            self.endIfDone(context)
+        }
+        context.read()
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        streams.append(slot, unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(1)) {
+            if context.channel.isActive { context.read() }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case ChannelEvent.inputClosed = event else { return }
+        inputEnded = true
+        endIfDone(context)
+    }
+
+    /// Ends this side once everything was read and written (NIO makes it a full close: the input ended).
+    private func endIfDone(_ context: ChannelHandlerContext) {
+        guard inputEnded, written else { return }
+        context.close(mode: .output, promise: nil)
     }
 }

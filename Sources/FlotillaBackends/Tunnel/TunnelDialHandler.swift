@@ -5,7 +5,8 @@ import NIOSSL
 
 /// The source's handler on each connection its QEMU opens to the dialer's unix socket: connects to the destination,
 /// has ``TunnelAnswerHandler`` exchange the token, then splices the two (``TunnelGlueHandler``) and leaves the
-/// pipeline. QEMU's bytes are not read before the splice (the channel starts with `autoRead` off). Any failure
+/// pipeline. QEMU's bytes are not read before the splice (the channel starts with `autoRead` off), except when its
+/// input ends: NIO then drains it, and those bytes and the end are kept and passed on once spliced. Any failure
 /// closes QEMU's connection, and is logged and recorded (``TunnelChannels/lastFailure``).
 final class TunnelDialHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
@@ -25,6 +26,9 @@ final class TunnelDialHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let settings: Settings
     private var started = false
     private var remote: (any Channel)?
+    /// QEMU's bytes and end of input that arrived before the splice.
+    private var early = ByteBuffer()
+    private var inputEnded = false
 
     init(_ settings: Settings) {
         self.settings = settings
@@ -42,6 +46,23 @@ final class TunnelDialHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         remote?.close(promise: nil)
         context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        guard early.readableBytes + buffer.readableBytes <= TunnelHeader.earlyLimit else {
+            fail(context, .peerClosed(address: settings.address, reason: "more than \(TunnelHeader.earlyLimit) bytes before the splice"))
+            return
+        }
+        early.writeBuffer(&buffer)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            inputEnded = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     private func dial(_ context: ChannelHandlerContext) {
@@ -102,7 +123,11 @@ final class TunnelDialHandler: ChannelInboundHandler, RemovableChannelHandler {
             fail(context, .peerClosed(address: settings.address, reason: "cannot splice: \(error)"))
             return
         }
-        if rest.readableBytes > 0 { context.writeAndFlush(NIOAny(rest), promise: nil) }
+        // Through the glue, so that a side is closed only after these bytes too.
+        remoteGlue.forward(rest)
+        localGlue.forward(early)
+        early = ByteBuffer()
+        if inputEnded { localGlue.forwardInputClosed() }
         let channel = context.channel
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)

@@ -36,6 +36,19 @@ final class TunnelGlueHandler: ChannelDuplexHandler {
         self.partner = nil
     }
 
+    /// Passes `buffer` to the partner's channel as if this side had read it: bytes read before the splice.
+    func forward(_ buffer: ByteBuffer) {
+        guard buffer.readableBytes > 0 else { return }
+        partner?.partnerWrite(buffer)
+        partner?.partnerFlush()
+    }
+
+    /// Closes the partner's output once the bytes before are written, as this side's end of input does: an end of
+    /// input that arrived before the splice (NIO drains a connection's input on its end even with `autoRead` off).
+    func forwardInputClosed() {
+        partner?.partnerInputClosed()
+    }
+
     // MARK: called by the partner
 
     private func partnerWrite(_ buffer: ByteBuffer) {

@@ -9,6 +9,9 @@ enum TunnelHeader {
     static let lineLimit = 512
     /// The longest answer line read.
     static let answerLimit = 64
+    /// The most bytes either end keeps while the splice is being set up (connections do not read then, except to
+    /// drain an input that ended, which holds at most a socket buffer).
+    static let earlyLimit = 16 << 20
     static let accepted = "OK"
     static let unavailable = "UNAVAILABLE"
 

@@ -26,6 +26,8 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var decided = false
     /// Once the token is accepted: the bytes that followed it, for the QEMU socket once connected.
     private var early: ByteBuffer?
+    /// Whether the source's input ended after the token was accepted, before the splice (passed on once spliced).
+    private var inputEnded = false
 
     init(_ settings: Settings) {
         self.settings = settings
@@ -46,7 +48,13 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        if early != nil { early?.writeBuffer(&buffer) }
+        if let kept = early {
+            guard kept.readableBytes + buffer.readableBytes <= TunnelHeader.earlyLimit else {
+                context.close(promise: nil)
+                return
+            }
+            early?.writeBuffer(&buffer)
+        }
         guard !decided else { return }
         received.writeBuffer(&buffer)
         guard let (line, rest) = TunnelHeader.splitLine(&received) else {
@@ -71,6 +79,10 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event, early != nil {
+            inputEnded = true
+            return
+        }
         if case ChannelEvent.inputClosed = event, !decided {
             decided = true
             deadline?.cancel()
@@ -152,8 +164,10 @@ final class TunnelTokenHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: TunnelHeader.accepted + "\n")), promise: nil)
-        if let early, early.readableBytes > 0 { local.writeAndFlush(early, promise: nil) }
+        // Through the glue, so that the QEMU side is closed only after these bytes too.
+        if let early { remoteGlue.forward(early) }
         early = nil
+        if inputEnded { remoteGlue.forwardInputClosed() }
         let channel = context.channel
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         try? local.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
