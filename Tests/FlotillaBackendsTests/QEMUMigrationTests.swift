@@ -115,13 +115,10 @@ struct QEMUMigrationTests {
                     #expect(figures.memoryBytes > 0)
                     #expect(figures.diskBytes >= 16 << 20, "the 16 MiB data disk at least: \(figures)")
                     #expect(figures.downtimeMilliseconds > 0 && figures.downtimeMilliseconds <= figures.totalMilliseconds, "\(figures)")
-                    // The source's QEMU and its tap are gone; its record says why.
-                    #expect(!KVMTestSupport.isAlive(sourcePid))
-                    let ended = try await source.inspect(id: id)
-                    #expect(ended.state == .stopped)
-                    #expect(ended.description == "migrated to another host")
+                    // The source's guest waits paused until the cluster deletes it (or resumes it, had the move not
+                    // completed); it is deleted below, after its disk was compared with the destination's.
+                    #expect(try await source.inspect(id: id).state == .paused)
                     let tap = NetworkInterface.hostDeviceName(instanceId: id, index: 0)
-                    #expect(try await a.link(tap) == nil)
                     #expect(try await b.link(tap)?["master"] as? String == "fl-vmnet")
                     #expect(await destination.incomingInstances().isEmpty)
                     #expect(try await destination.inspect(id: id).state == .running)
@@ -142,7 +139,12 @@ struct QEMUMigrationTests {
                     try await destination.stop(id: id, force: true, timeout: .zero)
                     let sourceDisk = root + "/a/" + id + "/disk-data.qcow2"
                     let destinationDisk = root + "/b/" + id + "/disk-data.qcow2"
-                    _ = try await KVMTestSupport.run("/usr/bin/qemu-img", ["compare", sourceDisk, destinationDisk], timeout: .seconds(60))
+                    _ = try await KVMTestSupport.run(
+                        "/usr/bin/qemu-img", ["compare", "-U", sourceDisk, destinationDisk], timeout: .seconds(60))
+                    // Deleted, the source's QEMU and its tap are gone.
+                    try await source.delete(id: id, force: true)
+                    #expect(!KVMTestSupport.isAlive(sourcePid))
+                    #expect(try await a.link(tap) == nil)
                     let info = try await KVMTestSupport.run("/usr/bin/qemu-img", ["info", destinationDisk], timeout: .seconds(30))
                     #expect(!info.contains("backing file"), "\(info)")
                     try await destination.start(id: id)

@@ -120,7 +120,8 @@ extension QEMUBackend: LiveMigrating {
         // The guest runs on the destination now: what is left is tidying up here, which no longer fails the move.
         await settleMirrors(id, files, jobs: jobs, nodes: nodes, force: false)
         await closeDialers(id)
-        await endMigratedRun(id, process)
+        // The guest stays paused here (QEMU's `postmigrate`) until the cluster deletes this copy or resumes it.
+        vms[id]?.qmpStatus = .paused
         logger.info(
             "kvm instance migrated live",
             metadata: [
@@ -359,25 +360,22 @@ extension QEMUBackend: LiveMigrating {
         }
     }
 
-    /// Ends the source's QEMU after its guest moved: `quit` (an expected exit), the state recorded as stopped, this
-    /// host's devices released. The files stay until the instance is deleted here.
-    private func endMigratedRun(_ id: String, _ process: QEMUProcess) async {
-        process.expectExit()
-        if let files = vms[id]?.files { _ = try? await migrationQMP(files, "quit", timeout: .seconds(2)) }
-        if !(await process.waitForExit(timeout: .seconds(5))) {
-            process.kill(SIGKILL)
-            _ = await process.waitForExit(timeout: .seconds(10))
+    /// Resumes the guest that ``migrateOut(id:to:timeout:)`` left paused (QEMU's `postmigrate`) when the move did not
+    /// complete: QMP `cont` takes the disks back (QEMU handed them over at the switch) and runs the guest from the
+    /// memory it still holds, as it was.
+    public func resumeMigratedOut(id: String) async throws {
+        try await ensureLoaded()
+        let vm = try existing(id)
+        guard let process = vm.process, process.isRunning else {
+            throw BackendError.failed("the source QEMU of \(id) is gone: its guest cannot resume here")
         }
-        if vms[id]?.process === process {
-            vms[id]?.process = nil
-            vms[id]?.last = ObservedInstance(
-                id: id, state: .stopped, description: "migrated to another host", exitCode: process.exit?.exitCode)
+        do {
+            try await migrationQMP(vm.files, "cont")
+        } catch {
+            throw BackendError.failed("could not resume \(id) after a move that did not complete: \(Self.reason(error))")
         }
-        if let files = vms[id]?.files {
-            for path in [files.qmpSocket, files.eventsSocket, files.pidFile] { try? FileManager.default.removeItem(atPath: path) }
-        }
-        await endWatcher(id)
-        if let record = vms[id]?.record { await releaseLinks(record) }
+        vms[id]?.qmpStatus = .running
+        logger.info("kvm instance resumed after a move that did not complete", metadata: ["id": "\(id)"])
         changes.notify(id)
     }
 

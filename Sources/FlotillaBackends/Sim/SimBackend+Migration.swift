@@ -68,13 +68,25 @@ extension SimBackend: LiveMigrating {
             throw BackendError.failed("the destination refused the simulated migration: \(answer.prefix(200))")
         }
         let total = ContinuousClock.now - started
-        // The source copy is ended, not deleted: the cluster deletes it once the registry names the destination.
-        guard var ended = instances[id] else { throw BackendError.notFound(id) }
-        ended.exited(code: 0, description: "migrated to another host", as: .stopped)
-        instances[id] = ended
+        // The source copy is paused, not ended: the cluster deletes it once the registry names the destination, or
+        // resumes it when the move does not complete.
+        guard var paused = instances[id] else { throw BackendError.notFound(id) }
+        paused.state = .paused
+        paused.record("simulated: migrated out, paused until the move completes")
+        instances[id] = paused
         let ms = Int64(total.components.seconds * 1000 + total.components.attoseconds / 1_000_000_000_000_000)
         logger.debug("sim instance migrated out", metadata: ["id": "\(id)", "ms": "\(ms)"])
         return MigrationFigures(totalMilliseconds: ms, downtimeMilliseconds: ms, memoryBytes: Int64(line.count))
+    }
+
+    public func resumeMigratedOut(id: String) async throws {
+        guard var instance = instances[id] else { throw BackendError.notFound(id) }
+        guard instance.state == .paused else {
+            throw BackendError.invalidRequest("instance \(id) is \(instance.state.rawValue), not paused by a migration")
+        }
+        instance.state = .running
+        instance.record("simulated: resumed here, the move did not complete")
+        instances[id] = instance
     }
 
     public func completeIncoming(id: String, timeout: Duration) async throws {

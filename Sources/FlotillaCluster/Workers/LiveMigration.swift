@@ -77,15 +77,19 @@ public struct LiveMigration: Sendable {
         }
         logger.info("live migration started", metadata: ["id": "\(id)", "from": "\(me)", "to": "\(destination.id)"])
 
-        // 2-4. Prepare there, move, complete there. Any failure: abort there, the guest runs on here.
+        // 2-4. Prepare there, move, complete there. Any failure: abort there, the guest runs on here (migrateOut
+        //      leaves it paused, intact, until the destination ran it: a failure after it resumes it here).
         let figures: MigrationFigures
+        var migratedOut = false
         do {
             let incoming = try await peers.prepare(id, on: destination, revision: marked, timeout: min(left(), Self.prepareTimeout))
             figures = try await migrator.migrateOut(id: id, to: incoming, timeout: max(left() - .seconds(5), .seconds(1)))
+            migratedOut = true
             try await peers.complete(id, on: destination, timeout: max(min(left(), .seconds(30)), .seconds(1)))
         } catch {
             let reason = Self.reason(error)
             await abortDestination(id, destination)
+            if migratedOut { await resumeHere(id, migrator) }
             await record(id, marked: marked, Self.failure(from: me, to: destination.id, reason: reason, at: identity.now()))
             logger.warning("live migration failed", metadata: ["id": "\(id)", "to": "\(destination.id)", "reason": "\(reason)"])
             return .failed(reason)
@@ -95,9 +99,10 @@ public struct LiveMigration: Sendable {
         let moved = MigrationRecord(mode: .live, outcome: .moved, from: me, to: destination.id, figures: figures, at: identity.now())
         if let problem = await switchOwner(id, marked: marked, to: destination.id, moved, within: max(left(), Self.switchTimeout)) {
             await abortDestination(id, destination)
+            await resumeHere(id, migrator)
             let reason = "the switch of the owner to \(destination.id) could not be written: \(problem)"
             logger.error(
-                "live migration could not switch the owner; the destination was aborted and the instance is stopped here for the agent to start again",
+                "live migration could not switch the owner; the destination was aborted and the guest resumed here",
                 metadata: ["id": "\(id)", "to": "\(destination.id)", "problem": "\(problem)"])
             await record(id, marked: marked, Self.failure(from: me, to: destination.id, reason: reason, at: identity.now()))
             return .failed(reason)
@@ -213,6 +218,16 @@ public struct LiveMigration: Sendable {
             }
         } catch {
             logger.error("could not record the migration's outcome", metadata: ["id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// Resumes the guest that migrateOut left paused here, when the move did not complete; if even that fails, the
+    /// agent finds the instance paused or gone once the hold ends and brings it back to its desired state.
+    private func resumeHere(_ id: String, _ migrator: any LiveMigrating) async {
+        do {
+            try await withDeadline(.seconds(30)) { try await migrator.resumeMigratedOut(id: id) }
+        } catch {
+            logger.error("could not resume the guest after a move that did not complete", metadata: ["id": "\(id)", "error": "\(error)"])
         }
     }
 

@@ -67,19 +67,25 @@ public struct MigrationFigures: Sendable, Codable, Equatable, Hashable {
 ///
 /// 1. destination: ``prepareIncoming(_:listenHost:)`` makes the instance's files and devices and launches it waiting
 ///    for the incoming state;
-/// 2. source: ``migrateOut(id:to:timeout:)`` mirrors the disks and moves memory; on success the source copy is
-///    ended (its files stay until the cluster deletes it), on failure the guest runs on here as before;
+/// 2. source: ``migrateOut(id:to:timeout:)`` mirrors the disks and moves memory; on success the source guest is
+///    left paused, its memory and disks intact, on failure it runs on here as before;
 /// 3. destination: ``completeIncoming(id:timeout:)`` once the source succeeded, or ``abortIncoming(id:)`` on
-///    any failure, which leaves nothing behind.
+///    any failure, which leaves nothing behind;
+/// 4. source: once the registry names the destination, the cluster deletes the paused copy; when the move did not
+///    complete (the destination failed before its guest ran, or the owner could not be switched),
+///    ``resumeMigratedOut(id:)`` resumes the guest here, as it was.
 public protocol LiveMigrating: ComputeBackend {
     /// Destination: creates the instance as ``ComputeBackend/create(_:)`` would (same machine, devices and
     /// network links) and launches it waiting for its state, listening on `listenHost` (an address of this host that
     /// the source's host reaches). Throws when it cannot, leaving nothing behind.
     func prepareIncoming(_ request: BackendCreateRequest, listenHost: String) async throws -> IncomingMigration
-    /// Source: moves the running instance `id` to `incoming` within `timeout`. On success the guest runs on the
-    /// destination and the local copy is ended (not deleted). On any failure the migration is cancelled, the guest
-    /// runs here as before, and the error says which step failed.
+    /// Source: moves the running instance `id` to `incoming` within `timeout`. On success the guest's state is on
+    /// the destination and the local copy is paused, intact, until the cluster deletes it or resumes it
+    /// (``resumeMigratedOut(id:)``): it is never ended before the destination ran the guest. On any failure the
+    /// migration is cancelled, the guest runs here as before, and the error says which step failed.
     func migrateOut(id: String, to incoming: IncomingMigration, timeout: Duration) async throws -> MigrationFigures
+    /// Source: resumes the guest that ``migrateOut(id:to:timeout:)`` left paused, when the move did not complete.
+    func resumeMigratedOut(id: String) async throws
     /// Destination: waits until the incoming instance runs on its own (the source finished), then closes what was
     /// opened for the migration. From then on the instance is an ordinary one of this backend.
     func completeIncoming(id: String, timeout: Duration) async throws
