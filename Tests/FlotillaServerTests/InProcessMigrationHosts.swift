@@ -93,6 +93,13 @@ struct SimBackendHandle: Sendable {
         Dictionary(uniqueKeysWithValues: try await backend.list().map { ($0.id, $0.state) })
     }
 
+    /// The lines of the instance's simulated lifecycle record (its log).
+    func history(_ id: String) async throws -> [String] {
+        let lines = LockedBox<[UInt8]>([])
+        try await backend.logs(id: id, tail: 1000, follow: false) { bytes in lines.withLock { $0 += bytes } }
+        return String(decoding: lines.value, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
     /// The incoming migrations it holds.
     func incoming() async -> [String] {
         await (backend as? any LiveMigrating)?.incomingInstances() ?? []

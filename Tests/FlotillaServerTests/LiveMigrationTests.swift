@@ -120,6 +120,38 @@ struct LiveMigrationTests {
         }
     }
 
+    @Test("a destination that fails after the memory moved: the source guest resumes where it was, never booted again")
+    func destinationFailsAfterTheMemoryMoved() async throws {
+        try await InProcessMigrationHosts.with(count: 2) { cluster in
+            let id = try await Self.create(cluster, "resumer")
+            let destination = try #require(cluster.hosts[1].host.registry.read { $0.workers["h2"]?.value })
+            let h1 = try cluster.sim(1)
+            let h2 = try cluster.sim(2)
+            var peers = ProbePeers(probe: cluster.probes[1], token: cluster.hosts[1].host.clusterCredential.token) { _ in }
+            peers.failComplete = "host h2 answered 502: the incoming QEMU ended before its guest ran"
+            let outcome = await Self.migration(cluster, peers).move(id, to: destination, within: .seconds(20))
+            guard case .failed(let reason) = outcome else {
+                Issue.record("expected a failure, got \(outcome)")
+                return
+            }
+            #expect(reason.contains("ended before its guest ran"), "\(reason)")
+            // The memory went over (the sim's migrateOut succeeded) and the source copy waited paused: it runs again
+            // here, the same copy, not a new start.
+            #expect(try await h1.states()[id] == .running, "the guest runs on at the source")
+            let history = try await h1.history(id)
+            #expect(history.contains { $0.contains("resumed here") }, "\(history)")
+            // Its states: running, paused by the move, running again — never stopped and started anew.
+            let states = history.compactMap { line in
+                ["created", "running", "paused", "stopped", "error"].first { line.hasSuffix(": \($0)") }
+            }
+            #expect(Array(states.suffix(3)) == ["running", "paused", "running"], "\(history)")
+            #expect(!states.contains("stopped") && states.filter { $0 == "running" }.count == 2, "\(history)")
+            try await eventually("h1's registry holds the failure") { Self.instance(cluster, id)?.lastMigration?.outcome == .failed }
+            #expect(Self.instance(cluster, id)?.workerId == "h1")
+            #expect(try await h2.states()[id] == nil, "nothing left on the destination")
+        }
+    }
+
     @Test("a second migration of an instance already migrating is refused (409 INVALID_STATE); the first completes")
     func secondMigrationRefused() async throws {
         try await InProcessMigrationHosts.with(count: 2) { cluster in
@@ -193,6 +225,8 @@ struct ProbePeers: MigrationPeers {
     let probe: HTTPProbe
     let token: String
     let afterPrepare: @Sendable (String) async -> Void
+    /// When set, `complete` fails with this reason (as when the destination's QEMU could not load the state it got).
+    var failComplete: String? = nil
 
     func post(_ id: String, _ step: String, _ body: String) async throws -> Reply {
         let r = try await probe.with(key: nil).call(
@@ -209,6 +243,7 @@ struct ProbePeers: MigrationPeers {
     }
 
     func complete(_ id: String, on destination: Worker, timeout: Duration) async throws {
+        if let failComplete { throw MigrationPeerError(failComplete) }
         _ = try await post(id, "complete", #"{"timeout_ms":10000}"#)
     }
 
