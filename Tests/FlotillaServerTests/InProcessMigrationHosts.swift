@@ -14,11 +14,15 @@ struct InProcessMigrationHosts: Sendable {
     let hosts: [TestHost]
     let probes: [HTTPProbe]
 
-    static func with(count: Int, _ body: @escaping @Sendable (InProcessMigrationHosts) async throws -> Void) async throws {
+    /// `configure` adjusts host `hN`'s configuration (called with N) after the fixture's own settings.
+    static func with(
+        count: Int, configure: @escaping @Sendable (Int, inout HostConfiguration) -> Void = { _, _ in },
+        _ body: @escaping @Sendable (InProcessMigrationHosts) async throws -> Void
+    ) async throws {
         let etcd = try await EtcdCluster.start(size: 1)
         let endpoints = etcd.endpoints.map { $0.replacingOccurrences(of: "http://", with: "") }
         do {
-            try await nest(0, count, endpoints, InProcessMigrationHosts(hosts: [], probes: []), body)
+            try await nest(0, count, endpoints, configure, InProcessMigrationHosts(hosts: [], probes: []), body)
         } catch {
             await etcd.tearDown()
             throw error
@@ -27,8 +31,8 @@ struct InProcessMigrationHosts: Sendable {
     }
 
     private static func nest(
-        _ i: Int, _ count: Int, _ endpoints: [String], _ ready: InProcessMigrationHosts,
-        _ body: @escaping @Sendable (InProcessMigrationHosts) async throws -> Void
+        _ i: Int, _ count: Int, _ endpoints: [String], _ configure: @escaping @Sendable (Int, inout HostConfiguration) -> Void,
+        _ ready: InProcessMigrationHosts, _ body: @escaping @Sendable (InProcessMigrationHosts) async throws -> Void
     ) async throws {
         guard i < count else {
             // Every host sees every other one at its real address before the test begins.
@@ -50,6 +54,7 @@ struct InProcessMigrationHosts: Sendable {
             $0.hostId = id
             $0.listenHost = "127.0.0.1"
             $0.listenPort = 0
+            configure(i + 1, &$0)
         }) { host in
             let app = host.host.application()
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -59,7 +64,7 @@ struct InProcessMigrationHosts: Sendable {
                     try await probe.test(.router) { client in
                         let next = InProcessMigrationHosts(
                             hosts: ready.hosts + [host], probes: ready.probes + [HTTPProbe(client: client, key: host.adminKey)])
-                        try await nest(i + 1, count, endpoints, next, body)
+                        try await nest(i + 1, count, endpoints, configure, next, body)
                     }
                 } catch {
                     group.cancelAll()

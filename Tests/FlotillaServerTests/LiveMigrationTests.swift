@@ -152,6 +152,41 @@ struct LiveMigrationTests {
         }
     }
 
+    /// The reported defect: a cold move whose destination did not run it within the request's budget answered 409
+    /// RESOURCE_LIMIT_EXCEEDED (as if the destination had no room), and the move's fallback let the leader place it
+    /// anywhere — back on its source, where it booted again. Here the destination's sim takes 2 s per operation and
+    /// the request's budget is 2 s.
+    @Test("a cold move slower than the request's budget: 202 while on its way, it lands on the destination, never back on its source")
+    func slowColdMoveLandsOnItsDestination() async throws {
+        try await InProcessMigrationHosts.with(
+            count: 2,
+            configure: { n, config in
+                if n == 1 { config.actionTimeout = .seconds(2) }
+                if n == 2 { config.simLatency = .seconds(2) }
+            }
+        ) { cluster in
+            let id = try await Self.create(cluster, "slowmover")
+            let writes = LockedBox<[Instance]>([])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await Self.recordWrites(cluster, id, into: writes) }
+                let r = try await cluster.probes[0].post("/api/v2/vms/\(id)/migrate", #"{"target":"h2"}"#)
+                #expect(r.status == 202, "still on its way, not refused: \(r.text)")
+                try await eventually("it runs on h2", timeout: .seconds(60)) {
+                    let i = Self.instance(cluster, id)
+                    return i?.workerId == "h2" && i?.state == .running
+                }
+                group.cancelAll()
+            }
+            let moved = try #require(Self.instance(cluster, id))
+            #expect(
+                moved.lastMigration?.mode == .cold && moved.lastMigration?.outcome == .moved, "\(String(describing: moved.lastMigration))")
+            // Once it left h1, no write placed it on h1 again.
+            let history = writes.value
+            let left = try #require(history.firstIndex { $0.workerId == nil }, "it went pending to move")
+            #expect(!history[left...].contains { $0.workerId == "h1" }, "\(history.map { "\($0.workerId ?? "-"):\($0.state)" })")
+        }
+    }
+
     @Test("a second migration of an instance already migrating is refused (409 INVALID_STATE); the first completes")
     func secondMigrationRefused() async throws {
         try await InProcessMigrationHosts.with(count: 2) { cluster in

@@ -165,7 +165,8 @@ public final class WorkerService: Sendable {
 
         // 3. Stop it gracefully on the old worker.
         if current.state == .running || current.state == .paused {
-            let seconds = max(1, Int(left().components.seconds))
+            // At most half of what is left goes to the graceful stop: the rest is for the destination to start it.
+            let seconds = max(1, Int(left().components.seconds) / 2)
             guard
                 let written = try? await instances.perform(
                     .stop, id: id, options: ActionOptions(force: false, timeoutSeconds: min(seconds, 30)))
@@ -213,8 +214,20 @@ public final class WorkerService: Sendable {
             await record(id, cold(.moved, coldReason))
             return .moved
         }
+        // Not settled in time. While the destination can still take it, it stays on its way there: the leader places
+        // it there and nowhere else — never back on `from`, where it would boot again behind a failure. Only when
+        // the destination can no longer take it is the destination dropped, for the leader to place it anywhere.
+        let stillThere = registry.read { s in
+            s.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow).contains {
+                $0.id == destination && $0.status == .active && $0.healthy
+            }
+        }
+        if stillThere {
+            logger.info("cold move still under way", metadata: ["id": "\(id)", "to": "\(destination)"])
+            return .underWay(destination)
+        }
         await dropDestination(id)
-        await record(id, cold(.failed, "\(coldReason); it did not settle on \(destination) in time"))
+        await record(id, cold(.failed, "\(coldReason); \(destination) can no longer take it, so the leader places it anew"))
         return .failed
     }
 

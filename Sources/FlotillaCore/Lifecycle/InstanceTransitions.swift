@@ -48,6 +48,13 @@ public enum InstanceTransitions {
         new.stateDescription = nil
         // A migration's target is spent once the instance is placed: a later move or repair picks freely.
         new.migrateTo = nil
+        // A cold move on its way to this worker has arrived (the one who asked may have stopped waiting for it).
+        if var migration = new.lastMigration, migration.mode == .cold, migration.outcome == .migrating,
+            migration.to == workerId
+        {
+            migration.outcome = .moved
+            new.lastMigration = migration
+        }
         new.updatedAt = now
         return new
     }

@@ -114,6 +114,8 @@ struct GlobalRoutes {
         let target = body.target ?? body.workerId
         switch await deps.workers.migrate(instance: before.id, from: from, to: target, live: live, within: deps.actionTimeout) {
         case .moved: return try respond(id: before.id, status: .ok)
+        // Still on its way (a cold move that did not settle within the budget): 202, the record as it stands.
+        case .underWay: return try respond(id: before.id, status: .accepted)
         case .refused(let refusal): throw refusal.error(instanceId: before.id, from: from)
         case .busy(let reason):
             throw FlotillaError(.invalidState, reason, details: ["id": .string(before.id), "hostId": .string(from)])

@@ -70,8 +70,8 @@ extension OpenAPIOperation {
             .init(
                 method: "post", path: "\(v)/:id/migrate",
                 summary:
-                    "Move to another host: the one target (or worker_id) names, or one the scheduler picks; live with live=true (kvm; docker moves cold), 200 once it runs there with migration saying how",
-                access: .key(.operateInstances), success: [200: vm], body: .init(schema: "GlobalMigrateRequest", required: false)))
+                    "Move to another host: the one target (or worker_id) names, or one the scheduler picks; live with live=true (kvm; docker moves cold), 200 once it runs there with migration saying how; 202 when a cold move is still on its way when the request's deadline passes",
+                access: .key(.operateInstances), success: [200: vm, 202: vm], body: .init(schema: "GlobalMigrateRequest", required: false)))
         return ops
     }()
 
