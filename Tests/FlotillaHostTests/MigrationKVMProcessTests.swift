@@ -28,8 +28,14 @@ struct MigrationKVMProcessTests {
             let answer = MigrationHosts.object(body) ?? [:]
             let text = String(decoding: body, as: UTF8.self)
 
-            if status == 200 {
-                #expect((answer["host"] as? [String: Any])?["id"] as? String == "b", "the answer names b: \(text)")
+            if status == 200 || status == 202 {
+                // 202: a slow machine's move was still on its way to b when the request's deadline passed; it lands on
+                // b all the same (never back on a).
+                if status == 200 {
+                    #expect((answer["host"] as? [String: Any])?["id"] as? String == "b", "the answer names b: \(text)")
+                } else {
+                    #expect((answer["migration"] as? [String: Any])?["to"] as? String == "b", "on its way to b: \(text)")
+                }
                 // A cold move boots the guest again on b; the copy on a is gone.
                 try await MigrationConsole.waitForTick(hosts.b, id: id, atLeast: 2)
                 try await eventually("no QEMU of \(id) is left on a", timeout: .seconds(60), every: .milliseconds(500)) {
