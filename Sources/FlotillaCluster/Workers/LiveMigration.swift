@@ -90,21 +90,21 @@ public struct LiveMigration: Sendable {
             let reason = Self.reason(error)
             await abortDestination(id, destination)
             if migratedOut { await resumeHere(id, migrator) }
-            await record(id, marked: marked, Self.failure(from: me, to: destination.id, reason: reason, at: identity.now()))
+            await record(id, Self.failure(from: me, to: destination.id, reason: reason, at: identity.now()))
             logger.warning("live migration failed", metadata: ["id": "\(id)", "to": "\(destination.id)", "reason": "\(reason)"])
             return .failed(reason)
         }
 
         // 5. The one fenced switch of the owner; then the ended source copy goes.
         let moved = MigrationRecord(mode: .live, outcome: .moved, from: me, to: destination.id, figures: figures, at: identity.now())
-        if let problem = await switchOwner(id, marked: marked, to: destination.id, moved, within: max(left(), Self.switchTimeout)) {
+        if let problem = await switchOwner(id, to: destination.id, moved, within: max(left(), Self.switchTimeout)) {
             await abortDestination(id, destination)
             await resumeHere(id, migrator)
             let reason = "the switch of the owner to \(destination.id) could not be written: \(problem)"
             logger.error(
                 "live migration could not switch the owner; the destination was aborted and the guest resumed here",
                 metadata: ["id": "\(id)", "to": "\(destination.id)", "problem": "\(problem)"])
-            await record(id, marked: marked, Self.failure(from: me, to: destination.id, reason: reason, at: identity.now()))
+            await record(id, Self.failure(from: me, to: destination.id, reason: reason, at: identity.now()))
             return .failed(reason)
         }
         do {
@@ -154,7 +154,9 @@ public struct LiveMigration: Sendable {
                 let place = old.workerId ?? "no host"
                 throw FlotillaError(.invalidState, "Instance \(id) changed meanwhile: it is \(old.state.rawValue) on \(place)")
             }
-            if let last = old.lastMigration, last.outcome == .migrating {
+            // A live migration this host recorded but holds no more (this process holds the id now) was cut short by a
+            // restart of this host: it is over, and this one may begin. Any other move under way is refused.
+            if let last = old.lastMigration, last.outcome == .migrating, !(last.mode == .live && last.from == me) {
                 throw FlotillaError(.invalidState, "Instance \(id) is already migrating to \(last.to)")
             }
             var new = old
@@ -166,10 +168,19 @@ public struct LiveMigration: Sendable {
         return revision
     }
 
-    /// Writes the switch: compared on the marked record's revision and on this host's registration (its heartbeat
+    /// Whether `instance` still carries this host's live migration from `from` to `to`, as `mark` wrote it: writes
+    /// meanwhile that leave it so (an agent's report of the instance, made just before its hold began) do not matter;
+    /// another move, a deletion or a record of the outcome do.
+    static func carries(_ instance: Instance, from: String, to: String) -> Bool {
+        guard instance.isLive, instance.workerId == from, let migration = instance.lastMigration else { return false }
+        return migration.mode == .live && migration.outcome == .migrating && migration.from == from && migration.to == to
+    }
+
+    /// Writes the switch: compared on the record still carrying this migration (``carries(_:from:to:)``, checked on
+    /// the revision read) and on this host's registration (its heartbeat
     /// key, which lives under its lease), and only while this host is not fenced. Retries a store that does not
     /// answer until `within` passed; nil when written, else what stopped it.
-    private func switchOwner(_ id: String, marked: Revision, to destination: String, _ moved: MigrationRecord, within: Duration)
+    private func switchOwner(_ id: String, to destination: String, _ moved: MigrationRecord, within: Duration)
         async -> String?
     {
         let clock = ContinuousClock()
@@ -183,8 +194,8 @@ public struct LiveMigration: Sendable {
                 do {
                     let now = identity.now()
                     let outcome = try await store.update(StoreKeys.instance(id), attempts: 3) { kv -> StoreChange? in
-                        guard let kv, kv.modRevision == marked, let old = try? StoreCodec.decode(Instance.self, from: kv.value),
-                            old.workerId == me
+                        guard let kv, let old = try? StoreCodec.decode(Instance.self, from: kv.value),
+                            Self.carries(old, from: me, to: destination)
                         else { throw FlotillaError(.invalidState, "instance \(id) changed during the migration") }
                         let new = Self.switched(old, to: destination, moved, now: now)
                         let registered = Compare(key: StoreKeys.alive(me), target: .createRevision(0), op: .greater)
@@ -203,13 +214,14 @@ public struct LiveMigration: Sendable {
         return problem
     }
 
-    /// Records `migration` on the instance when it still carries the migration marked at `marked` (one write, best
+    /// Records `migration` (the outcome) on the instance when it still carries the migration (one write, best
     /// effort: the store may be what failed).
-    private func record(_ id: String, marked: Revision, _ migration: MigrationRecord) async {
+    private func record(_ id: String, _ migration: MigrationRecord) async {
         do {
             _ = try await withDeadline(.seconds(10)) { [store] in
                 try await store.update(StoreKeys.instance(id)) { kv -> StoreChange? in
-                    guard let kv, kv.modRevision == marked, let old = try? StoreCodec.decode(Instance.self, from: kv.value)
+                    guard let kv, let old = try? StoreCodec.decode(Instance.self, from: kv.value),
+                        Self.carries(old, from: migration.from, to: migration.to)
                     else { return nil }
                     var new = old
                     new.lastMigration = migration
