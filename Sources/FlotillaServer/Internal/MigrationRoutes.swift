@@ -56,6 +56,13 @@ struct MigrationRoutes {
     /// launches it waiting for its state.
     private func prepare(_ id: String, _ body: PrepareRequest) async throws -> IncomingMigration {
         let me = deps.identity.hostId
+        // What can be told at once is told before waiting on the revision: an unknown instance (created long before
+        // any move of it) or source host, or a revision that cannot be one.
+        guard body.revision >= 0 else { throw FlotillaError.validation("revision must not be negative", field: "revision") }
+        guard deps.registry.read({ $0.instances[id]?.value.isLive ?? false }) else { throw FlotillaError.instanceNotFound(id) }
+        guard deps.registry.read({ $0.workers[body.source] != nil }) else {
+            throw FlotillaError.validation("source is not a known host: \(body.source)", field: "source")
+        }
         guard await deps.registry.waitForRevision(body.revision, timeout: deps.consistencyWait) else {
             throw FlotillaError(.storeUnavailable, "Host \(me) has not seen store revision \(body.revision) yet")
         }
