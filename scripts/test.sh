@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # etcd-server (real 3-member clusters, started by the etcd test fixture on free loopback ports).
 PACKAGES=(ca-certificates docker.io busybox-static etcd-server)
 # kvm backend: QEMU, qemu-img, the cloud-init seed tool, and what scripts/guest-image.sh builds the guest with.
-PACKAGES+=(qemu-system-x86 qemu-utils genisoimage cpio xz-utils)
+PACKAGES+=(qemu-system-x86 qemu-utils genisoimage cpio xz-utils kmod)
 # Prometheus (issue 15): PrometheusProcessTests starts Debian's /usr/bin/prometheus on a free loopback port.
 PACKAGES+=(prometheus)
 # The dashboard (issue 15): DashboardBrowserTests drives /ui in headless Chromium through chromedriver.
@@ -61,11 +61,52 @@ HEAVY='QEMU|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|EtcdTLSStoreContrac
 # fresh machine the parallel run starved them (workers offline, 503s); one at a time it takes about 4 minutes.
 # Each phase's output is kept in .build/test-phaseN.log; when a phase fails, its failing tests and expectations are
 # printed again at the end, where a CI log that keeps only its last lines still shows them.
+# A phase that prints nothing for SILENCE seconds is hung (no test waits that long without a line: their longest
+# deadline is 8 minutes): the watchdog names the tests that started and never ended, and kills the test process,
+# so that the run fails saying where instead of running into CI's time limit.
+SILENCE=${FLOTILLA_TEST_SILENCE:-720}
+watch_for_silence() {
+    local log=$1
+    while sleep 30; do
+        local quiet=$(($(date +%s) - $(stat -c %Y "$log")))
+        [ "$quiet" -lt "$SILENCE" ] && continue
+        echo "== no test output for ${quiet} s: hung. Tests started and not ended:"
+        touch "$log.hung"
+        grep -a '^◇ Test ' "$log" | sed -E 's/^◇ Test (.*) started\.$/\1/' | sort > "$log.started" || true
+        grep -aE '^(✔|✘|➜) Test ' "$log" | sed -E 's/^[^ ]+ Test (.*) (passed|failed|skipped).*$/\1/' | sort > "$log.ended" || true
+        comm -23 "$log.started" "$log.ended" | cut -c1-400 || true
+        # The test process, and every process still writing into the phase's output pipe (a child left running
+        # would keep tee waiting for the end of its input).
+        pkill -KILL -f 'flotillaPackageTests.xctest' || true
+        local tee_pid pipe fd
+        tee_pid=$(pgrep -f "tee $log" | head -1 || true)
+        pipe=$(readlink "/proc/$tee_pid/fd/0" 2>/dev/null || true)
+        if [ -n "$tee_pid" ] && [ -n "$pipe" ]; then
+            for fd in /proc/[0-9]*/fd/1 /proc/[0-9]*/fd/2; do
+                [ "$(readlink "$fd" 2>/dev/null)" = "$pipe" ] || continue
+                fd=${fd#/proc/}
+                echo "== killing ${fd%%/*}: $(tr '\0' ' ' < "/proc/${fd%%/*}/cmdline" 2>/dev/null | cut -c1-200)"
+                kill -KILL "${fd%%/*}" 2>/dev/null || true
+            done
+        fi
+        return
+    done
+}
 run_phase() {
     local log=".build/test-$1.log"
     shift
     local status=0
-    swift test "$@" 2>&1 | tee "$log" || status=$?
+    : > "$log"
+    rm -f "$log.hung"
+    watch_for_silence "$log" &
+    local watcher=$!
+    # Line-buffered (stdbuf): through a pipe the test process would otherwise hold kilobytes of output, and a hung
+    # or killed run would lose the lines that say where it was.
+    stdbuf -oL -eL swift test "$@" 2>&1 | tee "$log" || status=$?
+    kill "$watcher" 2>/dev/null || true
+    wait "$watcher" 2>/dev/null || true
+    # Hung, even if only a process left behind kept the output open after every test passed: a failure.
+    [ -e "$log.hung" ] && [ "$status" -eq 0 ] && status=1
     if [ "$status" -ne 0 ]; then
         echo "== failed in $log (exit $status):"
         grep -a '^✘ ' "$log" | cut -c1-600 || echo "(no failing test named: the test process itself failed; see $log)"
