@@ -26,12 +26,16 @@ extension FlotillaClient {
         try await send(.delete, RequestTarget(Self.globalPath + ["snapshots", id])).value
     }
 
-    /// `POST /api/v2/snapshots/{id}/vms[?wait=running]`: a new VM named `name` from the snapshot; `accepted` when the
-    /// server answered 202 (not running yet, or not asked to wait).
-    public func restoreSnapshot(id: String, name: String, waitRunning: Bool) async throws -> (vm: Global.VM, accepted: Bool) {
+    /// `POST /api/v2/snapshots/{id}/vms[?wait=running]`: a new VM named `name` from the snapshot, on `target` when
+    /// given (else the host that keeps it); `accepted` when the server answered 202 (not running yet, or not asked
+    /// to wait).
+    public func restoreSnapshot(id: String, name: String, target: String? = nil, waitRunning: Bool) async throws
+        -> (vm: Global.VM, accepted: Bool)
+    {
         let query = waitRunning ? [RequestTarget.QueryItem("wait", "running")] : []
         let reply: Reply<Global.VM> = try await send(
-            .post, RequestTarget(Self.globalPath + ["snapshots", id, "vms"], query: query), body: Global.SnapshotRestoreRequest(name: name))
+            .post, RequestTarget(Self.globalPath + ["snapshots", id, "vms"], query: query),
+            body: Global.SnapshotRestoreRequest(name: name, target: target))
         return (reply.value, reply.status == 202)
     }
 }

@@ -102,10 +102,6 @@ public final class FlotillaHost: Sendable {
         let probe = LeaderProbe(store: store, registry: registry, identity: identity, logger: logger.child("leader-probe"))
         // Live migration (ADR 0027) uses the adapters themselves: the instrumented wrappers are not LiveMigrating.
         let migrations = MigrationGuard(backends: rawBackends)
-        let agent = Agent(
-            store: store, registry: registry, identity: identity, backends: backends, health: backendHealth,
-            reconciler: Reconciler(backoff: configuration.restartBackoff), followBackendEvents: configuration.followBackendEvents,
-            session: session, migrations: migrations, logger: logger.child("agent"))
         let peers = PeerHTTPClient(tls: tls?.peerClient, logger: logger.child("peers"))
         var deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,
@@ -113,6 +109,12 @@ public final class FlotillaHost: Sendable {
             credential: ClusterCredential(secret: clusterSecret, requiresPeerCertificate: tls?.requiresPeerCertificate ?? false),
             peers: peers,
             proxyTimeout: configuration.proxyTimeout, metrics: metrics)
+        let agent = Agent(
+            store: store, registry: registry, identity: identity, backends: backends, health: backendHealth,
+            reconciler: Reconciler(backoff: configuration.restartBackoff), followBackendEvents: configuration.followBackendEvents,
+            session: session, migrations: migrations,
+            snapshotPeers: PeerSnapshotClient(peers: peers, credential: deps.credential, hostId: identity.hostId),
+            logger: logger.child("agent"))
         let live = LiveMigration(
             store: store, registry: registry, identity: identity, migrations: migrations,
             peers: PeerMigrationClient(peers: peers, credential: deps.credential, hostId: identity.hostId), session: session,

@@ -50,11 +50,21 @@ enum QEMUFixtures {
     ) async throws {
         try KVMTestSupport.requireQEMU()
         let guest = try await GuestImageFixture.guest()
-        let dir = KVMTestSupport.temporaryDirectory("kvmt")
+        try await withFolderBackend(label: "kvmt", links: links, namespace: namespace) { backend, dir in
+            try await body(backend, guest, dir)
+        }
+    }
+
+    /// Runs `body` with a backend on a fresh folder named after `label` (another host's, next to a first one);
+    /// its QEMUs are stopped and killed and the folder removed afterwards, whether `body` throws or not.
+    static func withFolderBackend(
+        label: String, links: (any HostLinks)? = nil, namespace: String? = nil, _ body: (QEMUBackend, String) async throws -> Void
+    ) async throws {
+        let dir = KVMTestSupport.temporaryDirectory(label)
         let backend = backend(directory: dir, links: links, namespace: namespace)
         let result: Result<Void, any Error>
         do {
-            try await body(backend, guest, dir)
+            try await body(backend, dir)
             result = .success(())
         } catch {
             result = .failure(error)

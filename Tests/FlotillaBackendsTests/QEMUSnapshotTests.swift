@@ -72,6 +72,20 @@ struct QEMUSnapshotTests {
         }
     }
 
+    /// Starts `id`, made from a snapshot with memory, and checks that its guest goes on counting from the value at
+    /// snapshot time (between the last tick seen before the snapshot and the one after) without booting.
+    static func startAndExpectResumed(_ backend: QEMUBackend, _ id: String, before: Int, after: Int) async throws {
+        try await backend.start(id: id)
+        try await eventually("the resumed guest counts", timeout: bootCap, every: .milliseconds(200)) {
+            ticks(await console(backend, id)).count >= 2
+        }
+        let text = await console(backend, id)
+        let first = ticks(text).first ?? -1
+        #expect(first >= before && first <= after + 1, "first tick \(first), source at \(before)...\(after): \(text.suffix(500))")
+        #expect(!text.contains(GuestImageFixture.marker), "no boot: \(text.prefix(500))")
+        #expect(!text.contains("Linux version"))
+    }
+
     static func internalSnapshots(_ disk: String) async throws -> String {
         try await KVMTestSupport.run("/usr/bin/qemu-img", ["snapshot", "-l", "-U", disk], timeout: .seconds(30))
     }
@@ -103,16 +117,7 @@ struct QEMUSnapshotTests {
             try await backend.create(Self.request(restored, guest, volume), from: artifact)
             let block = try await Self.firstBlock(of: dir + "/\(restored)/disk-data.qcow2", in: dir)
             #expect(block == Data(count: 512), "the guest's write before the snapshot is on the new VM's disk")
-            try await backend.start(id: restored)
-            try await eventually("the restored guest counts", timeout: Self.bootCap, every: .milliseconds(200)) {
-                Self.ticks(await Self.console(backend, restored)).count >= 2
-            }
-            let text = await Self.console(backend, restored)
-            let first = Self.ticks(text).first ?? -1
-            // It goes on from the value at snapshot time (between the last tick seen before and after the snapshot).
-            #expect(first >= before && first <= after + 1, "first tick \(first), source at \(before)...\(after): \(text.suffix(500))")
-            #expect(!text.contains(GuestImageFixture.marker), "no boot: \(text.prefix(500))")
-            #expect(!text.contains("Linux version"))
+            try await Self.startAndExpectResumed(backend, restored, before: before, after: after)
             // The resumed VM's disks no longer keep the snapshot's state.
             #expect(!(try await Self.internalSnapshots(dir + "/\(restored)/overlay.qcow2")).contains("flotilla-running-1"))
 

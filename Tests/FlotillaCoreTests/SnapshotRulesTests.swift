@@ -51,12 +51,12 @@ import Testing
     }
 
     @Test(
-        "an instance made from a snapshot runs on the holding host; with memory it keeps the guest's addresses",
-        arguments: [true, false])
-    func restoredSpec(memory: Bool) {
+        "an instance made from a snapshot runs on the holding host, or on the target asked for; with memory it keeps the guest's addresses",
+        arguments: [(true, nil), (false, nil), (true, "host-b"), (false, "host-b")] as [(Bool, String?)])
+    func restoredSpec(memory: Bool, target: String?) {
         let snapshot = Self.snapshot(memory: memory)
-        let spec = SnapshotRules.restoredSpec(snapshot)
-        #expect(spec.placement.workerId == "host-a")
+        let spec = SnapshotRules.restoredSpec(snapshot, target: target)
+        #expect(spec.placement.workerId == (target ?? "host-a"))
         #expect(spec.placement.zone == "z1")
         #expect(spec.labels == ["app": "counter"])
         #expect(spec.resources == snapshot.spec.resources)
@@ -64,6 +64,22 @@ import Testing
         #expect(interface?.network == "lan")
         #expect(interface?.address == (memory ? IPv4Address("10.0.0.5") : nil))
         #expect(interface?.mac == (memory ? "52:54:00:00:00:05" : nil))
+    }
+
+    @Test(
+        "a docker snapshot is made into containers only on its holder; kvm and sim ones anywhere",
+        arguments: [
+            (BackendKind.docker, nil, nil), (.docker, "host-a", nil), (.docker, "host-b", "host-a"), (.kvm, "host-b", nil),
+            (.sim, "host-b", nil), (.kvm, nil, nil),
+        ] as [(BackendKind, String?, String?)])
+    func targetProblem(backend: BackendKind, target: String?, refusedNaming holder: String?) {
+        let snapshot = Self.snapshot(memory: false, backend: backend)
+        let problem = SnapshotRules.targetProblem(snapshot, target: target)
+        if let holder {
+            #expect(problem?.contains("docker image on host \(holder)") == true, "\(problem ?? "nil")")
+        } else {
+            #expect(problem == nil)
+        }
     }
 
     @Test(

@@ -71,6 +71,40 @@ struct SnapshotKVMProcessTests {
         }
     }
 
+    @Test(
+        "a snapshot taken on host a made into a VM on host b (snapshot restore --target b): b copies it from a over the internal API and the count goes on there with no new boot",
+        .enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason), .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+    func resumesOnAnotherHost() async throws {
+        try KVMTestSupport.requireQEMU()
+        let guest = try await GuestImageFixture.guest()
+        try await FixtureStack.with { stack in
+            let hosts = try await MigrationHosts.start(stack, label: "snapcopy")
+            try await VMProcessSupport.importGuest(hosts.a, guest)
+            let id = try await MigrationKVMProcessTests.createVM(
+                hosts, name: "snap-a", on: "a", extra: #","disks":[{"id":"scratch","size_bytes":16777216}]"#)
+            let before = MigrationConsole.ticks(try await MigrationConsole.waitForTick(hosts.a, id: id, atLeast: 2)).last ?? 0
+            let taken = try await hosts.a.cli(["snapshot", "create", id, "--output", "json"])
+            #expect(taken.status == 0, "\(taken.err)")
+            let snapshotId = try #require(
+                (try JSONSerialization.jsonObject(with: Data(taken.out.utf8)) as? [String: Any])?["id"] as? String, "\(taken.out)")
+
+            let restored = try await hosts.a.cli([
+                "snapshot", "restore", snapshotId, "--name", "snap-b", "--target", "b", "--wait", "--output", "json",
+            ])
+            #expect(restored.status == 0, "\(restored.out) \(restored.err)")
+            let made = try JSONSerialization.jsonObject(with: Data(restored.out.utf8)) as? [String: Any] ?? [:]
+            let copy = try #require(made["id"] as? String, "\(restored.out)")
+            #expect((made["host"] as? [String: Any])?["id"] as? String == "b", "it runs on b: \(restored.out)")
+            #expect(FileManager.default.fileExists(atPath: hosts.kvmFolder("b", instance: copy)), "b's QEMU holds it")
+            let console = try await MigrationConsole.waitForTick(hosts.b, id: copy, atLeast: before + 1)
+            #expect(MigrationConsole.markers(console) == 0, "no new boot: \(MigrationConsole.summary(console))")
+            #expect((MigrationConsole.ticks(console).first ?? -1) >= before, "the count goes on: \(MigrationConsole.summary(console))")
+            #expect(!MigrationConsole.counterWentBack(console), "\(MigrationConsole.summary(console))")
+            let copies = (try? FileManager.default.contentsOfDirectory(atPath: hosts.dataDirs["b"]! + "/kvm/snapshots")) ?? []
+            #expect(copies.isEmpty, "b keeps no copy of the snapshot: \(copies)")
+        }
+    }
+
     /// Every `FLOTILLA-TICK N` in `text`, in order.
     static func ticks(_ text: String) -> [Int] {
         text.split(separator: "\n").compactMap { line in

@@ -60,9 +60,15 @@ extension Global {
         public init(name: String? = nil) { self.name = name }
     }
 
-    /// The body of `POST /api/v2/snapshots/{id}/vms`: the new VM's name (the rest comes from the snapshot).
+    /// The body of `POST /api/v2/snapshots/{id}/vms`: the new VM's name (the rest comes from the snapshot) and,
+    /// optionally, the host to run it on (default: the host that keeps the snapshot; another host copies its files
+    /// from that one first).
     public struct SnapshotRestoreRequest: Codable, Sendable, Equatable {
         public var name: String
-        public init(name: String) { self.name = name }
+        public var target: String?
+        public init(name: String, target: String? = nil) {
+            self.name = name
+            self.target = target
+        }
     }
 }

@@ -48,6 +48,18 @@ extension DockerBackend: Snapshotting {
         }
     }
 
+    /// Not done: a docker snapshot is an image in its host's daemon and is made into containers there only
+    /// (``SnapshotRules/targetProblem(_:target:)`` refuses another target before anything is recorded).
+    public nonisolated func exportSnapshot(_ artifact: SnapshotArtifact, write: ([UInt8]) async throws -> Void) async throws {
+        throw BackendError.invalidRequest(SnapshotRules.dockerStaysHome)
+    }
+
+    public func importSnapshot(_ snapshotId: String, as localId: String, from source: SnapshotByteSource) async throws
+        -> SnapshotArtifact
+    {
+        throw BackendError.invalidRequest(SnapshotRules.dockerStaysHome)
+    }
+
     /// The container of instance `id` after checking it carries the ownership label for that id.
     private func ownedContainer(_ id: String) async throws -> String {
         let response = try await engine.send(.GET, "/containers/\(DockerContainerSpec.containerName(id))/json")

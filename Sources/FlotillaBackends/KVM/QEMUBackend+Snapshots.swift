@@ -75,21 +75,16 @@ extension QEMUBackend: Snapshotting {
             throw BackendError.invalidRequest("the instance does not match snapshot \(snapshot.snapshotId): \(difference)")
         }
         try checkInterfaces(request)
+        // The base files come from this host's catalog (on another host than the holder they have other paths);
+        // the copied qcow2 files are pointed at them below when the paths differ.
+        let local = try Self.artifacts(for: request)
         let source = snapshot.instance
-        let backing =
-            [("kernel", source.kernelPath), ("initrd", source.initrdPath), ("root disk", source.rootDiskPath)]
-            + source.disks.compactMap { disk in source.diskImages?[disk.id].map { ("disk \(disk.id)'s image", $0.path) } }
-        for (label, path) in backing {
-            if let path, !FileManager.default.isReadableFile(atPath: path) {
-                throw BackendError.invalidRequest("the \(label) of snapshot \(snapshot.snapshotId) is missing: \(path)")
-            }
-        }
         let files = QEMUInstanceFiles(root: configuration.directory, id: request.id)
         var record = QEMUInstanceRecord(
-            id: request.id, name: request.name, kind: request.kind, spec: request.spec, kernelPath: source.kernelPath,
-            initrdPath: source.initrdPath, rootDiskPath: source.rootDiskPath, rootDiskFormat: source.rootDiskFormat,
+            id: request.id, name: request.name, kind: request.kind, spec: request.spec, kernelPath: local.kernelPath,
+            initrdPath: local.initrdPath, rootDiskPath: local.rootDiskPath, rootDiskFormat: local.rootDiskFormat ?? source.rootDiskFormat,
             diskBytes: source.diskBytes, hasDisk: source.hasDisk, hasCidata: false, createdAt: Date(),
-            diskImages: source.diskImages, networks: request.networks.isEmpty ? nil : request.networks)
+            diskImages: request.diskImages.isEmpty ? nil : request.diskImages, networks: request.networks.isEmpty ? nil : request.networks)
         record.resumeSnapshotTag = snapshot.tag
         // Reserve the id before the first suspension point.
         vms[request.id] = VM(record: record, files: files)
@@ -99,6 +94,7 @@ extension QEMUBackend: Snapshotting {
             for (from, to) in Self.snapshotCopies(source, instance: files, snapshot: folder, toSnapshot: false) {
                 try await copySparse(from, to)
             }
+            try await rebase(Self.movedBases(from: source, to: record, files: files))
             record.hasCidata = try await prepareCidata(record, files)
             try save(record, files)
             vms[request.id]?.record = record
@@ -109,6 +105,40 @@ extension QEMUBackend: Snapshotting {
             throw BackendError.failed("cannot make kvm instance \(request.id) from snapshot \(snapshot.snapshotId): \(error)")
         }
         logger.debug("kvm instance created from a snapshot", metadata: ["id": "\(request.id)", "snapshot": "\(snapshot.snapshotId)"])
+    }
+
+    public nonisolated func exportSnapshot(_ artifact: SnapshotArtifact, write: ([UInt8]) async throws -> Void) async throws {
+        let folder = try await exportableFolder(artifact.location)
+        guard let tar = Subprocess.which("tar") else { throw BackendError.unavailable("tar is not installed") }
+        try await QEMUSnapshotArchive.export(
+            root: folder.root, name: URL(fileURLWithPath: folder.directory).lastPathComponent, tar: tar, write: write)
+    }
+
+    public func importSnapshot(_ snapshotId: String, as localId: String, from source: SnapshotByteSource) async throws
+        -> SnapshotArtifact
+    {
+        try await ensureLoaded()
+        for id in [snapshotId, localId] where !QEMUSnapshotFolder.isValidId(id) {
+            throw BackendError.invalidRequest("snapshot id \"\(id)\" must be 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
+        }
+        let folder = QEMUSnapshotFolder(kvmDirectory: configuration.directory, snapshotId: localId)
+        guard !FileManager.default.fileExists(atPath: folder.directory) else {
+            throw BackendError.invalidRequest("snapshot \(localId) already exists on this host")
+        }
+        guard let tar = Subprocess.which("tar") else { throw BackendError.unavailable("tar is not installed") }
+        do {
+            try FileManager.default.createDirectory(atPath: folder.root, withIntermediateDirectories: true)
+            try await QEMUSnapshotArchive.importArchive(
+                snapshotId: snapshotId, scratch: folder.root + "/.incoming-" + localId, destination: folder.directory, tar: tar,
+                timeout: Self.snapshotCopyTimeout, from: source)
+        } catch {
+            throw BackendError.failed("cannot keep a copy of snapshot \(snapshotId) here: \(error)")
+        }
+        let record = try? JSONDecoder().decode(QEMUSnapshotRecord.self, from: Data(contentsOf: URL(fileURLWithPath: folder.record)))
+        logger.debug("kvm snapshot copied here", metadata: ["snapshot": "\(snapshotId)", "as": "\(localId)"])
+        return SnapshotArtifact(
+            location: folder.directory, sizeBytes: Self.allocatedBytes(under: folder.directory),
+            includesMemory: record?.includesMemory ?? false)
     }
 
     public func deleteSnapshot(_ artifact: SnapshotArtifact) async throws {
@@ -245,6 +275,43 @@ extension QEMUBackend: Snapshotting {
         var pairs: [(String, String)] = record.hasDisk ? [(instance.overlay, snapshot.overlay)] : []
         pairs += record.disks.map { (instance.disk($0.id), snapshot.disk($0.id)) }
         return toSnapshot ? pairs : pairs.map { ($0.1, $0.0) }
+    }
+
+    /// The copied qcow2 files whose base is at another path here than where the snapshot was taken, as (file, new
+    /// base, its format): the root overlay on the image's root disk, each additional disk on its catalog image.
+    static func movedBases(
+        from source: QEMUInstanceRecord, to record: QEMUInstanceRecord, files: QEMUInstanceFiles
+    ) -> [(file: String, base: String, format: String)] {
+        var moved: [(file: String, base: String, format: String)] = []
+        if record.hasDisk, let base = record.rootDiskPath, let old = source.rootDiskPath, base != old {
+            moved.append((files.overlay, base, record.rootDiskFormat ?? record.spec.config.diskFormat ?? "qcow2"))
+        }
+        for disk in record.disks {
+            if let image = record.diskImages?[disk.id], let old = source.diskImages?[disk.id], image.path != old.path {
+                moved.append((files.disk(disk.id), image.path, image.format))
+            }
+        }
+        return moved
+    }
+
+    /// Points each copied file at its base on this host (`qemu-img rebase -u`: the base's content is the same image).
+    private func rebase(_ moved: [(file: String, base: String, format: String)]) async throws {
+        guard !moved.isEmpty else { return }
+        guard let qemuImg = Subprocess.which(configuration.qemuImgPath) else {
+            throw BackendError.unavailable("\(configuration.qemuImgPath) is not installed")
+        }
+        for (file, base, format) in moved {
+            _ = try await Subprocess.run(qemuImg, ["rebase", "-u", "-F", format, "-b", base, file], timeout: .seconds(60))
+        }
+    }
+
+    /// The folder of a snapshot kept here, for an export.
+    private func exportableFolder(_ location: String) throws -> QEMUSnapshotFolder {
+        let folder = try snapshotFolder(location)
+        guard FileManager.default.fileExists(atPath: folder.record) else {
+            throw BackendError.invalidRequest("no kvm snapshot at \(location)")
+        }
+        return folder
     }
 
     /// Runs a QMP job command and waits until it has concluded (each exchange with the QMP deadline, the whole

@@ -37,7 +37,10 @@ struct QEMUSnapshotFolder: Sendable, Equatable {
         }
     }
 
-    var record: String { directory + "/snapshot.json" }
+    /// The name of the snapshot's record in its folder.
+    static let recordName = "snapshot.json"
+
+    var record: String { directory + "/" + Self.recordName }
     var overlay: String { directory + "/overlay.qcow2" }
     func disk(_ id: String) -> String { directory + "/disk-\(id).qcow2" }
 }

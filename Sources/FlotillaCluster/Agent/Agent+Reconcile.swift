@@ -112,7 +112,9 @@ extension Agent {
         guard mayAct else { throw CancellationError() }
         let id = instance.id
         switch step {
-        case .create: try await SnapshotRestore.create(instance, registry.snapshot, on: backend)
+        case .create:
+            try await SnapshotRestore.create(
+                instance, registry.snapshot, on: backend, hostId: identity.hostId, peers: snapshotPeers, logger: logger)
         case .start: try await backend.start(id: id)
         case .applyResources, .resizeLive: _ = try await backend.update(id: id, resources: instance.spec.resources)
         case .stop(let force, let timeout): try await backend.stop(id: id, force: force, timeout: .seconds(timeout))

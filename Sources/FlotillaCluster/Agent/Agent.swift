@@ -34,14 +34,17 @@ public final class Agent: Service, Sendable {
     let fenced = Mutex<[String: BackendKind]>([:])
     /// Live migrations under way on this host (as source or destination): their instances are left alone.
     let migrations: MigrationGuard?
+    /// How snapshots kept by other hosts are read (nil: instances are made only from snapshots kept here).
+    let snapshotPeers: (any SnapshotPeers)?
 
     public init(
         store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
         health: BackendHealth? = nil, reconciler: Reconciler = Reconciler(), resyncInterval: Duration = .seconds(1),
         followBackendEvents: Bool = true, session: StoreSession? = nil, migrations: MigrationGuard? = nil,
-        logger: Logger = Logger(label: "flotilla.agent")
+        snapshotPeers: (any SnapshotPeers)? = nil, logger: Logger = Logger(label: "flotilla.agent")
     ) {
         self.session = session
+        self.snapshotPeers = snapshotPeers
         self.migrations = migrations
         self.followBackendEvents = followBackendEvents
         self.store = store

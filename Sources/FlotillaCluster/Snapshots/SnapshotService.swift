@@ -40,6 +40,26 @@ public struct SnapshotService: Sendable {
         return snapshot
     }
 
+    /// Snapshot `id` and its backend, for an export to another host (``localBackend(of:)``).
+    public func exportable(id: String) throws(FlotillaError) -> (Snapshot, any Snapshotting) {
+        let snapshot = try snapshot(id: id)
+        return (snapshot, try localBackend(of: snapshot))
+    }
+
+    /// The backend that keeps `snapshot` on this host: BACKEND_UNAVAILABLE naming the holder when another host
+    /// keeps it, or when its backend is not configured here.
+    private func localBackend(of snapshot: Snapshot) throws(FlotillaError) -> any Snapshotting {
+        guard snapshot.hostId == identity.hostId else {
+            throw FlotillaError(
+                .backendUnavailable, "Snapshot \(snapshot.id) is kept by host \(snapshot.hostId); ask that host",
+                details: ["workerId": .string(snapshot.hostId)])
+        }
+        guard let backend = backends[snapshot.backend].flatMap(SnapshotRestore.snapshotting) else {
+            throw BackendError.unavailable("not configured on this host").flotillaError(backend: snapshot.backend)
+        }
+        return backend
+    }
+
     // MARK: Writes
 
     /// Takes a snapshot of instance `instanceId`, which must run on this host (the surfaces forward the call to the
@@ -86,14 +106,7 @@ public struct SnapshotService: Sendable {
         let kv: KeyValue?
         do { kv = try await store.get(key) } catch { throw Self.storeError(error) }
         guard let kv, let snapshot = try? StoreCodec.decode(Snapshot.self, from: kv.value) else { throw Self.notFound(rawId) }
-        guard snapshot.hostId == identity.hostId else {
-            throw FlotillaError(
-                .backendUnavailable, "Snapshot \(snapshot.id) is kept by host \(snapshot.hostId); ask that host",
-                details: ["workerId": .string(snapshot.hostId)])
-        }
-        guard let backend = backends[snapshot.backend].flatMap(SnapshotRestore.snapshotting) else {
-            throw BackendError.unavailable("not configured on this host").flotillaError(backend: snapshot.backend)
-        }
+        let backend = try localBackend(of: snapshot)
         do {
             try await backend.deleteSnapshot(snapshot.artifact)
         } catch let e as BackendError {
@@ -109,15 +122,27 @@ public struct SnapshotService: Sendable {
     }
 
     /// Records a new instance named `name` made from snapshot `id` (state `pending`): the snapshot's spec, pinned
-    /// to the holding host (``SnapshotRules/restoredSpec(_:)``); that host's agent creates it from the snapshot.
-    public func restore(id: String, name: String, idempotency: IdempotencyToken? = nil) async throws(FlotillaError) -> Written {
+    /// to `target` when given (a registered worker: NOT_FOUND otherwise), else to the holding host
+    /// (``SnapshotRules/restoredSpec(_:target:)``). That host's agent creates it from the snapshot, fetching the
+    /// snapshot's files from the holder first when it is another host (``SnapshotFetch``).
+    public func restore(
+        id: String, name: String, target: String? = nil, idempotency: IdempotencyToken? = nil
+    ) async throws(FlotillaError) -> Written {
         try InstanceValidation.validateName(name)
         let snapshot = try snapshot(id: id)
+        if let target, registry.read({ $0.workers[target] }) == nil {
+            throw FlotillaError(.notFound, "Worker not found: \(target)", details: ["workerId": .string(target)])
+        }
+        if let problem = SnapshotRules.targetProblem(snapshot, target: target) {
+            throw FlotillaError(.operationNotSupported, problem, details: ["workerId": .string(target ?? ""), "id": .string(snapshot.id)])
+        }
         var request = CreateInstance(
-            name: name, kind: snapshot.kind, backend: snapshot.backend, spec: SnapshotRules.restoredSpec(snapshot))
+            name: name, kind: snapshot.kind, backend: snapshot.backend, spec: SnapshotRules.restoredSpec(snapshot, target: target))
         request.restoredFrom = snapshot.id
         let written = try await instances.create(request, idempotency: idempotency)
-        logger.info("instance made from a snapshot", metadata: ["snapshot": "\(snapshot.id)", "id": "\(written.instance.id)"])
+        logger.info(
+            "instance made from a snapshot",
+            metadata: ["snapshot": "\(snapshot.id)", "id": "\(written.instance.id)", "host": "\(target ?? snapshot.hostId)"])
         return written
     }
 

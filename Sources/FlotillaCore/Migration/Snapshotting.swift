@@ -32,4 +32,15 @@ public protocol Snapshotting: ComputeBackend {
     func create(_ request: BackendCreateRequest, from artifact: SnapshotArtifact) async throws
     /// Removes what the snapshot kept (idempotent).
     func deleteSnapshot(_ artifact: SnapshotArtifact) async throws
+    /// Writes what the snapshot kept as one byte stream, piece by piece, for ``importSnapshot(_:as:from:)`` on
+    /// another host (kvm: an archive of its folder).
+    func exportSnapshot(_ artifact: SnapshotArtifact, write: ([UInt8]) async throws -> Void) async throws
+    /// Keeps a copy of snapshot `snapshotId`, under the local name `localId`, from what
+    /// ``exportSnapshot(_:write:)`` wrote on the holding host (`source` hands each piece to the writer it is given);
+    /// returns the copy's artifact (removed with ``deleteSnapshot(_:)``). A stream that fails, ends early or does
+    /// not hold that snapshot leaves nothing behind.
+    func importSnapshot(_ snapshotId: String, as localId: String, from source: SnapshotByteSource) async throws -> SnapshotArtifact
 }
+
+/// Pumps an exported snapshot, piece by piece, into the writer it is given (the importing backend's).
+public typealias SnapshotByteSource = @Sendable (_ write: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> Void

@@ -13,13 +13,14 @@ public enum SnapshotRules {
         return base.trimmingCharacters(in: .whitespaces) + suffix
     }
 
-    /// The spec of a new instance made from `snapshot`: the snapshot's spec, pinned to the host that keeps the
-    /// snapshot's files (they are local to it). A snapshot with memory keeps the guest's addresses and MACs (the
-    /// guest resumes holding them, so the create is refused while another instance holds one); a snapshot of files
-    /// only gets new ones, as a new instance would.
-    public static func restoredSpec(_ snapshot: Snapshot) -> InstanceSpec {
+    /// The spec of a new instance made from `snapshot`: the snapshot's spec, pinned to `target` when one is asked
+    /// for (that host fetches the snapshot's files from the holder over the internal API), else to the host that
+    /// keeps them (no copy). A snapshot with memory keeps the guest's addresses and MACs (the guest resumes holding
+    /// them, so the create is refused while another instance holds one); a snapshot of files only gets new ones,
+    /// as a new instance would.
+    public static func restoredSpec(_ snapshot: Snapshot, target: String? = nil) -> InstanceSpec {
         var spec = snapshot.spec
-        spec.placement.workerId = snapshot.hostId
+        spec.placement.workerId = target ?? snapshot.hostId
         if !snapshot.artifact.includesMemory, let interfaces = spec.config.networks {
             spec.config.networks = interfaces.map { interface in
                 var fresh = interface
@@ -30,6 +31,17 @@ public enum SnapshotRules {
         }
         return spec
     }
+
+    /// Why a new instance from `snapshot` cannot run on `target`: a docker snapshot is an image in its holder's
+    /// daemon, made into containers there only. nil when it can (kvm and sim snapshots are copied to the target).
+    public static func targetProblem(_ snapshot: Snapshot, target: String?) -> String? {
+        guard let target, target != snapshot.hostId, snapshot.backend == .docker else { return nil }
+        return "snapshot \(snapshot.id) is a docker image on host \(snapshot.hostId): \(dockerStaysHome)"
+    }
+
+    /// Why a docker snapshot is not copied to another host.
+    public static let dockerStaysHome =
+        "docker snapshots stay in the docker daemon of the host that took them; restore it there (push the image to a registry to share it)"
 
     /// Why an instance asked to be made from a snapshot cannot be: the snapshot is unknown or of another
     /// backend than the instance. nil when it can.

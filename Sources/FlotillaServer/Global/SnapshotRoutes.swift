@@ -49,13 +49,14 @@ struct SnapshotRoutes {
         return JSONResponse.make(Self.wire(snapshot), status: .created)
     }
 
-    /// `POST /api/v2/snapshots/{id}/vms` with `{"name": ...}`: a new VM from the snapshot, as a create answers
+    /// `POST /api/v2/snapshots/{id}/vms` with `{"name": ..., "target"?: HOST}`: a new VM from the snapshot, on the
+    /// holding host or the target (which copies the snapshot from the holder first), as a create answers
     /// (202 at once; 201 with `?wait=running` once it runs; 200 replaying an `Idempotency-Key`).
     private func restore(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
         let waitRunning = try GlobalRoutes.waitRunning(req)
         let id = try ctx.parameters.require("id")
         let (wire, token) = try await req.createBody(Global.SnapshotRestoreRequest.self, context: ctx, scope: "snapshot-restore")
-        let written = try await deps.snapshots.restore(id: id, name: wire.name, idempotency: token)
+        let written = try await deps.snapshots.restore(id: id, name: wire.name, target: wire.target, idempotency: token)
         _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         var status: HTTPResponse.Status = written.replayed ? .ok : .accepted
         if !written.replayed, waitRunning {

@@ -30,5 +30,6 @@ struct InternalRoutes {
         }
         // The destination half of live migrations.
         MigrationRoutes(deps: deps).register(routes)
+        SnapshotExportRoute(deps: deps).register(routes)
     }
 }

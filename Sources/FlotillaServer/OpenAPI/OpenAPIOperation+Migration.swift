@@ -16,5 +16,10 @@ extension OpenAPIOperation {
             method: "post", path: "/internal/v1/instances/:id/migration/abort",
             summary: "Host-to-host: end and remove an incoming instance (idempotent; 409 when this host owns it)",
             access: .cluster, success: [200: "InternalMigrationDone"], errors: [409]),
+        .init(
+            method: "get", path: SnapshotExportRoute.pattern,
+            summary:
+                "Host-to-host: the export of a snapshot this host keeps, streamed (for an instance made from it on another host; 503 when another host keeps it)",
+            access: .cluster, success: [200: "InternalSnapshotExport"]),
     ]
 }

@@ -23,7 +23,7 @@ extension OpenAPIOperation {
         .init(
             method: "post", path: "/api/v2/snapshots/:id/vms",
             summary:
-                "A new VM from the snapshot, on the host that keeps it (202; 201 with wait=running once running; 200 replaying an Idempotency-Key)",
+                "A new VM from the snapshot, on the host that keeps it or on `target`, which copies a kvm snapshot from that host first (202; 201 with wait=running once running; 200 replaying an Idempotency-Key)",
             access: .key(.operateInstances), success: [202: "GlobalVM", 201: "GlobalVM", 200: "GlobalVM"],
             query: [.choice("wait", ["running", "false", "none"], "running: answer once the instance runs")],
             body: .init(schema: "GlobalSnapshotRestoreRequest"), idempotent: true),

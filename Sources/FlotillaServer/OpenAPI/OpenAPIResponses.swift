@@ -67,7 +67,9 @@ enum OpenAPIResponses {
                 ? .object(["text/event-stream": .object(["schema": OpenAPISchemas.serverSentEvent(schema)])])
                 : op.path == LogsRoute.path || op.path == MetricsRoute.path  // A log is text (ADR 0024), metrics too (ADR 0021).
                     ? .object(["text/plain": .object(["schema": OpenAPISchemas.ref(schema)])])
-                    : .object(["application/json": .object(["schema": OpenAPISchemas.ref(schema)])])
+                    : op.path == SnapshotExportRoute.pattern  // A snapshot's export is bytes (ADR 0028).
+                        ? .object(["application/octet-stream": .object(["schema": OpenAPISchemas.ref(schema)])])
+                        : .object(["application/json": .object(["schema": OpenAPISchemas.ref(schema)])])
             responses[String(status)] = .object([
                 "description": successDescription(status), "headers": revision, "content": content,
             ])

@@ -10,6 +10,7 @@ extension OpenAPISchemas {
         ]),
         "GlobalSnapshotList": object(["items": array(ref("GlobalSnapshot"))]),
         "GlobalSnapshotCreateRequest": object([:], optional: ["name": name(.instance)]),
-        "GlobalSnapshotRestoreRequest": object(["name": name(.instance)]),
+        "GlobalSnapshotRestoreRequest": object(
+            ["name": name(.instance)], optional: ["target": .object(["type": "string", "minLength": 1, "maxLength": 128])]),
     ]
 }
