@@ -45,6 +45,7 @@ enum BackendFactory {
             directory: configuration.kvmDirectory, accel: mode, links: NetlinkHostLinks(namespace: configuration.vmNetns),
             networkNamespace: configuration.vmNetns)
         kvm.migrationTLS = migrationTLS
+        kvm.sharedDirectory = configuration.kvmSharedDirectory
         return QEMUBackend(configuration: kvm, logger: logger.child("kvm"))
     }
 

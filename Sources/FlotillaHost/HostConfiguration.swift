@@ -81,6 +81,9 @@ public struct HostConfiguration: Sendable {
     public var dockerSocket: String = HostConfiguration.defaultDockerSocket()
     /// How the `kvm` backend accelerates guests: `auto` probes KVM and falls back to TCG.
     public var kvmAccel: KVMAccel = .auto
+    /// Storage other hosts mount at the same path, where the `kvm` backend keeps new instances' writable disks
+    /// (`--kvm-shared-dir`; docs/decisions/0029-shared-disk-storage.md); nil: disks in the data folder.
+    public var kvmSharedDirectory: String?
     /// A network namespace the `kvm` backend runs QEMU and makes its network devices in (`--vm-netns`;
     /// docs/decisions/0025-vm-networks.md); nil: the host's own.
     public var vmNetns: String?

@@ -66,6 +66,13 @@ struct ServeCommand: AsyncParsableCommand {
     var kvmAccel: String?
     @Option(
         help: """
+            A folder on storage other hosts mount at the same path (NFS, CephFS): new kvm instances keep their \
+            writable disks there, and a live migration to a host that shares it moves no disk (env \
+            FLOTILLA_KVM_SHARED_DIR; default: disks in the data folder, mirrored on a live migration).
+            """)
+    var kvmSharedDir: String?
+    @Option(
+        help: """
             A network namespace (ip netns) the kvm backend runs QEMU and makes VM network devices in (env \
             FLOTILLA_VM_NETNS; default the host's own).
             """)
@@ -229,6 +236,10 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--kvm-accel must be auto, kvm or tcg")
             }
             c.kvmAccel = mode
+        }
+        if let shared = kvmSharedDir ?? env["KVM_SHARED_DIR"], !shared.isEmpty {
+            guard shared.hasPrefix("/") else { throw ValidationError("--kvm-shared-dir must be an absolute path, got \(shared)") }
+            c.kvmSharedDirectory = shared
         }
         if let netns = vmNetns ?? env["VM_NETNS"], !netns.isEmpty {
             guard netns.utf8.count <= 255, !netns.contains("/"), netns != ".", netns != ".." else {

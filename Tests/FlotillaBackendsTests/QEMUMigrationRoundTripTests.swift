@@ -24,7 +24,7 @@ struct QEMUMigrationRoundTripTests {
             var here = a
             var there = b
             for move in 1...Self.moves {
-                let incoming = try await there.prepareIncoming(request, listenHost: "127.0.0.1")
+                let incoming = try await there.prepareIncoming(request, listenHost: "127.0.0.1", sharedStorage: nil)
                 _ = try await here.migrateOut(id: id, to: incoming, timeout: .seconds(240))
                 try await there.completeIncoming(id: id, timeout: .seconds(60))
                 #expect(try await there.inspect(id: id).state == .running, "move \(move)")

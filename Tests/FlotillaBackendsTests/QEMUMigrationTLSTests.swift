@@ -32,7 +32,7 @@ struct QEMUMigrationTLSTests {
                 try await eventually("the guest counts", timeout: .seconds(180), every: .milliseconds(500)) {
                     QEMUMigrationTests.ticks(try await source.console(id: id, lines: 400)).contains(2)
                 }
-                let incoming = try await destination.prepareIncoming(request, listenHost: "127.0.0.1")
+                let incoming = try await destination.prepareIncoming(request, listenHost: "127.0.0.1", sharedStorage: nil)
 
                 // A dialer that trusts the CA but presents no certificate: its TLS handshake is refused, and nothing
                 // reaches the incoming QEMU (it takes one connection: the move below would fail had this one got in).

@@ -22,6 +22,20 @@ struct QEMUMigrationTests {
         }
     }
 
+    /// Waits until the destination's console continues the count past `lastOnSource`, and checks it is one count
+    /// from where the source was: no second boot marker, no count from 0, no gap.
+    static func expectCountsOn(_ destination: QEMUBackend, _ id: String, after lastOnSource: Int) async throws {
+        try await eventually("the destination's guest counts on", timeout: .seconds(60), every: .milliseconds(500)) {
+            (ticks(try await destination.console(id: id, lines: 200)).last ?? -1) > lastOnSource + 2
+        }
+        let moved = try await destination.console(id: id, lines: 200)
+        #expect(!moved.contains(GuestImageFixture.marker), "no boot: \(moved)")
+        let values = ticks(moved)
+        let first = try #require(values.first)
+        #expect(first > lastOnSource - 1 && first <= lastOnSource + 3, "source ended at \(lastOnSource): \(values)")
+        #expect(values == Array(first..<(first + values.count)), "one count, no restart: \(values)")
+    }
+
     /// A 16 MiB ext4 volume holding token.txt, made without mounting anything.
     static func ext4Image(in dir: String, token: String) async throws -> String {
         let content = dir + "/volume"
@@ -33,9 +47,10 @@ struct QEMUMigrationTests {
     }
 
     /// Runs `body` with a source and a destination backend, each on its own folder (and namespace with `links`, and
-    /// its tunnels' TLS with `tls`); every QEMU is killed and both folders removed afterwards.
+    /// its tunnels' TLS with `tls`, and both with `<root>/shared` as their shared disk storage with `shared`); every
+    /// QEMU is killed and both folders removed afterwards.
     static func withTwoBackends(
-        namespaces: (String, String)? = nil, tls: (MigrationTunnelTLS, MigrationTunnelTLS)? = nil,
+        namespaces: (String, String)? = nil, tls: (MigrationTunnelTLS, MigrationTunnelTLS)? = nil, shared: Bool = false,
         _ body: (QEMUBackend, QEMUBackend, GuestImageFixture.Guest, String) async throws -> Void
     ) async throws {
         try KVMTestSupport.requireQEMU()
@@ -46,6 +61,7 @@ struct QEMUMigrationTests {
                 directory: root + "/" + name, accel: .tcg, links: namespace.map { NetlinkHostLinks(namespace: $0) },
                 networkNamespace: namespace)
             configuration.migrationTLS = tls ?? .plain
+            configuration.sharedDirectory = shared ? root + "/shared" : nil
             return QEMUBackend(configuration: configuration)
         }
         let source = backend("a", namespace: namespaces?.0, tls: tls?.0)
@@ -87,7 +103,7 @@ struct QEMUMigrationTests {
                         return console.contains("FLOTILLA-FILE \(token)") && Self.ticks(console).contains(2)
                     }
 
-                    let incoming = try await destination.prepareIncoming(request, listenHost: "127.0.0.1")
+                    let incoming = try await destination.prepareIncoming(request, listenHost: "127.0.0.1", sharedStorage: nil)
                     #expect(incoming.disks == ["root", "disk-data"])
                     #expect(await destination.incomingInstances() == [id])
                     // The same machine, devices and MAC, waiting for the stream.
@@ -123,16 +139,7 @@ struct QEMUMigrationTests {
                     #expect(await destination.incomingInstances().isEmpty)
                     #expect(try await destination.inspect(id: id).state == .running)
 
-                    // The destination's console continues the count: no second boot marker, no count from 0.
-                    try await eventually("the destination's guest counts on", timeout: .seconds(60), every: .milliseconds(500)) {
-                        (Self.ticks(try await destination.console(id: id, lines: 200)).last ?? -1) > lastOnSource + 2
-                    }
-                    let moved = try await destination.console(id: id, lines: 200)
-                    #expect(!moved.contains(GuestImageFixture.marker), "\(moved)")
-                    let ticks = Self.ticks(moved)
-                    let first = try #require(ticks.first)
-                    #expect(first > lastOnSource - 1 && first <= lastOnSource + 3, "source ended at \(lastOnSource): \(ticks)")
-                    #expect(ticks == Array(first..<(first + ticks.count)), "one count, no restart: \(ticks)")
+                    try await Self.expectCountsOn(destination, id, after: lastOnSource)
 
                     // The disk moved with it: identical to the source's, with no backing file; an ordinary stop and
                     // start of the destination boots from it and reads the file written before the move.
@@ -166,7 +173,7 @@ struct QEMUMigrationTests {
             try await eventually("the source guest counts", timeout: .seconds(180), every: .milliseconds(500)) {
                 Self.ticks(try await source.console(id: id, lines: 400)).contains(1)
             }
-            let incoming = try await destination.prepareIncoming(request, listenHost: "127.0.0.1")
+            let incoming = try await destination.prepareIncoming(request, listenHost: "127.0.0.1", sharedStorage: nil)
             #expect(incoming.disks == ["root"])
             let destinationPid = try #require(try await destination.pid(id: id))
             kill(destinationPid, SIGKILL)
@@ -201,7 +208,7 @@ struct QEMUMigrationTests {
             try await source.create(request)
             try await source.start(id: id)
             let sourcePid = try #require(try await source.pid(id: id))
-            var incoming = try await destination.prepareIncoming(request, listenHost: "127.0.0.1")
+            var incoming = try await destination.prepareIncoming(request, listenHost: "127.0.0.1", sharedStorage: nil)
             let destinationPid = try #require(try await destination.pid(id: id))
             incoming.token = String(repeating: "0", count: 64)
             await #expect {

@@ -179,6 +179,53 @@ struct LiveMigrationKVMProcessTests {
         }
     }
 
+    @Test(
+        "both hosts on one shared disk storage (--kvm-shared-dir): the VM moves live with no disk mirrored, runs on b once b owns it, and the disks stay where they are"
+    )
+    func liveMoveOnSharedStorage() async throws {
+        try KVMTestSupport.requireQEMU()
+        let guest = try await GuestImageFixture.guest()
+        try await FixtureStack.with { stack in
+            let shared = KVMTestSupport.temporaryDirectory("mig-shared")
+            await stack.push("the shared storage \(shared)") { try? FileManager.default.removeItem(atPath: shared) }
+            let hosts = try await MigrationHosts.start(
+                stack, label: "shared", perHost: ["a": ["--kvm-shared-dir", shared], "b": ["--kvm-shared-dir", shared]])
+            try await VMProcessSupport.importGuest(hosts.a, guest)
+            let id = try await MigrationKVMProcessTests.createVM(
+                hosts, name: "shared-move", on: "a", extra: #","disks":[{"id":"scratch","size_bytes":16777216}]"#)
+            let disk = "\(shared)/instances/\(id)/disk-scratch.qcow2"
+            #expect(FileManager.default.fileExists(atPath: disk), "the disk is on the shared storage")
+            let before = try await MigrationConsole.waitForTick(hosts.a, id: id, atLeast: 3)
+
+            let (status, body) = try await MigrationHosts.send(
+                .POST, hosts.a, "/api/v2/vms/\(id)/migrate", json: #"{"live":true,"target":"b"}"#, timeout: .seconds(240))
+            let text = String(decoding: body, as: UTF8.self)
+            #expect(status == 200, "the live move: \(status) \(text)")
+            let migration = (MigrationHosts.object(body) ?? [:])["migration"] as? [String: Any] ?? [:]
+            #expect(migration["mode"] as? String == "live" && migration["outcome"] as? String == "moved", "\(text)")
+            let figures = migration["figures"] as? [String: Any] ?? [:]
+            #expect((figures["disk_bytes"] as? NSNumber)?.int64Value == 0, "no disk mirrored: \(figures)")
+
+            // b's agent lets the guest run once b owns it: the count goes on, with no new boot.
+            let lastBefore = MigrationConsole.ticks(before).last ?? 0
+            let after = try await MigrationConsole.waitForTick(hosts.b, id: id, atLeast: lastBefore + 3, timeout: .seconds(120))
+            #expect(MigrationConsole.markers(after) == 0, "no boot on b: \(MigrationConsole.summary(after))")
+            #expect(!MigrationConsole.counterWentBack(after), "\(MigrationConsole.summary(after))")
+            try await eventually("a's QEMU of \(id) is gone", timeout: .seconds(60), every: .milliseconds(500)) {
+                hosts.qemuPid("a", instance: id) == nil
+            }
+            #expect(FileManager.default.fileExists(atPath: disk), "a's delete of its copy left the disks b uses")
+            let vm = MigrationHosts.object(try await MigrationHosts.send(.GET, hosts.b, "/api/v2/vms/\(id)").body) ?? [:]
+            #expect((vm["observed"] as? [String: Any])?["state"] as? String == "running", "\(vm)")
+            let (deleted, _) = try await MigrationHosts.send(
+                .DELETE, hosts.b, "/api/v2/vms/\(id)?force=true&wait=true", timeout: .seconds(90))
+            #expect(deleted == 200)
+            try await eventually("b's delete removes the shared disks", timeout: .seconds(30), every: .milliseconds(500)) {
+                !FileManager.default.fileExists(atPath: "\(shared)/instances/\(id)")
+            }
+        }
+    }
+
     @Test("worker drain a --migrate with two VMs and a container: the VMs move live, the container cold, each with its reason")
     func drainMovesLiveAndCold() async throws {
         try KVMTestSupport.requireQEMU()

@@ -270,7 +270,9 @@ struct ProbePeers: MigrationPeers {
         return r
     }
 
-    func prepare(_ id: String, on destination: Worker, revision: Revision, timeout: Duration) async throws -> IncomingMigration {
+    func prepare(_ id: String, on destination: Worker, revision: Revision, sharedStorage: String?, timeout: Duration) async throws
+        -> IncomingMigration
+    {
         let r = try await post(id, "prepare", #"{"source":"h1","revision":\#(revision)}"#)
         let incoming = try JSONDecoder().decode(IncomingMigration.self, from: Data(r.text.utf8))
         await afterPrepare(id)

@@ -15,6 +15,10 @@ extension QEMUBackend {
             throw BackendError.unavailable("cannot create \(configuration.directory): \(error)")
         }
         hostToken = loadHostToken()
+        do { try openSharedStorage() } catch {
+            loaded = false
+            throw error
+        }
         let names = (try? fm.contentsOfDirectory(atPath: configuration.directory)) ?? []
         var adopted = 0
         for name in names.sorted() {
@@ -24,7 +28,7 @@ extension QEMUBackend {
                 let data = fm.contents(atPath: files.record),
                 let record = try? JSONDecoder().decode(QEMUInstanceRecord.self, from: data), record.id == name
             else { continue }
-            var vm = VM(record: record, files: files)
+            var vm = VM(record: record, files: QEMUInstanceFiles(root: configuration.directory, id: name, diskDirectory: record.diskFolder))
             if let process = await adopt(files) {
                 vm.process = process.0
                 vm.qmpStatus = process.1

@@ -11,7 +11,7 @@ import Logging
 /// by a ``MigrationTunnelListener`` (destination) and a ``MigrationTunnelDialer`` (source) over unix sockets in the
 /// instance folders.
 ///
-/// - destination: ``prepareIncoming(_:listenHost:)`` creates the instance as `create` does, but with blank qcow2 files
+/// - destination: ``prepareIncoming(_:listenHost:sharedStorage:)`` creates the instance as `create` does, but with blank qcow2 files
 ///   of the same size for the drives whose content is mirrored, marks its record incoming, makes its network devices
 ///   and launches QEMU with the command line of `start` plus `-incoming defer`, then opens the memory channel
 ///   (`migrate-incoming`) and the disk server (`nbd-server-start`, `nbd-server-add` per drive) and their listeners;
@@ -24,18 +24,22 @@ import Logging
 /// - destination: ``completeIncoming(id:timeout:)`` waits for its guest to run, stops the disk server, closes the
 ///   listeners and clears the mark; ``abortIncoming(id:)`` removes an incoming instance that did not complete.
 extension QEMUBackend: LiveMigrating {
-    public func prepareIncoming(_ request: BackendCreateRequest, listenHost: String) async throws -> IncomingMigration {
+    public func prepareIncoming(
+        _ request: BackendCreateRequest, listenHost: String, sharedStorage sourceStorage: String?
+    ) async throws -> IncomingMigration {
         try await ensureLoaded()
         let id = request.id
         guard migrations.begin(id) else { throw BackendError.invalidRequest("a migration of instance \(id) is already under way") }
         defer { migrations.end(id) }
-        try await create(request)
+        let placement = await incomingPlacement(request, sourceStorage: sourceStorage)
+        try await create(request, placement: placement)
         do {
             let vm = try existing(id)
             var record = vm.record
             let files = vm.files
-            let drives = QEMUMigrationQMP.mirroredDrives(hasDisk: record.hasDisk, disks: record.disks)
-            try await blankMirroredDrives(record, files)
+            let shared = placement == .sourceShared
+            let drives = shared ? [] : QEMUMigrationQMP.mirroredDrives(hasDisk: record.hasDisk, disks: record.disks)
+            if !shared { try await blankMirroredDrives(record, files) }
             record.incoming = true
             try save(record, files)
             vms[id]?.record = record
@@ -60,8 +64,10 @@ extension QEMUBackend: LiveMigrating {
             logger.info(
                 "kvm instance waits for a live migration",
                 metadata: ["id": "\(id)", "memory": "\(memory.address)", "disks": "\(diskAddress ?? "-")", "drives": "\(drives)"])
-            return IncomingMigration(
+            var incoming = IncomingMigration(
                 instanceId: id, migrationAddress: memory.address, diskAddress: diskAddress, disks: drives, token: token)
+            incoming.sharedDisks = shared ? true : nil
+            return incoming
         } catch {
             await removeIncoming(id)
             throw BackendError.failed("cannot prepare the incoming migration of \(id): \(Self.reason(error))")
@@ -80,7 +86,12 @@ extension QEMUBackend: LiveMigrating {
         guard migrations.begin(id) else { throw BackendError.invalidRequest("a migration of instance \(id) is already under way") }
         defer { migrations.end(id) }
         let files = vm.files
-        let drives = QEMUMigrationQMP.mirroredDrives(hasDisk: vm.record.hasDisk, disks: vm.record.disks)
+        // On storage both hosts share, the destination uses these very disks: nothing is mirrored.
+        let shared = incoming.sharedDisks == true
+        if shared && !files.sharesDisks {
+            throw BackendError.invalidRequest("the destination expects shared disks, but instance \(id)'s are in its own folder")
+        }
+        let drives = shared ? [] : QEMUMigrationQMP.mirroredDrives(hasDisk: vm.record.hasDisk, disks: vm.record.disks)
         let deadline = ContinuousClock.now + timeout
         let wasRunning = (try? await migrationQMP(files, "query-status")).flatMap(QEMUMigrationQMP.runState) == "running"
         var step = "connecting to the destination"
@@ -120,8 +131,10 @@ extension QEMUBackend: LiveMigrating {
         // The guest runs on the destination now: what is left is tidying up here, which no longer fails the move.
         await settleMirrors(id, files, jobs: jobs, nodes: nodes, force: false)
         await closeDialers(id)
-        // The guest stays paused here (QEMU's `postmigrate`) until the cluster deletes this copy or resumes it.
+        // The guest stays paused here (QEMU's `postmigrate`) until the cluster deletes this copy or resumes it. Shared
+        // disks are this host's no more: deleting this copy leaves them to the destination.
         vms[id]?.qmpStatus = .paused
+        if shared { releaseSharedDisks(files, id: id) }
         logger.info(
             "kvm instance migrated live",
             metadata: [
@@ -135,11 +148,14 @@ extension QEMUBackend: LiveMigrating {
         try await ensureLoaded()
         let vm = try existing(id)
         guard vm.record.incoming == true else {
-            if observe(id).state == .running { return }
+            if observe(id).state == .running || awaitingActivation.contains(id) { return }
             throw BackendError.invalidRequest("instance \(id) is not waiting for an incoming migration")
         }
         let files = vm.files
         let deadline = ContinuousClock.now + timeout
+        // On the source's shared disks the guest stays paused once loaded, until the cluster names this host.
+        let shared = vm.record.incomingShared == true
+        let loaded = shared ? "paused" : "running"
         var status = "unknown"
         while true {
             guard let process = vms[id]?.process, process.isRunning else {
@@ -148,7 +164,7 @@ extension QEMUBackend: LiveMigrating {
             }
             if let answer = try? await migrationQMP(files, "query-status", before: deadline) {
                 status = QEMUMigrationQMP.runState(answer) ?? status
-                if status == "running" { break }
+                if status == loaded { break }
             }
             guard ContinuousClock.now < deadline else {
                 throw BackendError.failed("the incoming guest of \(id) did not run within \(timeout) (QEMU's status: \(status))")
@@ -159,8 +175,15 @@ extension QEMUBackend: LiveMigrating {
         await closeListeners(id)
         guard var record = vms[id]?.record else { throw BackendError.notFound(id) }
         record.incoming = nil
+        record.incomingShared = nil
         do { try save(record, files) } catch { throw BackendError.failed("cannot save instance \(id): \(error)") }
         vms[id]?.record = record
+        if shared {
+            vms[id]?.qmpStatus = .paused
+            awaitingActivation.insert(id)
+            logger.info("incoming kvm instance loaded here on shared disks; it runs once this host owns it", metadata: ["id": "\(id)"])
+            return
+        }
         vms[id]?.qmpStatus = .running
         changes.notify(id)
         logger.info("incoming kvm instance runs here", metadata: ["id": "\(id)"])
@@ -370,6 +393,8 @@ extension QEMUBackend: LiveMigrating {
             throw BackendError.failed("the source QEMU of \(id) is gone: its guest cannot resume here")
         }
         do {
+            // Shared disks are this host's again (the destination's copy, aborted, never ran on them).
+            try claimSharedDisks(vm.files, id: id)
             try await migrationQMP(vm.files, "cont")
         } catch {
             throw BackendError.failed("could not resume \(id) after a move that did not complete: \(Self.reason(error))")

@@ -79,18 +79,18 @@ extension QEMUBackend: Snapshotting {
         // the copied qcow2 files are pointed at them below when the paths differ.
         let local = try Self.artifacts(for: request)
         let source = snapshot.instance
-        let files = QEMUInstanceFiles(root: configuration.directory, id: request.id)
+        let files = try newInstanceFiles(request.id, placement: .default)
         var record = QEMUInstanceRecord(
             id: request.id, name: request.name, kind: request.kind, spec: request.spec, kernelPath: local.kernelPath,
             initrdPath: local.initrdPath, rootDiskPath: local.rootDiskPath, rootDiskFormat: local.rootDiskFormat ?? source.rootDiskFormat,
             diskBytes: source.diskBytes, hasDisk: source.hasDisk, hasCidata: false, createdAt: Date(),
             diskImages: request.diskImages.isEmpty ? nil : request.diskImages, networks: request.networks.isEmpty ? nil : request.networks)
+        record.diskFolder = files.sharesDisks ? files.diskDirectory : nil
         record.resumeSnapshotTag = snapshot.tag
         // Reserve the id before the first suspension point.
         vms[request.id] = VM(record: record, files: files)
         do {
-            try FileManager.default.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
-            try Data(QEMUOwnerMarker(id: request.id, hostToken: hostToken).text.utf8).write(to: URL(fileURLWithPath: files.owner))
+            try makeFolders(files, id: request.id, placement: .default)
             for (from, to) in Self.snapshotCopies(source, instance: files, snapshot: folder, toSnapshot: false) {
                 try await copySparse(from, to)
             }
@@ -101,6 +101,7 @@ extension QEMUBackend: Snapshotting {
         } catch {
             vms[request.id] = nil
             try? FileManager.default.removeItem(atPath: files.directory)
+            if files.sharesDisks { try? FileManager.default.removeItem(atPath: files.diskDirectory) }
             if let e = error as? BackendError { throw e }
             throw BackendError.failed("cannot make kvm instance \(request.id) from snapshot \(snapshot.snapshotId): \(error)")
         }
@@ -256,7 +257,7 @@ extension QEMUBackend: Snapshotting {
     ) async throws {
         step = "creating the snapshot folder"
         try FileManager.default.createDirectory(atPath: folder.directory, withIntermediateDirectories: true)
-        let files = QEMUInstanceFiles(root: configuration.directory, id: record.id)
+        let files = QEMUInstanceFiles(root: configuration.directory, id: record.id, diskDirectory: record.diskFolder)
         for (from, to) in Self.snapshotCopies(record, instance: files, snapshot: folder, toSnapshot: true) {
             step = "copying \((from as NSString).lastPathComponent)"
             try await copySparse(from, to)

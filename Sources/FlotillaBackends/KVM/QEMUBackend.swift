@@ -46,6 +46,10 @@ public actor QEMUBackend: ComputeBackend {
         /// The TLS of live migration's tunnels (docs/decisions/0027-live-migration.md); ``MigrationTunnelTLS/plain``
         /// without TLS.
         public var migrationTLS: MigrationTunnelTLS = .plain
+        /// Storage other hosts mount at the same path (docs/decisions/0029-shared-disk-storage.md): new instances keep
+        /// their writable disks there, and a live migration to a host that shares it moves no disk. Nil: every disk
+        /// is in the instance folder.
+        public var sharedDirectory: String?
 
         public init(
             directory: String, accel: AccelDetector.Mode = .auto, qemuPath: String = "qemu-system-x86_64",
@@ -84,6 +88,10 @@ public actor QEMUBackend: ComputeBackend {
     let changes = ChangeFanOut()
     /// The tunnels of the live migrations under way here (docs/decisions/0027-live-migration.md).
     var migrations = QEMUMigrationTunnels()
+    /// The shared disk storage (``Configuration/sharedDirectory``), opened on first use.
+    var sharedStorage: QEMUSharedStorage?
+    /// Incoming instances on shared disks whose guest waits, paused, for ``activateIncoming(id:)``.
+    var awaitingActivation: Set<String> = []
     private let tscKHz = QEMUCommandLine.hostTSCKHz()
 
     struct VM: Sendable {
@@ -146,6 +154,11 @@ public actor QEMUBackend: ComputeBackend {
     // MARK: - Create
 
     public func create(_ request: BackendCreateRequest) async throws {
+        try await create(request, placement: .default)
+    }
+
+    /// Creates an instance with its writable disks where `placement` says (``DiskPlacement``).
+    func create(_ request: BackendCreateRequest, placement: DiskPlacement) async throws {
         try await ensureLoaded()
         guard vms[request.id] == nil else { throw BackendError.invalidRequest("instance \(request.id) already exists") }
         if let other = vms.values.first(where: { $0.record.name == request.name }) {
@@ -155,7 +168,7 @@ public actor QEMUBackend: ComputeBackend {
         let artifacts = try Self.artifacts(for: request)
         try Self.checkDisks(request)
         try checkInterfaces(request)
-        let files = QEMUInstanceFiles(root: configuration.directory, id: request.id)
+        let files = try newInstanceFiles(request.id, placement: placement)
         let diskBytes = request.spec.resources.storageBytes
         var record = QEMUInstanceRecord(
             id: request.id, name: request.name, kind: request.kind, spec: request.spec,
@@ -163,19 +176,26 @@ public actor QEMUBackend: ComputeBackend {
             rootDiskFormat: artifacts.rootDiskFormat, diskBytes: diskBytes, hasDisk: false, hasCidata: false,
             createdAt: Date(), diskImages: request.diskImages.isEmpty ? nil : request.diskImages,
             networks: request.networks.isEmpty ? nil : request.networks)
+        record.diskFolder = files.sharesDisks ? files.diskDirectory : nil
         // Reserve the id before the first suspension point.
         vms[request.id] = VM(record: record, files: files)
         do {
-            try FileManager.default.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
-            try Data(QEMUOwnerMarker(id: request.id, hostToken: hostToken).text.utf8).write(to: URL(fileURLWithPath: files.owner))
-            record.hasDisk = try await prepareDisk(record, files)
-            try await prepareDisks(record, files)
+            try makeFolders(files, id: request.id, placement: placement)
+            if case .sourceShared = placement {
+                // The source's disks: nothing is made, only what they are is recorded.
+                record.hasDisk = FileManager.default.fileExists(atPath: files.overlay)
+                record.incomingShared = true
+            } else {
+                record.hasDisk = try await prepareDisk(record, files)
+                try await prepareDisks(record, files)
+            }
             record.hasCidata = try await prepareCidata(record, files)
             try save(record, files)
             vms[request.id]?.record = record
         } catch {
             vms[request.id] = nil
             try? FileManager.default.removeItem(atPath: files.directory)
+            if files.sharesDisks, placement != .sourceShared { try? FileManager.default.removeItem(atPath: files.diskDirectory) }
             if let e = error as? BackendError { throw e }
             throw BackendError.failed("cannot prepare kvm instance \(request.id): \(error)")
         }
@@ -352,6 +372,7 @@ public actor QEMUBackend: ComputeBackend {
         } catch {
             logger.warning("could not remove kvm instance files", metadata: ["id": "\(id)", "error": "\(error)"])
         }
+        removeSharedDisks(vm.files, id: id)
         logger.debug("kvm instance deleted", metadata: ["id": "\(id)", "force": "\(force)"])
     }
 
@@ -522,7 +543,7 @@ public actor QEMUBackend: ComputeBackend {
     }
 
     func commandLine(_ record: QEMUInstanceRecord, _ files: QEMUInstanceFiles, accel: QEMUCommandLine.Accel) -> QEMUCommandLine {
-        QEMUCommandLine(
+        var line = QEMUCommandLine(
             id: record.id, accel: accel,
             machine: QEMUCommandLine.machine(for: record.spec, hasKernel: record.kernelPath != nil),
             cpus: QEMUCommandLine.cpus(for: record.spec.resources), memoryMB: record.spec.resources.memoryMB,
@@ -533,6 +554,8 @@ public actor QEMUBackend: ComputeBackend {
             disks: record.disks.map { QEMUCommandLine.Disk(id: $0.id, path: files.disk($0.id), readOnly: $0.readOnly) },
             interfaces: Self.interfaces(record), ipArgument: Self.ipArgument(record), incoming: record.incoming == true,
             loadvm: record.resumeSnapshotTag)
+        line.startPaused = record.incoming == true && record.incomingShared == true
+        return line
     }
 
     /// The user's kernel command line: the spec's metadata `kvm.kernelArgs`, then `config.kernelArguments`.

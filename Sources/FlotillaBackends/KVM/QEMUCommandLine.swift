@@ -94,6 +94,9 @@ public struct QEMUCommandLine: Sendable, Equatable {
     public var incoming: Bool
     /// The internal qcow2 snapshot to resume from (`-loadvm <tag>`; docs/decisions/0028-snapshots.md), instead of a boot.
     public var loadvm: String?
+    /// Leaves the guest paused once it is loaded (`-S`): an incoming guest on shared disks runs only once the cluster
+    /// named this host its owner (docs/decisions/0029-shared-disk-storage.md).
+    public var startPaused = false
 
     public init(
         id: String, accel: Accel, machine: Machine, cpus: Int, memoryMB: Int64, kernelPath: String?,
@@ -271,6 +274,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
             a += ["-append", kernelCommandLine]
         }
         if incoming { a += ["-incoming", "defer"] }
+        if startPaused { a.append("-S") }
         if let loadvm { a += ["-loadvm", loadvm] }
         return a
     }

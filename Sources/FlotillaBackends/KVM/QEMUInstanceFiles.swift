@@ -1,11 +1,23 @@
 import FlotillaCore
 import Foundation
 
-/// The files of one kvm instance, all under `<kvm dir>/<id>/`.
+/// The files of one kvm instance, all under `<kvm dir>/<id>/` but its writable disks when they are on shared
+/// storage (``QEMUSharedStorage``, `diskDirectory`).
 struct QEMUInstanceFiles: Sendable {
     let directory: String
+    /// Where the writable disks (the overlay, additional disks) are: the instance folder, or its folder on storage
+    /// shared with other hosts.
+    let diskDirectory: String
 
-    init(root: String, id: String) { directory = root + "/" + id }
+    init(root: String, id: String, diskDirectory: String? = nil) {
+        directory = root + "/" + id
+        self.diskDirectory = diskDirectory ?? directory
+    }
+
+    /// Whether the disks are on shared storage (then other hosts may use them: see ``diskOwner``).
+    var sharesDisks: Bool { diskDirectory != directory }
+    /// On shared storage: the marker of the host whose instance uses the disks now (only that host removes them).
+    var diskOwner: String { diskDirectory + "/owner" }
 
     /// What create was asked for, kept so that a restarted backend knows the instance.
     var record: String { directory + "/instance.json" }
@@ -20,11 +32,11 @@ struct QEMUInstanceFiles: Sendable {
     var qemuLog: String { directory + "/qemu.log" }
     /// The argument list of the last launch.
     var arguments: String { directory + "/qemu.args" }
-    var overlay: String { directory + "/overlay.qcow2" }
+    var overlay: String { diskDirectory + "/overlay.qcow2" }
     var cidata: String { directory + "/cidata.iso" }
     var cidataSource: String { directory + "/cidata" }
     /// An additional disk (docs/decisions/0026-vm-disks.md): an overlay on its catalog image, or an empty disk.
-    func disk(_ id: String) -> String { directory + "/disk-\(id).qcow2" }
+    func disk(_ id: String) -> String { diskDirectory + "/disk-\(id).qcow2" }
     /// Live migration (docs/decisions/0027-live-migration.md), destination: the incoming memory stream and the disk
     /// server (NBD) of an incoming QEMU; source: the tunnel dialers its QEMU connects to.
     var migrationIn: String { directory + "/migrate-in.sock" }
@@ -59,6 +71,12 @@ struct QEMUInstanceRecord: Codable, Sendable, Equatable {
     /// Set on an instance made from a snapshot with memory (docs/decisions/0028-snapshots.md): the internal qcow2
     /// snapshot its first start loads (`-loadvm`); cleared once that start has succeeded.
     var resumeSnapshotTag: String?
+    /// The folder of its writable disks when they are on shared storage (docs/decisions/0029-shared-disk-storage.md);
+    /// nil: the instance folder.
+    var diskFolder: String?
+    /// Set on an incoming instance that uses the source's disks on shared storage: its guest stays paused once
+    /// loaded until ``QEMUBackend/activateIncoming(id:)`` (after the cluster named this host its owner).
+    var incomingShared: Bool?
 
     /// The spec's interfaces.
     var interfaces: [NetworkInterface] { spec.config.networks ?? [] }

@@ -9,7 +9,7 @@ import Synchronization
 /// so a destination that is gone makes a migration fail for real. The figures it reports are the sim's own timings
 /// of that exchange, not a hypervisor's.
 ///
-/// - destination: ``prepareIncoming(_:listenHost:)`` creates the instance (as ``create(_:)``) and listens on
+/// - destination: ``prepareIncoming(_:listenHost:sharedStorage:)`` creates the instance (as ``create(_:)``) and listens on
 ///   `listenHost:0` for one connection that opens with the token;
 /// - source: ``migrateOut(id:to:timeout:)`` connects, sends the token and the state, and waits for `ok`; then its
 ///   copy is ended (stopped, kept until deleted);
@@ -19,7 +19,10 @@ extension SimBackend: LiveMigrating {
     /// The longest line of a simulated migration.
     static let migrationLineLimit = 256 * 1024
 
-    public func prepareIncoming(_ request: BackendCreateRequest, listenHost: String) async throws -> IncomingMigration {
+    /// (A simulated instance has no disks: `sharedStorage` is never anything but nil here.)
+    public func prepareIncoming(_ request: BackendCreateRequest, listenHost: String, sharedStorage: String?) async throws
+        -> IncomingMigration
+    {
         try await create(request)
         let token = UUID().uuidString.lowercased()
         let pending = SimIncoming(token: token)
@@ -88,6 +91,10 @@ extension SimBackend: LiveMigrating {
         instance.record("simulated: resumed here, the move did not complete")
         instances[id] = instance
     }
+
+    public func sharedStorage(id: String) async -> String? { nil }
+
+    public func activateIncoming(id: String) async {}
 
     public func completeIncoming(id: String, timeout: Duration) async throws {
         let key = Self.incomingKey(self, id)

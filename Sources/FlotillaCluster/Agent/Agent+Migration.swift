@@ -14,6 +14,15 @@ extension Agent {
         return !movedHere
     }
 
+    /// Lets the guest of an instance that moved here live on shared disks run, now that the registry names this host
+    /// its owner (the backend's no-op for any other instance; docs/decisions/0029-shared-disk-storage.md).
+    func activateMovedHere(_ instance: Instance) async {
+        guard let migrations, let migrator = migrations.migrators[instance.backend],
+            let moved = instance.lastMigration, moved.mode == .live, moved.outcome == .moved, moved.to == identity.hostId
+        else { return }
+        await migrator.activateIncoming(id: instance.id)
+    }
+
     /// Aborts the incoming live migrations of this host's backends that are no longer under way (left over after a
     /// restart, or whose source gave up without an abort reaching here): they leave nothing behind.
     func abortStaleIncoming() async {

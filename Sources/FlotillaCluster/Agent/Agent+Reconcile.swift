@@ -19,6 +19,7 @@ extension Agent {
         // an action that already ran (e.g. stop again after a failed stop). The report's update comes next.
         if let reported = reportedRevisions.withLock({ $0[id] }), versioned.modRevision < reported { return nil }
         let instance = versioned.value
+        await activateMovedHere(instance)
         guard let backend = backends[instance.backend] else {
             await report(
                 Report(state: .error, description: "backend \(instance.backend.rawValue) is not available on host \(identity.hostId)"),

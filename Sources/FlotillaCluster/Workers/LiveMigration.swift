@@ -82,7 +82,9 @@ public struct LiveMigration: Sendable {
         let figures: MigrationFigures
         var migratedOut = false
         do {
-            let incoming = try await peers.prepare(id, on: destination, revision: marked, timeout: min(left(), Self.prepareTimeout))
+            let incoming = try await peers.prepare(
+                id, on: destination, revision: marked, sharedStorage: await migrator.sharedStorage(id: id),
+                timeout: min(left(), Self.prepareTimeout))
             figures = try await migrator.migrateOut(id: id, to: incoming, timeout: max(left() - .seconds(5), .seconds(1)))
             migratedOut = true
             try await peers.complete(id, on: destination, timeout: max(min(left(), .seconds(30)), .seconds(1)))

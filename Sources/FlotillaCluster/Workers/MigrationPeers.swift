@@ -4,8 +4,10 @@ import FlotillaCore
 /// each with a deadline; implemented over the internal API by the server (`PeerMigrationClient`).
 public protocol MigrationPeers: Sendable {
     /// Asks `destination` to prepare the incoming instance `id`, once its registry holds `revision` (the record that
-    /// names this migration). Throws with the destination's reason when it refuses or cannot be reached.
-    func prepare(_ id: String, on destination: Worker, revision: Revision, timeout: Duration) async throws -> IncomingMigration
+    /// names this migration); `sharedStorage` names the shared disk storage the instance's disks sit on, if any.
+    /// Throws with the destination's reason when it refuses or cannot be reached.
+    func prepare(_ id: String, on destination: Worker, revision: Revision, sharedStorage: String?, timeout: Duration) async throws
+        -> IncomingMigration
     /// Asks `destination` to wait until the incoming instance runs on its own, then to close the migration.
     func complete(_ id: String, on destination: Worker, timeout: Duration) async throws
     /// Asks `destination` to end and remove the incoming instance (best effort).

@@ -2,7 +2,7 @@ import Foundation
 
 /// Where a destination host waits for a live migration (docs/decisions/0027-live-migration.md): the addresses the
 /// source's host connects to, each opened with ``token`` first. Made by the destination's backend
-/// (``LiveMigrating/prepareIncoming(_:listenHost:)``), carried to the source over the internal API.
+/// (``LiveMigrating/prepareIncoming(_:listenHost:sharedStorage:)``), carried to the source over the internal API.
 public struct IncomingMigration: Sendable, Codable, Equatable {
     public var instanceId: String
     /// `host:port` of the memory stream (QEMU's migration channel on the destination).
@@ -13,6 +13,9 @@ public struct IncomingMigration: Sendable, Codable, Equatable {
     public var disks: [String]
     /// A secret the source sends first on every connection; a connection without it is closed unread.
     public var token: String
+    /// True when the destination uses the source's own disks on storage both hosts share (nothing is mirrored;
+    /// docs/decisions/0029-shared-disk-storage.md); its guest then runs only once the cluster named it the owner.
+    public var sharedDisks: Bool?
 
     public init(instanceId: String, migrationAddress: String, diskAddress: String?, disks: [String], token: String) {
         self.instanceId = instanceId
@@ -27,6 +30,7 @@ public struct IncomingMigration: Sendable, Codable, Equatable {
         case migrationAddress = "migration_address"
         case diskAddress = "disk_address"
         case disks, token
+        case sharedDisks = "shared_disks"
     }
 }
 
@@ -65,7 +69,7 @@ public struct MigrationFigures: Sendable, Codable, Equatable, Hashable {
 /// A backend that can move a running instance to another host without stopping it (kvm: QEMU live migration;
 /// docs/decisions/0027-live-migration.md). The cluster drives the steps; each host's backend does its half:
 ///
-/// 1. destination: ``prepareIncoming(_:listenHost:)`` makes the instance's files and devices and launches it waiting
+/// 1. destination: ``prepareIncoming(_:listenHost:sharedStorage:)`` makes the instance's files and devices and launches it waiting
 ///    for the incoming state;
 /// 2. source: ``migrateOut(id:to:timeout:)`` mirrors the disks and moves memory; on success the source guest is
 ///    left paused, its memory and disks intact, on failure it runs on here as before;
@@ -78,7 +82,9 @@ public protocol LiveMigrating: ComputeBackend {
     /// Destination: creates the instance as ``ComputeBackend/create(_:)`` would (same machine, devices and
     /// network links) and launches it waiting for its state, listening on `listenHost` (an address of this host that
     /// the source's host reaches). Throws when it cannot, leaving nothing behind.
-    func prepareIncoming(_ request: BackendCreateRequest, listenHost: String) async throws -> IncomingMigration
+    /// `sharedStorage` is the identity of the shared disk storage the source's disks sit on (``sharedStorage(id:)``):
+    /// when this host shares it and can use them, they are used as they are and nothing is mirrored.
+    func prepareIncoming(_ request: BackendCreateRequest, listenHost: String, sharedStorage: String?) async throws -> IncomingMigration
     /// Source: moves the running instance `id` to `incoming` within `timeout`. On success the guest's state is on
     /// the destination and the local copy is paused, intact, until the cluster deletes it or resumes it
     /// (``resumeMigratedOut(id:)``): it is never ended before the destination ran the guest. On any failure the
@@ -91,6 +97,11 @@ public protocol LiveMigrating: ComputeBackend {
     func completeIncoming(id: String, timeout: Duration) async throws
     /// Destination: ends and removes an incoming instance that did not complete (idempotent; unknown ids are fine).
     func abortIncoming(id: String) async
+    /// Source: the identity of the shared disk storage instance `id`'s disks sit on, nil when they are its own.
+    func sharedStorage(id: String) async -> String?
+    /// Destination, once the cluster named this host the owner: lets an incoming guest that waited for it run (kvm on
+    /// shared disks); a no-op for any other instance.
+    func activateIncoming(id: String) async
     /// Destination: the ids of incoming instances not yet completed (left over after a crash: the cluster aborts those
     /// the registry does not place here).
     func incomingInstances() async -> [String]

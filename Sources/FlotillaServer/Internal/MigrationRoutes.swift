@@ -16,10 +16,17 @@ struct MigrationRoutes {
 
     static func path(_ id: String, _ step: String) -> String { "\(InternalRoutes.base)/instances/\(id)/migration/\(step)" }
 
-    /// `prepare`'s body: the source host and the store revision of the record that names this migration.
+    /// `prepare`'s body: the source host, the store revision of the record that names this migration, and the
+    /// shared disk storage the instance's disks sit on, if any (docs/decisions/0029-shared-disk-storage.md).
     struct PrepareRequest: Codable, Sendable {
         var source: String
         var revision: Int64
+        var sharedStorage: String?
+
+        enum CodingKeys: String, CodingKey {
+            case source, revision
+            case sharedStorage = "shared_storage"
+        }
     }
 
     /// `complete`'s body: how long to wait for the guest to run here.
@@ -82,7 +89,8 @@ struct MigrationRoutes {
         }
         do {
             let request = try Agent.createRequest(instance, state)
-            return try await migrator.prepareIncoming(request, listenHost: Self.host(of: deps.identity.address))
+            return try await migrator.prepareIncoming(
+                request, listenHost: Self.host(of: deps.identity.address), sharedStorage: body.sharedStorage)
         } catch {
             migrations.release(id)
             throw FlotillaError(.backendError, "Host \(me) could not prepare instance \(id): \(LiveMigration.reason(error))")

@@ -17,10 +17,11 @@ public struct PeerMigrationClient: MigrationPeers {
         self.hostId = hostId
     }
 
-    public func prepare(_ id: String, on destination: Worker, revision: Revision, timeout: Duration) async throws
-        -> IncomingMigration
+    public func prepare(_ id: String, on destination: Worker, revision: Revision, sharedStorage: String?, timeout: Duration)
+        async throws -> IncomingMigration
     {
-        let body = try JSONEncoder().encode(MigrationRoutes.PrepareRequest(source: hostId, revision: revision))
+        let body = try JSONEncoder().encode(
+            MigrationRoutes.PrepareRequest(source: hostId, revision: revision, sharedStorage: sharedStorage))
         let answer = try await call(destination, MigrationRoutes.path(id, "prepare"), body, timeout: timeout)
         do {
             return try JSONDecoder().decode(IncomingMigration.self, from: Data(answer.readableBytesView))
