@@ -117,6 +117,13 @@ import Testing
             check: {
                 $0.report?.description?.hasPrefix("removed from the docker backend outside Flotilla; restarting in 1 s") == true
             }),
+        Row(
+            name: "absent after its create failed: the failure is the reason, not a removal; restart planned",
+            instance: instance(.error, .running, description: "cannot copy snapshot S1 from host h1: connection reset"),
+            observation: .absent, steps: [], state: .error,
+            check: {
+                $0.report?.description?.hasPrefix("cannot copy snapshot S1 from host h1: connection reset; restarting in 1 s") == true
+            }),
         // Restart policies.
         Row(
             name: "the planned restart is due: start",

@@ -87,12 +87,20 @@ struct SnapshotElsewhereTests {
             let made = try await cluster.probes[1].post("/api/v2/snapshots/\(snapshot)/vms", #"{"name":"doomed","target":"h2"}"#)
             #expect(made.status == 202, "\(made.text)")
             let copy = try #require(made["id"])
-            try await eventually("the VM on h2 says why it was not made", timeout: .seconds(30)) {
-                let vm = try await cluster.probes[1].get("/api/v2/vms/\(copy)")
-                return vm.text.contains("cannot copy snapshot \(snapshot) from host h1")
+            // (It keeps the snapshot's restart policy, always: between its attempts it is in error with the reason.)
+            let seen = LockedBox("")
+            do {
+                try await eventually("the VM on h2 is in error saying why it was not made", timeout: .seconds(30)) {
+                    let vm = try await cluster.probes[1].get("/api/v2/vms/\(copy)")
+                    seen.withLock { $0 = vm.text }
+                    let observed = vm.json["observed"] as? [String: any Sendable]
+                    return observed?["state"] as? String == "error"
+                        && (observed?["description"] as? String)?.hasPrefix("cannot copy snapshot \(snapshot) from host h1") == true
+                }
+            } catch {
+                Issue.record("\(error); the VM: \(seen.value)")
+                throw error
             }
-            let vm = try await cluster.probes[1].get("/api/v2/vms/\(copy)")
-            #expect((vm.json["observed"] as? [String: any Sendable])?["state"] as? String == "error", "\(vm.text)")
             #expect(try await cluster.sim(2).states()[copy] == nil, "h2's backend holds nothing of it")
             await sim1.setUnavailable(nil)
         }

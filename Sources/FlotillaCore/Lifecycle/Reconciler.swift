@@ -265,7 +265,12 @@ public struct Reconciler: Sendable, Equatable {
             failure = seenState == .error || (o.exitCode ?? 0) != 0
         default:
             seenState = .error
-            why = "removed from the \(instance.backend.rawValue) backend outside Flotilla"
+            // Absent after a step failed (a create that could not be done): that failure is why, not a removal.
+            if instance.state == .error, !Self.isUnknown(instance), let reason = instance.stateDescription {
+                why = reason
+            } else {
+                why = "removed from the \(instance.backend.rawValue) backend outside Flotilla"
+            }
             failure = true
         }
         why = outage.reason(why, on: instance.backend, availability, now: now)
