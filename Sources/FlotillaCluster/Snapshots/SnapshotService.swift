@@ -124,7 +124,7 @@ public struct SnapshotService: Sendable {
     /// Records a new instance named `name` made from snapshot `id` (state `pending`): the snapshot's spec, pinned
     /// to `target` when given (a registered worker: NOT_FOUND otherwise), else to the holding host
     /// (``SnapshotRules/restoredSpec(_:target:)``). That host's agent creates it from the snapshot, fetching the
-    /// snapshot's files from the holder first when it is another host (``SnapshotFetch``).
+    /// snapshot's files from the holder first when it is another host (``SnapshotPeers``).
     public func restore(
         id: String, name: String, target: String? = nil, idempotency: IdempotencyToken? = nil
     ) async throws(FlotillaError) -> Written {
