@@ -113,7 +113,14 @@ run_phase() {
     fi
     return "$status"
 }
+# Both phases run whatever the first one gave, so that one run shows every failure; the command fails if either did.
+failed=0
 echo "== test (everything but the kvm and etcd suites, one at a time)"
-run_phase phase1 --skip "$HEAVY" --no-parallel
+run_phase phase1 --skip "$HEAVY" --no-parallel || failed=1
 echo "== test (kvm guests and etcd clusters, serialized)"
-run_phase phase2 --filter "$HEAVY" --no-parallel
+run_phase phase2 --filter "$HEAVY" --no-parallel || failed=1
+if [ "$failed" -ne 0 ]; then
+    echo "== this run failed; failing tests of both phases:"
+    grep -a -h '^✘ Test .* failed after' .build/test-phase1.log .build/test-phase2.log | cut -c1-400 || true
+fi
+exit "$failed"

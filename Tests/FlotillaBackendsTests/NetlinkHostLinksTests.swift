@@ -141,8 +141,14 @@ struct NetlinkHostLinksTests {
             holder.standardOutput = output
             try holder.run()
             do {
-                // The line comes once the ioctl has succeeded (what one read returns, a few bytes).
-                let line = output.fileHandleForReading.availableData
+                // The line comes once the ioctl has succeeded; read up to its end (an unbuffered python, as with
+                // PYTHONUNBUFFERED=1, writes the word and the newline apart).
+                var line = Data()
+                while !line.contains(UInt8(ascii: "\n")) {
+                    let piece = output.fileHandleForReading.availableData
+                    if piece.isEmpty { break }
+                    line += piece
+                }
                 #expect(String(decoding: line, as: UTF8.self) == "held\n")
                 try await links.createTap(name: "fltap3", bridge: "fl-vmnet")
                 let tap = try await ns.link("fltap3")
