@@ -56,8 +56,11 @@ struct KVMSurfaceTests {
             #expect(created["state"] == "ACTIVE", "\(created.text)")
             #expect(created["backend"] == "kvm")
             let id = try #require(created["uuid"])
+            // Up, not only booted: the stop below presses the power button, which the guest's acpid must be
+            // listening for (it starts just before the marker); its counter shows the init went on past it.
             let booted = try await KVMTestSupport.eventually(within: .seconds(300), every: .milliseconds(500)) {
-                try await Self.console(probe, id).contains(GuestImageFixture.marker)
+                let console = try await Self.console(probe, id)
+                return console.contains(GuestImageFixture.marker) && console.contains("FLOTILLA-TICK ")
             }
             let console = try await Self.console(probe, id)
             #expect(booted, "console: \(console)")
