@@ -17,6 +17,9 @@ PACKAGES+=(prometheus)
 PACKAGES+=(chromium chromium-driver)
 # The systemd unit (issue 15): DeployUnitTests checks deploy/flotilla.service with systemd-analyze verify.
 PACKAGES+=(systemd)
+# The PostgreSQL store (issue 18): the fixture runs Debian's PostgreSQL 15 server (initdb, postgres) as the postgres
+# user in a folder of its own on a free loopback port; psql creates the tests' databases.
+PACKAGES+=(postgresql-15 postgresql-client-15)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

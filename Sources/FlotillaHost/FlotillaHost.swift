@@ -53,7 +53,7 @@ public final class FlotillaHost: Sendable {
         guard problems.isEmpty || !configuration.enforceFenceOrder else { throw HostError.configuration(problems.joined(separator: "; ")) }
         try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
         let nodeKey = try NodeKey.resolve(dataDir: configuration.dataDir)
-        let rawStore = try StoreFactory.open(configuration, logger: logger)
+        let rawStore = try await StoreFactory.open(configuration, logger: logger)
         // Metrics (ADR 0021): one registry per host; the services get the counted and traced store and backends,
         // `FlotillaHost.store` and `.backends` stay the adapters themselves (the store's lease service, tests' faults).
         let metrics = HostMetrics(enabled: configuration.metrics, version: version)

@@ -16,8 +16,15 @@ public struct HostConfiguration: Sendable {
     /// Listening on a non-loopback address without TLS was asked for explicitly (`--insecure`).
     public var insecure = false
     public var dataDir: String = "./.flotilla"
-    /// `sqlite`, or `etcd://h:p,h:p` (the client addresses of a real etcd cluster).
+    /// `sqlite`, `etcd://h:p,h:p` (the client addresses of a real etcd cluster), `etcds://...`, or
+    /// `postgres://USER@HOST:PORT/DB` (``StoreLocation``).
     public var store: String = "sqlite"
+    /// A PostgreSQL store's password (`--postgres-password-file`, or `FLOTILLA_POSTGRES_PASSWORD`; never a flag
+    /// or part of `--store`, which the process list shows).
+    public var postgresPassword: String?
+    /// The CA that signs a PostgreSQL server's certificate, for `sslmode=verify-full` (`--postgres-cacert`; nil:
+    /// the system's roots).
+    public var postgresCACert: String?
     /// etcd over TLS (`--store etcds://...`, ADR 0020): the CA of the members' certificates (nil: the system's
     /// roots), and the client certificate and key this host presents (`--etcd-cacert`, `--etcd-cert`, `--etcd-key`).
     public var etcdCACert: String?
@@ -30,7 +37,7 @@ public struct HostConfiguration: Sendable {
     public var backends: [BackendKind]?
     /// An admin key to create at start (for scripts).
     public var apiKey: String?
-    /// The host-to-host credential; required with an etcd store.
+    /// The host-to-host credential; required with a shared store (etcd, PostgreSQL).
     public var clusterSecret: String?
     /// Capacity overrides; nil reads the machine.
     public var cpuCores: Double?

@@ -5,14 +5,14 @@ import Logging
 import NIOSSL
 import ServiceLifecycle
 
-/// Opens the cluster store `--store` names: `sqlite` (embedded, in the data folder),
-/// `etcd://HOST:PORT,HOST:PORT,...` (a real etcd cluster; its members' client URLs) or
-/// `etcds://HOST:PORT,...` (the same over TLS, with `--etcd-cacert`, `--etcd-cert` and `--etcd-key`;
-/// docs/decisions/0020-etcd-over-tls.md).
+/// Opens the cluster store `--store` names (``StoreLocation``): `sqlite` (embedded, in the data folder),
+/// `etcd://HOST:PORT,HOST:PORT,...` (a real etcd cluster; its members' client URLs), `etcds://HOST:PORT,...` (the
+/// same over TLS, with `--etcd-cacert`, `--etcd-cert` and `--etcd-key`; docs/decisions/0020-etcd-over-tls.md) or
+/// `postgres://USER@HOST:PORT/DATABASE` (docs/decisions/0030-postgresql-store.md).
 public enum StoreFactory {
-    /// Opens the store, first making the data folder and its files readable by their owner only (ADR 0014);
-    /// what had to be tightened is logged once, as a warning.
-    public static func open(_ configuration: HostConfiguration, logger: Logger) throws -> any ClusterStore & Service {
+    /// Opens a host's store, first making the data folder and its files readable by their owner only (ADR 0014);
+    /// what had to be tightened is logged once, as a warning. A shared store needs the cluster secret.
+    public static func open(_ configuration: HostConfiguration, logger: Logger) async throws -> any ClusterStore & Service {
         try checkTLSOptions(configuration)
         let tightened = try DataFolderPermissions.tighten(configuration.dataDir)
         if !tightened.isEmpty {
@@ -20,25 +20,50 @@ public enum StoreFactory {
                 "the data folder was readable by other users: now only by its owner (0700, files 0600)",
                 metadata: ["paths": "\(tightened)"])
         }
+        let location = try location(configuration)
+        if location != .sqlite, configuration.clusterSecret?.isEmpty != false {
+            throw HostError.configuration("--cluster-secret (or FLOTILLA_CLUSTER_SECRET) is required with a \(location.kind) store")
+        }
+        return try await openStore(configuration, logger: logger)
+    }
+
+    /// Opens the store `configuration.store` names, as a tool does (`flotilla store ...`): no cluster secret needed.
+    public static func openStore(_ configuration: HostConfiguration, logger: Logger) async throws -> any ClusterStore & Service {
         let spec = configuration.store
-        if spec == "sqlite" {
+        switch try location(configuration) {
+        case .sqlite:
             return try SQLiteClusterStore(path: configuration.dataDir + "/flotilla.sqlite", logger: logger.child("store"))
+        case .etcd(let members, let secure):
+            let tls = secure ? try tlsConfiguration(configuration) : nil
+            do {
+                return try EtcdClusterStore(
+                    endpoints: members.map { (secure ? "https://" : "http://") + $0 }, tls: tls, logger: logger.child("store"))
+            } catch {
+                throw HostError.configuration("--store \(spec): \(error)")
+            }
+        case .postgres(let address):
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let ca = configuration.postgresCACert {
+                do {
+                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+                } catch {
+                    throw HostError.configuration("--postgres-cacert \(ca): \(error)")
+                }
+            }
+            do {
+                return try await PostgresClusterStore.open(
+                    address, password: configuration.postgresPassword, tls: tls, logger: logger.child("store"))
+            } catch {
+                throw HostError.configuration("--store \(spec): \(error)")
+            }
         }
-        let secure = spec.hasPrefix("etcds://")
-        guard secure || spec.hasPrefix("etcd://") else {
-            throw HostError.configuration("--store must be sqlite, etcd://HOST:PORT[,HOST:PORT...] or etcds://HOST:PORT[,...], got \(spec)")
-        }
-        guard configuration.clusterSecret?.isEmpty == false else {
-            throw HostError.configuration("--cluster-secret (or FLOTILLA_CLUSTER_SECRET) is required with an etcd store")
-        }
-        let scheme = secure ? "etcds://" : "etcd://"
-        let members = spec.dropFirst(scheme.count).split(separator: ",").map { (secure ? "https://" : "http://") + $0 }
-        guard !members.isEmpty else { throw HostError.configuration("--store \(scheme) names no member") }
-        let tls = secure ? try tlsConfiguration(configuration) : nil
+    }
+
+    static func location(_ configuration: HostConfiguration) throws -> StoreLocation {
         do {
-            return try EtcdClusterStore(endpoints: members, tls: tls, logger: logger.child("store"))
+            return try StoreLocation.parse(configuration.store)
         } catch {
-            throw HostError.configuration("--store \(spec): \(error)")
+            throw HostError.configuration(error.description)
         }
     }
 
@@ -76,8 +101,9 @@ public enum StoreFactory {
     }
 
     /// Releases what a store holds once every service stopped.
-    static func close(_ store: any ClusterStore) async {
+    public static func close(_ store: any ClusterStore) async {
         if let etcd = store as? EtcdClusterStore { try? await etcd.close() }
         if let sqlite = store as? SQLiteClusterStore { try? sqlite.close() }
+        if let postgres = store as? PostgresClusterStore { await postgres.close() }
     }
 }

@@ -1,4 +1,5 @@
 import FlotillaCore
+import GRDB
 
 extension SQLiteClusterStore {
     /// Every change under `prefix` from `fromRevision` (inclusive; `<= 0` means after the newest revision
@@ -11,7 +12,19 @@ extension SQLiteClusterStore {
     /// ``StoreError/unavailable(_:)`` when the store is closed. Cancelling the consuming task ends it and
     /// unregisters the watcher.
     public func watch(prefix: String, fromRevision: Revision) -> AsyncThrowingStream<WatchBatch, any Error> {
-        let cursor = SQLiteWatchCursor(pool: pool, hub: hub, prefix: prefix, fromRevision: fromRevision)
+        let pool = self.pool
+        let cursor = WatchCursor(hub: hub, prefix: prefix, fromRevision: fromRevision, mapError: Self.mapped) { prefix, after, window in
+            try await pool.read { db in
+                let compacted = try SQLiteQueries.compactRevision(db)
+                guard after >= compacted else {
+                    throw StoreError.compacted(requested: after + 1, oldest: compacted + 1)
+                }
+                let current = try SQLiteQueries.currentRevision(db)
+                let through = min(current, after + window)
+                guard through > after else { return ([WatchEvent](), after, current) }
+                return (try SQLiteQueries.events(db, prefix: prefix, after: after, through: through), through, current)
+            }
+        }
         return AsyncThrowingStream(unfolding: { try await cursor.next() })
     }
 }

@@ -18,7 +18,7 @@ func withBenchStore<T: Sendable>(
     config.clusterSecret = "bench"
     var logger = Logger(label: "bench")
     logger.logLevel = .critical
-    let store = try StoreFactory.open(config, logger: logger)
+    let store = try await StoreFactory.open(config, logger: logger)
     let running = Task { try await store.run() }
     defer { running.cancel() }
     return try await body(store)

@@ -35,8 +35,22 @@ struct ServeCommand: AsyncParsableCommand {
     var insecure = false
     @Option(help: "Data folder: store, instance files (env FLOTILLA_DATA_DIR; default ./.flotilla).")
     var dataDir: String?
-    @Option(help: "Cluster store: sqlite, etcd://HOST:PORT,HOST:PORT, or etcds://... over TLS (env FLOTILLA_STORE; default sqlite).")
+    @Option(
+        help: """
+            Cluster store: sqlite, etcd://HOST:PORT,HOST:PORT, etcds://... over TLS, or \
+            postgres://USER@HOST:PORT/DATABASE[?sslmode=disable|prefer|require|verify-full] (env FLOTILLA_STORE; default sqlite).
+            """)
     var store: String?
+    @Option(
+        help:
+            "File holding the PostgreSQL store's password (env FLOTILLA_POSTGRES_PASSWORD_FILE, or the password itself in FLOTILLA_POSTGRES_PASSWORD)."
+    )
+    var postgresPasswordFile: String?
+    @Option(
+        help:
+            "CA certificate (PEM) of the PostgreSQL server, checked with sslmode=verify-full (env FLOTILLA_POSTGRES_CACERT; default the system's roots)."
+    )
+    var postgresCacert: String?
     @Option(help: "CA certificate (PEM) of an etcds:// store's members (env FLOTILLA_ETCD_CACERT; default the system's roots).")
     var etcdCacert: String?
     @Option(help: "Client certificate (PEM) this host presents to an etcds:// store (env FLOTILLA_ETCD_CERT; needs --etcd-key).")
@@ -213,6 +227,8 @@ struct ServeCommand: AsyncParsableCommand {
         c.etcdCert = etcdCert ?? env["ETCD_CERT"]
         c.etcdKey = etcdKey ?? env["ETCD_KEY"]
         try StoreFactory.checkTLSOptions(c)
+        c.postgresPassword = try Self.postgresPassword(file: postgresPasswordFile ?? env["POSTGRES_PASSWORD_FILE"], env)
+        c.postgresCACert = postgresCacert ?? env["POSTGRES_CACERT"]
         c.hostId = hostId ?? env["HOST_ID"] ?? c.hostId
         c.zone = zone ?? env["ZONE"]
         let labels = label.isEmpty ? (env["LABEL"]?.split(separator: ",").map(String.init) ?? []) : label

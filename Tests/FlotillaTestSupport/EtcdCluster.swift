@@ -271,7 +271,7 @@ public final class EtcdCluster: Sendable {
     }
 
     /// Ports the kernel hands out for loopback right now (bound to port 0, then released).
-    private static func freeLoopbackPorts(_ count: Int) throws -> [Int] {
+    static func freeLoopbackPorts(_ count: Int) throws -> [Int] {
         var sockets: [Int32] = []
         defer { for fd in sockets { close(fd) } }
         var ports: [Int] = []

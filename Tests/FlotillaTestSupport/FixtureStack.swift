@@ -56,6 +56,13 @@ public actor FixtureStack {
         return cluster
     }
 
+    /// A real PostgreSQL server (``PostgresServer/start()``), torn down when the stack unwinds.
+    public func postgres() async throws -> PostgresServer {
+        let server = try await PostgresServer.start()
+        push("postgres \(server.directory)") { await server.tearDown() }
+        return server
+    }
+
     /// A `flotilla serve` process (``ServeProcess/start(dataDir:apiKey:extra:backends:environment:openFileLimit:)``),
     /// stopped when the stack unwinds with `stopSignal` (SIGKILL after 20 s if it is still running). A test may
     /// stop it earlier itself: stopping a stopped host does nothing.

@@ -29,5 +29,5 @@ struct HealthRoutes {
 
 /// `withDeadline` from the cluster module, returning nil instead of throwing on timeout.
 func withDeadlineOrNil<T: Sendable>(_ timeout: Duration, _ op: @escaping @Sendable () async throws -> T) async throws -> T? {
-    try? await FlotillaCluster.withDeadline(timeout, op)
+    try? await FlotillaCore.withDeadline(timeout, op)
 }

@@ -43,7 +43,7 @@ struct HealthV1Routes {
     private func databaseStatus() async -> String {
         let store = deps.store
         do {
-            let status = try await FlotillaCluster.withDeadline(Self.deadline) { try await store.status() }
+            let status = try await FlotillaCore.withDeadline(Self.deadline) { try await store.status() }
             return status.healthy ? "connected" : "error: the \(status.kind) store reports itself unhealthy"
         } catch is DeadlineExceeded {
             return "error: the store did not answer within \(Self.deadline)"

@@ -92,12 +92,7 @@ public final class EtcdClusterStore: ClusterStore, Service {
     /// Nothing runs periodically (etcd expires leases itself): waits for graceful shutdown or cancellation.
     /// Closing is the owner's call (``close()``), after every service that uses the store has stopped.
     public func run() async throws {
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        await withGracefulShutdownHandler {
-            for await _ in stream {}
-        } onGracefulShutdown: {
-            continuation.finish()
-        }
+        await waitForGracefulShutdown()
     }
 
     // MARK: KV

@@ -1,16 +1,25 @@
 import FlotillaCore
-import GRDB
 
-/// The state of one watch stream: the next revision to deliver, read from the `events` table on demand.
+/// One read of a store's history: the events under a prefix after a revision, up to a revision no further than
+/// `window` ahead, with the revision read up to and the store's current revision. Throws
+/// ``StoreError/compacted(requested:oldest:)`` when that history is gone.
+typealias HistoryRead =
+    @Sendable (_ prefix: String, _ after: Revision, _ window: Revision) async throws -> (
+        events: [WatchEvent], through: Revision, current: Revision
+    )
+
+/// The state of one watch stream: the next revision to deliver, read from the store's history table on demand
+/// (SQLite's and PostgreSQL's `events`).
 ///
 /// The consumer drives it (the stream is built with `AsyncThrowingStream(unfolding:)`), so there is no
 /// producer task and no in-memory buffer: a slow consumer only falls behind in the history, and fails with
 /// ``StoreError/compacted(requested:oldest:)`` if that history is compacted away before it reads it.
-actor SQLiteWatchCursor {
+actor WatchCursor {
     /// How many revisions one read of the history covers at most.
     static let window: Revision = 1024
 
-    private let pool: DatabasePool
+    private let read: HistoryRead
+    private let mapError: @Sendable (any Error) -> any Error
     private let hub: WatchHub
     private let id: UInt64
     private let signal: WatchSignal
@@ -23,9 +32,14 @@ actor SQLiteWatchCursor {
 
     /// Registers with `hub` at once, so no commit after this call is missed.
     /// `fromRevision <= 0` starts after the newest revision committed so far.
-    init(pool: DatabasePool, hub: WatchHub, prefix: String, fromRevision: Revision) {
+    /// `mapError` turns the reader's failures into store errors.
+    init(
+        hub: WatchHub, prefix: String, fromRevision: Revision, mapError: @escaping @Sendable (any Error) -> any Error,
+        read: @escaping HistoryRead
+    ) {
         let registration = hub.register()
-        self.pool = pool
+        self.read = read
+        self.mapError = mapError
         self.hub = hub
         self.id = registration.id
         self.signal = registration.signal
@@ -55,23 +69,13 @@ actor SQLiteWatchCursor {
         } catch {
             finish()
             if error is CancellationError || Task.isCancelled { return nil }
-            throw SQLiteClusterStore.mapped(error)
+            throw mapError(error)
         }
     }
 
     /// Reads the next window of history into `pending`; returns whether it reached the current revision.
     private func readHistory() async throws -> Bool {
-        let (prefix, after, window) = (self.prefix, self.delivered, Self.window)
-        let (events, through, current) = try await pool.read { db in
-            let compacted = try SQLiteQueries.compactRevision(db)
-            guard after >= compacted else {
-                throw StoreError.compacted(requested: after + 1, oldest: compacted + 1)
-            }
-            let current = try SQLiteQueries.currentRevision(db)
-            let through = min(current, after + window)
-            guard through > after else { return ([WatchEvent](), after, current) }
-            return (try SQLiteQueries.events(db, prefix: prefix, after: after, through: through), through, current)
-        }
+        let (events, through, current) = try await read(prefix, delivered, Self.window)
         delivered = through
         var batch: [WatchEvent] = []
         for event in events {
