@@ -159,7 +159,9 @@ let package = Package(
         .executableTarget(
             name: "flotilla",
             dependencies: [
-                "FlotillaHost", "FlotillaClient", "FlotillaAPI", "FlotillaTLS",
+                "FlotillaHost", "FlotillaClient", "FlotillaAPI", "FlotillaTLS", "FlotillaCore",
+                // `flotilla store`: export, import and backup (StoreCommand.swift).
+                "FlotillaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

@@ -20,6 +20,19 @@ public enum StoreFactory {
                 "the data folder was readable by other users: now only by its owner (0700, files 0600)",
                 metadata: ["paths": "\(tightened)"])
         }
+        let etcd = configuration.store.hasPrefix("etcd://") || configuration.store.hasPrefix("etcds://")
+        if etcd && configuration.clusterSecret?.isEmpty != false {
+            throw HostError.configuration("--cluster-secret (or FLOTILLA_CLUSTER_SECRET) is required with an etcd store")
+        }
+        return try openStore(configuration, logger: logger)
+    }
+
+    /// Opens the store `configuration.store` names, as ``open(_:logger:)`` does but for a tool rather than a host:
+    /// the data folder is left as it is and no cluster secret is needed (`flotilla store export` and `import`).
+    /// The SQLite store's ``SQLiteClusterStore/run()`` is needed only to expire leases; an etcd store needs nothing
+    /// running. Close it with ``close(_:)``.
+    public static func openStore(_ configuration: HostConfiguration, logger: Logger) throws -> any ClusterStore & Service {
+        try checkTLSOptions(configuration)
         let spec = configuration.store
         if spec == "sqlite" {
             return try SQLiteClusterStore(path: configuration.dataDir + "/flotilla.sqlite", logger: logger.child("store"))
@@ -27,9 +40,6 @@ public enum StoreFactory {
         let secure = spec.hasPrefix("etcds://")
         guard secure || spec.hasPrefix("etcd://") else {
             throw HostError.configuration("--store must be sqlite, etcd://HOST:PORT[,HOST:PORT...] or etcds://HOST:PORT[,...], got \(spec)")
-        }
-        guard configuration.clusterSecret?.isEmpty == false else {
-            throw HostError.configuration("--cluster-secret (or FLOTILLA_CLUSTER_SECRET) is required with an etcd store")
         }
         let scheme = secure ? "etcds://" : "etcd://"
         let members = spec.dropFirst(scheme.count).split(separator: ",").map { (secure ? "https://" : "http://") + $0 }
@@ -76,7 +86,7 @@ public enum StoreFactory {
     }
 
     /// Releases what a store holds once every service stopped.
-    static func close(_ store: any ClusterStore) async {
+    public static func close(_ store: any ClusterStore) async {
         if let etcd = store as? EtcdClusterStore { try? await etcd.close() }
         if let sqlite = store as? SQLiteClusterStore { try? sqlite.close() }
     }
