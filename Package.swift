@@ -62,6 +62,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // The store export's checksum (StoreExport.swift).
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -160,7 +162,9 @@ let package = Package(
         .executableTarget(
             name: "flotilla",
             dependencies: [
-                "FlotillaHost", "FlotillaClient", "FlotillaAPI", "FlotillaTLS",
+                "FlotillaHost", "FlotillaClient", "FlotillaAPI", "FlotillaTLS", "FlotillaCore",
+                // `flotilla store`: export, import and backup (StoreCommand.swift).
+                "FlotillaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

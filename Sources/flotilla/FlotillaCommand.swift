@@ -34,6 +34,7 @@ struct FlotillaCommand: AsyncParsableCommand {
             LogsCommand.self,
             NetworkCommand.self,
             SnapshotCommand.self,
+            StoreCommand.self,
         ]
     )
 

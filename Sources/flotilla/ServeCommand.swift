@@ -33,30 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     var tlsCa: String?
     @Flag(help: "Listen on a non-loopback address without TLS, in plain text (env FLOTILLA_INSECURE=true).")
     var insecure = false
-    @Option(help: "Data folder: store, instance files (env FLOTILLA_DATA_DIR; default ./.flotilla).")
-    var dataDir: String?
-    @Option(
-        help: """
-            Cluster store: sqlite, etcd://HOST:PORT,HOST:PORT, etcds://... over TLS, or \
-            postgres://USER@HOST:PORT/DATABASE[?sslmode=disable|prefer|require|verify-full] (env FLOTILLA_STORE; default sqlite).
-            """)
-    var store: String?
-    @Option(
-        help:
-            "File holding the PostgreSQL store's password (env FLOTILLA_POSTGRES_PASSWORD_FILE, or the password itself in FLOTILLA_POSTGRES_PASSWORD)."
-    )
-    var postgresPasswordFile: String?
-    @Option(
-        help:
-            "CA certificate (PEM) of the PostgreSQL server, checked with sslmode=verify-full (env FLOTILLA_POSTGRES_CACERT; default the system's roots)."
-    )
-    var postgresCacert: String?
-    @Option(help: "CA certificate (PEM) of an etcds:// store's members (env FLOTILLA_ETCD_CACERT; default the system's roots).")
-    var etcdCacert: String?
-    @Option(help: "Client certificate (PEM) this host presents to an etcds:// store (env FLOTILLA_ETCD_CERT; needs --etcd-key).")
-    var etcdCert: String?
-    @Option(help: "Private key (PEM) of --etcd-cert (env FLOTILLA_ETCD_KEY).")
-    var etcdKey: String?
+    @OptionGroup(title: "Data folder and store")
+    var storeOptions: StoreOptions
     @Option(help: "This worker's id (env FLOTILLA_HOST_ID; default the hostname).")
     var hostId: String?
     @Option(help: "Placement zone (env FLOTILLA_ZONE).")
@@ -221,14 +199,7 @@ struct ServeCommand: AsyncParsableCommand {
             c.listenPort = port
         }
         c.advertise = advertise ?? env["ADVERTISE"]
-        c.dataDir = dataDir ?? env["DATA_DIR"] ?? c.dataDir
-        c.store = store ?? env["STORE"] ?? c.store
-        c.etcdCACert = etcdCacert ?? env["ETCD_CACERT"]
-        c.etcdCert = etcdCert ?? env["ETCD_CERT"]
-        c.etcdKey = etcdKey ?? env["ETCD_KEY"]
-        try StoreFactory.checkTLSOptions(c)
-        c.postgresPassword = try Self.postgresPassword(file: postgresPasswordFile ?? env["POSTGRES_PASSWORD_FILE"], env)
-        c.postgresCACert = postgresCacert ?? env["POSTGRES_CACERT"]
+        try storeOptions.apply(to: &c, env)
         c.hostId = hostId ?? env["HOST_ID"] ?? c.hostId
         c.zone = zone ?? env["ZONE"]
         let labels = label.isEmpty ? (env["LABEL"]?.split(separator: ",").map(String.init) ?? []) : label

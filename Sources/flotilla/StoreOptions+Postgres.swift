@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-extension ServeCommand {
+extension StoreOptions {
     /// The PostgreSQL store's password: the file's content (one trailing newline dropped), else
     /// `FLOTILLA_POSTGRES_PASSWORD`, else none. Never a flag value, which the process list would show.
     static func postgresPassword(file: String?, _ env: Environment) throws -> String? {
