@@ -6,25 +6,61 @@ import Foundation
 import NIOSSL
 import Testing
 
-/// Three `flotilla serve` processes on one real 3-member etcd cluster; with `tls`, the etcd cluster takes only
-/// TLS with client certificates and the hosts serve TLS and call each other with mutual TLS, all under the
-/// etcd cluster's CA (ADR 0017, ADR 0020).
-@Suite("Cluster mode: three hosts on etcd", .serialized, .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
+/// Three `flotilla serve` processes on one real 3-member etcd cluster, or on one PostgreSQL database (ADR 0030);
+/// on a TLS etcd (``Backing/etcdTLS``), the etcd cluster takes only TLS with client certificates and the hosts serve
+/// TLS and call each other with mutual TLS, all under the etcd cluster's CA (ADR 0017, ADR 0020).
+@Suite("Cluster mode: three hosts on etcd or PostgreSQL", .serialized, .enabled(if: EtcdCluster.testsEnabled, "etcd is not installed"))
 struct ClusterProcessTests {
     static let key = "flt_cluster_process_test_key_0123"
     /// How the tests' clients reach hosts that serve TLS (the suite is serialized: one cluster at a time).
     static let clientTLS = LockedBox<TLSConfiguration?>(nil)
 
-    /// Starts etcd and three hosts in zones z1..z3, runs `body`, then stops everything, last in first out,
-    /// whatever happens: the hosts (kill -9), any QEMU they left under their folders, the folders, etcd.
+    /// The store the three hosts share.
+    enum Backing: String, Sendable, CustomTestStringConvertible {
+        /// A real 3-member etcd cluster, plain or TLS only with client certificates (the hosts then serve TLS too).
+        case etcd, etcdTLS
+        /// A real PostgreSQL 15 server, one database (ADR 0030).
+        case postgres
+
+        var testDescription: String { rawValue }
+    }
+
+    /// What the hosts run on: an etcd cluster, or a PostgreSQL server and the database they share.
+    enum Store: Sendable {
+        case etcd(EtcdCluster)
+        case postgres(PostgresServer, database: String)
+
+        /// The etcd cluster (tests that stop one of its members).
+        var etcd: EtcdCluster? {
+            if case .etcd(let cluster) = self { return cluster }
+            return nil
+        }
+
+        var environment: [String: String] {
+            if case .postgres(let server, _) = self { return server.serveEnvironment }
+            return [:]
+        }
+    }
+
+    /// Starts the store and three hosts in zones z1..z3, runs `body`, then stops everything, last in first out,
+    /// whatever happens: the hosts (kill -9), any QEMU they left under their folders, the folders, the store.
     func withCluster(
-        tls: Bool = false, backends: String = "sim", environment: [String: String] = [:],
-        _ body: @Sendable (EtcdCluster, [ServeProcess]) async throws -> Void
+        tls: Bool = false, on backing: Backing? = nil, backends: String = "sim", environment: [String: String] = [:],
+        _ body: @Sendable (Store, [ServeProcess]) async throws -> Void
     ) async throws {
+        let backing = backing ?? (tls ? .etcdTLS : .etcd)
         try await FixtureStack.with { stack in
-            let etcd = try await stack.etcd(tls: tls)
+            let store: Store
+            switch backing {
+            case .etcd, .etcdTLS: store = .etcd(try await stack.etcd(tls: backing == .etcdTLS))
+            case .postgres:
+                let server = try await stack.postgres()
+                store = .postgres(server, database: try await server.createDatabase())
+            }
             Self.clientTLS.withLock { $0 = nil }
-            if tls { Self.clientTLS.withLock { $0 = try? TLSFiles.client(ca: etcd.caFile, certificate: nil, key: nil) } }
+            if case .etcd(let etcd) = store, etcd.tls {
+                Self.clientTLS.withLock { $0 = try? TLSFiles.client(ca: etcd.caFile, certificate: nil, key: nil) }
+            }
             let dir = try await stack.temporaryDirectory("cluster")
             // Pushed before the hosts start, so it runs after they stopped: no host restarts a killed VM.
             await stack.push("QEMUs under \(dir)") { KVMTestSupport.killQEMUs(under: dir) }
@@ -33,10 +69,19 @@ struct ClusterProcessTests {
                 hosts.append(
                     try await stack.serve(
                         dataDir: "\(dir)/h\(i)", apiKey: Self.key,
-                        extra: try Self.hostArguments(etcd, id: "h\(i)", zone: "z\(i)"), backends: backends, environment: environment,
-                        stopSignal: SIGKILL))
+                        extra: try Self.hostArguments(store, id: "h\(i)", zone: "z\(i)"), backends: backends,
+                        environment: environment.merging(store.environment) { own, _ in own }, stopSignal: SIGKILL))
             }
-            try await body(etcd, hosts)
+            try await body(store, hosts)
+        }
+    }
+
+    /// The arguments of host `id` in zone `zone` on `store` (its environment: ``Store/environment``).
+    static func hostArguments(_ store: Store, id: String, zone: String) throws -> [String] {
+        let common = ["--cluster-secret", "test-secret", "--host-id", id, "--zone", zone] + FaultCluster.fastBounds
+        switch store {
+        case .postgres(let server, let database): return server.serveArguments(database) + common
+        case .etcd(let etcd): return try hostArguments(etcd, id: id, zone: zone)
         }
     }
 
@@ -99,10 +144,13 @@ struct ClusterProcessTests {
 
     @Test(
         "instances created through any host are placed by zone, run on the chosen host, and every host sees them",
-        arguments: [false, true])
-    func placementAcrossHosts(tls: Bool) async throws {
-        try await withCluster(tls: tls) { _, hosts in
-            #expect(hosts.allSatisfy { $0.url.hasPrefix(tls ? "https://" : "http://") })
+        arguments: [Backing.etcd, .etcdTLS, .postgres])
+    func placementAcrossHosts(on backing: Backing) async throws {
+        try await withCluster(on: backing) { _, hosts in
+            #expect(hosts.allSatisfy { $0.url.hasPrefix(backing == .etcdTLS ? "https://" : "http://") })
+            for host in hosts {
+                #expect(try await client(host) { try await $0.health() }.store == (backing == .postgres ? "postgres" : "etcd"))
+            }
             for (via, zone) in [(0, "z3"), (1, "z1"), (2, "z2")] {
                 let (created, _) = try await client(hosts[via]) { try await $0.createInstance(request("in-\(zone)", zone: zone)) }
                 #expect(created.state == "running", "\(created.stateDescription ?? "")")
@@ -120,9 +168,9 @@ struct ClusterProcessTests {
 
     @Test(
         "kill -9 of the leader: another host leads, creates keep succeeding, it turns offline everywhere and its instances run elsewhere; one etcd member stopped: still working; the host comes back: nothing lost or duplicated",
-        arguments: [false, true])
-    func failover(tls: Bool) async throws {
-        try await withCluster(tls: tls) { etcd, hosts in
+        arguments: [Backing.etcd, .etcdTLS, .postgres])
+    func failover(on backing: Backing) async throws {
+        try await withCluster(on: backing) { store, hosts in
             var acknowledged: [String] = []
             for i in 0..<6 { acknowledged.append(try await createEventually(hosts[i % 3], "before-\(i)").id) }
             let leader = try await leaderHost(hosts)
@@ -145,14 +193,18 @@ struct ClusterProcessTests {
                 #expect(moved.workerId != dead)
             }
 
-            await etcd.stop(member: 0)
-            acknowledged.append(try await createEventually(survivors[1], "after-member-stop").id)
+            // etcd only: PostgreSQL is one server here (its own replication is the operator's, ADR 0030).
+            if let etcd = store.etcd {
+                await etcd.stop(member: 0)
+                acknowledged.append(try await createEventually(survivors[1], "after-member-stop").id)
+            }
 
             // The dead host comes back: it re-registers, and nothing is duplicated or lost.
             try await FixtureStack.with { stack in
                 let back = try await stack.serve(
                     dataDir: try await stack.temporaryDirectory("back"), apiKey: Self.key,
-                    extra: try Self.hostArguments(etcd, id: dead, zone: "z\(leader + 1)"), stopSignal: SIGKILL)
+                    extra: try Self.hostArguments(store, id: dead, zone: "z\(leader + 1)"), environment: store.environment,
+                    stopSignal: SIGKILL)
                 for host in survivors + [back] {
                     try await eventually("\(dead) active again at \(host.url)", timeout: .seconds(30), every: .milliseconds(100)) {
                         (try? await self.client(host) { try await $0.worker(id: dead) })?.status == "active"
@@ -177,9 +229,11 @@ struct ClusterProcessTests {
         }
     }
 
-    @Test("seed 004 on three real hosts: five VMs split 2/2/1, stats that add up on every host, drain and activate")
-    func seedScenario() async throws {
-        try await withCluster { _, hosts in
+    @Test(
+        "seed 004 on three real hosts: five VMs split 2/2/1, stats that add up on every host, drain and activate",
+        arguments: [Backing.etcd, .postgres])
+    func seedScenario(on backing: Backing) async throws {
+        try await withCluster(on: backing) { _, hosts in
             var placed: [String: Int] = [:]
             for i in 0..<5 {
                 let vm = try await createEventually(hosts[i % 3], "dev-vm-\(i + 1)")

@@ -86,6 +86,10 @@ public final class PostgresClusterStore: ClusterStore, Service {
     /// The number of live watch streams (for diagnostics and tests).
     public var activeWatchCount: Int { hub.count }
 
+    /// The server process of the connection that listens for other hosts' commits, while it listens (for
+    /// diagnostics, and for tests that kill it).
+    public var notificationBackendPID: Int32? { listener.backendPID }
+
     public func get(_ key: String) async throws -> KeyValue? {
         try await call("get") { client in
             let rows = try await client.query(
