@@ -5,9 +5,12 @@ import Foundation
 import Testing
 
 /// `flotilla store backup`, `export` and `import` with real hosts (issue 18): a host on SQLite with 1,000
-/// instances is backed up and exported while it runs; the export goes into a new etcd cluster and a host there
-/// serves the same instances, keys and catalogs; a host on the backup copy serves the same instances too.
-@Suite("flotilla store: backup, export and import between real hosts", .serialized, .etcdAvailable, .timeLimit(.minutes(15)))
+/// instances is backed up and exported while it runs; the export goes into a new etcd cluster and into a new
+/// PostgreSQL database, and a host on each serves the same instances, keys and catalogs; a host on the backup copy
+/// serves the same instances too.
+@Suite(
+    "flotilla store: backup, export and import between real hosts", .serialized, .etcdAvailable, .postgresAvailable,
+    .timeLimit(.minutes(15)))
 struct StoreBackupProcessTests {
     static let key = "flt_store_backup_test_key_0123456"
     static let instances = 1000
@@ -16,7 +19,7 @@ struct StoreBackupProcessTests {
     static let hostOptions = ["--cluster-secret", "store-backup-secret", "--max-instances", "2000", "--rate-limit", "0"]
 
     @Test(
-        "a SQLite host with 1,000 instances, backed up and exported while it runs: a cut export is refused and leaves etcd empty; the export imported into etcd and the backup copy each serve the same instances, the same catalogs and the same keys"
+        "a SQLite host with 1,000 instances, backed up and exported while it runs: a cut export is refused and leaves etcd and PostgreSQL empty; the export imported into etcd, into PostgreSQL, and the backup copy each serve the same instances, the same catalogs and the same keys"
     )
     func backupExportImport() async throws {
         try await FixtureStack.with { stack in
@@ -64,6 +67,25 @@ struct StoreBackupProcessTests {
             let onEtcd = try await stack.serve(dataDir: dir + "/on-etcd", apiKey: Self.key, extra: etcd.serveArguments + Self.hostOptions)
             try await Self.expectSame(onEtcd, readerKey: readerKey, ids: ids, flavors: flavors, images: images)
             await onEtcd.stop()
+
+            // The same export into PostgreSQL (ADR 0030), the password from a file.
+            let postgres = try await stack.postgres()
+            let database = try await postgres.createDatabase()
+            let passwordFile = dir + "/postgres-password"
+            try Data((postgres.password + "\n").utf8).write(to: URL(fileURLWithPath: passwordFile))
+            let pgStore = ["--store", postgres.storeSpec(database), "--postgres-password-file", passwordFile]
+            let cutPG = try await first.cli(["store", "import", dir + "/cut.jsonl"] + pgStore)
+            #expect(cutPG.status == 1)
+            #expect(cutPG.err.contains("it is truncated"), "\(cutPG.err)")
+            #expect(try await Self.keyCount(postgres, database) == 0, "nothing written from a cut export")
+            let intoPG = try await first.cli(["store", "import", dir + "/store.jsonl"] + pgStore)
+            #expect(intoPG.status == 0, "\(intoPG.err)")
+            #expect(try await Self.keyCount(postgres, database) > Self.instances)
+            let onPG = try await stack.serve(
+                dataDir: dir + "/on-postgres", apiKey: Self.key, extra: postgres.serveArguments(database) + Self.hostOptions,
+                environment: postgres.serveEnvironment)
+            try await Self.expectSame(onPG, readerKey: readerKey, ids: ids, flavors: flavors, images: images)
+            await onPG.stop()
 
             // The copy restores the first host's data folder: the folder's identity (node-key) goes with it, so the host
             // is the same node as the one whose registration the copy still holds.
@@ -135,6 +157,19 @@ struct StoreBackupProcessTests {
             return count
         } catch {
             try? await store.close()
+            throw error
+        }
+    }
+
+    /// How many keys the PostgreSQL database holds (through a store client, which makes the schema if it is new).
+    static func keyCount(_ server: PostgresServer, _ database: String) async throws -> Int {
+        let store = try await server.store(database)
+        do {
+            let count = try await store.range(prefix: "").kvs.count
+            await store.close()
+            return count
+        } catch {
+            await store.close()
             throw error
         }
     }
