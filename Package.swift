@@ -172,8 +172,10 @@ let package = Package(
         .executableTarget(
             name: "flotilla-bench",
             dependencies: [
-                "FlotillaHost", "FlotillaCluster", "FlotillaCore", "FlotillaTLS",
+                "FlotillaHost", "FlotillaCluster", "FlotillaCore", "FlotillaTLS", "FlotillaStore",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // `flotilla-bench postgres`: raw inserts beside the store's creates, through the same client.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -8,6 +8,6 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             HTTPBenchCommand.self, DockerBenchCommand.self, KVMBenchCommand.self, PlacementBenchCommand.self, CreateBenchCommand.self,
             ProxyBenchCommand.self, OutOfBandBenchCommand.self, FloodBenchCommand.self, TLSBenchCommand.self,
-            ObservabilityBenchCommand.self, MigrationBenchCommand.self,
+            ObservabilityBenchCommand.self, MigrationBenchCommand.self, PostgresBenchCommand.self,
         ])
 }

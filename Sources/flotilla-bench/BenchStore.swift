@@ -4,7 +4,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// A cluster store for an in-process benchmark (`sqlite` in a temporary folder, or `etcd://...`), running
+/// A cluster store for an in-process benchmark (`sqlite` in a temporary folder, `etcd://...` or `postgres://...`, the
+/// password in `FLOTILLA_POSTGRES_PASSWORD`), running
 /// while `body` runs; the folder is removed afterwards.
 func withBenchStore<T: Sendable>(
     _ spec: String, _ body: @Sendable (any ClusterStore) async throws -> T
@@ -16,6 +17,7 @@ func withBenchStore<T: Sendable>(
     config.dataDir = dir
     config.store = spec
     config.clusterSecret = "bench"
+    config.postgresPassword = ProcessInfo.processInfo.environment["FLOTILLA_POSTGRES_PASSWORD"]
     var logger = Logger(label: "bench")
     logger.logLevel = .critical
     let store = try await StoreFactory.open(config, logger: logger)

@@ -11,8 +11,8 @@ public typealias Revision = Int64
 /// - `watch` delivers every change under a prefix in revision order from `fromRevision` (inclusive),
 ///   and fails with ``StoreError/compacted(requested:oldest:)`` when that history was compacted away.
 ///
-/// Implementations: `SQLiteClusterStore` (embedded, single host) and `EtcdClusterStore` (cluster).
-/// Both pass the same contract test suite.
+/// Implementations: `SQLiteClusterStore` (embedded, single host), `EtcdClusterStore` and `PostgresClusterStore`
+/// (cluster; docs/decisions/0030-postgresql-store.md). All pass the same contract test suite.
 public protocol ClusterStore: Sendable {
     /// A short name of the implementation, e.g. `sqlite` or `etcd`.
     var kind: String { get }
