@@ -20,7 +20,7 @@ as_postgres() {
 }
 cleanup() {
     as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
-    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do { kill -9 "$pid"; wait "$pid"; } 2>/dev/null || true; done
     rm -rf "$dir"
 }
 trap cleanup EXIT

@@ -35,7 +35,7 @@ struct PlacementBenchCommand: AsyncParsableCommand {
                 [.absent(StoreKeys.leader)],
                 then: [.put(key: StoreKeys.leader, value: try StoreCodec.encode(record), lease: lease)], otherwise: [])
             guard won.succeeded else { throw ValidationError("the store already has a leader: use an empty store") }
-            let leadership = Leadership(hostId: "bench", lease: lease, createRevision: won.revision)
+            let leadership = Leadership(hostId: "bench", lease: lease, createRevision: won.revision, ttl: .seconds(600))
             let registry = RegistryCache(store: store)
             try await registry.load()
             let identity = HostIdentity(hostId: "bench", address: "http://127.0.0.1:1")
