@@ -1,7 +1,9 @@
 import FlotillaCore
 import FlotillaStore
+import FlotillaTLS
 import Foundation
 import Logging
+import NIOSSL
 import Synchronization
 
 /// A real PostgreSQL server for tests: its own data folder under a temporary folder, its own loopback port and
@@ -17,6 +19,8 @@ public final class PostgresServer: Sendable {
     /// The folder that holds the data, the log, the socket and the password file.
     public let directory: String
     public let password: String
+    /// Whether the server takes TLS (`ssl=on`, a certificate for 127.0.0.1 and localhost signed by a CA of its own).
+    public let tls: Bool
     private let process: Mutex<Process?>
 
     /// The server binaries: `FLOTILLA_POSTGRES_BIN`, else `/usr/lib/postgresql/15/bin`.
@@ -33,24 +37,35 @@ public final class PostgresServer: Sendable {
     private var dataDirectory: String { directory + "/data" }
     private var logPath: String { directory + "/server.log" }
 
-    private init(port: Int, directory: String, password: String) {
+    /// The CA of the server's certificate (``tls`` servers).
+    public var caFile: String { directory + "/tls/" + CertificateAuthority.certificateFile }
+
+    private init(port: Int, directory: String, password: String, tls: Bool) {
         self.port = port
         self.directory = directory
         self.password = password
+        self.tls = tls
         process = Mutex(nil)
     }
 
-    /// Makes a new cluster and starts it; tries a second port if another process took the first meanwhile.
-    public static func start() async throws -> PostgresServer {
+    /// Makes a new cluster and starts it; tries a second port if another process took the first meanwhile. With
+    /// `tls`, the server also takes TLS connections (plain ones too, as a server that merely offers TLS).
+    public static func start(tls: Bool = false) async throws -> PostgresServer {
         guard FileManager.default.isExecutableFile(atPath: binDirectory + "/postgres") else {
             throw ProcessFailure("no PostgreSQL server in \(binDirectory): apt-get install -y postgresql-15")
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-pg-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let server = PostgresServer(port: 0, directory: directory, password: "pw-\(UUID().uuidString)")
+        let server = PostgresServer(port: 0, directory: directory, password: "pw-\(UUID().uuidString)", tls: tls)
         do {
             guard FileManager.default.createFile(atPath: directory + "/pwfile", contents: Data(server.password.utf8)) else {
                 throw ProcessFailure("could not write \(directory)/pwfile")
+            }
+            if tls {
+                let authority = try CertificateAuthority.create(name: "PostgreSQL test CA")
+                try authority.save(directory: directory + "/tls")
+                try authority.issue(host: "localhost", alternativeNames: [.ip([127, 0, 0, 1])])
+                    .save(certificate: directory + "/tls/server.pem", key: directory + "/tls/server-key.pem")
             }
             try server.makeOwned()
             try await server.run(
@@ -62,7 +77,7 @@ public final class PostgresServer: Sendable {
             var lastError: (any Error)?
             for _ in 0..<2 {
                 let candidate = PostgresServer(
-                    port: try EtcdCluster.freeLoopbackPorts(1)[0], directory: directory, password: server.password)
+                    port: try EtcdCluster.freeLoopbackPorts(1)[0], directory: directory, password: server.password, tls: tls)
                 do {
                     try await candidate.launch()
                     return candidate
@@ -88,8 +103,12 @@ public final class PostgresServer: Sendable {
     /// Starts `postgres` on ``port`` and waits until it takes a query (at most a minute).
     private func launch() async throws {
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath, isDirectory: false).creatingIfMissing())
+        let ssl =
+            tls
+            ? ["-c", "ssl=on", "-c", "ssl_cert_file=\(directory)/tls/server.pem", "-c", "ssl_key_file=\(directory)/tls/server-key.pem"] : []
         let server = Self.asPostgresUser(
-            Self.binDirectory + "/postgres", ["-D", dataDirectory, "-p", "\(port)", "-k", directory, "-c", "listen_addresses=127.0.0.1"])
+            Self.binDirectory + "/postgres",
+            ["-D", dataDirectory, "-p", "\(port)", "-k", directory, "-c", "listen_addresses=127.0.0.1"] + ssl)
         server.standardOutput = output
         server.standardError = output
         try server.run()
@@ -134,22 +153,26 @@ public final class PostgresServer: Sendable {
         return result.out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// `--store` for a host on `database` (plain TCP: the fixture has no certificate).
-    public func storeSpec(_ database: String) -> String {
-        "postgres://\(Self.user)@127.0.0.1:\(port)/\(database)?sslmode=disable"
+    /// `--store` for a host on `database`: plain TCP unless `sslmode` is given.
+    public func storeSpec(_ database: String, sslmode: String = "disable") -> String {
+        "postgres://\(Self.user)@127.0.0.1:\(port)/\(database)?sslmode=\(sslmode)"
     }
 
     /// What a `flotilla serve` on `database` needs: `--store`; its environment carries the password.
     public func serveArguments(_ database: String) -> [String] { ["--store", storeSpec(database)] }
     public var serveEnvironment: [String: String] { ["FLOTILLA_POSTGRES_PASSWORD": password] }
 
-    /// A store client of `database`. Close it after use.
-    public func store(_ database: String, pollInterval: Duration = .seconds(1)) async throws -> PostgresClusterStore {
-        guard case .postgres(let address) = try StoreLocation.parse(storeSpec(database)) else {
+    /// A store client of `database` (with `sslmode`, trusting `trust`: nil is this server's CA). Close it after use.
+    public func store(
+        _ database: String, sslmode: String = "disable", trust: String? = nil, pollInterval: Duration = .seconds(1)
+    ) async throws -> PostgresClusterStore {
+        guard case .postgres(let address) = try StoreLocation.parse(storeSpec(database, sslmode: sslmode)) else {
             throw ProcessFailure("not a postgres address: \(storeSpec(database))")
         }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if tls || trust != nil { configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(trust ?? caFile)) }
         return try await PostgresClusterStore.open(
-            address, password: password, pollInterval: pollInterval, logger: Logger(label: "flotilla.store.postgres"))
+            address, password: password, tls: configuration, pollInterval: pollInterval, logger: Logger(label: "flotilla.store.postgres"))
     }
 
     /// A process that runs `path` as `postgres` when this process is root (setpriv executes it in its own place).
