@@ -231,7 +231,9 @@ public final class PostgresClusterStore: ClusterStore, Service {
     static func mapped(_ error: any Error, _ what: String) -> any Error {
         switch error {
         case is StoreError, is CancellationError: return error
-        case let error as DeadlineExceeded: return StoreError.unavailable("postgres: \(what): \(error)")
+        case let error as DeadlineExceeded:
+            return StoreError.unavailable(
+                "postgres: \(what): no answer within \(error.after) (is the server running and reachable? connection errors are logged)")
         case let error as PSQLError:
             if let message = error.serverInfo?[.message] {
                 let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
