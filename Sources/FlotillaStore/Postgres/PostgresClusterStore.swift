@@ -13,7 +13,7 @@ import Synchronization
 ///   creates exactly one revision (``PostgresSchema``).
 /// - Writes: concurrent transactions are grouped into one call of `flotilla.apply`, one round trip and one commit
 ///   for the group, each transaction still with its own revision (``PostgresCommitQueue``).
-/// - Leases: expire on the database's clock; every host reaps the expired ones (``PostgresLeaseReaper``).
+/// - Leases: expire on the database's clock; every host reaps the expired ones (``expireLeases()``).
 /// - Watch: replays `flotilla.events`; LISTEN/NOTIFY only wakes the watchers, and a poll backs it up, so a dropped
 ///   notification costs at most a poll interval, never an event (``PostgresRevisionListener``).
 /// - Deadlines: every call has ``requestTimeout`` on the client and a `statement_timeout` on the server.
