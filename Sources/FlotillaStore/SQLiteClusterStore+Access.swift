@@ -46,26 +46,4 @@ extension SQLiteClusterStore {
         default: return StoreError.unavailable("sqlite: \(error)")
         }
     }
-
-    /// etcd refuses a transaction branch that puts one key twice, or puts a key it also deletes; so does
-    /// this store.
-    static func validate(_ ops: [TxnOp]) throws {
-        var puts = Set<String>()
-        var deletedKeys = Set<String>()
-        var deletedPrefixes: [String] = []
-        for op in ops {
-            switch op {
-            case .put(let key, _, _):
-                guard puts.insert(key).inserted else {
-                    throw StoreError.invalid("key \(key) is put more than once in one transaction")
-                }
-            case .delete(let key): deletedKeys.insert(key)
-            case .deletePrefix(let prefix): deletedPrefixes.append(prefix)
-            case .get, .range: break
-            }
-        }
-        for key in puts where deletedKeys.contains(key) || deletedPrefixes.contains(where: { key.hasPrefix($0) }) {
-            throw StoreError.invalid("key \(key) is both put and deleted in one transaction")
-        }
-    }
 }

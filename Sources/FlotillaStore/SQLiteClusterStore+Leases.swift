@@ -4,7 +4,7 @@ import ServiceLifecycle
 
 extension SQLiteClusterStore {
     public func grantLease(ttl: Duration) async throws -> LeaseID {
-        let ttlMs = Self.milliseconds(ttl)
+        let ttlMs = StoreRules.milliseconds(ttl)
         guard ttlMs > 0 else { throw StoreError.invalid("lease TTL must be positive, got \(ttl)") }
         let now = self.now
         return try await writeMeta { db in
@@ -91,10 +91,5 @@ extension SQLiteClusterStore {
                 logger.warning("lease expiry failed", metadata: ["error": "\(error)"])
             }
         }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

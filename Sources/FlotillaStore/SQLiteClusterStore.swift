@@ -101,8 +101,8 @@ public final class SQLiteClusterStore: ClusterStore {
     }
 
     public func txn(_ compares: [Compare], then: [TxnOp], otherwise: [TxnOp]) async throws -> TxnResult {
-        try Self.validate(then)
-        try Self.validate(otherwise)
+        try StoreRules.validate(then)
+        try StoreRules.validate(otherwise)
         return try await write { writer in
             var succeeded = true
             for compare in compares where !compare.evaluate(try SQLiteQueries.get(writer.db, compare.key)) {

@@ -21,7 +21,7 @@ extension PostgresClusterStore {
             }
         var configuration = PostgresClient.Configuration(
             host: address.host, port: address.port, username: address.user, password: password, database: address.database, tls: mode)
-        let serverTimeout = "\(2 * SQLiteClusterStore.milliseconds(requestTimeout))"
+        let serverTimeout = "\(2 * StoreRules.milliseconds(requestTimeout))"
         configuration.options.additionalStartupParameters = [
             ("application_name", "flotilla"), ("statement_timeout", serverTimeout), ("lock_timeout", serverTimeout),
         ]

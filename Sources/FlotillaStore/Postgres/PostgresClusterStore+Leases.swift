@@ -3,7 +3,7 @@ import PostgresNIO
 
 extension PostgresClusterStore {
     public func grantLease(ttl: Duration) async throws -> LeaseID {
-        let ttlMs = SQLiteClusterStore.milliseconds(ttl)
+        let ttlMs = StoreRules.milliseconds(ttl)
         guard ttlMs > 0 else { throw StoreError.invalid("lease TTL must be positive, got \(ttl)") }
         return try await call("grant lease") { client in
             let rows = try await client.query(

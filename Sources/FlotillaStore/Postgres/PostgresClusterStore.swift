@@ -141,8 +141,8 @@ public final class PostgresClusterStore: ClusterStore, Service {
     }
 
     public func txn(_ compares: [Compare], then: [TxnOp], otherwise: [TxnOp]) async throws -> TxnResult {
-        try SQLiteClusterStore.validate(then)
-        try SQLiteClusterStore.validate(otherwise)
+        try StoreRules.validate(then)
+        try StoreRules.validate(otherwise)
         let outcome = try await commits.submit(PostgresTxnWire.Txn(compares: compares, then: then, otherwise: otherwise), store: self)
         switch outcome {
         case .done(let result): return result
