@@ -111,7 +111,11 @@ struct LogsProcessTests {
             #expect(all.status == 0, "\(all.err)")
             #expect(all.out.hasPrefix("line-1\nline-2\nline-3\n"), "stdout and stderr both, in order: \(all.out.prefix(200))")
 
-            // --tail 2: the last two lines, which are the latest ticks.
+            // --tail 2: the last two lines, which are the latest ticks once the container has written two of them
+            // (asked earlier, the last two lines could be line-3 and tick 1).
+            try await eventually("tick 2 in the log", timeout: .seconds(20), every: .milliseconds(200)) {
+                Self.lastTick((try await host.cli(["logs", "talker", "--tail", "1"])).out) >= 2
+            }
             let two = try await host.cli(["logs", instance.id, "--tail", "2"])
             #expect(two.status == 0, "\(two.err)")
             let lines = two.out.split(separator: "\n", omittingEmptySubsequences: false)
