@@ -44,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         // The PostgreSQL cluster store (issue 18, ADR 0030).
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // The scheduler's per-group heaps (issue 19, ADR 0031).
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         // Observability (issue 15): metrics, Prometheus exposition, tracing and its OTLP/HTTP exporter.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -53,7 +55,7 @@ let package = Package(
     ],
     targets: [
         // Pure domain: values, state machine, reducer, scheduler, ports. No I/O.
-        .target(name: "FlotillaCore"),
+        .target(name: "FlotillaCore", dependencies: [.product(name: "HeapModule", package: "swift-collections")]),
         // Store adapters behind the ClusterStore port.
         .target(
             name: "FlotillaStore",

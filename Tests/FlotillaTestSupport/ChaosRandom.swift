@@ -1,12 +1,13 @@
+import FlotillaCore
 import Foundation
 
 /// The chaos run's random numbers: SplitMix64 (Steele, Lea and Flood, 2014), seeded, so that a seed gives the
 /// same sequence on every machine and every run. Each loop of the run takes its own stream
 /// (``stream(_:)``), so that one loop's draws never depend on how often another one drew.
 public struct ChaosRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var base: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { base = SplitMix64(seed: seed) }
 
     /// The seed of a run: `FLOTILLA_CHAOS_SEED` (decimal or 0x-hex) when set, else a new random one.
     public static func seedFromEnvironment() throws -> UInt64 {
@@ -18,17 +19,11 @@ public struct ChaosRandom: RandomNumberGenerator, Sendable {
         return seed
     }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { base.next() }
 
     /// An independent stream for the loop named `label`, derived from this generator's seed (not its position).
     public func stream(_ label: String) -> ChaosRandom {
-        var mixed = ChaosRandom(seed: state)
+        var mixed = ChaosRandom(seed: base.state)
         for byte in label.utf8 { mixed = ChaosRandom(seed: mixed.next() ^ UInt64(byte)) }
         return ChaosRandom(seed: mixed.next())
     }

@@ -1,10 +1,12 @@
+import FlotillaCore
+
 /// A small seeded generator (SplitMix64) so the simulation is reproducible: the same seed and the same calls
 /// give the same figures on every machine and every run.
 struct SimRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var base: SplitMix64
 
     init(seed: UInt64) {
-        state = seed
+        base = SplitMix64(seed: seed)
     }
 
     /// A generator for one instance: the backend's seed mixed with a stable hash of the id, so one instance's
@@ -16,14 +18,8 @@ struct SimRandom: RandomNumberGenerator, Sendable {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }
-        state = seed ^ hash
+        base = SplitMix64(seed: seed ^ hash)
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { base.next() }
 }

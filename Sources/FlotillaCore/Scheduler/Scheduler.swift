@@ -84,21 +84,35 @@ public enum PlacementDecision: Sendable, Equatable {
 /// Filters, in order: a migration's target worker, worker active and healthy, backend capability, that backend up
 /// on the worker, pinned worker, zone, label selector, free cpu / memory / disk / instance slots. Ties break on the worker id, so results are deterministic.
 public enum Scheduler {
-    /// Places `requests` in order; each placement counts against the workers for the next ones.
+    /// Places `requests` in order; each placement counts against the workers for the next ones. Each request
+    /// reads a few workers of a ``PlacementIndex``, not the whole fleet; the decisions are those of
+    /// ``placeByScanning(_:on:)``.
     public static func place(_ requests: [PlacementRequest], on workers: [SchedulableWorker]) -> [PlacementDecision] {
+        var index = PlacementIndex(workers: workers, requests: requests)
+        return requests.map { request in
+            switch index.choose(request) {
+            case .success(let position):
+                index.place(request.resources, at: position)
+                return .placed(workerId: index.workers[position].id)
+            case .failure(let stage):
+                return .unplaceable(reason: stage.reason(request))
+            }
+        }
+    }
+
+    /// ``place(_:on:)`` by scanning every worker for every request: the reference the index is checked and
+    /// measured against (`flotilla-bench placement`).
+    public static func placeByScanning(_ requests: [PlacementRequest], on workers: [SchedulableWorker]) -> [PlacementDecision] {
         var pool = workers.sorted { $0.id < $1.id }
-        var decisions: [PlacementDecision] = []
-        decisions.reserveCapacity(requests.count)
-        for request in requests {
+        return requests.map { request in
             switch choose(request, pool) {
             case .success(let index):
                 pool[index].allocated.add(request.resources)
-                decisions.append(.placed(workerId: pool[index].id))
+                return .placed(workerId: pool[index].id)
             case .failure(let stage):
-                decisions.append(.unplaceable(reason: stage.reason(request)))
+                return .unplaceable(reason: stage.reason(request))
             }
         }
-        return decisions
     }
 
     /// The decision for one request against `workers`, without updating them.
