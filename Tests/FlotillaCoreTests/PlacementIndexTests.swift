@@ -41,7 +41,7 @@ import Testing
 
     @Test(arguments: 0..<60)
     func randomFleetsDecideAsTheScan(_ seed: Int) {
-        var random = SeededRandom(seed: UInt64(seed))
+        var random = SplitMix64(seed: UInt64(seed))
         let workers = (0..<Int.random(in: 1...40, using: &random)).map { Self.randomWorker($0, &random) }
         let ids = workers.map(\.id) + ["gone"]
         let requests = (0..<Int.random(in: 1...300, using: &random)).map { Self.randomRequest($0, ids, &random) }
@@ -52,7 +52,7 @@ import Testing
     static let backends: [BackendKind] = [.sim, .docker, .kvm]
 
     /// A worker with random room, zone, labels, backends (some down) and status; a few unhealthy.
-    static func randomWorker(_ n: Int, _ random: inout SeededRandom) -> SchedulableWorker {
+    static func randomWorker(_ n: Int, _ random: inout SplitMix64) -> SchedulableWorker {
         let capacity = WorkerCapacity(
             cpuCores: Double(Int.random(in: 1...8, using: &random)), memoryMB: Int64.random(in: 1...8, using: &random) * 1024,
             diskGB: Int64.random(in: 0...100, using: &random), maxInstances: Int.random(in: 1...12, using: &random))
@@ -73,7 +73,7 @@ import Testing
     }
 
     /// A request for one of the backends, some with a zone or labels, a few pinned to or targeting one of `ids`.
-    static func randomRequest(_ n: Int, _ ids: [String], _ random: inout SeededRandom) -> PlacementRequest {
+    static func randomRequest(_ n: Int, _ ids: [String], _ random: inout SplitMix64) -> PlacementRequest {
         var constraints = PlacementConstraints(strategy: Bool.random(using: &random) ? .spread : .binpack)
         if Int.random(in: 0..<3, using: &random) == 0 { constraints.zone = zones.randomElement(using: &random) ?? nil }
         if Int.random(in: 0..<4, using: &random) == 0 { constraints.workerLabels["gpu"] = "yes" }
@@ -87,20 +87,5 @@ import Testing
                 memoryBytes: Int64.random(in: 64...1024, using: &random) << 20,
                 storageBytes: Int64.random(in: 0...10, using: &random) << 30),
             constraints: constraints, target: target)
-    }
-}
-
-/// SplitMix64: the same draws for a seed on every machine, so that a failing seed can be run again.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
