@@ -11,7 +11,7 @@ extension Workers {
         public var id: String
         public var hostname: String
         public var address: String
-        public var zone: String?
+        @NullEncoded public var zone: String?
         /// `active`, `draining` or `offline`.
         public var status: String
         public var labels: [String: String]
@@ -28,7 +28,7 @@ extension Workers {
         public var maxVms: Int
         public var startedAt: Date
         /// The last heartbeat; null once the heartbeat lease expired.
-        public var lastSeen: Date?
+        @NullEncoded public var lastSeen: Date?
         /// Time since `started_at`, like `2h30m45s`.
         public var uptime: String
         public var isHealthy: Bool
@@ -78,31 +78,6 @@ extension Workers {
             case lastSeen = "last_seen"
             case uptime
             case isHealthy = "is_healthy"
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(hostname, forKey: .hostname)
-            try c.encode(address, forKey: .address)
-            try c.encode(zone, forKey: .zone)
-            try c.encode(status, forKey: .status)
-            try c.encode(labels, forKey: .labels)
-            try c.encode(capabilities, forKey: .capabilities)
-            try c.encode(cpuCores, forKey: .cpuCores)
-            try c.encode(memoryMB, forKey: .memoryMB)
-            try c.encode(diskGB, forKey: .diskGB)
-            try c.encode(usedCpuCores, forKey: .usedCpuCores)
-            try c.encode(usedMemoryMB, forKey: .usedMemoryMB)
-            try c.encode(usedDiskGB, forKey: .usedDiskGB)
-            try c.encode(cpuUsagePercent, forKey: .cpuUsagePercent)
-            try c.encode(memoryUsagePercent, forKey: .memoryUsagePercent)
-            try c.encode(vmCount, forKey: .vmCount)
-            try c.encode(maxVms, forKey: .maxVms)
-            try c.encode(startedAt, forKey: .startedAt)
-            try c.encode(lastSeen, forKey: .lastSeen)
-            try c.encode(uptime, forKey: .uptime)
-            try c.encode(isHealthy, forKey: .isHealthy)
         }
     }
 
@@ -265,7 +240,7 @@ extension Workers {
     public struct WorkerShare: Codable, Sendable, Equatable {
         public var workerId: String
         public var hostname: String
-        public var zone: String?
+        @NullEncoded public var zone: String?
         public var vmCount: Int
         public var vms: [VM]
         public init(workerId: String, hostname: String, zone: String?, vmCount: Int, vms: [VM]) {
@@ -280,14 +255,6 @@ extension Workers {
             case hostname, zone
             case vmCount = "vm_count"
             case vms
-        }
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(workerId, forKey: .workerId)
-            try c.encode(hostname, forKey: .hostname)
-            try c.encode(zone, forKey: .zone)
-            try c.encode(vmCount, forKey: .vmCount)
-            try c.encode(vms, forKey: .vms)
         }
     }
 
