@@ -1,7 +1,7 @@
 import Foundation
 
-/// Surface D (seed 000) wire types under `/api/v2`: snake_case JSON through explicit `CodingKeys`, bare
-/// objects, errors as surface A. Optional fields are always present (`null` when unknown).
+/// Surface D (docs/api/surface-d-global.md) wire types under `/api/v2`: snake_case JSON through explicit `CodingKeys`,
+/// bare objects, errors as surface A. Optional fields are always present (`null` when unknown).
 public enum Global {}
 
 extension Global {

@@ -1,13 +1,14 @@
 import FlotillaCore
 import Foundation
 
-/// Surface C (seed 002) wire types: the VM, flavor and image API under `/api/v1/vms`, `/api/v1/flavors` and
-/// `/api/v1/images`. snake_case JSON through explicit `CodingKeys` (the coders are shared with surface A,
-/// which is camelCase). Fields the contract lists are always present: unknown values are `null`.
+/// Surface C (docs/api/surface-c-vms.md) wire types: the VM, flavor and image API under `/api/v1/vms`,
+/// `/api/v1/flavors` and `/api/v1/images`. snake_case JSON through explicit `CodingKeys` (the coders are shared with
+/// surface A, which is camelCase). Fields its page lists are always present: unknown values are `null`.
 public enum VMs {}
 
 extension VMs {
-    /// One VM (contract section 4), plus `id`, `status`, `worker_id` and `backend` for worker-API clients.
+    /// One VM (docs/api/surface-c-vms.md, Shapes), plus `id`, `status`, `worker_id` and `backend` for worker-API
+    /// clients.
     public struct VM: Codable, Sendable, Equatable {
         public var uuid: String
         public var name: String
@@ -34,7 +35,8 @@ extension VMs {
         public var isTransitioning: Bool
         /// The same as `uuid`.
         public var id: String
-        /// Lowercase status of contract section 1: pending, running, stopped, paused, restarting, error, deleted.
+        /// The lowercase status (docs/api/surface-a-compute.md, the lifecycle): pending, running, stopped, paused,
+        /// restarting, error, deleted.
         public var status: String
         @NullEncoded public var workerId: String?
         public var backend: String

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Surface B (seed 004) wire types: workers and cluster figures under `/api/v1/workers` and
+/// Surface B (docs/api/surface-b-workers.md) wire types: workers and cluster figures under `/api/v1/workers` and
 /// `/api/v1/cluster`. snake_case JSON through explicit `CodingKeys`, bare objects. Fields are always present;
 /// unknown values are `null`.
 public enum Workers {}
@@ -95,7 +95,7 @@ extension Workers {
     public struct VM: Codable, Sendable, Equatable {
         public var id: String
         public var name: String
-        /// Lowercase status of contract section 1.
+        /// The lowercase status (docs/api/surface-a-compute.md, the lifecycle).
         public var status: String
         public var vcpus: Double
         public var memoryMB: Int64

@@ -134,7 +134,7 @@ public struct ObservedInstance: Sendable, Equatable {
     }
 }
 
-/// Live usage of one instance, in seed 003's units.
+/// Live usage of one instance, in surface A's units (docs/api/surface-a-compute.md).
 public struct InstanceUsage: Sendable, Equatable, Codable {
     public var cpuPercent: Double
     public var cpuCores: Double
