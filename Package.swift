@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Surface E's gRPC stack (ADR 0007): the server target and the tests' own generated client use the same.
+/// Surface E's gRPC stack (ADR 0009): the server target and the tests' own generated client use the same.
 let grpcProducts: [Target.Dependency] = [
     .product(name: "GRPCCore", package: "grpc-swift-2"),
     .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

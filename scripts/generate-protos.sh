@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed Swift code of surface E (Flintlock's gRPC API) from proto/.
-# CI never runs this: the generated files are committed (docs/decisions/0010-flintlock-grpc.md).
+# CI never runs this: the generated files are committed (docs/decisions/0009-flintlock-grpc.md).
 #
 # Needs protoc (Debian: apt-get install -y protobuf-compiler) and the two plugins, built from the
 # same package versions Package.swift names, in a folder outside the repository, e.g.:

@@ -179,7 +179,7 @@ extension FlotillaClient {
                 status: status, code: decoded.error.code, message: decoded.error.message,
                 details: decoded.error.details)
         }
-        // Surface B (seed 004): `{"error":"Not Found","message":"...","code":404}`.
+        // Surface B (docs/api/surface-b-workers.md): `{"error":"Not Found","message":"...","code":404}`.
         if let decoded = try? WireJSON.decoder().decode(Workers.ErrorBody.self, from: body) {
             let code = decoded.error.uppercased().split(separator: " ").joined(separator: "_")
             return .api(status: status, code: code, message: decoded.message, details: nil)

@@ -23,7 +23,7 @@ public enum FlintlockMapping {
     /// The instance name of a MicroVM.
     public static func instanceName(namespace: String, name: String) -> String { namespace + ":" + name }
 
-    /// Flintlock's state for an internal one (contract section 1).
+    /// Flintlock's state for an internal one (docs/api/surface-e-flintlock.md, States).
     public static func state(_ s: InstanceState) -> MicroVMStatus.MicroVMState {
         switch s {
         case .pending, .creating, .starting: return .pending

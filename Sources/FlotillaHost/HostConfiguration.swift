@@ -1,7 +1,7 @@
 import FlotillaCore
 import Foundation
 
-/// Everything `flotilla serve` is configured with (contract section 8).
+/// Everything `flotilla serve` is configured with (docs/configuration.md).
 public struct HostConfiguration: Sendable {
     public var listenHost: String = "127.0.0.1"
     public var listenPort: Int = 8080

@@ -4,7 +4,7 @@ import FlotillaHost
 import Foundation
 import Logging
 
-/// `flotilla serve`: runs one host (contract section 8). Every option also reads `FLOTILLA_<NAME>`.
+/// `flotilla serve`: runs one host (docs/configuration.md). Every option also reads `FLOTILLA_<NAME>`.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run a Flotilla host: the API, the agent and (when elected) the leader duties.",

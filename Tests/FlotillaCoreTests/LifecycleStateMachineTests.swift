@@ -1,7 +1,7 @@
 import FlotillaCore
 import Testing
 
-/// The full action x state table of contract section 1, and the observation graph.
+/// The full action x state table (docs/api/surface-a-compute.md, the lifecycle), and the observation graph.
 @Suite struct LifecycleStateMachineTests {
     enum Outcome: Sendable, Equatable {
         /// (state shown at once, desired state, target state)
@@ -147,7 +147,7 @@ import Testing
 
     /// Every change a host may report, written out (self-loops aside).
     static let allowed: [Edge] = [
-        // The lifecycle graph of contract section 1.
+        // The lifecycle graph (docs/api/surface-a-compute.md, the lifecycle).
         Edge(.pending, .creating),
         Edge(.creating, .running), Edge(.creating, .stopped),
         Edge(.starting, .running), Edge(.starting, .stopped),

@@ -230,7 +230,7 @@ struct ClusterProcessTests {
     }
 
     @Test(
-        "seed 004 on three real hosts: five VMs split 2/2/1, stats that add up on every host, drain and activate",
+        "surface B on three real hosts: five VMs split 2/2/1, stats that add up on every host, drain and activate",
         arguments: [Backing.etcd, .postgres])
     func seedScenario(on backing: Backing) async throws {
         try await withCluster(on: backing) { _, hosts in

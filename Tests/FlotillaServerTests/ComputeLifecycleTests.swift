@@ -36,7 +36,7 @@ struct ComputeLifecycleTests {
         }
     }
 
-    @Test("seed 003's instance shape")
+    @Test("surface A's instance shape")
     func shape() async throws {
         try await withProbe { api, _ in
             let r = try await api.post(
@@ -66,7 +66,7 @@ struct ComputeLifecycleTests {
         }
     }
 
-    @Test("seed 003's KVM example, on sim: a vm with cloud-init, storage and 2 cores")
+    @Test("a KVM create, on sim: a vm with cloud-init, storage and 2 cores")
     func seedVMExample() async throws {
         try await withProbe { api, _ in
             let r = try await api.post(

@@ -22,7 +22,7 @@ struct VMFailureTests {
             #expect(vm["status"] == "error")
             #expect(vm["state_description"] == "disk on fire")
             #expect(try await api.get("/api/v1/compute/instances/\(id)")["state"] == "error")
-            // Seed 002: from ERROR only delete.
+            // Surface C: from ERROR only delete (docs/api/surface-c-vms.md, States).
             #expect(try await api.post("/api/v1/vms/\(id)/start", "").status == 409)
             let deleted = try await api.delete("/api/v1/vms/\(id)")
             #expect(deleted.status == 200, "\(deleted.text)")

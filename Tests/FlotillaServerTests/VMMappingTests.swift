@@ -4,11 +4,11 @@ import Testing
 
 @testable import FlotillaServer
 
-/// Surface C's vocabulary (contract section 1) and routing of error shapes, as tables.
+/// Surface C's vocabulary (docs/api/surface-c-vms.md, States) and routing of error shapes, as tables.
 @Suite("Surface C: mapping tables")
 struct VMMappingTests {
     @Test(
-        "every internal state has its seed-002 state and status",
+        "every internal state has its surface C state and status",
         arguments: [
             (InstanceState.pending, "BUILDING", "pending"), (.creating, "BUILDING", "pending"), (.starting, "BUILDING", "pending"),
             (.running, "ACTIVE", "running"), (.stopping, "SHUTOFF", "stopped"), (.stopped, "SHUTOFF", "stopped"),

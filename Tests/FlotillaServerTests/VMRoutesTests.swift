@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
-/// Surface C (contract section 4): every route with its exact statuses and bodies.
+/// Surface C (docs/api/surface-c-vms.md): every route with its exact statuses and bodies.
 @Suite("Surface C: VMs")
 struct VMRoutesTests {
     static let uuidPattern = #"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"#

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// One VM, two surfaces: after every action, surface A and surface C show the same instance in their own
-/// vocabularies (contract section 1).
+/// vocabularies (docs/api/surface-a-compute.md, the lifecycle).
 @Suite("Surfaces A and C share their VMs")
 struct VMSurfaceConsistencyTests {
     /// Surface A state -> surface C state and status, for settled states.
@@ -49,7 +49,7 @@ struct VMSurfaceConsistencyTests {
             try await expectSame("running")
             #expect(try await api.put("/api/v1/compute/instances/\(id)/pause").status == 200)
             try await expectSame("paused")
-            // Seed 002 has no pause: starting or stopping a PAUSED VM there is refused with its state.
+            // Surface C has no pause: starting or stopping a PAUSED VM there is refused with its state.
             let refused = try await api.post("/api/v1/vms/\(id)/start", "")
             #expect(refused.status == 409)
             #expect((refused.json["details"] as? [String: Any])?["current_state"] as? String == "PAUSED")

@@ -7,7 +7,7 @@ import Testing
 
 @testable import FlotillaServer
 
-/// Surface B (seed 004, contract section 3): workers and cluster figures on an in-process host, with extra
+/// Surface B (docs/api/surface-b-workers.md): workers and cluster figures on an in-process host, with extra
 /// workers written into its store as fixtures (see ``WorkerFixture``).
 @Suite("Surface B: workers and cluster")
 struct WorkerRoutesTests {
@@ -26,7 +26,7 @@ struct WorkerRoutesTests {
         }
     }
 
-    @Test("GET /workers/{id}: seed 004's fields; used_* and percentages from the instances placed on it")
+    @Test("GET /workers/{id}: every documented field; used_* and percentages from the instances placed on it")
     func workerShape() async throws {
         try await withProbe(configure: {
             $0.zone = "us-west-1a"; $0.labels = ["env": "test"]
@@ -83,7 +83,7 @@ struct WorkerRoutesTests {
         #expect(WorkerMapping.uptime(-3) == "0s")
     }
 
-    @Test("Unknown worker: 404 with seed 004's body on every route; 401 and 400 in the same shape")
+    @Test("Unknown worker: 404 with surface B's body on every route; 401 and 400 in the same shape")
     func errors() async throws {
         try await withProbe { api, _ in
             for (method, path) in [
@@ -256,7 +256,7 @@ struct WorkerRoutesTests {
         }
     }
 
-    /// Seed 004's scenario: three workers in three zones, five VMs split 2/2/1. The two fixture workers run no
+    /// A scenario of three workers in three zones, five VMs split 2/2/1. The two fixture workers run no
     /// agent, so their instances never start: this checks the scheduler's split through each instance's
     /// placement and the distribution route, not that they run.
     @Test("Three workers in three zones: five VMs spread 2/2/1; distribution matches each VM's worker")

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Surface A (seed 003) wire types. camelCase JSON, bare objects.
+/// Surface A (docs/api/surface-a-compute.md) wire types. camelCase JSON, bare objects.
 public enum Compute {}
 
 extension Compute {
@@ -41,7 +41,7 @@ extension Compute {
         }
     }
 
-    /// An interface on a Flotilla network (docs/decisions/0025-vm-networks.md, a Flotilla extension of seed 003):
+    /// An interface on a Flotilla network (docs/decisions/0025-vm-networks.md, a Flotilla extension of surface A):
     /// asked for with `network` and an optional fixed `address` or `mac`; an instance shows the address and MAC
     /// it was given.
     public struct NetworkInterface: Codable, Sendable, Equatable {
@@ -78,7 +78,8 @@ extension Compute {
         }
     }
 
-    /// Seed 003's backend configuration (KVM and Docker fields together), with Flotilla's networks and disks.
+    /// Surface A's backend configuration (KVM and Docker fields together), with Flotilla's networks and disks
+    /// (docs/api/surface-a-compute.md).
     public struct Config: Codable, Sendable, Equatable {
         public var image: String?
         public var command: [String]?
@@ -138,7 +139,7 @@ extension Compute {
         }
     }
 
-    /// Where to place an instance (a Flotilla extension of seed 003).
+    /// Where to place an instance (a Flotilla extension of surface A, docs/api/surface-a-compute.md).
     public struct Placement: Codable, Sendable, Equatable {
         public var zone: String?
         public var workerLabels: [String: String]?
@@ -223,8 +224,8 @@ extension Compute {
         /// `vm` or `container`.
         public var type: String
         public var backend: String
-        /// Seed 003's vocabulary: created, starting, running, stopping, stopped, paused, restarting, error,
-        /// deleting.
+        /// Surface A's vocabulary (docs/api/surface-a-compute.md, the lifecycle): created, starting, running, stopping,
+        /// stopped, paused, restarting, error, deleting.
         public var state: String
         /// `healthy`, `unhealthy` or `unknown`.
         public var status: String

@@ -52,7 +52,7 @@ extension Global {
             }
         }
         public var members: [Member]
-        public var leader: Leader?
+        @NullEncoded public var leader: Leader?
         public var store: Store
         /// The host that answered.
         public var servedBy: String
@@ -65,13 +65,6 @@ extension Global {
             self.leader = leader
             self.store = store
             self.servedBy = servedBy
-        }
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(members, forKey: .members)
-            try c.encode(leader, forKey: .leader)
-            try c.encode(store, forKey: .store)
-            try c.encode(servedBy, forKey: .servedBy)
         }
     }
 

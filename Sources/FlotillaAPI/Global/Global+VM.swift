@@ -183,7 +183,7 @@ extension Global {
     public struct VMList: Codable, Sendable, Equatable {
         public var items: [VM]
         /// Pass as `cursor` for the next page; null on the last page.
-        public var nextCursor: String?
+        @NullEncoded public var nextCursor: String?
         /// The registry revision the page was read at.
         public var revision: Int64
         enum CodingKeys: String, CodingKey {
@@ -194,12 +194,6 @@ extension Global {
             self.items = items
             self.nextCursor = nextCursor
             self.revision = revision
-        }
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(items, forKey: .items)
-            try c.encode(nextCursor, forKey: .nextCursor)
-            try c.encode(revision, forKey: .revision)
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Surface D (seed 000) wire types under `/api/v2`: snake_case JSON through explicit `CodingKeys`, bare
-/// objects, errors as surface A. Optional fields are always present (`null` when unknown).
+/// Surface D (docs/api/surface-d-global.md) wire types under `/api/v2`: snake_case JSON through explicit `CodingKeys`,
+/// bare objects, errors as surface A. Optional fields are always present (`null` when unknown).
 public enum Global {}
 
 extension Global {
@@ -91,13 +91,13 @@ extension Global {
         public var backend: String
         /// The state the backend reports now (internal vocabulary: `running`, `stopped`, ...).
         public var state: String
-        public var host: HostRef?
+        @NullEncoded public var host: HostRef?
         /// The host whose backend produced this answer.
         public var servedBy: String
         /// Whether the host asked routed the request to another host.
         public var routed: Bool
-        public var observedAt: Date?
-        public var usage: Usage?
+        @NullEncoded public var observedAt: Date?
+        @NullEncoded public var usage: Usage?
         /// The revision of the registry record this status belongs to.
         public var revision: Int64
 
@@ -122,21 +122,6 @@ extension Global {
             self.observedAt = observedAt
             self.usage = usage
             self.revision = revision
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(name, forKey: .name)
-            try c.encode(kind, forKey: .kind)
-            try c.encode(backend, forKey: .backend)
-            try c.encode(state, forKey: .state)
-            try c.encode(host, forKey: .host)
-            try c.encode(servedBy, forKey: .servedBy)
-            try c.encode(routed, forKey: .routed)
-            try c.encode(observedAt, forKey: .observedAt)
-            try c.encode(usage, forKey: .usage)
-            try c.encode(revision, forKey: .revision)
         }
     }
 

@@ -11,7 +11,7 @@ extension VMs {
         public var ephemeralGB: Int64
         public var swapMB: Int64
         public var isPublic: Bool
-        public var description: String?
+        @NullEncoded public var description: String?
 
         public init(
             id: String, name: String, vcpus: Int, memoryMB: Int64, diskGB: Int64, ephemeralGB: Int64 = 0,
@@ -37,19 +37,6 @@ extension VMs {
             case isPublic = "is_public"
             case description
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(name, forKey: .name)
-            try c.encode(vcpus, forKey: .vcpus)
-            try c.encode(memoryMB, forKey: .memoryMB)
-            try c.encode(diskGB, forKey: .diskGB)
-            try c.encode(ephemeralGB, forKey: .ephemeralGB)
-            try c.encode(swapMB, forKey: .swapMB)
-            try c.encode(isPublic, forKey: .isPublic)
-            try c.encode(description, forKey: .description)
-        }
     }
 
     public struct FlavorList: Codable, Sendable, Equatable {
@@ -64,12 +51,12 @@ extension VMs {
     /// What each backend needs to run an image. A backend with nothing here cannot run it (409 on create).
     public struct ImageArtifacts: Codable, Sendable, Equatable {
         /// For `docker`: an image reference.
-        public var dockerReference: String?
+        @NullEncoded public var dockerReference: String?
         /// For `kvm`: a kernel, an optional initrd and an optional root disk (paths on the hosts).
-        public var kernelPath: String?
-        public var initrdPath: String?
-        public var rootDiskPath: String?
-        public var rootDiskFormat: String?
+        @NullEncoded public var kernelPath: String?
+        @NullEncoded public var initrdPath: String?
+        @NullEncoded public var rootDiskPath: String?
+        @NullEncoded public var rootDiskFormat: String?
 
         public init(
             dockerReference: String? = nil, kernelPath: String? = nil, initrdPath: String? = nil,
@@ -89,15 +76,6 @@ extension VMs {
             case rootDiskPath = "root_disk_path"
             case rootDiskFormat = "root_disk_format"
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(dockerReference, forKey: .dockerReference)
-            try c.encode(kernelPath, forKey: .kernelPath)
-            try c.encode(initrdPath, forKey: .initrdPath)
-            try c.encode(rootDiskPath, forKey: .rootDiskPath)
-            try c.encode(rootDiskFormat, forKey: .rootDiskFormat)
-        }
     }
 
     /// An image of the catalog, with its per-backend artifacts and the backends that can run it.
@@ -112,7 +90,7 @@ extension VMs {
         public var osVersion: String
         public var architecture: String
         public var createdAt: Date
-        public var description: String?
+        @NullEncoded public var description: String?
         public var artifacts: ImageArtifacts
         /// The backends this image has what it needs for.
         public var backends: [String]
@@ -147,23 +125,6 @@ extension VMs {
             case architecture
             case createdAt = "created_at"
             case description, artifacts, backends
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(name, forKey: .name)
-            try c.encode(status, forKey: .status)
-            try c.encode(sizeBytes, forKey: .sizeBytes)
-            try c.encode(minDiskGB, forKey: .minDiskGB)
-            try c.encode(minMemoryMB, forKey: .minMemoryMB)
-            try c.encode(osDistro, forKey: .osDistro)
-            try c.encode(osVersion, forKey: .osVersion)
-            try c.encode(architecture, forKey: .architecture)
-            try c.encode(createdAt, forKey: .createdAt)
-            try c.encode(description, forKey: .description)
-            try c.encode(artifacts, forKey: .artifacts)
-            try c.encode(backends, forKey: .backends)
         }
     }
 

@@ -1,42 +1,44 @@
 import FlotillaCore
 import Foundation
 
-/// Surface C (seed 002) wire types: the VM, flavor and image API under `/api/v1/vms`, `/api/v1/flavors` and
-/// `/api/v1/images`. snake_case JSON through explicit `CodingKeys` (the coders are shared with surface A,
-/// which is camelCase). Fields the contract lists are always present: unknown values are `null`.
+/// Surface C (docs/api/surface-c-vms.md) wire types: the VM, flavor and image API under `/api/v1/vms`,
+/// `/api/v1/flavors` and `/api/v1/images`. snake_case JSON through explicit `CodingKeys` (the coders are shared with
+/// surface A, which is camelCase). Fields its page lists are always present: unknown values are `null`.
 public enum VMs {}
 
 extension VMs {
-    /// One VM (contract section 4), plus `id`, `status`, `worker_id` and `backend` for worker-API clients.
+    /// One VM (docs/api/surface-c-vms.md, Shapes), plus `id`, `status`, `worker_id` and `backend` for worker-API
+    /// clients.
     public struct VM: Codable, Sendable, Equatable {
         public var uuid: String
         public var name: String
         /// `BUILDING`, `ACTIVE`, `SHUTOFF`, `PAUSED`, `REBOOT`, `HARD_REBOOT`, `ERROR` or `DELETED`.
         public var state: String
-        public var stateDescription: String?
-        public var flavorId: String?
+        @NullEncoded public var stateDescription: String?
+        @NullEncoded public var flavorId: String?
         public var imageId: String
         public var vcpus: Int
         public var memoryMB: Int64
         public var diskGB: Int64
-        public var ipAddress: String?
-        public var floatingIp: String?
-        public var description: String?
-        public var keyName: String?
+        @NullEncoded public var ipAddress: String?
+        @NullEncoded public var floatingIp: String?
+        @NullEncoded public var description: String?
+        @NullEncoded public var keyName: String?
         /// Always null: Flotilla runs no OpenStack.
-        public var openstackId: String?
+        @NullEncoded public var openstackId: String?
         public var createdAt: Date
         public var updatedAt: Date
-        public var launchedAt: Date?
-        public var terminatedAt: Date?
+        @NullEncoded public var launchedAt: Date?
+        @NullEncoded public var terminatedAt: Date?
         public var isRunning: Bool
         public var isStopped: Bool
         public var isTransitioning: Bool
         /// The same as `uuid`.
         public var id: String
-        /// Lowercase status of contract section 1: pending, running, stopped, paused, restarting, error, deleted.
+        /// The lowercase status (docs/api/surface-a-compute.md, the lifecycle): pending, running, stopped, paused,
+        /// restarting, error, deleted.
         public var status: String
-        public var workerId: String?
+        @NullEncoded public var workerId: String?
         public var backend: String
 
         public init(
@@ -95,36 +97,6 @@ extension VMs {
             case id, status
             case workerId = "worker_id"
             case backend
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            // Optionals are encoded as null, not left out: the contract lists every field.
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(uuid, forKey: .uuid)
-            try c.encode(name, forKey: .name)
-            try c.encode(state, forKey: .state)
-            try c.encode(stateDescription, forKey: .stateDescription)
-            try c.encode(flavorId, forKey: .flavorId)
-            try c.encode(imageId, forKey: .imageId)
-            try c.encode(vcpus, forKey: .vcpus)
-            try c.encode(memoryMB, forKey: .memoryMB)
-            try c.encode(diskGB, forKey: .diskGB)
-            try c.encode(ipAddress, forKey: .ipAddress)
-            try c.encode(floatingIp, forKey: .floatingIp)
-            try c.encode(description, forKey: .description)
-            try c.encode(keyName, forKey: .keyName)
-            try c.encode(openstackId, forKey: .openstackId)
-            try c.encode(createdAt, forKey: .createdAt)
-            try c.encode(updatedAt, forKey: .updatedAt)
-            try c.encode(launchedAt, forKey: .launchedAt)
-            try c.encode(terminatedAt, forKey: .terminatedAt)
-            try c.encode(isRunning, forKey: .isRunning)
-            try c.encode(isStopped, forKey: .isStopped)
-            try c.encode(isTransitioning, forKey: .isTransitioning)
-            try c.encode(id, forKey: .id)
-            try c.encode(status, forKey: .status)
-            try c.encode(workerId, forKey: .workerId)
-            try c.encode(backend, forKey: .backend)
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Surface B (seed 004) wire types: workers and cluster figures under `/api/v1/workers` and
+/// Surface B (docs/api/surface-b-workers.md) wire types: workers and cluster figures under `/api/v1/workers` and
 /// `/api/v1/cluster`. snake_case JSON through explicit `CodingKeys`, bare objects. Fields are always present;
 /// unknown values are `null`.
 public enum Workers {}
@@ -11,7 +11,7 @@ extension Workers {
         public var id: String
         public var hostname: String
         public var address: String
-        public var zone: String?
+        @NullEncoded public var zone: String?
         /// `active`, `draining` or `offline`.
         public var status: String
         public var labels: [String: String]
@@ -28,7 +28,7 @@ extension Workers {
         public var maxVms: Int
         public var startedAt: Date
         /// The last heartbeat; null once the heartbeat lease expired.
-        public var lastSeen: Date?
+        @NullEncoded public var lastSeen: Date?
         /// Time since `started_at`, like `2h30m45s`.
         public var uptime: String
         public var isHealthy: Bool
@@ -79,31 +79,6 @@ extension Workers {
             case uptime
             case isHealthy = "is_healthy"
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(hostname, forKey: .hostname)
-            try c.encode(address, forKey: .address)
-            try c.encode(zone, forKey: .zone)
-            try c.encode(status, forKey: .status)
-            try c.encode(labels, forKey: .labels)
-            try c.encode(capabilities, forKey: .capabilities)
-            try c.encode(cpuCores, forKey: .cpuCores)
-            try c.encode(memoryMB, forKey: .memoryMB)
-            try c.encode(diskGB, forKey: .diskGB)
-            try c.encode(usedCpuCores, forKey: .usedCpuCores)
-            try c.encode(usedMemoryMB, forKey: .usedMemoryMB)
-            try c.encode(usedDiskGB, forKey: .usedDiskGB)
-            try c.encode(cpuUsagePercent, forKey: .cpuUsagePercent)
-            try c.encode(memoryUsagePercent, forKey: .memoryUsagePercent)
-            try c.encode(vmCount, forKey: .vmCount)
-            try c.encode(maxVms, forKey: .maxVms)
-            try c.encode(startedAt, forKey: .startedAt)
-            try c.encode(lastSeen, forKey: .lastSeen)
-            try c.encode(uptime, forKey: .uptime)
-            try c.encode(isHealthy, forKey: .isHealthy)
-        }
     }
 
     /// `GET /workers`.
@@ -120,7 +95,7 @@ extension Workers {
     public struct VM: Codable, Sendable, Equatable {
         public var id: String
         public var name: String
-        /// Lowercase status of contract section 1.
+        /// The lowercase status (docs/api/surface-a-compute.md, the lifecycle).
         public var status: String
         public var vcpus: Double
         public var memoryMB: Int64
@@ -265,7 +240,7 @@ extension Workers {
     public struct WorkerShare: Codable, Sendable, Equatable {
         public var workerId: String
         public var hostname: String
-        public var zone: String?
+        @NullEncoded public var zone: String?
         public var vmCount: Int
         public var vms: [VM]
         public init(workerId: String, hostname: String, zone: String?, vmCount: Int, vms: [VM]) {
@@ -280,14 +255,6 @@ extension Workers {
             case hostname, zone
             case vmCount = "vm_count"
             case vms
-        }
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(workerId, forKey: .workerId)
-            try c.encode(hostname, forKey: .hostname)
-            try c.encode(zone, forKey: .zone)
-            try c.encode(vmCount, forKey: .vmCount)
-            try c.encode(vms, forKey: .vms)
         }
     }
 

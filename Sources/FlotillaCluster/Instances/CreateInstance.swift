@@ -21,18 +21,6 @@ public struct CreateInstance: Sendable, Equatable {
     }
 }
 
-/// An `Idempotency-Key`, as digests computed by the surface.
-public struct IdempotencyToken: Sendable, Equatable {
-    /// Digest of the key (used as the store key).
-    public var keyDigest: String
-    /// Digest of the request body: the same key with another body is refused.
-    public var requestDigest: String
-    public init(keyDigest: String, requestDigest: String) {
-        self.keyDigest = keyDigest
-        self.requestDigest = requestDigest
-    }
-}
-
 /// The stored record of an idempotent create.
 struct IdempotencyRecord: Codable, Sendable {
     var requestDigest: String
@@ -43,12 +31,4 @@ struct IdempotencyRecord: Codable, Sendable {
 
     /// How long an `Idempotency-Key` is remembered.
     static let retention: TimeInterval = 24 * 3600
-}
-
-/// The result of a write: the instance as written and the store revision of the write.
-public struct Written: Sendable, Equatable {
-    public var instance: Instance
-    public var revision: Revision
-    /// True when an idempotent create returned an earlier result.
-    public var replayed: Bool = false
 }

@@ -1,4 +1,3 @@
-import FlotillaCore
 import Foundation
 
 /// Who this host is, and the settings every cluster component shares.
@@ -21,16 +20,4 @@ public struct HostIdentity: Sendable {
         self.leaseTTL = leaseTTL
         self.now = now
     }
-}
-
-/// The compute backends this host runs, by kind.
-public struct BackendSet: Sendable {
-    public let backends: [BackendKind: any ComputeBackend]
-    public init(_ backends: [any ComputeBackend]) {
-        var map: [BackendKind: any ComputeBackend] = [:]
-        for b in backends { map[b.kind] = b }
-        self.backends = map
-    }
-    public var kinds: [BackendKind] { backends.keys.sorted() }
-    public subscript(kind: BackendKind) -> (any ComputeBackend)? { backends[kind] }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a key may do (contract section 0).
+/// What a key may do (docs/api/surface-a-compute.md, shared rules).
 public enum Role: String, Sendable, Codable, CaseIterable, Equatable, Comparable {
     /// Everything, including key management.
     case admin

@@ -134,35 +134,7 @@ public struct ObservedInstance: Sendable, Equatable {
     }
 }
 
-/// Live facts about a backend.
-public struct BackendInfo: Sendable, Equatable, Codable {
-    public enum Status: String, Sendable, Codable { case running, unavailable }
-    public var kind: BackendKind
-    public var version: String
-    public var apiVersion: String
-    public var status: Status
-    public var capabilities: [String]
-    public var supportedKinds: [InstanceKind]
-    /// Why the backend is unavailable, when it is.
-    public var reason: String?
-    public var checkedAt: Date
-
-    public init(
-        kind: BackendKind, version: String, apiVersion: String, status: Status, capabilities: [String],
-        supportedKinds: [InstanceKind], reason: String? = nil, checkedAt: Date
-    ) {
-        self.kind = kind
-        self.version = version
-        self.apiVersion = apiVersion
-        self.status = status
-        self.capabilities = capabilities
-        self.supportedKinds = supportedKinds
-        self.reason = reason
-        self.checkedAt = checkedAt
-    }
-}
-
-/// Live usage of one instance, in seed 003's units.
+/// Live usage of one instance, in surface A's units (docs/api/surface-a-compute.md).
 public struct InstanceUsage: Sendable, Equatable, Codable {
     public var cpuPercent: Double
     public var cpuCores: Double
@@ -195,42 +167,5 @@ public struct InstanceUsage: Sendable, Equatable, Codable {
 
     public var memoryPercent: Double {
         memoryLimitBytes > 0 ? Double(memoryUsedBytes) / Double(memoryLimitBytes) * 100 : 0
-    }
-}
-
-/// Errors adapters throw; the cluster layer maps them onto ``FlotillaError``.
-public enum BackendError: Error, Sendable, Equatable, CustomStringConvertible {
-    case notFound(String)
-    case unavailable(String)
-    case unsupported(String)
-    case failed(String)
-    case invalidRequest(String)
-
-    public var description: String {
-        switch self {
-        case .notFound(let id): return "instance \(id) not found in the backend"
-        case .unavailable(let m): return "backend unavailable: \(m)"
-        case .unsupported(let op): return "\(op) is not supported by this backend"
-        case .failed(let m): return m
-        case .invalidRequest(let m): return m
-        }
-    }
-
-    public func flotillaError(backend: BackendKind) -> FlotillaError {
-        switch self {
-        case .notFound(let id): return .instanceNotFound(id)
-        case .unavailable(let m):
-            return FlotillaError(
-                .backendUnavailable, "\(backend.rawValue) backend is not available",
-                details: ["backend": .string(backend.rawValue), "reason": .string(m)])
-        case .unsupported(let op):
-            return FlotillaError(
-                .operationNotSupported, "\(op) is not supported by the \(backend.rawValue) backend",
-                details: ["backend": .string(backend.rawValue), "operation": .string(op)])
-        case .failed(let m):
-            return FlotillaError(.backendError, m, details: ["backend": .string(backend.rawValue)])
-        case .invalidRequest(let m):
-            return FlotillaError(.validationError, m, details: ["backend": .string(backend.rawValue)])
-        }
     }
 }

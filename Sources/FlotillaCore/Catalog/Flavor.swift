@@ -1,4 +1,4 @@
-/// A named size for VMs (seed 002).
+/// A named size for VMs (docs/api/surface-c-vms.md).
 public struct Flavor: Sendable, Codable, Equatable, Hashable, Identifiable {
     public var id: String
     public var name: String
@@ -29,7 +29,7 @@ public struct Flavor: Sendable, Codable, Equatable, Hashable, Identifiable {
         Resources(cpuCores: Double(vcpus), memoryBytes: memoryMB << 20, storageBytes: diskGB << 30)
     }
 
-    /// The built-in flavors of contract section 4, seeded into the store once: the ids, sizes, names and
+    /// The built-in flavors (docs/api/surface-c-vms.md, Shapes), seeded into the store once: the ids, sizes, names and
     /// descriptions of openstack-vm-api's own (docs/decisions/0015-names-and-text-limits.md).
     public static let builtIn: [Flavor] = [
         Flavor(id: "m1.tiny", name: "Tiny", vcpus: 1, memoryMB: 512, diskGB: 1, description: "Tiny instance for testing"),

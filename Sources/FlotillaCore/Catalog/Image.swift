@@ -31,7 +31,7 @@ public struct ImageArtifacts: Sendable, Codable, Equatable, Hashable {
     }
 }
 
-/// An image of the catalog (seed 002).
+/// An image of the catalog (docs/api/surface-c-vms.md).
 public struct Image: Sendable, Codable, Equatable, Hashable, Identifiable {
     public var id: String
     public var name: String
@@ -65,8 +65,8 @@ public struct Image: Sendable, Codable, Equatable, Hashable, Identifiable {
         self.artifacts = artifacts
     }
 
-    /// The built-in images of contract section 4, seeded into the store once. They carry Docker references
-    /// only; `kvm` artifacts are added with `flotilla image import`.
+    /// The built-in images (docs/api/surface-c-vms.md, Shapes), seeded into the store once. They carry Docker
+    /// references only; `kvm` artifacts are added with `flotilla image import`.
     public static func builtIn(createdAt: Date) -> [Image] {
         [
             Image(

@@ -27,7 +27,7 @@ public struct CloudInit: Sendable, Codable, Equatable, Hashable {
     }
 }
 
-/// Backend configuration, the union of seed 003's KVM and Docker configuration objects.
+/// Backend configuration: surface A's one `config` for KVM and Docker fields together (docs/api/surface-a-compute.md).
 /// Fields a backend does not use are ignored by it.
 public struct InstanceConfig: Sendable, Codable, Equatable, Hashable {
     public var image: String

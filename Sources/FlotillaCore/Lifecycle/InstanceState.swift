@@ -1,4 +1,5 @@
-/// The internal lifecycle states of contract section 1. Every surface maps these onto its own vocabulary.
+/// The internal lifecycle states (docs/api/surface-a-compute.md, the lifecycle). Every surface maps these onto its own
+/// vocabulary.
 public enum InstanceState: String, Sendable, Codable, CaseIterable, Equatable {
     case pending, creating, starting, running, stopping, stopped, paused, restarting, error, deleting, deleted
 

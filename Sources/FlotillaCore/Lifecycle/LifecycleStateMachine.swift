@@ -1,4 +1,4 @@
-/// The lifecycle rules of contract section 1, as pure functions.
+/// The lifecycle rules (docs/api/surface-a-compute.md, the lifecycle), as pure functions.
 ///
 /// Two kinds of change exist:
 /// - a user **action** (`request`), checked against the current state; accepted, it sets the desired state

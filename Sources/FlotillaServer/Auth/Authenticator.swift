@@ -5,10 +5,10 @@ import FlotillaFlintlock
 import Foundation
 import Hummingbird
 
-/// Checks the credential of a request against the API keys in the registry (contract section 0): an API key
-/// as `X-API-Key: KEY` or `Authorization: Bearer KEY`. Keys are looked up by their keyed hash
-/// (``APIKeyHasher``, ADR 0014): one SHA-256, one HMAC and a dictionary read per request. A key past its
-/// `expiresAt` is refused, and each key's requests are rate limited by its role on this host (ADR 0019).
+/// Checks the credential of a request against the API keys in the registry (docs/api/surface-a-compute.md, shared
+/// rules): an API key as `X-API-Key: KEY` or `Authorization: Bearer KEY`. Keys are looked up by their keyed hash
+/// (``APIKeyHasher``, ADR 0014): one SHA-256, one HMAC and a dictionary read per request. A key past its `expiresAt` is
+/// refused, and each key's requests are rate limited by its role on this host (ADR 0019).
 public struct Authenticator: Sendable {
     let registry: RegistryCache
     let hasher: APIKeyHasher

@@ -5,7 +5,7 @@ import Foundation
 
 /// The one place surface A maps between its wire types and the domain.
 enum ComputeMapping {
-    /// Seed 003's state vocabulary.
+    /// Surface A's state vocabulary (docs/api/surface-a-compute.md, the lifecycle).
     static func state(_ s: InstanceState) -> String {
         switch s {
         case .pending: return "created"

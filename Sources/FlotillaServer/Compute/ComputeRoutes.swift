@@ -4,7 +4,7 @@ import FlotillaCore
 import Foundation
 import Hummingbird
 
-/// Surface A, the Unified Compute API of seed 003, under `/api/v1/compute`.
+/// Surface A, the Unified Compute API (docs/api/surface-a-compute.md), under `/api/v1/compute`.
 struct ComputeRoutes {
     let deps: ServerDependencies
     static let base = "/api/v1/compute"

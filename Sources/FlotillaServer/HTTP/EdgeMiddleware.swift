@@ -4,11 +4,11 @@ import Hummingbird
 import Logging
 
 /// The outermost middleware: answers every error in the surface's own shape (404 and 405 included) and stamps
-/// `X-Flotilla-Revision` on responses (contract section 0), except where it would tell a caller without a
-/// credential anything: never on a 401, nor on an unknown route's 404/405 to such a caller (ADR 0012).
-/// `min_revision` is not honoured here but per route, after authentication (``Routes``). It gives every request its
-/// id (``RequestId``: the client's `X-Request-Id` if safe, else a new one), in the context and its logger, and
-/// returns it as `X-Request-Id` on every response, errors included (ADR 0018).
+/// `X-Flotilla-Revision` on responses (docs/api/surface-a-compute.md, shared rules), except where it would tell a
+/// caller without a credential anything: never on a 401, nor on an unknown route's 404/405 to such a caller (ADR 0012).
+/// `min_revision` is not honoured here but per route, after authentication (``Routes``). It gives every request its id
+/// (``RequestId``: the client's `X-Request-Id` if safe, else a new one), in the context and its logger, and returns it
+/// as `X-Request-Id` on every response, errors included (ADR 0018).
 struct EdgeMiddleware: RouterMiddleware {
     typealias Context = FlotillaRequestContext
     let registry: RegistryCache

@@ -24,7 +24,7 @@ public struct FlotillaRequestContext: RequestContext {
         self.remoteAddress = RequestId.describe(source.channel.remoteAddress)
     }
 
-    /// Bodies above this size are refused with 413 (contract section 0).
+    /// Bodies above this size are refused with 413 (docs/api/surface-a-compute.md, shared rules).
     public var maxUploadSize: Int { HTTPLimits.maxBody }
 }
 

@@ -2,9 +2,9 @@ import FlotillaCluster
 import FlotillaCore
 import Hummingbird
 
-/// `min_revision=N` on a GET (contract section 0): waits, at most `limit`, until this host applied store
-/// revision N, so a client reads its own writes from any host. Asked only once the route's own authentication
-/// succeeded (ADR 0012): an anonymous caller never waits, and never learns the revision from it.
+/// `min_revision=N` on a GET (docs/api/surface-a-compute.md, shared rules): waits, at most `limit`, until this host
+/// applied store revision N, so a client reads its own writes from any host. Asked only once the route's own
+/// authentication succeeded (ADR 0012): an anonymous caller never waits, and never learns the revision from it.
 struct MinRevision: Sendable {
     let registry: RegistryCache
     /// The longest wait (``ServerDependencies/consistencyWait``).

@@ -9,7 +9,7 @@ public struct RouteEntry: Sendable, Equatable, Hashable {
     public var path: String
     /// nil: no client credential needed (see `cluster`).
     public var permission: Permission?
-    /// An internal route: only the cluster credential opens it (contract section 0).
+    /// An internal route: only the cluster credential opens it (docs/api/surface-d-global.md, Internal routes).
     public var cluster: Bool = false
 
     /// Whether `requestPath` matches this route's pattern.

@@ -9,9 +9,9 @@ import Hummingbird
 public enum Surface: Sendable {
     /// Surface A and everything without a surface of its own (keys, `/health`).
     case compute
-    /// Surface C (seed 002): VMs, flavors, images, `/api/v1/health` and the `/api/v1/` root.
+    /// Surface C (docs/api/surface-c-vms.md): VMs, flavors, images, `/api/v1/health` and the `/api/v1/` root.
     case vms
-    /// Surface B (seed 004): workers and cluster figures.
+    /// Surface B (docs/api/surface-b-workers.md): workers and cluster figures.
     case workers
     /// Surface E's HTTP gateway (Flintlock): `/v1alpha1/...`, grpc-gateway's error body.
     case flintlock
@@ -126,7 +126,8 @@ public enum Surface: Sendable {
             }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Surface C's 401 and 403 bodies, as seed 002's API key dependency answers them.
+    /// Surface C's 401 and 403 bodies, as its original API key dependency answers them (docs/api/surface-c-vms.md,
+    /// Errors).
     private static func authBody(_ error: FlotillaError) -> VMs.AuthErrorBody {
         if error.code == .forbidden {
             let required = error.details["requiredRole"]?.stringValue ?? "a stronger"

@@ -4,8 +4,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The host-to-host credential (contract section 0): a token derived from the cluster secret, sent as
-/// `X-Flotilla-Cluster-Token`. Clients never hold it: it is not an API key, and API keys never open the
+/// The host-to-host credential (docs/api/surface-d-global.md, Internal routes): a token derived from the cluster
+/// secret, sent as `X-Flotilla-Cluster-Token`. Clients never hold it: it is not an API key, and API keys never open the
 /// internal routes.
 ///
 /// With a cluster CA (ADR 0017) the token is no longer enough: the caller must also have presented a client

@@ -140,7 +140,7 @@ extension OpenAPISchemas {
         "expiresAt": dateTime, "lastUsedAt": dateTime, "rotatedFrom": string, "rotatedTo": string,
     ]
 
-    /// Surface A's state names (seed 003's vocabulary).
+    /// Surface A's state names (docs/api/surface-a-compute.md, the lifecycle).
     static var computeStates: [String] {
         var seen: [String] = []
         for s in InstanceState.allCases where !seen.contains(ComputeMapping.state(s)) { seen.append(ComputeMapping.state(s)) }

@@ -3,9 +3,9 @@ import FlotillaCluster
 import FlotillaCore
 import Foundation
 
-/// The one place surface C (seed 002) maps between its wire types and the domain.
+/// The one place surface C (docs/api/surface-c-vms.md) maps between its wire types and the domain.
 ///
-/// A VM is an instance of kind `vm`. What seed 002 keeps beside the instance (flavor, description, key name,
+/// A VM is an instance of kind `vm`. What surface C keeps beside the instance (flavor, description, key name,
 /// network, security groups, availability zone) is kept in the instance's metadata under ``Key``; the image id
 /// is the instance's `config.image` (the agent resolves the catalog artifacts from it) and `user_data`
 /// becomes its cloud-init user data. A `network_id` naming a Flotilla network (docs/decisions/0025-vm-networks.md)
@@ -26,7 +26,7 @@ enum VMMapping {
     /// Every `state` value, in the order the 422 for a bad filter lists them.
     static let stateNames = ["BUILDING", "ACTIVE", "SHUTOFF", "PAUSED", "REBOOT", "HARD_REBOOT", "ERROR", "DELETED"]
 
-    /// Seed 002's `state` (contract section 1).
+    /// Surface C's `state` (docs/api/surface-c-vms.md, States).
     static func state(_ s: InstanceState, hardRestart: Bool = false) -> String {
         switch s {
         case .pending, .creating, .starting: return "BUILDING"
@@ -41,7 +41,7 @@ enum VMMapping {
 
     static func state(_ i: Instance) -> String { state(i.state, hardRestart: i.hardRestart) }
 
-    /// The lowercase `status` of worker-API clients (contract section 1).
+    /// The lowercase `status` of worker-API clients (docs/api/surface-c-vms.md, States).
     static func status(_ s: InstanceState) -> String {
         switch s {
         case .pending, .creating, .starting: return "pending"
@@ -72,7 +72,7 @@ enum VMMapping {
             status: status(i.state), workerId: i.workerId, backend: i.backend.rawValue)
     }
 
-    /// `action` names of seed 002.
+    /// `action` names of surface C (docs/api/surface-c-vms.md, States).
     static func actionName(_ action: LifecycleAction, hard: Bool) -> String {
         switch action {
         case .restart: return hard ? "reboot_hard" : "reboot_soft"
@@ -174,7 +174,8 @@ enum VMMapping {
     /// The instance to create for a checked body, its flavor and image resolved in the catalog. 409
     /// IMAGE_ARTIFACT_MISSING when the image has nothing the backend can run. A `network_id` among `networks` (the
     /// cluster's Flotilla networks) is an interface on it, with `ip_address` as its fixed address; any other
-    /// `network_id` is only kept (seed 002's clients send ids of their own), and `ip_address` beside it is a 422.
+    /// `network_id` is only kept (surface C's clients send ids of their own; docs/api/surface-c-vms.md, Networks), and
+    /// `ip_address` beside it is a 422.
     static func create(
         _ body: CreateBody, flavor: Flavor, image: Image, backend: BackendKind, networks: [String: NetworkDefinition] = [:]
     ) throws -> CreateInstance {

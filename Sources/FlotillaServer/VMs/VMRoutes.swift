@@ -5,8 +5,8 @@ import FlotillaCore
 import Foundation
 import Hummingbird
 
-/// Surface C, the VM lifecycle API of seed 002, under `/api/v1/vms`. VMs are instances of kind `vm`: the same
-/// records surface A shows, changed through the same ``InstanceService``.
+/// Surface C, the VM lifecycle API (docs/api/surface-c-vms.md), under `/api/v1/vms`. VMs are instances of kind `vm`:
+/// the same records surface A shows, changed through the same ``InstanceService``.
 struct VMRoutes {
     let deps: ServerDependencies
     static let base = "/api/v1/vms"

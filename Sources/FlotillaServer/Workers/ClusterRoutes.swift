@@ -1,7 +1,7 @@
 import FlotillaAPI
 import Hummingbird
 
-/// Surface B (seed 004), the cluster figures under `/api/v1/cluster`, computed from the registry.
+/// Surface B (docs/api/surface-b-workers.md), the cluster figures under `/api/v1/cluster`, computed from the registry.
 struct ClusterRoutes {
     let deps: ServerDependencies
     static let base = "/api/v1/cluster"

@@ -2,7 +2,7 @@ import FlotillaAPI
 import FlotillaCore
 import Foundation
 
-/// Surface B's mapping from the registry to seed 004's wire types: every formula of contract section 3 lives
+/// Surface B's mapping from the registry to its wire types: every formula of docs/api/surface-b-workers.md lives
 /// here.
 enum WorkerMapping {
     /// One worker: `used_*` are the resources its live instances hold, percentages are used/total*100,

@@ -4,8 +4,8 @@ import FlotillaCore
 import Foundation
 import Hummingbird
 
-/// Surface B (seed 004), the workers under `/api/v1/workers`: read from the registry; drain and activate
-/// through ``WorkerService``.
+/// Surface B (docs/api/surface-b-workers.md), the workers under `/api/v1/workers`: read from the registry; drain and
+/// activate through ``WorkerService``.
 struct WorkerRoutes {
     let deps: ServerDependencies
     static let base = "/api/v1/workers"
@@ -47,7 +47,8 @@ struct WorkerRoutes {
             // Read once, kept: a drain with `migrate` is forwarded to the drained worker with the same body.
             var req = request
             req.body = RequestBody(buffer: try await request.collectLimitedBody(context: ctx))
-            // Strict JSON types, as seed 004's Go server decodes them: `"migrate": "yes"` is a 400.
+            // Strict JSON types, as surface B's original Go server decodes them (docs/api/surface-b-workers.md):
+            // `"migrate": "yes"` is a 400.
             let body = try await req.decodeJSON(Workers.DrainRequest.self, context: ctx, empty: Workers.DrainRequest())
             let migrate = body.migrate ?? false
             let deadline = Int64(body.deadlineSeconds ?? Int(Self.defaultDeadline))
