@@ -32,7 +32,6 @@ public struct FlintlockService: Sendable {
                 "A microvm \(request.microvm.id) already exists in namespace \(create.spec.metadata[FlintlockMapping.Key.namespace] ?? "")",
                 details: error.details)
         }
-        _ = await registry.waitForRevision(written.revision, timeout: .seconds(5))
         return FlintlockMapping.microVM(written.instance, images: images, networks: networks)
     }
 
@@ -48,7 +47,6 @@ public struct FlintlockService: Sendable {
         let instance = try instance(uid: uid)
         guard instance.state != .deleting else { return }
         let written = try await instances.perform(.delete, id: instance.id)
-        _ = await registry.waitForRevision(written.revision, timeout: .seconds(5))
     }
 
     /// The MicroVMs surface E made, in `namespace` (every one when empty) and named `name` when given and not

@@ -58,7 +58,7 @@ public final class FlotillaHost: Sendable {
         // `FlotillaHost.store` and `.backends` stay the adapters themselves (the store's lease service, tests' faults).
         let metrics = HostMetrics(enabled: configuration.metrics, version: version)
         let store = InstrumentedStore(rawStore, metrics: metrics.cluster)
-        let registry = RegistryCache(store: store, logger: logger.child("registry"))
+        let registry = RegistryCache(store: store, consistencyWait: configuration.consistencyWait, logger: logger.child("registry"))
         try await registry.load()
         let identity = HostIdentity(
             hostId: configuration.hostId, address: configuration.advertiseAddress,

@@ -72,6 +72,9 @@ public struct HostConfiguration: Sendable {
     /// How long deleted instances are kept as tombstones.
     public var tombstoneRetention: TimeInterval = 3600
     public var actionTimeout: Duration = .seconds(60)
+    /// How long a write waits to show in this host's registry before it answers (read-your-writes), and a GET's
+    /// `min_revision` waits (`--consistency-wait`).
+    public var consistencyWait: Duration = .seconds(5)
     /// How long a request routed to the host that runs an instance may take (then 503, surface D).
     public var proxyTimeout: Duration = .seconds(5)
     /// How long the HTTP listener waits on a client: idle, for a request head, for a body (ADR 0013).

@@ -94,6 +94,11 @@ struct ServeCommand: AsyncParsableCommand {
     var fenceStopTimeout: Double?
     @Option(help: "How long a request routed to the host that runs an instance may take, ms (env FLOTILLA_PROXY_TIMEOUT_MS; default 5000).")
     var proxyTimeoutMs: Int?
+    @Option(
+        help:
+            "Seconds a write waits to show in this host's registry before it answers, and a GET's min_revision waits (env FLOTILLA_CONSISTENCY_WAIT; default 5)."
+    )
+    var consistencyWait: Double?
     @Option(help: "Seconds a connection may wait for a request before it is closed (env FLOTILLA_IDLE_TIMEOUT; default 75).")
     var idleTimeout: Double?
     @Option(help: "Seconds a request head may take from its first byte (env FLOTILLA_HEADER_TIMEOUT; default 10).")
@@ -255,6 +260,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let ms: Int = try proxyTimeoutMs ?? env.number("PROXY_TIMEOUT_MS") {
             guard (1...600_000).contains(ms) else { throw HostError.configuration("--proxy-timeout-ms must be from 1 to 600000") }
             c.proxyTimeout = .milliseconds(ms)
+        }
+        if let wait: Double = try consistencyWait ?? env.number("CONSISTENCY_WAIT") {
+            guard wait > 0 && wait <= 600 else {
+                throw HostError.configuration("--consistency-wait must be more than 0 and at most 600 seconds")
+            }
+            c.consistencyWait = .milliseconds(Int64((wait * 1000).rounded(.up)))
         }
         c.clusterSecret = clusterSecret ?? env["CLUSTER_SECRET"]
         try connectionOptions(env, into: &c)

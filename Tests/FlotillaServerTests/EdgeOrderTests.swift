@@ -192,12 +192,11 @@ struct EdgeOrderTests {
     static func withRouter(
         consistencyWait: Duration, _ body: @escaping @Sendable (HTTPProbe, TestHost) async throws -> Void
     ) async throws {
-        try await TestHost.with { host in
+        try await TestHost.with(configure: { $0.consistencyWait = consistencyWait }) { host in
             let h = host.host
             let deps = ServerDependencies(
                 store: h.store, registry: h.registry, instances: h.instances, keys: h.keys, backends: h.backends,
-                identity: h.identity, version: FlotillaHost.version, consistencyWait: consistencyWait,
-                credential: h.clusterCredential)
+                identity: h.identity, version: FlotillaHost.version, credential: h.clusterCredential)
             try await Application(router: FlotillaRouter.build(deps).0).test(.router) { client in
                 try await body(HTTPProbe(client: client, key: host.adminKey), host)
             }

@@ -29,7 +29,7 @@ extension InstanceService {
             let result = try await txn(compares, then: then)
             if result.succeeded {
                 if renamed { logger.info("instance renamed", metadata: ["id": "\(id)", "from": "\(oldName)", "to": "\(instance.name)"]) }
-                return Written(instance: instance, revision: result.revision)
+                return await visible(Written(instance: instance, revision: result.revision))
             }
             if let newName, renamed {
                 let holder: KeyValue?

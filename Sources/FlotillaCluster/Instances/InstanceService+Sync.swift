@@ -70,7 +70,7 @@ extension InstanceService {
                 logger.info(
                     "instance synced from its backend",
                     metadata: ["id": "\(id)", "state": "\(recorded.state.rawValue)", "backend": "\(recorded.backend.rawValue)"])
-                return Written(instance: recorded, revision: revision)
+                return await visible(Written(instance: recorded, revision: revision))
             case .unchanged(let kv):
                 return Written(instance: recorded, revision: max(kv?.modRevision ?? 0, registry.revision))
             }

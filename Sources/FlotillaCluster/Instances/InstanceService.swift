@@ -129,7 +129,7 @@ public final class InstanceService: Sendable {
                     metadata["addresses"] = "\(interfaces.map { "\($0.network)/\($0.address?.description ?? "-")" })"
                 }
                 logger.info("instance created", metadata: metadata)
-                return Written(instance: instance, revision: result.revision)
+                return await visible(Written(instance: instance, revision: result.revision))
             }
             if let idempotency, let earlier = try await replay(idempotency) { return earlier }
             var nameTaken = interfaces.isEmpty
@@ -156,7 +156,7 @@ public final class InstanceService: Sendable {
             throw .validation("Idempotency-Key was already used with a different request", field: "Idempotency-Key")
         }
         let revision = max(kv.modRevision, registry.revision)
-        _ = await registry.waitForRevision(kv.modRevision, timeout: .seconds(5))
+        await registry.catchUp(to: kv.modRevision)
         guard let instance = registry.read({ $0.instances[record.instanceId]?.value }) else { return nil }
         return Written(instance: instance, revision: revision, replayed: true)
     }
@@ -245,6 +245,13 @@ public final class InstanceService: Sendable {
 
     // MARK: Store helpers
 
+    /// `written`, once this host's registry shows it: every write of the service answers through here, so that
+    /// whoever asked reads it next (``RegistryCache/catchUp(to:)``).
+    func visible(_ written: Written) async -> Written {
+        await registry.catchUp(to: written.revision)
+        return written
+    }
+
     /// Reads the instance from the store, applies `body`, and writes it back with one compare-and-swap
     /// (``ClusterStore/update(_:attempts:_:)``), the name released when it stops being live.
     func mutate(id rawId: String, _ body: (inout Instance) throws(FlotillaError) -> Void) async throws(FlotillaError) -> Written {
@@ -263,7 +270,7 @@ public final class InstanceService: Sendable {
                 return StoreChange(ops: try InstanceTransitions.writeOps(old: old, new: new))
             }
             guard case .written(let revision) = outcome, let written else { throw FlotillaError.instanceNotFound(rawId) }
-            return Written(instance: written, revision: revision)
+            return await visible(Written(instance: written, revision: revision))
         } catch {
             throw storeError(error)
         }

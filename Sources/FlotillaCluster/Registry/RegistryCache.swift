@@ -16,9 +16,15 @@ public final class RegistryCache: Service, Sendable {
     private let state = Mutex(RegistryState())
     private let broadcaster = Broadcaster<RegistryUpdate>()
     private let logger: Logger
+    /// How long a write waits to show in this registry before it answers, and a read's `min_revision` waits
+    /// (``catchUp(to:)``; `HostConfiguration.consistencyWait`).
+    public let consistencyWait: Duration
 
-    public init(store: any ClusterStore, logger: Logger = Logger(label: "flotilla.registry")) {
+    public init(
+        store: any ClusterStore, consistencyWait: Duration = .seconds(5), logger: Logger = Logger(label: "flotilla.registry")
+    ) {
         self.store = store
+        self.consistencyWait = consistencyWait
         self.logger = logger
     }
 
@@ -102,5 +108,13 @@ public final class RegistryCache: Service, Sendable {
     /// Waits until the registry applied `revision`; returns false when the timeout passed first.
     public func waitForRevision(_ revision: Revision, timeout: Duration) async -> Bool {
         await wait(timeout: timeout) { $0.revision >= revision } != nil
+    }
+
+    /// Read-your-writes, in one step: waits, at most ``consistencyWait``, until this host's registry shows
+    /// `revision`. Every service write takes it before it returns, so whoever asked reads the write next from
+    /// this host; false when the deadline passed first (the write stands; the registry is behind).
+    @discardableResult
+    public func catchUp(to revision: Revision) async -> Bool {
+        await waitForRevision(revision, timeout: consistencyWait)
     }
 }

@@ -168,7 +168,7 @@ public struct SnapshotService: Sendable {
         let result: TxnResult
         do { result = try await store.txn(compares, then: then, otherwise: []) } catch { throw Self.storeError(error) }
         guard result.succeeded else { return false }
-        _ = await registry.waitForRevision(result.revision, timeout: .seconds(5))
+        await registry.catchUp(to: result.revision)
         return true
     }
 

@@ -69,8 +69,6 @@ public final class WorkerService: Sendable {
         let (worker, revision) = try await setAdminStatus(.draining, id: id)
         var outcome = DrainOutcome(worker: worker, revision: revision)
         guard migrate else { return outcome }
-        // The registry must see the drain before the scheduler is asked for another worker.
-        _ = await registry.waitForRevision(revision, timeout: .seconds(5))
         let ids = registry.read { s in
             s.liveInstances.filter { $0.workerId == id }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(\.id)
         }
@@ -276,7 +274,8 @@ public final class WorkerService: Sendable {
 
     // MARK: Store
 
-    /// Sets `adminStatus` on the worker's record with one compare-and-swap (``ClusterStore/update(_:attempts:_:)``).
+    /// Sets `adminStatus` on the worker's record with one compare-and-swap (``ClusterStore/update(_:attempts:_:)``),
+    /// visible in this host's registry when it returns (a drain then asks the scheduler for other workers).
     func setAdminStatus(_ status: WorkerAdminStatus, id: String) async throws(FlotillaError) -> (Worker, Revision) {
         var updated: Worker?
         do {
@@ -288,6 +287,7 @@ public final class WorkerService: Sendable {
             }
             guard case .written(let revision) = outcome, let updated else { throw Self.notFound(id) }
             logger.info("worker status set", metadata: ["worker": "\(id)", "status": "\(status.rawValue)"])
+            await registry.catchUp(to: revision)
             return (updated, revision)
         } catch {
             throw instances.storeError(error)

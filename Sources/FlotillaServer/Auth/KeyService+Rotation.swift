@@ -22,7 +22,7 @@ extension KeyService {
             let plan = try KeyRotation.plan(idOrName, among: stored, newSecretHash: hash, newId: newId, options: options, now: now())
             let result = try await store.txn(plan.change.compares, then: plan.change.ops, otherwise: [])
             guard result.succeeded else { continue }
-            _ = await registry.waitForRevision(result.revision, timeout: .seconds(5))
+            await registry.catchUp(to: result.revision)
             return (plan.rotated, plan.created, secret)
         }
         throw FlotillaError(.storeUnavailable, "API keys changed concurrently too often; try again")

@@ -84,7 +84,7 @@ public struct KeyService: Sendable {
             if case .get(let kv?) = result.results.first { return (try StoreCodec.decode(APIKeyRecord.self, from: kv.value), secret) }
             throw FlotillaError(.invalidState, "This API key was revoked; it cannot be stored again")
         }
-        if waitForRegistry { _ = await registry.waitForRevision(result.revision, timeout: .seconds(5)) }
+        if waitForRegistry { await registry.catchUp(to: result.revision) }
         return (record, secret)
     }
 
@@ -106,7 +106,7 @@ public struct KeyService: Sendable {
             let (record, change) = try KeyRevocation.plan(idOrName, among: stored, revokedAt: now())
             let result = try await store.txn(change.compares, then: change.ops, otherwise: [])
             guard result.succeeded else { continue }
-            _ = await registry.waitForRevision(result.revision, timeout: .seconds(5))
+            await registry.catchUp(to: result.revision)
             return record
         }
         throw FlotillaError(.storeUnavailable, "API keys changed concurrently too often; try again")

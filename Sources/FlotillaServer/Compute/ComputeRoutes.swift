@@ -86,7 +86,6 @@ struct ComputeRoutes {
         let request = try ComputeMapping.create(wire)
         let written = try await deps.instances.create(request, idempotency: token)
         // Read-your-writes on this host: answer only once the registry holds the write.
-        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         if written.replayed || !query.wait {
             return JSONResponse.make(ComputeMapping.instance(written.instance), status: written.replayed ? .ok : .accepted)
         }
@@ -118,7 +117,6 @@ struct ComputeRoutes {
         async throws -> Response
     {
         let written = try await deps.instances.perform(action, id: try ctx.parameters.require("id"), options: options)
-        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         guard query.wait, !written.instance.hasSettled else {
             return JSONResponse.make(ComputeMapping.instance(written.instance), status: written.instance.hasSettled ? .ok : .accepted)
         }

@@ -52,7 +52,6 @@ struct GlobalRoutes {
         let waitRunning = try Self.waitRunning(req)
         let (wire, token) = try await req.createBody(Global.CreateRequest.self, context: ctx, scope: "global")
         let written = try await deps.instances.create(try GlobalMapping.create(wire), idempotency: token)
-        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         if written.replayed || !waitRunning {
             return try respond(id: written.instance.id, status: written.replayed ? .ok : .accepted)
         }
@@ -72,7 +71,6 @@ struct GlobalRoutes {
     /// Runs `action` with a query parsed already: nothing left to refuse once the action ran.
     private func act(_ action: LifecycleAction, _ ctx: FlotillaRequestContext, _ query: ActionQuery) async throws -> Response {
         let written = try await deps.instances.perform(action, id: try ctx.parameters.require("id"))
-        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         guard query.wait, !written.instance.hasSettled else {
             return try respond(id: written.instance.id, status: written.instance.hasSettled ? .ok : .accepted, fallback: written)
         }

@@ -57,7 +57,6 @@ struct SnapshotRoutes {
         let id = try ctx.parameters.require("id")
         let (wire, token) = try await req.createBody(Global.SnapshotRestoreRequest.self, context: ctx, scope: "snapshot-restore")
         let written = try await deps.snapshots.restore(id: id, name: wire.name, target: wire.target, idempotency: token)
-        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         var status: HTTPResponse.Status = written.replayed ? .ok : .accepted
         if !written.replayed, waitRunning {
             status = await deps.instances.settle(written, timeout: deps.actionTimeout).settled ? .created : .accepted

@@ -12,7 +12,7 @@ public enum FlotillaRouter {
         let table = RouteTable()
         let routes = Routes(
             router: router, authenticator: deps.keys.authenticator, credential: deps.credential,
-            table: table, consistency: MinRevision(registry: deps.registry, limit: deps.consistencyWait),
+            table: table, consistency: MinRevision(registry: deps.registry),
             audit: AuditRecorder(
                 log: AuditLog(store: deps.store, logger: logger), authenticator: deps.keys.authenticator,
                 credential: deps.credential, logger: logger))

@@ -2,13 +2,12 @@ import FlotillaCluster
 import FlotillaCore
 import Hummingbird
 
-/// `min_revision=N` on a GET (docs/api/surface-a-compute.md, shared rules): waits, at most `limit`, until this host
+/// `min_revision=N` on a GET (docs/api/surface-a-compute.md, shared rules): waits, at most the registry's
+/// ``RegistryCache/consistencyWait``, until this host
 /// applied store revision N, so a client reads its own writes from any host. Asked only once the route's own
 /// authentication succeeded (ADR 0012): an anonymous caller never waits, and never learns the revision from it.
 struct MinRevision: Sendable {
     let registry: RegistryCache
-    /// The longest wait (``ServerDependencies/consistencyWait``).
-    let limit: Duration
 
     /// The revision a GET asks for; nil for other methods or without `min_revision`; VALIDATION_ERROR for
     /// anything but one non-negative integer.
@@ -27,10 +26,10 @@ struct MinRevision: Sendable {
     }
 
     /// Waits for the revision `request` asks for; 504 TIMEOUT naming both revisions when this host did not
-    /// apply it within `limit`.
+    /// apply it within the registry's consistency wait.
     func wait(for request: Request) async throws {
         guard let wanted = try Self.requested(by: request) else { return }
-        guard await registry.waitForRevision(wanted, timeout: limit) else {
+        guard await registry.catchUp(to: wanted) else {
             throw FlotillaError(
                 .timeout, "This host has not applied revision \(wanted) yet",
                 details: ["minRevision": .int(wanted), "revision": .int(registry.revision)])

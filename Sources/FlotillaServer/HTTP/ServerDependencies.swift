@@ -13,8 +13,6 @@ public struct ServerDependencies: Sendable {
     public var version: String
     /// How long synchronous actions wait by default (contract: 60 s).
     public var actionTimeout: Duration
-    /// How long a GET with `min_revision` waits.
-    public var consistencyWait: Duration
     /// The flavor and image catalogs (surface C).
     public var catalog: CatalogService
     /// Drain, activate and migrate (surface B).
@@ -36,7 +34,7 @@ public struct ServerDependencies: Sendable {
     public init(
         store: any ClusterStore, registry: RegistryCache, instances: InstanceService, keys: KeyService,
         backends: BackendSet, identity: HostIdentity, version: String, actionTimeout: Duration = .seconds(60),
-        consistencyWait: Duration = .seconds(5), defaultVMBackend: BackendKind? = nil,
+        defaultVMBackend: BackendKind? = nil,
         credential: ClusterCredential = ClusterCredential(secret: UUID().uuidString), peers: any PeerTransport = NoPeers(),
         proxyTimeout: Duration = .seconds(5), metrics: HostMetrics? = nil
     ) {
@@ -49,7 +47,6 @@ public struct ServerDependencies: Sendable {
         self.identity = identity
         self.version = version
         self.actionTimeout = actionTimeout
-        self.consistencyWait = consistencyWait
         self.catalog = CatalogService(store: store, registry: registry)
         self.workers = WorkerService(store: store, registry: registry, identity: identity, instances: instances)
         self.defaultVMBackend = defaultVMBackend ?? (backends[.kvm] != nil ? .kvm : .sim)

@@ -70,7 +70,7 @@ struct MigrationRoutes {
         guard deps.registry.read({ $0.workers[body.source] != nil }) else {
             throw FlotillaError.validation("source is not a known host: \(body.source)", field: "source")
         }
-        guard await deps.registry.waitForRevision(body.revision, timeout: deps.consistencyWait) else {
+        guard await deps.registry.catchUp(to: body.revision) else {
             throw FlotillaError(.storeUnavailable, "Host \(me) has not seen store revision \(body.revision) yet")
         }
         let state = deps.registry.snapshot

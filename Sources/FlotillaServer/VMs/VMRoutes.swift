@@ -35,7 +35,6 @@ struct VMRoutes {
             // The live state is only known where it runs: the owner answers.
             if let relayed = try await OwnerProxy(deps: deps).forwardIfRemote(req, id: current.id, context: ctx) { return relayed }
             let written = try await deps.instances.sync(id: current.id)
-            _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
             return JSONResponse.make(VMMapping.vm(written.instance))
         }
     }
@@ -89,7 +88,6 @@ struct VMRoutes {
             IdempotencyToken(keyDigest: Authenticator.digest("vms:" + key), requestDigest: Self.digest(fields.whole))
         }
         let written = try await deps.instances.create(request, idempotency: token)
-        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         if written.replayed || !wait {
             return JSONResponse.make(VMMapping.vm(written.instance), status: written.replayed ? .ok : .accepted)
         }
@@ -121,7 +119,6 @@ struct VMRoutes {
         } catch {
             throw error.code == .instanceNotFound ? VMMapping.vmNotFound(current.id) : error
         }
-        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         return JSONResponse.make(VMMapping.vm(written.instance))
     }
 
@@ -158,7 +155,6 @@ struct VMRoutes {
         } catch {
             throw Self.translate(error, before, action: name)
         }
-        _ = await deps.registry.waitForRevision(written.revision, timeout: deps.consistencyWait)
         var instance = written.instance
         var settled = instance.hasSettled
         if wait && !settled {

@@ -64,7 +64,6 @@ struct WorkerRoutes {
                 return forwarded
             }
             let outcome = try await deps.workers.drain(id: id, migrate: migrate, deadline: .seconds(deadline))
-            _ = await deps.registry.waitForRevision(outcome.revision, timeout: deps.consistencyWait)
             var message = "Worker marked as draining. It will stop accepting new tasks."
             if migrate {
                 message += " Migrated \(outcome.migrated.count) instance(s)"
@@ -80,7 +79,6 @@ struct WorkerRoutes {
             let id = try ctx.parameters.require("id")
             _ = try deps.workers.worker(id: id)
             let (_, revision) = try await deps.workers.activate(id: id)
-            _ = await deps.registry.waitForRevision(revision, timeout: deps.consistencyWait)
             return JSONResponse.make(
                 Workers.StatusChange(
                     workerId: id, status: WorkerStatus.active.rawValue,
