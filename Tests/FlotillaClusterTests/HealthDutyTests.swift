@@ -90,50 +90,50 @@ struct HealthDutyTests {
 struct IdempotencySweepTests {
     @Test("keys older than a day are forgotten by the leader; younger ones still replay")
     func oldKeysForgotten() async throws {
-        let harness = SQLiteStoreHarness()
-        let store = try await harness.makeStore()
-        defer { Task.detached { try? await harness.tearDown() } }
-        let worker = simWorker("w1")
-        _ = try await store.txn(
-            [],
-            then: [
-                .put(StoreKeys.worker("w1"), try StoreCodec.encode(worker)),
-                .put(StoreKeys.alive("w1"), try StoreCodec.encode(Heartbeat(workerId: "w1", at: Date()))),
-            ], otherwise: [])
-        let registry = RegistryCache(store: store)
-        try await registry.load()
-        func service(daysAgo: Double) -> InstanceService {
-            InstanceService(
-                store: store, registry: registry,
-                identity: HostIdentity(hostId: "w1", address: "http://w1", now: { Date(timeIntervalSinceNow: -daysAgo * 86400) }),
-                backends: BackendSet([SimBackend()]))
-        }
-        func create(_ name: String, key: String, daysAgo: Double) async throws {
-            _ = try await service(daysAgo: daysAgo).create(
-                CreateInstance(name: name, backend: .sim, spec: InstanceSpec(config: InstanceConfig(image: "busybox"))),
-                idempotency: IdempotencyToken(keyDigest: key, requestDigest: "body-\(name)"))
-        }
-        try await create("old", key: "old-key", daysAgo: 2)
-        try await create("young", key: "young-key", daysAgo: 0.5)
-        #expect(try await store.range(prefix: StoreKeys.idempotency).kvs.count == 2)
-
-        let identity = HostIdentity(hostId: "w1", address: "http://w1")
-        let election = LeaderElection(
-            store: store, registry: registry, identity: identity,
-            duties: [HealthDuty(store: store, registry: registry, identity: identity, sweepInterval: .seconds(3600))])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await registry.run() }
-            group.addTask { try await election.run() }
-            try await eventually("the old key is forgotten") {
-                try await store.range(prefix: StoreKeys.idempotency).kvs.map(\.key) == [StoreKeys.idempotency("young-key")]
+        try await FixtureStack.with { stack in
+            let store = try await stack.store(SQLiteStoreHarness())
+            let worker = simWorker("w1")
+            _ = try await store.txn(
+                [],
+                then: [
+                    .put(StoreKeys.worker("w1"), try StoreCodec.encode(worker)),
+                    .put(StoreKeys.alive("w1"), try StoreCodec.encode(Heartbeat(workerId: "w1", at: Date()))),
+                ], otherwise: [])
+            let registry = RegistryCache(store: store)
+            try await registry.load()
+            func service(daysAgo: Double) -> InstanceService {
+                InstanceService(
+                    store: store, registry: registry,
+                    identity: HostIdentity(hostId: "w1", address: "http://w1", now: { Date(timeIntervalSinceNow: -daysAgo * 86400) }),
+                    backends: BackendSet([SimBackend()]))
             }
-            group.cancelAll()
+            func create(_ name: String, key: String, daysAgo: Double) async throws {
+                _ = try await service(daysAgo: daysAgo).create(
+                    CreateInstance(name: name, backend: .sim, spec: InstanceSpec(config: InstanceConfig(image: "busybox"))),
+                    idempotency: IdempotencyToken(keyDigest: key, requestDigest: "body-\(name)"))
+            }
+            try await create("old", key: "old-key", daysAgo: 2)
+            try await create("young", key: "young-key", daysAgo: 0.5)
+            #expect(try await store.range(prefix: StoreKeys.idempotency).kvs.count == 2)
+
+            let identity = HostIdentity(hostId: "w1", address: "http://w1")
+            let election = LeaderElection(
+                store: store, registry: registry, identity: identity,
+                duties: [HealthDuty(store: store, registry: registry, identity: identity, sweepInterval: .seconds(3600))])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await registry.run() }
+                group.addTask { try await election.run() }
+                try await eventually("the old key is forgotten") {
+                    try await store.range(prefix: StoreKeys.idempotency).kvs.map(\.key) == [StoreKeys.idempotency("young-key")]
+                }
+                group.cancelAll()
+            }
+            // The young key still replays the first result instead of creating twice.
+            let again = try await service(daysAgo: 0).create(
+                CreateInstance(name: "young", backend: .sim, spec: InstanceSpec(config: InstanceConfig(image: "busybox"))),
+                idempotency: IdempotencyToken(keyDigest: "young-key", requestDigest: "body-young"))
+            #expect(again.instance.name == "young")
+            #expect(registry.read { $0.liveInstances.count } == 2)
         }
-        // The young key still replays the first result instead of creating twice.
-        let again = try await service(daysAgo: 0).create(
-            CreateInstance(name: "young", backend: .sim, spec: InstanceSpec(config: InstanceConfig(image: "busybox"))),
-            idempotency: IdempotencyToken(keyDigest: "young-key", requestDigest: "body-young"))
-        #expect(again.instance.name == "young")
-        #expect(registry.read { $0.liveInstances.count } == 2)
     }
 }

@@ -19,66 +19,66 @@ struct RecordingDuty: LeaderDuty {
 struct LeaderElectionTests {
     @Test("one leader at a time; when it stops, another takes over; the old fence no longer writes")
     func failover() async throws {
-        let harness = SQLiteStoreHarness()
-        let store = try await harness.makeStore()
-        defer { Task.detached { try? await harness.tearDown() } }
-        let registry = RegistryCache(store: store)
-        try await registry.load()
-        let terms = LockedBox<[Leadership]>([])
-        func election(_ id: String) -> LeaderElection {
-            LeaderElection(
-                store: store, registry: registry,
-                identity: HostIdentity(hostId: id, address: "http://\(id)", leaseTTL: .seconds(3)),
-                duties: [RecordingDuty(terms: terms)])
-        }
-        let a = election("a")
-        let b = election("b")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await registry.run() }
-            let runA = Task { try await a.run() }
-            try await eventually("a is elected") { terms.value.count == 1 }
-            let first = try #require(terms.value.first)
-            #expect(first.hostId == "a")
-            group.addTask { try await b.run() }
-            // Give the second candidate time to (wrongly) win too.
-            try await Task.sleep(for: .milliseconds(600))
-            #expect(terms.value.count == 1)
-            #expect(a.leadership != nil && b.leadership == nil)
-            runA.cancel()
-            _ = try? await runA.value
-            try await eventually("b takes over") { terms.value.count == 2 }
-            let second = terms.value[1]
-            #expect(second.hostId == "b")
-            #expect(second.createRevision > first.createRevision)
-            // The deposed leader's fenced write fails; the new leader's succeeds.
-            let stale = try await store.txn([first.fence], then: [.put("/test/fenced", Data("x".utf8))], otherwise: [])
-            #expect(!stale.succeeded)
-            let fresh = try await store.txn([second.fence], then: [.put("/test/fenced", Data("y".utf8))], otherwise: [])
-            #expect(fresh.succeeded)
-            group.cancelAll()
+        try await FixtureStack.with { stack in
+            let store = try await stack.store(SQLiteStoreHarness())
+            let registry = RegistryCache(store: store)
+            try await registry.load()
+            let terms = LockedBox<[Leadership]>([])
+            func election(_ id: String) -> LeaderElection {
+                LeaderElection(
+                    store: store, registry: registry,
+                    identity: HostIdentity(hostId: id, address: "http://\(id)", leaseTTL: .seconds(3)),
+                    duties: [RecordingDuty(terms: terms)])
+            }
+            let a = election("a")
+            let b = election("b")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await registry.run() }
+                let runA = Task { try await a.run() }
+                try await eventually("a is elected") { terms.value.count == 1 }
+                let first = try #require(terms.value.first)
+                #expect(first.hostId == "a")
+                group.addTask { try await b.run() }
+                // Give the second candidate time to (wrongly) win too.
+                try await Task.sleep(for: .milliseconds(600))
+                #expect(terms.value.count == 1)
+                #expect(a.leadership != nil && b.leadership == nil)
+                runA.cancel()
+                _ = try? await runA.value
+                try await eventually("b takes over") { terms.value.count == 2 }
+                let second = terms.value[1]
+                #expect(second.hostId == "b")
+                #expect(second.createRevision > first.createRevision)
+                // The deposed leader's fenced write fails; the new leader's succeeds.
+                let stale = try await store.txn([first.fence], then: [.put("/test/fenced", Data("x".utf8))], otherwise: [])
+                #expect(!stale.succeeded)
+                let fresh = try await store.txn([second.fence], then: [.put("/test/fenced", Data("y".utf8))], otherwise: [])
+                #expect(fresh.succeeded)
+                group.cancelAll()
+            }
         }
     }
 
     @Test("a worker whose heartbeat stops turns offline when its lease expires")
     func silentWorkerGoesOffline() async throws {
-        let harness = SQLiteStoreHarness()
-        let store = try await harness.makeStore()
-        defer { Task.detached { try? await harness.tearDown() } }
-        let registry = RegistryCache(store: store)
-        try await registry.load()
-        let identity = HostIdentity(hostId: "w1", address: "http://w1", leaseTTL: .seconds(2))
-        let worker = simWorker("w1")
-        let membership = Membership(store: store, identity: identity, worker: worker)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await registry.run() }
-            // Registered but never kept alive: silent.
-            _ = try await membership.register()
-            try await eventually("registered as active") { registry.read { $0.status(ofWorker: "w1") } == .active }
-            try await eventually("offline after the TTL", timeout: .seconds(10)) {
-                registry.read { $0.status(ofWorker: "w1") } == .offline
+        try await FixtureStack.with { stack in
+            let store = try await stack.store(SQLiteStoreHarness())
+            let registry = RegistryCache(store: store)
+            try await registry.load()
+            let identity = HostIdentity(hostId: "w1", address: "http://w1", leaseTTL: .seconds(2))
+            let worker = simWorker("w1")
+            let membership = Membership(store: store, identity: identity, worker: worker)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await registry.run() }
+                // Registered but never kept alive: silent.
+                _ = try await membership.register()
+                try await eventually("registered as active") { registry.read { $0.status(ofWorker: "w1") } == .active }
+                try await eventually("offline after the TTL", timeout: .seconds(10)) {
+                    registry.read { $0.status(ofWorker: "w1") } == .offline
+                }
+                #expect(registry.read { $0.workers["w1"] != nil }, "the registration itself is kept")
+                group.cancelAll()
             }
-            #expect(registry.read { $0.workers["w1"] != nil }, "the registration itself is kept")
-            group.cancelAll()
         }
     }
 }

@@ -42,44 +42,44 @@ struct TCPProbeTests {
 struct LeaderProbeTests {
     @Test("reached, then refusing: its key and heartbeat go though its lease lives; re-elected at the same dead address: left alone")
     func deposesDeadLeader() async throws {
-        let harness = SQLiteStoreHarness()
-        let store = try await harness.makeStore()
-        defer { Task.detached { try? await harness.tearDown() } }
-        let registry = RegistryCache(store: store)
-        try await registry.load()
-        let (fd, port) = try TCPProbeTests().listen()
-        let address = "http://127.0.0.1:\(port)"
-        // a lives on in this process and keeps its lease alive: only the probe can explain a deposition.
-        let a = HostIdentity(hostId: "a", address: address, leaseTTL: .seconds(6))
-        let election = LeaderElection(store: store, registry: registry, identity: a, duties: [])
-        try await store.put(StoreKeys.alive("a"), value: try StoreCodec.encode(Heartbeat(workerId: "a", at: Date())), lease: nil)
-        let probe = LeaderProbe(
-            store: store, registry: registry, identity: HostIdentity(hostId: "b", address: "http://b"), interval: .milliseconds(50))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await registry.run() }
-            group.addTask { try await election.run() }
-            try await eventually("a leads") { registry.read { $0.leader?.value.hostId } == "a" }
-            let term = try #require(registry.read { $0.leader?.createRevision })
-            group.addTask { try await probe.run() }
-            // The probe has reached a once a connection waits on a's listening socket (never accepted here).
-            try await eventually("the probe reaches a") {
-                var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                return poll(&pending, 1, 0) == 1
+        try await FixtureStack.with { stack in
+            let store = try await stack.store(SQLiteStoreHarness())
+            let registry = RegistryCache(store: store)
+            try await registry.load()
+            let (fd, port) = try TCPProbeTests().listen()
+            let address = "http://127.0.0.1:\(port)"
+            // a lives on in this process and keeps its lease alive: only the probe can explain a deposition.
+            let a = HostIdentity(hostId: "a", address: address, leaseTTL: .seconds(6))
+            let election = LeaderElection(store: store, registry: registry, identity: a, duties: [])
+            try await store.put(StoreKeys.alive("a"), value: try StoreCodec.encode(Heartbeat(workerId: "a", at: Date())), lease: nil)
+            let probe = LeaderProbe(
+                store: store, registry: registry, identity: HostIdentity(hostId: "b", address: "http://b"), interval: .milliseconds(50))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await registry.run() }
+                group.addTask { try await election.run() }
+                try await eventually("a leads") { registry.read { $0.leader?.value.hostId } == "a" }
+                let term = try #require(registry.read { $0.leader?.createRevision })
+                group.addTask { try await probe.run() }
+                // The probe has reached a once a connection waits on a's listening socket (never accepted here).
+                try await eventually("the probe reaches a") {
+                    var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    return poll(&pending, 1, 0) == 1
+                }
+                try await Task.sleep(for: .milliseconds(300))  // several more probes of a listening leader
+                #expect(registry.read { $0.leader?.createRevision } == term, "a listening leader is left alone")
+                close(fd)
+                try await eventually("a deposed", timeout: .seconds(10)) { registry.read { $0.leader?.createRevision != term } }
+                try await eventually("a offline", timeout: .seconds(10)) { registry.read { $0.heartbeats["a"] == nil } }
+                // a (alive in this process) campaigns again and wins a new term at the same closed address; the
+                // probe never reached that term, so it leaves it alone.
+                try await eventually("a notices and leads again", timeout: .seconds(30)) {
+                    registry.read { $0.leader.map { $0.createRevision != term } ?? false }
+                }
+                let second = registry.read { $0.leader?.createRevision }
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(registry.read { $0.leader?.createRevision } == second)
+                group.cancelAll()
             }
-            try await Task.sleep(for: .milliseconds(300))  // several more probes of a listening leader
-            #expect(registry.read { $0.leader?.createRevision } == term, "a listening leader is left alone")
-            close(fd)
-            try await eventually("a deposed", timeout: .seconds(10)) { registry.read { $0.leader?.createRevision != term } }
-            try await eventually("a offline", timeout: .seconds(10)) { registry.read { $0.heartbeats["a"] == nil } }
-            // a (alive in this process) campaigns again and wins a new term at the same closed address; the
-            // probe never reached that term, so it leaves it alone.
-            try await eventually("a notices and leads again", timeout: .seconds(30)) {
-                registry.read { $0.leader.map { $0.createRevision != term } ?? false }
-            }
-            let second = registry.read { $0.leader?.createRevision }
-            try await Task.sleep(for: .milliseconds(500))
-            #expect(registry.read { $0.leader?.createRevision } == second)
-            group.cancelAll()
         }
     }
 }

@@ -1,3 +1,4 @@
+import FlotillaCore
 import Foundation
 
 /// Scoped test fixtures that clean up awaited and last in first out, whatever the test did.
@@ -54,6 +55,12 @@ public actor FixtureStack {
         let cluster = try await EtcdCluster.start(size: size, tls: tls)
         push("etcd \(cluster.directory)") { await cluster.tearDown() }
         return cluster
+    }
+
+    /// The store `harness` opens, closed with everything the harness made when the stack unwinds.
+    public func store(_ harness: some StoreHarness) async throws -> any ClusterStore {
+        push("store of \(type(of: harness))") { try? await harness.tearDown() }
+        return try await harness.makeStore()
     }
 
     /// A real PostgreSQL server (``PostgresServer/start()``), torn down when the stack unwinds.
