@@ -88,11 +88,26 @@ public struct InstancePage: Sendable, Equatable {
 /// Cursor paging over the registry's live instances, oldest first. Pure.
 public enum InstanceQuery {
     public static func page(_ state: RegistryState, filter: InstanceFilter, after: PageCursor?, limit: Int) -> InstancePage {
-        let sorted = state.liveInstances
-            .filter { filter.matches($0, in: state) && (after?.precedes($0) ?? true) }
-            .sorted { (PageCursor.millis($0.createdAt), $0.id) < (PageCursor.millis($1.createdAt), $1.id) }
-        let items = Array(sorted.prefix(limit))
-        let next = sorted.count > limit ? items.last.map(PageCursor.init(after:)) : nil
+        let matching = state.instances.values.lazy.map(\.value).filter {
+            $0.isLive && (after?.precedes($0) ?? true) && filter.matches($0, in: state)
+        }
+        // One more than the page: whether there is a next one.
+        let (first, _) = PageWindow.select(matching, offset: 0, count: limit + 1) { CursorOrder($0) }
+        let items = Array(first.prefix(limit))
+        let next = first.count > limit ? items.last.map(PageCursor.init(after:)) : nil
         return InstancePage(items: items, next: next)
+    }
+
+    /// The cursor's order: creation millisecond, then id.
+    struct CursorOrder: Comparable {
+        let millis: Int64
+        let id: String
+
+        init(_ instance: Instance) {
+            millis = PageCursor.millis(instance.createdAt)
+            id = instance.id
+        }
+
+        static func < (a: CursorOrder, b: CursorOrder) -> Bool { (a.millis, a.id) < (b.millis, b.id) }
     }
 }

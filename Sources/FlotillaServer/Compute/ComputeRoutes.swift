@@ -71,13 +71,12 @@ struct ComputeRoutes {
     private func list(_ req: Request) throws -> Response {
         let query = try ComputeListQuery.parse(req)
         let (page, pageSize) = (query.page, query.pageSize)
-        let matching = deps.registry.read { s in s.liveInstances.filter(query.admits) }
-            .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
-        let start = min((page - 1) * pageSize, matching.count)
-        let slice = matching[start..<min(start + pageSize, matching.count)]
+        let matching = deps.registry.snapshot.instances.values.lazy.map(\.value).filter { $0.isLive && query.admits($0) }
+        let (slice, total) = PageWindow.select(matching, offset: (page - 1) * pageSize, count: pageSize, descending: true) {
+            CreationOrder($0)
+        }
         return JSONResponse.make(
-            Compute.InstanceList(
-                instances: slice.map { ComputeMapping.instance($0) }, total: matching.count, page: page, pageSize: pageSize))
+            Compute.InstanceList(instances: slice.map { ComputeMapping.instance($0) }, total: total, page: page, pageSize: pageSize))
     }
 
     private func create(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {

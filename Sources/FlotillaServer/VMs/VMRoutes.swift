@@ -56,18 +56,15 @@ struct VMRoutes {
         let state = q.choice("state", VMMapping.stateNames)
         let needle = q.string("name", maxLength: 255)?.lowercased() ?? ""
         try q.check()
-        let matching = deps.registry.read { s in
-            s.liveInstances.filter { i in
-                i.kind == .vm && (state == nil || VMMapping.state(i) == state)
-                    && (needle.isEmpty || i.name.lowercased().contains(needle))
-            }
+        let matching = deps.registry.snapshot.instances.values.lazy.map(\.value).filter { i in
+            i.isLive && i.kind == .vm && (state == nil || VMMapping.state(i) == state)
+                && (needle.isEmpty || i.name.lowercased().contains(needle))
         }
-        .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
-        let start = min((page - 1) * pageSize, matching.count)
-        let slice = matching[start..<min(start + pageSize, matching.count)]
-        let pages = (matching.count + pageSize - 1) / pageSize
-        return JSONResponse.make(
-            VMs.VMList(items: slice.map(VMMapping.vm), total: matching.count, page: page, pageSize: pageSize, pages: pages))
+        let (slice, total) = PageWindow.select(matching, offset: (page - 1) * pageSize, count: pageSize, descending: true) {
+            CreationOrder($0)
+        }
+        let pages = (total + pageSize - 1) / pageSize
+        return JSONResponse.make(VMs.VMList(items: slice.map(VMMapping.vm), total: total, page: page, pageSize: pageSize, pages: pages))
     }
 
     // MARK: Create
