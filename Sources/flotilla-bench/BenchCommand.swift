@@ -6,7 +6,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla-bench", abstract: "Flotilla benchmarks (run with swift run -c release).",
         subcommands: [
-            HTTPBenchCommand.self, DockerBenchCommand.self, KVMBenchCommand.self, PlacementBenchCommand.self, CreateBenchCommand.self,
+            HTTPBenchCommand.self, RegistryBenchCommand.self, DockerBenchCommand.self, KVMBenchCommand.self, PlacementBenchCommand.self,
+            CreateBenchCommand.self,
             ProxyBenchCommand.self, OutOfBandBenchCommand.self, FloodBenchCommand.self, TLSBenchCommand.self,
             ObservabilityBenchCommand.self, MigrationBenchCommand.self, PostgresBenchCommand.self,
         ])
