@@ -26,7 +26,7 @@ struct ImageRoutes {
             let fields = try await FieldReader.body(req, context: ctx)
             if let given = fields.object["id"], given != .string(id) {
                 throw RequestValidationError(
-                    type: "value_error", loc: ["body", "id"], msg: "Value error, must match the id in the path", input: given)
+                    type: .valueError, loc: ["body", "id"], msg: "Value error, must match the id in the path", input: given)
             }
             var object = fields.object
             object["id"] = .string(id)

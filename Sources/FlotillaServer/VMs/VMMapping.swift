@@ -147,7 +147,7 @@ enum VMMapping {
         if let raw = f.line("ip_address", maxLength: 15) {
             address = IPv4Address(raw)
             if address == nil {
-                f.fail("value_error", ["ip_address"], "Value error, must be an IPv4 address such as 10.0.0.5", input: .string(raw))
+                f.fail(.valueError, ["ip_address"], "Value error, must be an IPv4 address such as 10.0.0.5", input: .string(raw))
             }
         }
         let groups = f.strings("security_groups")
@@ -165,7 +165,7 @@ enum VMMapping {
         }
         try f.check()
         // Every required field passed its check above, so these are present.
-        guard let name, let flavor, let image else { throw RequestValidationError(type: "missing", loc: ["body"], msg: "Field required") }
+        guard let name, let flavor, let image else { throw RequestValidationError.missing(at: ["body"]) }
         return CreateBody(
             name: name, flavorId: flavor, imageId: image, description: description, keyName: keyName, userData: userData,
             networkId: network, ipAddress: address, securityGroups: groups, availabilityZone: zone, metadata: metadata, backend: backend)
@@ -185,7 +185,7 @@ enum VMMapping {
         } else if let address = body.ipAddress {
             let known = networks.keys.sorted()
             throw RequestValidationError(
-                type: "value_error", loc: ["body", "ip_address"],
+                type: .valueError, loc: ["body", "ip_address"],
                 msg: "Value error, ip_address needs network_id to name a Flotilla network ("
                     + (known.isEmpty ? "none is defined" : known.joined(separator: ", ")) + ")",
                 input: .string(address.description))
@@ -235,7 +235,7 @@ enum VMMapping {
         let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
         guard id.unicodeScalars.allSatisfy(allowed.contains), id != ".", id != ".." else {
             f.fail(
-                "string_pattern_mismatch", [key], "String should match pattern '^[A-Za-z0-9._-]+$'", input: .string(id))
+                .stringPatternMismatch, [key], "String should match pattern '^[A-Za-z0-9._-]+$'", input: .string(id))
             return nil
         }
         return id
@@ -256,11 +256,11 @@ enum VMMapping {
             // Without an id, the name is the id: it must fit the id rules.
             var probe = FieldReader(location: "body", object: ["name": .string(name)])
             _ = catalogId(&probe, "name", required: true)
-            for issue in probe.issues { f.fail(issue.type, ["name"], issue.msg, input: issue.input) }
+            for issue in probe.issues { f.fail(issue, at: ["name"]) }
         }
         try f.check()
         guard let name, let vcpus, let memory, let disk else {
-            throw RequestValidationError(type: "missing", loc: ["body"], msg: "Field required")
+            throw RequestValidationError.missing(at: ["body"])
         }
         return Flavor(
             id: id ?? name, name: name, vcpus: Int(vcpus), memoryMB: memory, diskGB: disk, ephemeralGB: ephemeral ?? 0,
@@ -285,17 +285,17 @@ enum VMMapping {
         let rootFormat = f.choice("root_disk_format", ["raw", "qcow2"])
         for (key, path) in [("kernel_path", kernel), ("initrd_path", initrd), ("root_disk_path", rootDisk)] {
             if let path, !path.hasPrefix("/") {
-                f.fail("value_error", [key], "Value error, must be an absolute path", input: .string(path))
+                f.fail(.valueError, [key], "Value error, must be an absolute path", input: .string(path))
             }
         }
         // Separate kernel, initrd and disk entries, or a bundle (ImageArtifacts.entryProblem).
         let kvm = ImageArtifacts(kernelPath: kernel, initrdPath: initrd, rootDiskPath: rootDisk, rootDiskFormat: rootFormat)
         if let problem = kvm.entryProblem {
             let key = ["kernel": "kernel_path", "diskFormat": "root_disk_format"][problem.field] ?? "kernel_path"
-            f.fail("value_error", [key], "Value error, " + problem.message, input: f.whole)
+            f.fail(.valueError, [key], "Value error, " + problem.message, input: f.whole)
         }
         try f.check()
-        guard let id else { throw RequestValidationError(type: "missing", loc: ["body", "id"], msg: "Field required") }
+        guard let id else { throw RequestValidationError.missing(at: ["body", "id"]) }
         return Image(
             id: id, name: name ?? id, sizeBytes: size ?? 0, minDiskGB: minDisk ?? 0, minMemoryMB: minMemory ?? 0,
             osDistro: distro ?? "", osVersion: version ?? "", architecture: arch ?? "x86_64", createdAt: now,
