@@ -60,7 +60,7 @@ extension FlotillaClient {
                 page += 1
             }
             throw FlotillaClientError.api(
-                status: 404, code: "VM_NOT_FOUND", message: "no VM is named '\(name)'",
+                status: 404, code: VMs.ErrorName.vmNotFound.rawValue, message: "no VM is named '\(name)'",
                 details: ["name": .string(name)])
         }
     }

@@ -65,6 +65,43 @@ struct JSONSchemaCheck {
         return found
     }
 
+    /// Where the object keys of `value` and its schema's `properties` differ: a key sent but not documented, or
+    /// documented but not sent. `value` is a sample with every optional field set, so it sends every key its type
+    /// has. Objects whose schema takes further keys (`additionalProperties` a schema: maps, metadata) are not
+    /// compared, only their values are.
+    func keyProblems(_ value: JSONValue, _ schema: JSONValue, at path: String = "$") -> [String] {
+        guard case .object(let s) = schema else { return [] }
+        if case .string(let ref)? = s["$ref"] {
+            guard let target = components[String(ref.split(separator: "/").last ?? "")] else { return ["\(path): unknown \(ref)"] }
+            return keyProblems(value, target, at: path)
+        }
+        if case .array(let options)? = s["anyOf"] ?? s["oneOf"] {
+            // The option the value is an instance of.
+            let fitting = options.filter { problems(value, $0, at: path).isEmpty }
+            return fitting.map { keyProblems(value, $0, at: path) }.min { $0.count < $1.count } ?? ["\(path): matches no option"]
+        }
+        var found: [String] = []
+        switch value {
+        case .object(let o):
+            let properties = s["properties"]?.schemaObject ?? [:]
+            let extra = s["additionalProperties"]?.schemaObject
+            if extra == nil {
+                let (sent, documented) = (Set(o.keys), Set(properties.keys))
+                found += sent.subtracting(documented).sorted().map { "\(path).\($0): sent, not documented" }
+                found += documented.subtracting(sent).sorted().map { "\(path).\($0): documented, never sent" }
+            }
+            for (key, item) in o {
+                if let p = properties[key] ?? extra.map(JSONValue.object) { found += keyProblems(item, p, at: "\(path).\(key)") }
+            }
+        case .array(let items):
+            if let itemSchema = s["items"] {
+                for (i, item) in items.enumerated() { found += keyProblems(item, itemSchema, at: "\(path)[\(i)]") }
+            }
+        default: break
+        }
+        return found
+    }
+
     nonisolated(unsafe) private static let fractional: ISO8601DateFormatter = {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

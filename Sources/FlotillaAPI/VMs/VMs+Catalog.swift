@@ -164,7 +164,8 @@ extension VMs {
             self.description = description
         }
 
-        enum CodingKeys: String, CodingKey {
+        /// The body's keys: the server reads the raw JSON by these.
+        public enum CodingKeys: String, CodingKey {
             case id, name, vcpus
             case memoryMB = "memory_mb"
             case diskGB = "disk_gb"
@@ -215,7 +216,8 @@ extension VMs {
             self.rootDiskFormat = rootDiskFormat
         }
 
-        enum CodingKeys: String, CodingKey {
+        /// The body's keys: the server reads the raw JSON by these.
+        public enum CodingKeys: String, CodingKey {
             case id, name
             case sizeBytes = "size_bytes"
             case minDiskGB = "min_disk_gb"

@@ -16,9 +16,49 @@ extension VMs {
         }
     }
 
+    /// Surface C's error vocabulary: the `error` names its bodies use where they are not a core code's own name
+    /// (``ErrorBody`` and ``AuthErrorBody``). Every other `error` is a ``FlotillaError/Code`` raw value.
+    public enum ErrorName: String, Sendable, CaseIterable {
+        /// INSTANCE_NOT_FOUND, renamed.
+        case vmNotFound = "VM_NOT_FOUND"
+        /// INVALID_STATE, renamed.
+        case invalidVMState = "INVALID_VM_STATE"
+        /// 401: no key, or an unknown or expired one.
+        case authentication = "AUTHENTICATION_ERROR"
+        /// 403: a key whose role is too weak.
+        case authorization = "AUTHORIZATION_ERROR"
+    }
+
+    /// The `type` of a ``ValidationIssue``: pydantic's name for each check surface C makes.
+    public enum IssueType: String, Sendable, CaseIterable {
+        case missing
+        case valueError = "value_error"
+        case enumeration = "enum"
+        case stringType = "string_type"
+        case stringTooShort = "string_too_short"
+        case stringTooLong = "string_too_long"
+        case stringPatternMismatch = "string_pattern_mismatch"
+        case intType = "int_type"
+        case intParsing = "int_parsing"
+        case intFromFloat = "int_from_float"
+        case greaterThanEqual = "greater_than_equal"
+        case lessThanEqual = "less_than_equal"
+        case boolType = "bool_type"
+        case listType = "list_type"
+        case dictType = "dict_type"
+        case tooLong = "too_long"
+        case jsonInvalid = "json_invalid"
+        case modelAttributesType = "model_attributes_type"
+
+        /// The `msg` of a ``missing`` issue.
+        public static let fieldRequired = "Field required"
+        /// The `msg` of a ``stringType`` issue.
+        public static let validString = "Input should be a valid string"
+    }
+
     /// One failed check of a request, shaped like FastAPI's (pydantic's) validation errors.
     public struct ValidationIssue: Codable, Sendable, Equatable {
-        /// e.g. `missing`, `string_too_long`, `less_than_equal`, `enum`, `json_invalid`, `int_parsing`.
+        /// One of ``IssueType``: e.g. `missing`, `string_too_long`, `less_than_equal`, `enum`, `json_invalid`.
         public var type: String
         /// Where: `["body","name"]`, `["query","page_size"]`.
         public var loc: [JSONValue]
@@ -31,6 +71,10 @@ extension VMs {
             self.loc = loc
             self.msg = msg
             self.input = input
+        }
+
+        public init(type: IssueType, loc: [JSONValue], msg: String, input: JSONValue = .null) {
+            self.init(type: type.rawValue, loc: loc, msg: msg, input: input)
         }
     }
 

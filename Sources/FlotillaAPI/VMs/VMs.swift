@@ -161,7 +161,8 @@ extension VMs {
             self.metadata = metadata
         }
 
-        enum CodingKeys: String, CodingKey {
+        /// The body's keys: the server reads the raw JSON by these.
+        public enum CodingKeys: String, CodingKey {
             case name
             case flavorId = "flavor_id"
             case imageId = "image_id"
@@ -184,6 +185,9 @@ extension VMs {
             self.name = name
             self.description = description
         }
+
+        /// The body's keys: the server reads the raw JSON by these.
+        public enum CodingKeys: String, CodingKey { case name, description }
     }
 
     /// `POST /api/v1/vms/{uuid}/reboot`.
@@ -191,7 +195,8 @@ extension VMs {
         /// `SOFT` (default) or `HARD`.
         public var rebootType: String?
         public init(rebootType: String? = nil) { self.rebootType = rebootType }
-        enum CodingKeys: String, CodingKey { case rebootType = "reboot_type" }
+        /// The body's keys: the server reads the raw JSON by these.
+        public enum CodingKeys: String, CodingKey { case rebootType = "reboot_type" }
     }
 
     /// The reply of a lifecycle action.

@@ -9,8 +9,13 @@ struct RequestValidationError: Error, Sendable, Equatable {
 
     init(_ issues: [VMs.ValidationIssue]) { self.issues = issues }
 
-    init(type: String, loc: [JSONValue], msg: String, input: JSONValue = .null) {
+    init(type: VMs.IssueType, loc: [JSONValue], msg: String, input: JSONValue = .null) {
         self.issues = [VMs.ValidationIssue(type: type, loc: loc, msg: msg, input: input)]
+    }
+
+    /// A required field (or the whole body, at `["body"]`) that is not there.
+    static func missing(at loc: [JSONValue]) -> RequestValidationError {
+        RequestValidationError(type: .missing, loc: loc, msg: VMs.IssueType.fieldRequired)
     }
 
     /// The first failure as a VALIDATION_ERROR, its field as a dotted path without the location prefix.
@@ -32,6 +37,6 @@ struct RequestValidationError: Error, Sendable, Equatable {
         let field = error.details["field"]?.stringValue
         let parts: [JSONValue] = field.map { $0.split(separator: ".").map { .string(String($0)) } } ?? []
         let location: JSONValue = error.details["location"] ?? "body"
-        return VMs.ValidationIssue(type: "value_error", loc: [location] + parts, msg: error.message, input: .null)
+        return VMs.ValidationIssue(type: .valueError, loc: [location] + parts, msg: error.message, input: .null)
     }
 }

@@ -63,8 +63,8 @@ public enum Surface: Sendable {
     /// The name a code goes by on this surface (surface C renames a few).
     func name(of code: FlotillaError.Code) -> String {
         switch (self, code) {
-        case (.vms, .instanceNotFound): return "VM_NOT_FOUND"
-        case (.vms, .invalidState): return "INVALID_VM_STATE"
+        case (.vms, .instanceNotFound): return VMs.ErrorName.vmNotFound.rawValue
+        case (.vms, .invalidState): return VMs.ErrorName.invalidVMState.rawValue
         default: return code.rawValue
         }
     }
@@ -129,24 +129,26 @@ public enum Surface: Sendable {
     /// Surface C's 401 and 403 bodies, as its original API key dependency answers them (docs/api/surface-c-vms.md,
     /// Errors).
     private static func authBody(_ error: FlotillaError) -> VMs.AuthErrorBody {
+        let authentication = VMs.ErrorName.authentication.rawValue
         if error.code == .forbidden {
             let required = error.details["requiredRole"]?.stringValue ?? "a stronger"
             return VMs.AuthErrorBody(
-                detail: .init(error: "AUTHORIZATION_ERROR", message: error.message, details: "This action needs the \(required) role"))
+                detail: .init(
+                    error: VMs.ErrorName.authorization.rawValue, message: error.message, details: "This action needs the \(required) role"))
         }
         if error.message == Authenticator.expiredKeyMessage {
             let when = error.details["expiresAt"]?.stringValue.map { " at \($0)" } ?? ""
             return VMs.AuthErrorBody(
                 detail: .init(
-                    error: "AUTHENTICATION_ERROR", message: "API key has expired", details: "The provided API key expired\(when)"))
+                    error: authentication, message: "API key has expired", details: "The provided API key expired\(when)"))
         }
         if error.message == Authenticator.invalidKeyMessage {
             return VMs.AuthErrorBody(
-                detail: .init(error: "AUTHENTICATION_ERROR", message: "Invalid API key", details: "The provided API key is not valid"))
+                detail: .init(error: authentication, message: "Invalid API key", details: "The provided API key is not valid"))
         }
         return VMs.AuthErrorBody(
             detail: .init(
-                error: "AUTHENTICATION_ERROR", message: "API key is required",
+                error: authentication, message: "API key is required",
                 details: "Provide an API key in the X-API-Key header"))
     }
 }

@@ -1,3 +1,4 @@
+import FlotillaAPI
 import FlotillaCore
 
 extension OpenAPISchemas {
@@ -19,7 +20,9 @@ extension OpenAPISchemas {
         ]),
         // Surface C's 401 and 403 (VMs.AuthErrorBody).
         "AuthErrorC": object([
-            "detail": object(["error": oneOf(["AUTHENTICATION_ERROR", "AUTHORIZATION_ERROR"]), "message": string, "details": string])
+            "detail": object([
+                "error": oneOf([VMs.ErrorName.authentication, .authorization].map(\.rawValue)), "message": string, "details": string,
+            ])
         ]),
         // Surface B (Workers.ErrorBody): the status text, a message, the status number.
         "ErrorB": object(["error": string, "message": string, "code": integer]),

@@ -34,31 +34,38 @@ struct FieldReader {
         let blank = buffer.readableBytesView.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
         if buffer.readableBytes == 0 || blank {
             if optional { return FieldReader(location: "body", object: [:]) }
-            throw RequestValidationError(type: "missing", loc: ["body"], msg: "Field required")
+            throw RequestValidationError.missing(at: ["body"])
         }
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
         } catch {
-            throw RequestValidationError(type: "json_invalid", loc: ["body"], msg: "JSON decode error", input: .object([:]))
+            throw RequestValidationError(type: .jsonInvalid, loc: ["body"], msg: "JSON decode error", input: .object([:]))
         }
         guard case .object(let object) = value else {
             throw RequestValidationError(
-                type: "model_attributes_type", loc: ["body"],
+                type: .modelAttributesType, loc: ["body"],
                 msg: "Input should be a valid dictionary or object to extract fields from", input: value)
         }
         return FieldReader(location: "body", object: object)
     }
 
-    mutating func fail(_ type: String, _ path: [String], _ msg: String, input: JSONValue) {
-        issues.append(VMs.ValidationIssue(type: type, loc: [.string(location)] + path.map { .string($0) }, msg: msg, input: input))
+    mutating func fail(_ type: VMs.IssueType, _ path: [String], _ msg: String, input: JSONValue) {
+        fail(VMs.ValidationIssue(type: type, loc: [], msg: msg, input: input), at: path)
+    }
+
+    /// Notes `issue` (one this reader or another found) at `path` of this reader's location.
+    mutating func fail(_ issue: VMs.ValidationIssue, at path: [String]) {
+        var issue = issue
+        issue.loc = [.string(location)] + path.map { .string($0) }
+        issues.append(issue)
     }
 
     /// The value of `key`, or nil (noting `missing` when `required`).
     private mutating func value(_ key: String, required: Bool) -> JSONValue? {
         switch object[key] {
         case nil, .null?:
-            if required { fail("missing", [key], "Field required", input: object[key] == nil ? whole : .null) }
+            if required { fail(.missing, [key], VMs.IssueType.fieldRequired, input: object[key] == nil ? whole : .null) }
             return nil
         case let v?: return v
         }
@@ -70,7 +77,7 @@ struct FieldReader {
     mutating func string(_ key: String, required: Bool = false, minLength: Int = 0, maxLength: Int? = nil) -> String? {
         guard let v = value(key, required: required) else { return nil }
         guard case .string(let s) = v else {
-            fail("string_type", [key], "Input should be a valid string", input: v)
+            fail(.stringType, [key], VMs.IssueType.validString, input: v)
             return nil
         }
         return checked(s, [key], input: v, minLength: minLength, maxLength: maxLength)
@@ -80,7 +87,7 @@ struct FieldReader {
     mutating func line(_ key: String, required: Bool = false, minLength: Int = 0, maxLength: Int) -> String? {
         guard let s = string(key, required: required, minLength: minLength, maxLength: maxLength) else { return nil }
         if let problem = TextLimit.problem(s, maxBytes: maxLength) {
-            fail("value_error", [key], "Value error, \(problem)", input: .string(s))
+            fail(.valueError, [key], "Value error, \(problem)", input: .string(s))
             return nil
         }
         return s
@@ -90,7 +97,7 @@ struct FieldReader {
     mutating func name(_ key: String, kind: NameRule.Kind, required: Bool = false) -> String? {
         guard let s = string(key, required: required, minLength: 1, maxLength: kind.maxBytes) else { return nil }
         if let problem = NameRule.problem(s, maxBytes: kind.maxBytes) {
-            fail("value_error", [key], "Value error, \(key) \(problem)", input: .string(s))
+            fail(.valueError, [key], "Value error, \(key) \(problem)", input: .string(s))
             return nil
         }
         return s
@@ -101,19 +108,19 @@ struct FieldReader {
     private mutating func checked(_ s: String, _ path: [String], input v: JSONValue, minLength: Int, maxLength: Int?) -> String? {
         let codePoints = s.unicodeScalars.count
         if codePoints < minLength {
-            fail("string_too_short", path, "String should have at least \(Self.count(minLength, "character"))", input: v)
+            fail(.stringTooShort, path, "String should have at least \(Self.count(minLength, "character"))", input: v)
             return nil
         }
         if let maxLength, codePoints > maxLength {
-            fail("string_too_long", path, "String should have at most \(Self.count(maxLength, "character"))", input: v)
+            fail(.stringTooLong, path, "String should have at most \(Self.count(maxLength, "character"))", input: v)
             return nil
         }
         if let maxLength, s.utf8.count > maxLength {
-            fail("string_too_long", path, "String should have at most \(Self.count(maxLength, "byte")) in UTF-8", input: .string(s))
+            fail(.stringTooLong, path, "String should have at most \(Self.count(maxLength, "byte")) in UTF-8", input: .string(s))
             return nil
         }
         if s.utf8.contains(0) {
-            fail("value_error", path, "Value error, must not contain NUL", input: .string(s))
+            fail(.valueError, path, "Value error, must not contain NUL", input: .string(s))
             return nil
         }
         return s
@@ -128,24 +135,24 @@ struct FieldReader {
         case .int(let i): n = i
         case .double(let d) where d.rounded() == d && abs(d) < 9.0e18: n = Int64(d)
         case .double:
-            fail("int_from_float", [key], "Input should be a valid integer, got a number with a fractional part", input: v)
+            fail(.intFromFloat, [key], "Input should be a valid integer, got a number with a fractional part", input: v)
             return nil
         case .string(let s):
             guard let parsed = Int64(s.trimmingCharacters(in: .whitespaces)) else {
-                fail("int_parsing", [key], "Input should be a valid integer, unable to parse string as an integer", input: v)
+                fail(.intParsing, [key], "Input should be a valid integer, unable to parse string as an integer", input: v)
                 return nil
             }
             n = parsed
         default:
-            fail("int_type", [key], "Input should be a valid integer", input: v)
+            fail(.intType, [key], "Input should be a valid integer", input: v)
             return nil
         }
         if n < range.lowerBound {
-            fail("greater_than_equal", [key], "Input should be greater than or equal to \(range.lowerBound)", input: v)
+            fail(.greaterThanEqual, [key], "Input should be greater than or equal to \(range.lowerBound)", input: v)
             return nil
         }
         if n > range.upperBound {
-            fail("less_than_equal", [key], "Input should be less than or equal to \(range.upperBound)", input: v)
+            fail(.lessThanEqual, [key], "Input should be less than or equal to \(range.upperBound)", input: v)
             return nil
         }
         return n
@@ -158,7 +165,7 @@ struct FieldReader {
         case .string(let s) where ["true", "1", "yes", "on"].contains(s.lowercased()): return true
         case .string(let s) where ["false", "0", "no", "off"].contains(s.lowercased()): return false
         default:
-            fail("bool_type", [key], "Input should be a valid boolean", input: v)
+            fail(.boolType, [key], "Input should be a valid boolean", input: v)
             return nil
         }
     }
@@ -167,7 +174,7 @@ struct FieldReader {
     mutating func choice(_ key: String, _ allowed: [String], required: Bool = false) -> String? {
         guard let v = value(key, required: required) else { return nil }
         guard case .string(let s) = v, allowed.contains(s) else {
-            fail("enum", [key], "Input should be \(Self.alternatives(allowed))", input: v)
+            fail(.enumeration, [key], "Input should be \(Self.alternatives(allowed))", input: v)
             return nil
         }
         return s
@@ -177,12 +184,12 @@ struct FieldReader {
     mutating func strings(_ key: String, maxLength: Int = 255, maxCount: Int = 64) -> [String]? {
         guard let v = value(key, required: false) else { return nil }
         guard case .array(let items) = v else {
-            fail("list_type", [key], "Input should be a valid list", input: v)
+            fail(.listType, [key], "Input should be a valid list", input: v)
             return nil
         }
         if items.count > maxCount {
             fail(
-                "too_long", [key], "List should have at most \(Self.count(maxCount, "item")) after validation, not \(items.count)",
+                .tooLong, [key], "List should have at most \(Self.count(maxCount, "item")) after validation, not \(items.count)",
                 input: .null)
             return nil
         }
@@ -190,11 +197,11 @@ struct FieldReader {
         for (i, item) in items.enumerated() {
             let path: [JSONValue] = [.string(location), .string(key), .int(Int64(i))]
             guard case .string(let s) = item else {
-                issues.append(.init(type: "string_type", loc: path, msg: "Input should be a valid string", input: item))
+                issues.append(.init(type: .stringType, loc: path, msg: VMs.IssueType.validString, input: item))
                 continue
             }
             if let problem = TextLimit.problem(s, maxBytes: maxLength) {
-                issues.append(.init(type: "value_error", loc: path, msg: "Value error, \(problem)", input: .string(s)))
+                issues.append(.init(type: .valueError, loc: path, msg: "Value error, \(problem)", input: .string(s)))
                 continue
             }
             result.append(s)
@@ -207,17 +214,17 @@ struct FieldReader {
     mutating func stringMap(_ key: String, maxLength: Int = 255, maxCount: Int = 128) -> [String: String]? {
         guard let v = value(key, required: false) else { return nil }
         guard case .object(let fields) = v else {
-            fail("dict_type", [key], "Input should be a valid dictionary", input: v)
+            fail(.dictType, [key], "Input should be a valid dictionary", input: v)
             return nil
         }
         if fields.count > maxCount {
-            fail("too_long", [key], "Dictionary should have at most \(Self.count(maxCount, "item")), not \(fields.count)", input: .null)
+            fail(.tooLong, [key], "Dictionary should have at most \(Self.count(maxCount, "item")), not \(fields.count)", input: .null)
             return nil
         }
         var result: [String: String] = [:]
         for (k, item) in fields.sorted(by: { $0.key < $1.key }) {
             if let problem = k.isEmpty ? "keys must not be empty" : TextLimit.problem(k, maxBytes: maxLength) {
-                fail("value_error", [key, k], "Value error, \(problem)", input: .string(k))
+                fail(.valueError, [key, k], "Value error, \(problem)", input: .string(k))
                 continue
             }
             let text: String
@@ -227,11 +234,11 @@ struct FieldReader {
             case .double(let d): text = String(d)
             case .bool(let b): text = String(b)
             default:
-                fail("string_type", [key, k], "Input should be a valid string", input: item)
+                fail(.stringType, [key, k], VMs.IssueType.validString, input: item)
                 continue
             }
             if let problem = TextLimit.problem(text, maxBytes: maxLength) {
-                fail("value_error", [key, k], "Value error, \(problem)", input: .string(text))
+                fail(.valueError, [key, k], "Value error, \(problem)", input: .string(text))
                 continue
             }
             result[k] = text

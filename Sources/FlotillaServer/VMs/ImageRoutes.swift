@@ -24,12 +24,13 @@ struct ImageRoutes {
         routes.add(.put, "\(b)/:id", permission: .manageCatalog) { req, ctx in
             let id = try ctx.parameters.require("id")
             let fields = try await FieldReader.body(req, context: ctx)
-            if let given = fields.object["id"], given != .string(id) {
+            let idKey = VMs.ImageCreateRequest.CodingKeys.id.stringValue
+            if let given = fields.object[idKey], given != .string(id) {
                 throw RequestValidationError(
-                    type: "value_error", loc: ["body", "id"], msg: "Value error, must match the id in the path", input: given)
+                    type: .valueError, loc: ["body", .string(idKey)], msg: "Value error, must match the id in the path", input: given)
             }
             var object = fields.object
-            object["id"] = .string(id)
+            object[idKey] = .string(id)
             let image = try VMMapping.imageBody(FieldReader(location: "body", object: object), now: deps.identity.now())
             return JSONResponse.make(VMMapping.image(try await deps.catalog.put(image, replace: true)))
         }

@@ -135,37 +135,40 @@ enum VMMapping {
 
     /// Reads and checks a create body; every bad field is reported at once.
     static func createBody(_ fields: FieldReader) throws -> CreateBody {
+        typealias Field = VMs.CreateRequest.CodingKeys
         var f = fields
-        let name = f.name("name", kind: .instance, required: true)
-        let flavor = f.line("flavor_id", required: true, minLength: 1, maxLength: 255)
-        let image = f.line("image_id", required: true, minLength: 1, maxLength: 255)
-        let description = f.string("description", maxLength: TextLimit.descriptionBytes)
-        let keyName = f.line("key_name", maxLength: 255)
-        let userData = f.string("user_data", maxLength: 65535)
-        let network = f.line("network_id", maxLength: 255)
+        let name = f.name(Field.name.stringValue, kind: .instance, required: true)
+        let flavor = f.line(Field.flavorId.stringValue, required: true, minLength: 1, maxLength: 255)
+        let image = f.line(Field.imageId.stringValue, required: true, minLength: 1, maxLength: 255)
+        let description = f.string(Field.description.stringValue, maxLength: TextLimit.descriptionBytes)
+        let keyName = f.line(Field.keyName.stringValue, maxLength: 255)
+        let userData = f.string(Field.userData.stringValue, maxLength: 65535)
+        let network = f.line(Field.networkId.stringValue, maxLength: 255)
         var address: IPv4Address?
-        if let raw = f.line("ip_address", maxLength: 15) {
+        if let raw = f.line(Field.ipAddress.stringValue, maxLength: 15) {
             address = IPv4Address(raw)
             if address == nil {
-                f.fail("value_error", ["ip_address"], "Value error, must be an IPv4 address such as 10.0.0.5", input: .string(raw))
+                f.fail(
+                    .valueError, [Field.ipAddress.stringValue], "Value error, must be an IPv4 address such as 10.0.0.5",
+                    input: .string(raw))
             }
         }
-        let groups = f.strings("security_groups")
-        let zone = f.line("availability_zone", maxLength: 255)
-        let metadata = f.stringMap("metadata") ?? [:]
+        let groups = f.strings(Field.securityGroups.stringValue)
+        let zone = f.line(Field.availabilityZone.stringValue, maxLength: 255)
+        let metadata = f.stringMap(Field.metadata.stringValue) ?? [:]
         var backend: BackendKind?
         if let raw = metadata["backend"] {
             let vmBackends = BackendKind.allCases.filter { $0.supportedKinds.contains(.vm) }
             backend = BackendKind(rawValue: raw.lowercased()).flatMap { vmBackends.contains($0) ? $0 : nil }
             if backend == nil {
                 f.fail(
-                    "enum", ["metadata", "backend"], "Input should be \(FieldReader.alternatives(vmBackends.map(\.rawValue)))",
-                    input: .string(raw))
+                    .enumeration, [Field.metadata.stringValue, "backend"],
+                    "Input should be \(FieldReader.alternatives(vmBackends.map(\.rawValue)))", input: .string(raw))
             }
         }
         try f.check()
         // Every required field passed its check above, so these are present.
-        guard let name, let flavor, let image else { throw RequestValidationError(type: "missing", loc: ["body"], msg: "Field required") }
+        guard let name, let flavor, let image else { throw RequestValidationError.missing(at: ["body"]) }
         return CreateBody(
             name: name, flavorId: flavor, imageId: image, description: description, keyName: keyName, userData: userData,
             networkId: network, ipAddress: address, securityGroups: groups, availabilityZone: zone, metadata: metadata, backend: backend)
@@ -184,9 +187,11 @@ enum VMMapping {
             interfaces = [NetworkInterface(network: network, address: body.ipAddress)]
         } else if let address = body.ipAddress {
             let known = networks.keys.sorted()
+            typealias Field = VMs.CreateRequest.CodingKeys
+            let (addressKey, networkKey) = (Field.ipAddress.stringValue, Field.networkId.stringValue)
             throw RequestValidationError(
-                type: "value_error", loc: ["body", "ip_address"],
-                msg: "Value error, ip_address needs network_id to name a Flotilla network ("
+                type: .valueError, loc: ["body", .string(addressKey)],
+                msg: "Value error, \(addressKey) needs \(networkKey) to name a Flotilla network ("
                     + (known.isEmpty ? "none is defined" : known.joined(separator: ", ")) + ")",
                 input: .string(address.description))
         }
@@ -207,101 +212,5 @@ enum VMMapping {
         let config = InstanceConfig(image: image.id, cloudInit: body.userData.map { CloudInit(userData: $0) }, networks: interfaces)
         let spec = InstanceSpec(config: config, resources: flavor.resources, metadata: metadata)
         return CreateInstance(name: body.name, kind: .vm, backend: backend, spec: spec)
-    }
-
-    // MARK: Catalog
-
-    static func flavor(_ f: Flavor) -> VMs.Flavor {
-        VMs.Flavor(
-            id: f.id, name: f.name, vcpus: f.vcpus, memoryMB: f.memoryMB, diskGB: f.diskGB, ephemeralGB: f.ephemeralGB,
-            swapMB: f.swapMB, isPublic: f.isPublic, description: f.description.isEmpty ? nil : f.description)
-    }
-
-    static func image(_ i: Image) -> VMs.Image {
-        let a = i.artifacts
-        return VMs.Image(
-            id: i.id, name: i.name, status: i.status, sizeBytes: i.sizeBytes, minDiskGB: i.minDiskGB,
-            minMemoryMB: i.minMemoryMB, osDistro: i.osDistro, osVersion: i.osVersion, architecture: i.architecture,
-            createdAt: i.createdAt, description: i.description.isEmpty ? nil : i.description,
-            artifacts: VMs.ImageArtifacts(
-                dockerReference: a.dockerReference, kernelPath: a.kernelPath, initrdPath: a.initrdPath,
-                rootDiskPath: a.rootDiskPath, rootDiskFormat: a.rootDiskFormat),
-            backends: BackendKind.allCases.filter { a.missing(for: $0) == nil }.sorted().map(\.rawValue))
-    }
-
-    /// Catalog ids: 1-64 characters of letters, digits, `.`, `-` and `_` (they are store keys and URL parts).
-    static func catalogId(_ f: inout FieldReader, _ key: String, required: Bool) -> String? {
-        guard let id = f.string(key, required: required, minLength: 1, maxLength: 64) else { return nil }
-        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
-        guard id.unicodeScalars.allSatisfy(allowed.contains), id != ".", id != ".." else {
-            f.fail(
-                "string_pattern_mismatch", [key], "String should match pattern '^[A-Za-z0-9._-]+$'", input: .string(id))
-            return nil
-        }
-        return id
-    }
-
-    static func flavorBody(_ fields: FieldReader) throws -> Flavor {
-        var f = fields
-        let name = f.name("name", kind: .flavor, required: true)
-        let id = catalogId(&f, "id", required: false)
-        let vcpus = f.integer("vcpus", required: true, range: 1...1024)
-        let memory = f.integer("memory_mb", required: true, range: 4...16_777_216)
-        let disk = f.integer("disk_gb", required: true, range: 0...1_048_576)
-        let ephemeral = f.integer("ephemeral_gb", range: 0...1_048_576)
-        let swap = f.integer("swap_mb", range: 0...16_777_216)
-        let isPublic = f.bool("is_public")
-        let description = f.string("description", maxLength: TextLimit.descriptionBytes)
-        if id == nil, let name, f.object["id"] == nil {
-            // Without an id, the name is the id: it must fit the id rules.
-            var probe = FieldReader(location: "body", object: ["name": .string(name)])
-            _ = catalogId(&probe, "name", required: true)
-            for issue in probe.issues { f.fail(issue.type, ["name"], issue.msg, input: issue.input) }
-        }
-        try f.check()
-        guard let name, let vcpus, let memory, let disk else {
-            throw RequestValidationError(type: "missing", loc: ["body"], msg: "Field required")
-        }
-        return Flavor(
-            id: id ?? name, name: name, vcpus: Int(vcpus), memoryMB: memory, diskGB: disk, ephemeralGB: ephemeral ?? 0,
-            swapMB: swap ?? 0, isPublic: isPublic ?? true, description: description ?? "")
-    }
-
-    static func imageBody(_ fields: FieldReader, now: Date) throws -> Image {
-        var f = fields
-        let id = catalogId(&f, "id", required: true)
-        let name = f.name("name", kind: .image)
-        let size = f.integer("size_bytes", range: 0...Int64.max)
-        let minDisk = f.integer("min_disk_gb", range: 0...1_048_576)
-        let minMemory = f.integer("min_memory_mb", range: 0...16_777_216)
-        let distro = f.line("os_distro", maxLength: 255)
-        let version = f.line("os_version", maxLength: 255)
-        let arch = f.line("architecture", minLength: 1, maxLength: 64)
-        let description = f.string("description", maxLength: TextLimit.descriptionBytes)
-        let docker = f.line("docker_reference", minLength: 1, maxLength: 1024)
-        let kernel = f.line("kernel_path", minLength: 1, maxLength: 4096)
-        let initrd = f.line("initrd_path", minLength: 1, maxLength: 4096)
-        let rootDisk = f.line("root_disk_path", minLength: 1, maxLength: 4096)
-        let rootFormat = f.choice("root_disk_format", ["raw", "qcow2"])
-        for (key, path) in [("kernel_path", kernel), ("initrd_path", initrd), ("root_disk_path", rootDisk)] {
-            if let path, !path.hasPrefix("/") {
-                f.fail("value_error", [key], "Value error, must be an absolute path", input: .string(path))
-            }
-        }
-        // Separate kernel, initrd and disk entries, or a bundle (ImageArtifacts.entryProblem).
-        let kvm = ImageArtifacts(kernelPath: kernel, initrdPath: initrd, rootDiskPath: rootDisk, rootDiskFormat: rootFormat)
-        if let problem = kvm.entryProblem {
-            let key = ["kernel": "kernel_path", "diskFormat": "root_disk_format"][problem.field] ?? "kernel_path"
-            f.fail("value_error", [key], "Value error, " + problem.message, input: f.whole)
-        }
-        try f.check()
-        guard let id else { throw RequestValidationError(type: "missing", loc: ["body", "id"], msg: "Field required") }
-        return Image(
-            id: id, name: name ?? id, sizeBytes: size ?? 0, minDiskGB: minDisk ?? 0, minMemoryMB: minMemory ?? 0,
-            osDistro: distro ?? "", osVersion: version ?? "", architecture: arch ?? "x86_64", createdAt: now,
-            description: description ?? "",
-            artifacts: ImageArtifacts(
-                dockerReference: docker, kernelPath: kernel, initrdPath: initrd, rootDiskPath: rootDisk,
-                rootDiskFormat: rootFormat))
     }
 }

@@ -26,7 +26,7 @@ struct VMRoutes {
         routes.add(.post, "\(b)/:uuid/stop", permission: .operateInstances) { req, ctx in try await act(.stop, req, ctx) }
         routes.add(.post, "\(b)/:uuid/reboot", permission: .operateInstances) { req, ctx in
             var body = try await FieldReader.body(req, context: ctx, optional: true)
-            let type = body.choice("reboot_type", ["SOFT", "HARD"]) ?? "SOFT"
+            let type = body.choice(VMs.RebootRequest.CodingKeys.rebootType.stringValue, ["SOFT", "HARD"]) ?? "SOFT"
             try body.check()
             return try await act(.restart, req, ctx, hard: type == "HARD")
         }
@@ -105,8 +105,9 @@ struct VMRoutes {
     private func update(_ req: Request, _ ctx: FlotillaRequestContext) async throws -> Response {
         let current = try vm(try ctx.parameters.require("uuid"))
         var body = try await FieldReader.body(req, context: ctx)
-        let name = body.string("name", minLength: 1, maxLength: 255)
-        let description = body.string("description", maxLength: 1000)
+        typealias Field = VMs.UpdateRequest.CodingKeys
+        let name = body.string(Field.name.stringValue, minLength: 1, maxLength: 255)
+        let description = body.string(Field.description.stringValue, maxLength: 1000)
         try body.check()
         guard name != nil || description != nil else { return JSONResponse.make(VMMapping.vm(current)) }
         let changes: [String: String?] = description.map { [VMMapping.Key.description: $0] } ?? [:]
