@@ -139,7 +139,7 @@ let package = Package(
         .target(
             name: "FlotillaClient",
             dependencies: [
-                "FlotillaAPI", "FlotillaTLS",
+                "FlotillaAPI", "FlotillaCore", "FlotillaTLS",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -152,7 +152,12 @@ let package = Package(
                 "FlotillaCore", "FlotillaStore", "FlotillaBackends", "FlotillaCluster", "FlotillaServer", "FlotillaFlintlock",
                 "FlotillaTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCertificateReloading", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -185,6 +190,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
@@ -198,6 +204,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/FlotillaTestSupport"),
         .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore"]),
@@ -225,24 +232,36 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                // DockerEventsTests: its own requests to dockerd.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
         .testTarget(
             name: "FlotillaServerTests",
             dependencies: [
                 "FlotillaCore", "FlotillaCluster", "FlotillaServer", "FlotillaHost", "FlotillaTestSupport", "FlotillaAPI",
                 "FlotillaBackends",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "FlotillaClusterTests",
             dependencies: [
                 "FlotillaCore", "FlotillaCluster", "FlotillaStore", "FlotillaBackends", "FlotillaHost", "FlotillaTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
             ]),
         .testTarget(
             name: "FlotillaHostTests",
             dependencies: [
                 "FlotillaHost", "FlotillaClient", "FlotillaTestSupport", "FlotillaAPI", "FlotillaServer", "FlotillaTLS",
+                "FlotillaCore", "FlotillaStore",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 // TracingProcessTests: requests with traceparent and X-Request-Id headers.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
@@ -259,6 +278,7 @@ let package = Package(
             name: "FlotillaFlintlockClientTests",
             dependencies: [
                 "FlotillaCore", "FlotillaHost", "FlotillaServer", "FlotillaTestSupport", "FlotillaAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ] + grpcProducts),
