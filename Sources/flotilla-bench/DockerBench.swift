@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import ServiceLifecycle
 
 /// Create+start of a busybox container through Flotilla (an in-process host: instance service, scheduler,
 /// agent, docker backend) against the same two Engine API calls made directly, interleaved in one run.

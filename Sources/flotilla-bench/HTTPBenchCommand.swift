@@ -6,6 +6,8 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import ServiceLifecycle
 
 /// GET-instance and create-instance (sim, zero latency) through a whole Flotilla host on loopback, next to

@@ -1,9 +1,12 @@
 import ArgumentParser
 import AsyncHTTPClient
+import FlotillaCore
 import FlotillaHost
 import Foundation
 import Logging
 import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import ServiceLifecycle
 
 /// Create-to-init-marker of a `kvm` VM through a whole Flotilla host (HTTP create request, agent, QEMU

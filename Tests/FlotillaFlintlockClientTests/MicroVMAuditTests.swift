@@ -1,4 +1,5 @@
 import FlotillaCore
+import FlotillaHost
 import FlotillaTestSupport
 import Foundation
 import GRPCCore

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOFoundationCompat
 import Testing
 
 /// A MicroVM made through gRPC is an ordinary instance: surface A lists it as a vm the scheduler placed.

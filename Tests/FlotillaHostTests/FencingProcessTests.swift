@@ -1,5 +1,6 @@
 import FlotillaAPI
 import FlotillaClient
+import FlotillaCore
 import FlotillaTestSupport
 import Foundation
 import Testing

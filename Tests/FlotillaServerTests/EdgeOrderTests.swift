@@ -1,3 +1,4 @@
+import FlotillaCluster
 import FlotillaCore
 import FlotillaHost
 import FlotillaTestSupport
@@ -5,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 
 @testable import FlotillaServer

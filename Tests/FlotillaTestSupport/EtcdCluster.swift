@@ -1,3 +1,4 @@
+import FlotillaCore
 import FlotillaStore
 import FlotillaTLS
 import Foundation

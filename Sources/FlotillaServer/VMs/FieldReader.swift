@@ -2,6 +2,7 @@ import FlotillaAPI
 import FlotillaCore
 import Foundation
 import Hummingbird
+import NIOFoundationCompat
 
 /// Reads the fields of a JSON body or a query string and collects every failure the way FastAPI (pydantic)
 /// reports them, so that surface C's 422 names each bad field: `type`, `loc`, `msg`, `input`.
