@@ -36,7 +36,8 @@ struct KVMBenchCommand: AsyncParsableCommand {
         config.dataDir = dir + "/host"
         config.hostId = "bench"
         config.listenPort = 0
-        config.apiKey = "flt_bench_key_0123456789abcdefghij"
+        let key = "flt_bench_key_0123456789abcdefghij"
+        config.apiKey = key
         config.backends = [.kvm]
         config.kvmAccel = accelMode
         config.cpuCores = 64
@@ -54,7 +55,7 @@ struct KVMBenchCommand: AsyncParsableCommand {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             let report: String
             do {
-                report = try await measure(client, port: port, key: config.apiKey!, dataDir: config.dataDir, directDir: dir + "/direct")
+                report = try await measure(client, port: port, key: key, dataDir: config.dataDir, directDir: dir + "/direct")
                 try await client.shutdown()
             } catch {
                 try? await client.shutdown()
@@ -108,7 +109,7 @@ struct KVMBenchCommand: AsyncParsableCommand {
                 direct.append(try await directRun(run, arguments, instanceDir, directDir))
             }
             FileHandle.standardError.write(
-                Data("run \(run + 1)/\(runs): flotilla \(Int(viaFlotilla.last!)) ms, direct \(Int(direct.last!)) ms\n".utf8))
+                Data("run \(run + 1)/\(runs): flotilla \(Int(ms)) ms, direct \(direct.last.map { "\(Int($0)) ms" } ?? "-")\n".utf8))
         }
         let f = Self.median(viaFlotilla)
         let d = Self.median(direct)

@@ -31,7 +31,7 @@ struct FencingProcessTests {
                 }
                 return created != nil
             }
-            made.append(created!)
+            made.append(try #require(created))
         }
         return made
     }

@@ -35,6 +35,8 @@ struct VMNetworkSurfaceTests {
     }
 
     static func mac(_ address: String, network: String = "vmnet") -> String {
+        // The tests pass literal addresses.
+        // swift-format-ignore: NeverForceUnwrap
         NetworkInterface.derivedMAC(network: network, address: IPv4Address(address)!)
     }
 
