@@ -17,6 +17,13 @@ let observabilityProducts: [Target.Dependency] = [
     .product(name: "ServiceContextModule", package: "swift-service-context"),
 ]
 
+/// Upcoming language features every target is built with (issue 20, point 6), as Hummingbird does: an import is
+/// visible only in the file that writes it, and an existential is spelled `any P`.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
 let package = Package(
     name: "flotilla",
     platforms: [.macOS(.v15)],
@@ -55,7 +62,11 @@ let package = Package(
     ],
     targets: [
         // Pure domain: values, state machine, reducer, scheduler, ports. No I/O.
-        .target(name: "FlotillaCore", dependencies: [.product(name: "HeapModule", package: "swift-collections")]),
+        .target(
+            name: "FlotillaCore",
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")],
+            // The pure core also keeps its imports internal unless a public signature needs them (`public import`).
+            swiftSettings: strictSettings + [.enableUpcomingFeature("InternalImportsByDefault")]),
         // Store adapters behind the ClusterStore port.
         .target(
             name: "FlotillaStore",
@@ -73,7 +84,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+            ],
+            swiftSettings: strictSettings),
         // Compute backend adapters behind the ComputeBackend port.
         .target(
             name: "FlotillaBackends",
@@ -87,7 +99,8 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 // The live migration tunnel's TLS (Tunnel/MigrationTunnelTLS.swift).
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ]),
+            ],
+            swiftSettings: strictSettings),
         // Registry cache, membership, election, leader duties, agent.
         .target(
             name: "FlotillaCluster",
@@ -95,7 +108,8 @@ let package = Package(
                 "FlotillaCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ] + observabilityProducts),
+            ] + observabilityProducts,
+            swiftSettings: strictSettings),
         // Surface E: Flintlock's MicroVM service. Generated protobuf and gRPC code (proto/, committed; see
         // scripts/generate-protos.sh), its mapping onto instances and the gRPC server.
         .target(
@@ -105,7 +119,8 @@ let package = Package(
                 .product(name: "NIOCertificateReloading", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ] + grpcProducts),
+            ] + grpcProducts,
+            swiftSettings: strictSettings),
         // The cluster CA, host certificates and TLS configurations from PEM files (ADR 0017).
         .target(
             name: "FlotillaTLS",
@@ -116,9 +131,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCertificateReloading", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+            ],
+            swiftSettings: strictSettings),
         // Wire types of the HTTP surfaces, shared by server and client.
-        .target(name: "FlotillaAPI", dependencies: ["FlotillaCore"]),
+        .target(name: "FlotillaAPI", dependencies: ["FlotillaCore"], swiftSettings: strictSettings),
         // Hummingbird application: surfaces, auth.
         .target(
             name: "FlotillaServer",
@@ -126,25 +142,31 @@ let package = Package(
                 "FlotillaCore", "FlotillaCluster", "FlotillaAPI", "FlotillaFlintlock",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                // Surface E's HTTP gateway answers with the gRPC status code (FlintlockRoutes.swift).
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ] + observabilityProducts,
             // The dashboard's files, compiled into the binary as byte arrays (`PackageResources`, ADR 0023).
-            resources: [.embedInCode("UI/Assets")]),
+            resources: [.embedInCode("UI/Assets")],
+            swiftSettings: strictSettings),
         // Typed HTTP client for the surfaces.
         .target(
             name: "FlotillaClient",
             dependencies: [
-                "FlotillaAPI", "FlotillaTLS",
+                "FlotillaAPI", "FlotillaCore", "FlotillaTLS",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            ]),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
         // Assembles one host: configuration, store, backends, cluster services, server.
         .target(
             name: "FlotillaHost",
@@ -152,15 +174,22 @@ let package = Package(
                 "FlotillaCore", "FlotillaStore", "FlotillaBackends", "FlotillaCluster", "FlotillaServer", "FlotillaFlintlock",
                 "FlotillaTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCertificateReloading", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "OTel", package: "swift-otel"),
-            ] + observabilityProducts),
+            ] + observabilityProducts,
+            swiftSettings: strictSettings),
         .executableTarget(
             name: "flotilla",
             dependencies: [
@@ -170,7 +199,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+            ],
+            swiftSettings: strictSettings),
         .executableTarget(
             name: "flotilla-bench",
             dependencies: [
@@ -185,8 +215,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+            ],
+            swiftSettings: strictSettings),
         .target(
             name: "FlotillaTestSupport",
             dependencies: [
@@ -198,23 +230,29 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Tests/FlotillaTestSupport"),
-        .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore"]),
+            path: "Tests/FlotillaTestSupport",
+            swiftSettings: strictSettings),
+        .testTarget(name: "FlotillaCoreTests", dependencies: ["FlotillaCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "FlotillaTLSTests",
             dependencies: [
                 "FlotillaTLS",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
-            ]),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "FlotillaStoreTests",
             dependencies: [
                 "FlotillaCore", "FlotillaStore", "FlotillaTestSupport", "FlotillaTLS",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "FlotillaBackendsTests",
             dependencies: [
@@ -225,27 +263,44 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+                // DockerEventsTests: its own requests to dockerd.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "FlotillaServerTests",
             dependencies: [
                 "FlotillaCore", "FlotillaCluster", "FlotillaServer", "FlotillaHost", "FlotillaTestSupport", "FlotillaAPI",
                 "FlotillaBackends",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "FlotillaClusterTests",
             dependencies: [
                 "FlotillaCore", "FlotillaCluster", "FlotillaStore", "FlotillaBackends", "FlotillaHost", "FlotillaTestSupport",
-            ]),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceContextModule", package: "swift-service-context"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "FlotillaHostTests",
             dependencies: [
                 "FlotillaHost", "FlotillaClient", "FlotillaTestSupport", "FlotillaAPI", "FlotillaServer", "FlotillaTLS",
+                "FlotillaCore", "FlotillaStore",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 // TracingProcessTests: requests with traceparent and X-Request-Id headers.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]),
+            ],
+            swiftSettings: strictSettings),
         // Surface E's mapping, tested with the server's own generated types.
         .testTarget(
             name: "FlotillaFlintlockTests",
@@ -253,15 +308,21 @@ let package = Package(
                 "FlotillaCore", "FlotillaCluster", "FlotillaFlintlock",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ]),
+            ],
+            swiftSettings: strictSettings),
         // Surface E end to end, through a client generated here from the same .proto files (not the server's code).
         .testTarget(
             name: "FlotillaFlintlockClientTests",
             dependencies: [
-                "FlotillaCore", "FlotillaHost", "FlotillaServer", "FlotillaTestSupport", "FlotillaAPI",
+                "FlotillaCore", "FlotillaHost", "FlotillaServer", "FlotillaTestSupport", "FlotillaAPI", "FlotillaCluster",
+                // FlintlockFixture runs the host's FlintlockGRPCServer; the messages the tests send are their own.
+                "FlotillaFlintlock",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-            ] + grpcProducts),
+            ] + grpcProducts,
+            swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,6 +20,8 @@ PACKAGES+=(systemd)
 # The PostgreSQL store (issue 18): the fixture runs Debian's PostgreSQL 15 server (initdb, postgres) as the postgres
 # user in a folder of its own on a free loopback port; psql creates the tests' databases.
 PACKAGES+=(postgresql-15 postgresql-client-15)
+# The layout check (issue 20, point 6): scripts/check-imports.sh reads `swift package dump-package` with jq.
+PACKAGES+=(jq)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -34,8 +36,11 @@ fi
 echo "== lint (swift format, config in .swift-format)"
 swift format lint --strict --recursive Sources Tests Package.swift
 
+echo "== every target declares what it imports (scripts/check-imports.sh, and SwiftPM's check in the build)"
+scripts/check-imports.sh
+
 echo "== build"
-swift build --build-tests
+swift build --build-tests --explicit-target-dependency-import-check error
 
 echo "== schemathesis against the served /openapi.json (a real flotilla serve, every operation)"
 scripts/schemathesis.sh

@@ -144,8 +144,7 @@ extension FlotillaClient {
     /// - Throws: ``FlotillaClientError/invalidRequest(_:)`` for an empty key, a key containing `=` or
     ///   `,`, or a value containing `,`: the server could not split those apart again.
     public static func labelSelector(_ labels: [String: String]) throws -> String {
-        try labels.keys.sorted().map { key in
-            let value = labels[key]!
+        try labels.sorted { $0.key < $1.key }.map { key, value in
             guard !key.isEmpty, !key.contains("="), !key.contains(","), !value.contains(",") else {
                 throw FlotillaClientError.invalidRequest(
                     "label filter '\(key)=\(value)' cannot be sent: keys must be non-empty without '=' or ',', values without ','"

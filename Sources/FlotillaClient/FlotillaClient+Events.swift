@@ -3,6 +3,7 @@ import FlotillaAPI
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 
 /// What one connection to `GET /api/v2/events` delivers, in order.
 public enum EventStreamItem: Sendable, Equatable {

@@ -3,6 +3,7 @@ import FlotillaAPI
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 
 /// Surface D (`/api/v2`): the global API, answered by any host.
 extension FlotillaClient {

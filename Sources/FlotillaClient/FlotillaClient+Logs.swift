@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 extension FlotillaClient {
     /// Reads an instance's log, `GET /api/v2/instances/{id}/logs` (ADR 0024): its last `tail` lines, then, when

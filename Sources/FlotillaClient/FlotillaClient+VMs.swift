@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaCore
 
 /// Surface C, `/api/v1/vms` (snake_case JSON; see `docs/api/surface-c-vms.md`).
 extension FlotillaClient {

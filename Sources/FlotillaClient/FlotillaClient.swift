@@ -3,6 +3,7 @@ import FlotillaAPI
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 import NIOSSL
 
 /// A typed client for Flotilla's HTTP API: surface A (`/api/v1/compute`), surface C (`/api/v1/vms`,

@@ -30,8 +30,8 @@ extension FlotillaClientError: CustomStringConvertible {
     public var renderedLines: [String] {
         var lines = ["error: \(description)"]
         if case .api(_, _, _, let details?) = self {
-            for key in details.keys.sorted() {
-                lines.append("  \(key): \(Self.render(details[key]!))")
+            for (key, value) in details.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(key): \(Self.render(value))")
             }
         }
         return lines

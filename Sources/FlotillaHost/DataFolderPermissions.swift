@@ -30,12 +30,19 @@ enum DataFolderPermissions {
     /// Sets `path` to `mode` when group or others have any permission on it; false when it did not need it or
     /// does not exist. A symbolic link is left alone.
     private static func restrict(_ path: String, to mode: mode_t) throws -> Bool {
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
-            if errno == ENOENT { return false }
-            throw HostError.configuration("cannot read the permissions of \(path): \(String(cString: strerror(errno)))")
+        // FileManager rather than lstat(2): under MemberImportVisibility the members of Glibc's `struct stat` count as
+        // NIO's CNIOLinux's (the module that read the header first), which this target cannot declare.
+        // attributesOfItem(atPath:) does not follow a symbolic link either.
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch CocoaError.fileReadNoSuchFile {
+            return false
+        } catch {
+            throw HostError.configuration("cannot read the permissions of \(path): \(error.localizedDescription)")
         }
-        guard info.st_mode & S_IFMT != S_IFLNK, info.st_mode & 0o077 != 0 else { return false }
+        let permissions = (attributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0
+        guard attributes[.type] as? FileAttributeType != .typeSymbolicLink, permissions & 0o077 != 0 else { return false }
         guard chmod(path, mode) == 0 else {
             throw HostError.configuration("cannot make \(path) readable by its owner only: \(String(cString: strerror(errno)))")
         }

@@ -7,6 +7,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// One Flotilla host, assembled in one place: store, registry, backends, cluster services and the HTTP app.
 public final class FlotillaHost: Sendable {

@@ -1,5 +1,6 @@
 import FlotillaCluster
 import FlotillaCore
+import Logging
 import ServiceLifecycle
 
 /// The start of a served host (`FlotillaHost.run()`, ADR 0010). Once every listener bound its address, it

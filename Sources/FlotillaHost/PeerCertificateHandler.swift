@@ -1,5 +1,6 @@
 import FlotillaServer
 import FlotillaTLS
+import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
 import NIOSSL

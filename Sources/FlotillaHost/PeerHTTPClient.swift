@@ -8,6 +8,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import ServiceLifecycle
+import Tracing
 
 /// The host-to-host transport: one AsyncHTTPClient whose pool keeps connections to the other hosts alive.
 /// A service: it shuts the client down on graceful shutdown (after the HTTP server, which stops first).

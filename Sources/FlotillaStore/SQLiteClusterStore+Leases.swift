@@ -1,5 +1,6 @@
 import FlotillaCore
 import GRDB
+import Logging
 import ServiceLifecycle
 
 extension SQLiteClusterStore {

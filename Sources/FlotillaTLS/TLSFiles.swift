@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCertificateReloading
 import NIOSSL
+import SwiftASN1
 import X509
 
 /// TLS configurations built from PEM files (docs/decisions/0017-tls-and-the-cluster-secret.md).

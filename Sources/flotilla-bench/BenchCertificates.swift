@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FlotillaHost
 import FlotillaTLS
 import Foundation
+import NIOCore
 import NIOSSL
 
 /// A cluster CA and host certificates for the TLS benchmarks, made with the project's own

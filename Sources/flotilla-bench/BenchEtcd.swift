@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 
 /// A single-member etcd for a benchmark, on free loopback ports, in its own data directory.
 struct BenchEtcd {

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import ServiceLifecycle
 
 /// Create+start of a busybox container through Flotilla (an in-process host: instance service, scheduler,
 /// agent, docker backend) against the same two Engine API calls made directly, interleaved in one run.
@@ -78,8 +79,8 @@ func runDockerBench(
 
         | path | median | min | max |
         |---|---|---|---|
-        | Flotilla (InstanceService.create -> scheduler -> agent -> DockerBackend, until running) | \(ms(medianA)) | \(ms(viaFlotilla.min()!)) | \(ms(viaFlotilla.max()!)) |
-        | Engine API directly (POST /containers/create + POST /containers/{id}/start) | \(ms(medianB)) | \(ms(viaEngine.min()!)) | \(ms(viaEngine.max()!)) |
+        | Flotilla (InstanceService.create -> scheduler -> agent -> DockerBackend, until running) | \(ms(medianA)) | \(viaFlotilla.min().map(ms) ?? "-") | \(viaFlotilla.max().map(ms) ?? "-") |
+        | Engine API directly (POST /containers/create + POST /containers/{id}/start) | \(ms(medianB)) | \(viaEngine.min().map(ms) ?? "-") | \(viaEngine.max().map(ms) ?? "-") |
 
         Ratio of medians (Flotilla / direct): \(String(format: "%.3f", ratio)) (goal: at most 1.10).
 

@@ -2,6 +2,8 @@ import ArgumentParser
 import AsyncHTTPClient
 import FlotillaHost
 import Foundation
+import NIOCore
+import NIOHTTP1
 
 /// `/health` latency while thousands of idle sockets and hundreds of slow uploads are open against a real
 /// `flotilla serve`, and how long after the idle timeout the server closed the idle ones (issue 12, finding 3).

@@ -6,6 +6,8 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import ServiceLifecycle
 
 /// GET-instance and create-instance (sim, zero latency) through a whole Flotilla host on loopback, next to
@@ -27,7 +29,8 @@ struct HTTPBenchCommand: AsyncParsableCommand {
         config.dataDir = dir
         config.hostId = "bench"
         config.listenPort = 0
-        config.apiKey = "flt_bench_key_0123456789abcdefghij"
+        let key = "flt_bench_key_0123456789abcdefghij"
+        config.apiKey = key
         config.backends = [.sim]
         // The benchmark measures the server, not the per-key rate limits (ADR 0019).
         config.rateLimits = .unlimited
@@ -55,7 +58,7 @@ struct HTTPBenchCommand: AsyncParsableCommand {
                     connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)))
             let report: String
             do {
-                report = try await measure(client, flotillaPort: flotillaPort, barePort: barePort, key: config.apiKey!)
+                report = try await measure(client, flotillaPort: flotillaPort, barePort: barePort, key: key)
                 try await client.shutdown()
             } catch {
                 try? await client.shutdown()
@@ -124,8 +127,10 @@ actor PortBox {
     private var ports: [String: Int] = [:]
     func set(_ name: String, _ port: Int) { ports[name] = port }
     func wait(_ name: String) async -> Int {
-        while ports[name] == nil { try? await Task.sleep(for: .milliseconds(20)) }
-        return ports[name]!
+        while true {
+            if let port = ports[name] { return port }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 }
 

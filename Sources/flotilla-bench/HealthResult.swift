@@ -1,3 +1,5 @@
+import Foundation
+
 /// The /health latencies of one measurement.
 struct HealthResult {
     let latenciesMs: [Double]

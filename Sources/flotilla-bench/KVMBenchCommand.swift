@@ -1,9 +1,12 @@
 import ArgumentParser
 import AsyncHTTPClient
+import FlotillaCore
 import FlotillaHost
 import Foundation
 import Logging
 import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import ServiceLifecycle
 
 /// Create-to-init-marker of a `kvm` VM through a whole Flotilla host (HTTP create request, agent, QEMU
@@ -33,7 +36,8 @@ struct KVMBenchCommand: AsyncParsableCommand {
         config.dataDir = dir + "/host"
         config.hostId = "bench"
         config.listenPort = 0
-        config.apiKey = "flt_bench_key_0123456789abcdefghij"
+        let key = "flt_bench_key_0123456789abcdefghij"
+        config.apiKey = key
         config.backends = [.kvm]
         config.kvmAccel = accelMode
         config.cpuCores = 64
@@ -51,7 +55,7 @@ struct KVMBenchCommand: AsyncParsableCommand {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             let report: String
             do {
-                report = try await measure(client, port: port, key: config.apiKey!, dataDir: config.dataDir, directDir: dir + "/direct")
+                report = try await measure(client, port: port, key: key, dataDir: config.dataDir, directDir: dir + "/direct")
                 try await client.shutdown()
             } catch {
                 try? await client.shutdown()
@@ -105,7 +109,7 @@ struct KVMBenchCommand: AsyncParsableCommand {
                 direct.append(try await directRun(run, arguments, instanceDir, directDir))
             }
             FileHandle.standardError.write(
-                Data("run \(run + 1)/\(runs): flotilla \(Int(viaFlotilla.last!)) ms, direct \(Int(direct.last!)) ms\n".utf8))
+                Data("run \(run + 1)/\(runs): flotilla \(Int(ms)) ms, direct \(direct.last.map { "\(Int($0)) ms" } ?? "-")\n".utf8))
         }
         let f = Self.median(viaFlotilla)
         let d = Self.median(direct)

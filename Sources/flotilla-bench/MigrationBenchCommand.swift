@@ -82,7 +82,10 @@ struct MigrationBenchCommand: AsyncParsableCommand {
         guard let id = created["id"] as? String, var from = (created["host"] as? [String: Any])?["id"] as? String else {
             throw BenchError("create failed: \(created)")
         }
-        func console(_ host: String) -> String { "\(dataDirs[host]!)/kvm/\(id)/console.log" }
+        func console(_ host: String) -> String {
+            guard let dataDir = dataDirs[host] else { preconditionFailure("no data folder for host \(host)") }
+            return "\(dataDir)/kvm/\(id)/console.log"
+        }
         // Asked of the source itself, which drives the move: the figures are the migration's, not a routed hop's.
         func owner(_ host: String) -> BenchServe { host == "a" ? hosts[0] : hosts[1] }
         try await waitUntil(seconds: 600) { Self.lastTick(console(from)) ?? -1 >= 3 }
@@ -129,7 +132,7 @@ struct MigrationBenchCommand: AsyncParsableCommand {
             }
             FileHandle.standardError.write(
                 Data(
-                    "run \(run + 1)/\(runs) \(from)->\(to): total \(Int(totals.last!)) ms, downtime \(Int(downtimes.last!)) ms, request \(Int(walls.last!)) ms, console gap \(gaps.last.map { "\(Int($0)) ms" } ?? "-")\n"
+                    "run \(run + 1)/\(runs) \(from)->\(to): total \(totals.last.map { "\(Int($0)) ms" } ?? "-"), downtime \(downtimes.last.map { "\(Int($0)) ms" } ?? "-"), request \(walls.last.map { "\(Int($0)) ms" } ?? "-"), console gap \(gaps.last.map { "\(Int($0)) ms" } ?? "-")\n"
                         .utf8))
             from = to
             try await Task.sleep(for: .seconds(2))
@@ -233,7 +236,7 @@ final class TickWatch: Sendable {
         seen.withLock { s in
             let others = s.filter { $0.key != host }.values.flatMap { $0 }
             let firstElsewhere = others.map(\.at).min()
-            return s[host]?.last { firstElsewhere == nil || $0.at <= firstElsewhere! }
+            return s[host]?.last { tick in firstElsewhere.map { tick.at <= $0 } ?? true }
         }
     }
 

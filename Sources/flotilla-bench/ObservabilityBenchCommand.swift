@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 import ServiceLifecycle
 
 /// GET-instance requests per second with metrics and tracing on vs off, in the same run (issue 15's benchmark):

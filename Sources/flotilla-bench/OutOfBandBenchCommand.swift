@@ -6,6 +6,8 @@ import FlotillaHost
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
 
 /// `flotilla-bench oob`: how long after an out-of-band kill (`docker kill` of a container, SIGKILL of a QEMU)
 /// the registry shows it, with the agent following the backend's change notifications, and with only the

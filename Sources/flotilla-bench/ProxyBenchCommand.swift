@@ -5,6 +5,8 @@ import FlotillaHost
 import Foundation
 import Logging
 import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import ServiceLifecycle
 
 /// Surface D's proxy routing: `GET /api/v2/vm/{id}/status` asked at the host that runs the instance vs asked

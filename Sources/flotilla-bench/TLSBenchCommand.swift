@@ -5,6 +5,8 @@ import FlotillaHost
 import Foundation
 import Logging
 import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import ServiceLifecycle
 
 /// Surface A's GET-instance over HTTPS vs plain HTTP in the same run (issue 14's benchmark): two hosts in

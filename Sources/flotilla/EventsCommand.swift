@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaAPI
 import FlotillaClient
+import FlotillaCore
 import Foundation
 
 struct EventsCommand: AsyncParsableCommand {

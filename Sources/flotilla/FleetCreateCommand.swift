@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaAPI
 import FlotillaClient
+import FlotillaCore
 
 struct FleetCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaAPI
 import FlotillaClient
+import FlotillaCore
 
 /// `vm` or `container`.
 enum InstanceType: String, ExpressibleByArgument, CaseIterable, Sendable {

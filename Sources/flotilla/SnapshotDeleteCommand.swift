@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaAPI
 import FlotillaClient
 
 struct SnapshotDeleteCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaAPI
 import FlotillaClient
 
 /// The states `vm list --state` takes.

@@ -212,7 +212,7 @@ import Testing
     }
 
     static func fetch(_ url: String) async throws -> String {
-        var request = URLRequest(url: URL(string: url)!)
+        var request = URLRequest(url: try #require(URL(string: url)))
         request.timeoutInterval = 2
         let (data, response) = try await URLSession.shared.data(for: request)
         guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw DockerFixtureError("GET \(url) failed") }

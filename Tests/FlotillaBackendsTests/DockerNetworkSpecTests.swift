@@ -7,8 +7,12 @@ import Testing
 /// The pure part of docker instances on Flotilla networks: the docker network of a Flotilla network, whether an
 /// existing one carries it, how a container joins its networks, and what inspect reports as a difference.
 @Suite struct DockerNetworkSpecTests {
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let vmnet = NetworkDefinition(
         name: "vmnet", cidr: IPv4Network("10.77.0.0/24")!, nameservers: [IPv4Address("10.77.0.53")!])
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let lan = NetworkDefinition(
         name: "lan", cidr: IPv4Network("192.168.5.0/24")!, gateway: IPv4Address("192.168.5.254"), bridge: "br0",
         nameservers: [IPv4Address("10.77.0.53")!, IPv4Address("192.168.5.53")!])

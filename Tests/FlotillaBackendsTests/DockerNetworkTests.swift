@@ -33,6 +33,8 @@ import Testing
     }
 
     static func interface(_ network: NetworkDefinition, _ address: String) -> NetworkInterface {
+        // The tests pass literal addresses.
+        // swift-format-ignore: NeverForceUnwrap
         let address = IPv4Address(address)!
         return NetworkInterface(
             network: network.name, address: address, mac: NetworkInterface.derivedMAC(network: network.name, address: address))

@@ -7,6 +7,8 @@ import Testing
 /// devices are only listed, never changed).
 @Suite(.enabled(if: NetlinkTestNamespace.enabled, NetlinkTestNamespace.skipReason))
 struct NetlinkHostLinksTests {
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let network = NetworkDefinition(name: "vmnet", cidr: IPv4Network("10.77.0.0/24")!)
 
     /// The flags `ip` shows for a device ("UP", "BROADCAST", ...).

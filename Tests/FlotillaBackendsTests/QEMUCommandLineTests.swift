@@ -135,6 +135,8 @@ import Testing
         return rows
     }
 
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let network = NetworkDefinition(
         name: "vmnet", cidr: IPv4Network("10.77.0.0/24")!, nameservers: [IPv4Address("10.77.0.53")!, IPv4Address("9.9.9.9")!])
 
@@ -158,6 +160,8 @@ import Testing
                     ]
                 ], lacks: ["bridge,id=net0,br=br0"]))
         var ip = line(disk: "/d/overlay.qcow2")
+        // Literals that parse (a typo fails every test that uses them at once).
+        // swift-format-ignore: NeverForceUnwrap
         ip.ipArgument = QEMUCommandLine.ipArgument(address: IPv4Address("10.77.0.2")!, network: network)
         ip.kernelArguments = "ip=dhcp quiet"
         rows.append(

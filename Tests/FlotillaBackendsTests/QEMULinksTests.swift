@@ -10,6 +10,8 @@ import Testing
 /// is not running when Flotilla starts again. QEMU is installed but no guest boots.
 @Suite(.serialized, .enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason))
 struct QEMULinksTests {
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let vmnet = NetworkDefinition(name: "vmnet", cidr: IPv4Network("10.77.0.0/24")!)
     static let networks = ["vmnet": vmnet]
 

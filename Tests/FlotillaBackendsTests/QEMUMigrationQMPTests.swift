@@ -1,4 +1,5 @@
 import FlotillaCore
+import Foundation
 import Testing
 
 @testable import FlotillaBackends

@@ -12,6 +12,8 @@ import Testing
     .serialized, .enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason),
     .enabled(if: NetlinkTestNamespace.enabled, NetlinkTestNamespace.skipReason))
 struct QEMUMigrationTests {
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let vmnet = NetworkDefinition(name: "vmnet", cidr: IPv4Network("10.78.0.0/24")!)
 
     /// The counter values in a console text, in order.

@@ -11,6 +11,8 @@ import Testing
     .serialized, .enabled(if: KVMTestSupport.enabled, KVMTestSupport.skipReason),
     .enabled(if: NetlinkTestNamespace.enabled, NetlinkTestNamespace.skipReason))
 struct QEMUNetnsTests {
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let vmnet = NetworkDefinition(name: "vmnet", cidr: IPv4Network("10.77.0.0/24")!)
 
     /// The inode of a namespace file (`/proc/PID/ns/net`, `/var/run/netns/NAME`): equal inodes, the same namespace.

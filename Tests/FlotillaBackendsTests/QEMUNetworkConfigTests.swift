@@ -7,8 +7,12 @@ import Testing
 /// The pure parts of a kvm VM's networks: cloud-init's network-config text, the devices a restarted backend
 /// removes, and how a record's interfaces become QEMU's.
 @Suite struct QEMUNetworkConfigTests {
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let vmnet = NetworkDefinition(
         name: "vmnet", cidr: IPv4Network("10.77.0.0/24")!, nameservers: [IPv4Address("10.77.0.53")!, IPv4Address("9.9.9.9")!])
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let lab = NetworkDefinition(name: "lab", cidr: IPv4Network("192.168.50.0/26")!, gateway: IPv4Address("192.168.50.62")!)
     static let networks = ["vmnet": vmnet, "lab": lab]
 
@@ -19,6 +23,8 @@ import Testing
         var testDescription: String { name }
     }
 
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let yamlRows: [YAMLRow] = [
         YAMLRow(name: "no interface, no network-config", interfaces: [], yaml: nil),
         YAMLRow(

@@ -24,7 +24,11 @@ import Testing
         ] {
             state.images[image.id] = image
         }
+        // Literal definitions that parse; the fixture is not a throwing context.
+        // swift-format-ignore: NeverUseForceTry
         state.networks["vmnet"] = try! NetworkDefinition.parse("vmnet=10.77.0.0/24")
+        // Literal definitions that parse; the fixture is not a throwing context.
+        // swift-format-ignore: NeverUseForceTry
         state.networks["other"] = try! NetworkDefinition.parse("other=10.88.0.0/24")
         return state
     }

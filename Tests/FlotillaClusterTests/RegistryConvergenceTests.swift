@@ -1,5 +1,6 @@
 import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
 import FlotillaStore
 import FlotillaTestSupport
 import Foundation

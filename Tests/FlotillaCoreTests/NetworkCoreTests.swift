@@ -3,6 +3,8 @@ import Foundation
 import Testing
 
 @Suite("VM network core") struct NetworkCoreTests {
+    // The tests pass literal addresses.
+    // swift-format-ignore: NeverForceUnwrap
     static func ip(_ text: String) -> IPv4Address { IPv4Address(text)! }
 
     @Test(arguments: [
@@ -73,6 +75,8 @@ import Testing
         }
     }
 
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let vmnet = NetworkDefinition(name: "vmnet", cidr: IPv4Network("10.77.0.0/29")!)
     static let networks = ["vmnet": vmnet]
 

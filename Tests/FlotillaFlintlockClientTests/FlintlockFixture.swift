@@ -1,3 +1,4 @@
+import FlotillaFlintlock
 import FlotillaHost
 import FlotillaTestSupport
 import Foundation

@@ -1,7 +1,9 @@
 import FlotillaCore
+import FlotillaHost
 import FlotillaTestSupport
 import Foundation
 import GRPCCore
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -18,7 +20,9 @@ struct MicroVMAuditTests {
         let app = Application(router: f.host.host.router())
         let box = LockedBox<String>("")
         try await app.test(.router) { client in
-            try await client.execute(uri: "/api/v2/audit?limit=1000", method: .get, headers: [.init("X-API-Key")!: f.host.adminKey]) {
+            try await client.execute(
+                uri: "/api/v2/audit?limit=1000", method: .get, headers: [try #require(HTTPField.Name("X-API-Key")): f.host.adminKey]
+            ) {
                 response in
                 #expect(response.status == .ok)
                 box.withLock { $0 = String(buffer: response.body) }

@@ -1,4 +1,6 @@
 import FlotillaCore
+import FlotillaHost
+import FlotillaServer
 import FlotillaTestSupport
 import Foundation
 import GRPCCore

@@ -1,5 +1,6 @@
 import FlotillaCore
 import FlotillaHost
+import FlotillaServer
 import FlotillaTestSupport
 import Foundation
 import Hummingbird

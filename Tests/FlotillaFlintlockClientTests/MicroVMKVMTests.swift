@@ -1,10 +1,13 @@
+import FlotillaCluster
 import FlotillaCore
 import FlotillaHost
 import FlotillaTestSupport
 import Foundation
+import GRPCCore
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOFoundationCompat
 import Testing
 
 /// A MicroVM on the default provider, kvm: real QEMU (TCG) boots the test guest named through the image catalog.

@@ -1,4 +1,6 @@
+import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
 import FlotillaTestSupport
 import Foundation
 import GRPCCore
@@ -8,6 +10,8 @@ import Testing
 /// volume entry, one TAP interface with a static address, one additional volume (sim provider).
 @Suite("Flintlock MicroVMs with networks and volumes")
 struct MicroVMNetworkDiskTests {
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let network = NetworkDefinition(name: "vmnet", cidr: IPv4Network("10.77.0.0/24")!, nameservers: [IPv4Address("10.77.0.53")!])
     static let images = [
         image("fl-kernel", ImageArtifacts(kernelPath: "/srv/catalog/vmlinux")),

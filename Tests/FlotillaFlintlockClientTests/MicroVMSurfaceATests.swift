@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOFoundationCompat
 import Testing
 
 /// A MicroVM made through gRPC is an ordinary instance: surface A lists it as a vm the scheduler placed.
@@ -14,7 +15,7 @@ struct MicroVMSurfaceATests {
     func instanceId(_ client: some TestClientProtocol, _ f: FlintlockFixture) async throws -> String {
         try await client.execute(
             uri: "/api/v1/compute/instances/name/team-a:api-1", method: .get,
-            headers: [HTTPField.Name("X-API-Key")!: f.host.adminKey]
+            headers: [try #require(HTTPField.Name("X-API-Key")): f.host.adminKey]
         ) { response in
             let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: any Sendable]
             return try #require(body?["id"] as? String)
@@ -36,7 +37,7 @@ struct MicroVMSurfaceATests {
             let app = Application(router: f.host.host.router())
             try await app.test(.router) { client in
                 try await client.execute(
-                    uri: "/api/v1/compute/instances", method: .get, headers: [HTTPField.Name("X-API-Key")!: f.host.adminKey]
+                    uri: "/api/v1/compute/instances", method: .get, headers: [try #require(HTTPField.Name("X-API-Key")): f.host.adminKey]
                 ) { response in
                     #expect(response.status == .ok)
                     let body = try #require(
@@ -53,7 +54,7 @@ struct MicroVMSurfaceATests {
                 // The global API sees the same instance, with live status from its host.
                 try await client.execute(
                     uri: "/api/v2/vm/\(try await instanceId(client, f))/status", method: .get,
-                    headers: [HTTPField.Name("X-API-Key")!: f.host.adminKey]
+                    headers: [try #require(HTTPField.Name("X-API-Key")): f.host.adminKey]
                 ) { response in
                     #expect(response.status == .ok)
                     let body = try #require(

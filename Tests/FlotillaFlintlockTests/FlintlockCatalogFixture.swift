@@ -24,8 +24,12 @@ enum FlintlockCatalogFixture {
         Image(id: id, name: id, osDistro: "", osVersion: "", createdAt: Date(timeIntervalSince1970: 0), artifacts: artifacts)
     }
 
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let vmnet = NetworkDefinition(
         name: "vmnet", cidr: IPv4Network("10.0.0.0/24")!, nameservers: [IPv4Address("10.0.0.53")!])
+    // Literals that parse (a typo fails every test that uses them at once).
+    // swift-format-ignore: NeverForceUnwrap
     static let backnet = NetworkDefinition(name: "backnet", cidr: IPv4Network("10.1.0.0/16")!, bridge: "br-back")
     static let networks = ["vmnet": vmnet, "backnet": backnet]
 

@@ -2,6 +2,7 @@ import FlotillaCluster
 import FlotillaCore
 import FlotillaFlintlock
 import Foundation
+import SwiftProtobuf
 import Testing
 
 /// `kernel`, `initrd`, `root_volume`, `kernel.cmdline` and `additional_volumes` onto the instance's config.

@@ -1,7 +1,9 @@
+import FlotillaCluster
 import FlotillaCore
 import FlotillaFlintlock
 import Foundation
 import GRPCCore
+import SwiftProtobuf
 import Testing
 
 @Suite("Flintlock state, status and JSON mapping")

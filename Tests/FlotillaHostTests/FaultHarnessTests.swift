@@ -25,6 +25,8 @@ struct FaultHarnessTests {
         await echo.close()
     }
 
+    // A bound proxy's address always ends in its port.
+    // swift-format-ignore: NeverForceUnwrap
     static func port(of proxy: FaultProxy) -> Int { Int(proxy.address.split(separator: ":").last!)! }
 
     @Test("pass: bytes go through both ways and the connection is counted")

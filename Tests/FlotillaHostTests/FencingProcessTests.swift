@@ -1,5 +1,6 @@
 import FlotillaAPI
 import FlotillaClient
+import FlotillaCore
 import FlotillaTestSupport
 import Foundation
 import Testing
@@ -30,7 +31,7 @@ struct FencingProcessTests {
                 }
                 return created != nil
             }
-            made.append(created!)
+            made.append(try #require(created))
         }
         return made
     }

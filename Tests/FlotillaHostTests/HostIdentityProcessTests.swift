@@ -212,7 +212,7 @@ extension HostIdentityProcessTests {
 
         /// One call to the JSON gateway of the first member, with a 5 s deadline.
         static func gateway(_ etcd: EtcdCluster, _ path: String, _ body: [String: String]) async throws -> [String: Any] {
-            var request = URLRequest(url: URL(string: etcd.endpoints[0] + path)!, timeoutInterval: 5)
+            var request = URLRequest(url: try #require(URL(string: etcd.endpoints[0] + path)), timeoutInterval: 5)
             request.httpMethod = "POST"
             request.httpBody = try JSONSerialization.data(withJSONObject: body)
             let (data, response) = try await URLSession.shared.data(for: request)

@@ -1,5 +1,6 @@
 import FlotillaTestSupport
 import Foundation
+import NIOHTTP1
 import Testing
 
 /// Live migration end to end (issue 17, docs/decisions/0027-live-migration.md): two real hosts, kvm under TCG, on a

@@ -1,5 +1,6 @@
 import FlotillaTestSupport
 import Foundation
+import NIOHTTP1
 import Testing
 
 /// The reported defect of issue 17: a cold `POST /api/v2/vms/{id}/migrate` of a running kvm VM from host a to an

@@ -1,5 +1,7 @@
 import FlotillaAPI
 import FlotillaClient
+import FlotillaCore
+import FlotillaStore
 import FlotillaTestSupport
 import Foundation
 import Testing

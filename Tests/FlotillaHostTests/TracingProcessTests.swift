@@ -4,6 +4,7 @@ import FlotillaClient
 import FlotillaTestSupport
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Testing
 
 /// Traces across hosts and request ids in JSON log lines, on real `flotilla serve` processes (ADR 0022): two

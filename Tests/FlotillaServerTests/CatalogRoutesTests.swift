@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Testing
 
 /// Surface C's flavor and image catalogs: built-ins seeded once, admin writes, per-backend artifacts.

@@ -1,3 +1,7 @@
+import FlotillaCluster
+import FlotillaCore
+import FlotillaHost
+import FlotillaTestSupport
 import Foundation
 import HTTPTypes
 import Testing

@@ -195,6 +195,8 @@ struct ComputeLifecycleTests {
 struct HTTPFieldsKey: ExpressibleByDictionaryLiteral {
     var fields: HTTPFields = [:]
     init(dictionaryLiteral elements: (String, String)...) {
+        // The tests write literal header names; a dictionary literal cannot throw.
+        // swift-format-ignore: NeverForceUnwrap
         for (k, v) in elements { fields[.init(k)!] = v }
     }
 }

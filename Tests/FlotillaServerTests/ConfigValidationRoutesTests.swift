@@ -2,6 +2,7 @@ import FlotillaCore
 import FlotillaHost
 import FlotillaTestSupport
 import Foundation
+import HTTPTypes
 import Testing
 
 /// A backend configuration that cannot run is refused by every surface before anything is written: 400 with the

@@ -9,8 +9,8 @@ import Testing
 /// answers 304; an unknown file is 404; the HTML holds no data of the cluster.
 @Suite("Dashboard routes")
 struct DashboardRoutesTests {
-    static let csp = HTTPField.Name("Content-Security-Policy")!
-    static let nosniff = HTTPField.Name("X-Content-Type-Options")!
+    static let csp = HTTPField.Name(constant: "Content-Security-Policy")
+    static let nosniff = HTTPField.Name(constant: "X-Content-Type-Options")
 
     static let types: [(String, String)] = [
         ("/ui/index.html", "text/html; charset=utf-8"), ("/ui/app.css", "text/css; charset=utf-8"),

@@ -3,6 +3,7 @@ import FlotillaCore
 import FlotillaHost
 import FlotillaTestSupport
 import Foundation
+import Logging
 import Testing
 
 /// A docker daemon that goes away for ten seconds under twenty running containers: their instances are shown

@@ -1,3 +1,4 @@
+import FlotillaCluster
 import FlotillaCore
 import FlotillaHost
 import FlotillaTestSupport
@@ -5,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 
 @testable import FlotillaServer
@@ -122,7 +124,7 @@ struct EdgeOrderTests {
     // MARK: Finding 2: authentication first; min_revision only for authenticated callers
 
     static let far = "min_revision=1000000000000000"
-    static let revisionHeader = HTTPField.Name("X-Flotilla-Revision")!
+    static let revisionHeader = HTTPField.Name(constant: "X-Flotilla-Revision")
 
     @Test("an anonymous or wrong-key min_revision answers 401 at once, and neither body nor headers carry the revision")
     func anonymousMinRevision() async throws {

@@ -1,4 +1,6 @@
+import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
 import FlotillaTestSupport
 import Foundation
 import HTTPTypes

@@ -1,6 +1,7 @@
 import FlotillaBackends
 import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
 import FlotillaTestSupport
 import Foundation
 import Testing

@@ -1,7 +1,10 @@
 import FlotillaBackends
+import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
 import FlotillaTestSupport
 import Foundation
+import HTTPTypes
 import Testing
 
 /// Surface D's snapshots on one in-process host with the simulated backend (docs/decisions/0028-snapshots.md):

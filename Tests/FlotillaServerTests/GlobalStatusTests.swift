@@ -1,4 +1,7 @@
+import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
+import FlotillaServer
 import FlotillaTestSupport
 import Foundation
 import HTTPTypes

@@ -1,6 +1,7 @@
 import FlotillaHost
 import FlotillaTestSupport
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -27,7 +28,7 @@ struct HTTPProbe: Sendable {
 
     func call(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
         var headers = extra
-        if let key { headers[.init("X-API-Key")!] = key }
+        if let key { headers[try #require(HTTPField.Name("X-API-Key"))] = key }
         if json != nil { headers[.contentType] = "application/json" }
         return try await client.execute(
             uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }

@@ -34,7 +34,7 @@ struct KeyLifecycleTests {
     /// Checks a 401 for an expired key in the surface's own error format.
     static func expectExpired(_ reply: Reply, surface: String, path: String) {
         #expect(reply.status == 401, "\(surface) \(path): \(reply.status) \(reply.text)")
-        #expect(reply.headers[HTTPField.Name("X-Flotilla-Revision")!] == nil, "\(surface): a 401 tells no revision")
+        #expect(reply.headers[HTTPField.Name(constant: "X-Flotilla-Revision")] == nil, "\(surface): a 401 tells no revision")
         let json = reply.json
         switch surface {
         case "A", "D":

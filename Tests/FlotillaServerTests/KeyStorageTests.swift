@@ -1,4 +1,5 @@
 import FlotillaCore
+import FlotillaHost
 import FlotillaServer
 import FlotillaTestSupport
 import Foundation

@@ -1,5 +1,6 @@
 import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
 import FlotillaServer
 import FlotillaTestSupport
 import Foundation

@@ -1,7 +1,9 @@
+import FlotillaCluster
 import FlotillaCore
 import FlotillaHost
 import FlotillaTestSupport
 import Foundation
+import HTTPTypes
 import Testing
 
 @testable import FlotillaServer

@@ -17,6 +17,8 @@ struct NameLimitsTests {
 
     /// `value` as a JSON string literal.
     static func q(_ value: String) -> String {
+        // Encoding a String cannot fail.
+        // swift-format-ignore: NeverUseForceTry
         String(decoding: try! JSONEncoder().encode(value), as: UTF8.self)
     }
 

@@ -1,3 +1,4 @@
+import FlotillaCluster
 import FlotillaCore
 import FlotillaHost
 import FlotillaTestSupport
@@ -13,6 +14,8 @@ struct NetworkAllocationTests {
     static let vmnet = "vmnet=10.77.0.0/24,dns=10.77.0.1+9.9.9.9"
 
     static func withNetworks(_ body: @escaping @Sendable (HTTPProbe, TestHost) async throws -> Void) async throws {
+        // A literal definition that parses; configure cannot throw.
+        // swift-format-ignore: NeverUseForceTry
         try await withProbe(configure: { $0.networks = [try! NetworkDefinition.parse(Self.vmnet)] }, body)
     }
 

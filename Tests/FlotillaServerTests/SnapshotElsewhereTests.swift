@@ -1,5 +1,8 @@
 import FlotillaBackends
+import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
+import FlotillaServer
 import FlotillaTestSupport
 import Foundation
 import HTTPTypes

@@ -1,4 +1,8 @@
 import FlotillaBackends
+import FlotillaCluster
+import FlotillaCore
+import FlotillaHost
+import FlotillaTestSupport
 import Foundation
 import HTTPTypes
 import Testing

@@ -1,5 +1,7 @@
+import FlotillaAPI
 import FlotillaCore
 import Foundation
+import HTTPTypes
 import Testing
 
 @testable import FlotillaServer

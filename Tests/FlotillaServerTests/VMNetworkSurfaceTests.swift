@@ -1,4 +1,6 @@
+import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
 import FlotillaTestSupport
 import Foundation
 import Testing
@@ -33,6 +35,8 @@ struct VMNetworkSurfaceTests {
     }
 
     static func mac(_ address: String, network: String = "vmnet") -> String {
+        // The tests pass literal addresses.
+        // swift-format-ignore: NeverForceUnwrap
         NetworkInterface.derivedMAC(network: network, address: IPv4Address(address)!)
     }
 

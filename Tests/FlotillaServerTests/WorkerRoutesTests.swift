@@ -1,8 +1,10 @@
 import FlotillaBackends
 import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
 import FlotillaTestSupport
 import Foundation
+import HTTPTypes
 import Testing
 
 @testable import FlotillaServer

@@ -1,6 +1,7 @@
 import FlotillaTLS
 import Foundation
 import NIOSSL
+import SwiftASN1
 import Testing
 import X509
 

@@ -1,5 +1,6 @@
 import FlotillaAPI
 import FlotillaClient
+import FlotillaCore
 import Foundation
 
 /// The randomized chaos run of issue 13 (docs/reliability.md): for a bounded time, clients create, act on and

@@ -46,8 +46,9 @@ public enum ChromiumFixture {
         do {
             try process.run()
             driverURL = try await waitForPort(process, output)
-            session = try await newSession(client, driverURL, profile: profile)
-            let webDriver = WebDriver(client: client, base: "\(driverURL)/session/\(session!)")
+            let id = try await newSession(client, driverURL, profile: profile)
+            session = id
+            let webDriver = WebDriver(client: client, base: "\(driverURL)/session/\(id)")
             try await webDriver.setWindowSize(width: width, height: height)
             let result = try await body(webDriver)
             await tearDown(client, driverURL, session, process, profile)

@@ -1,3 +1,4 @@
+import FlotillaCore
 import FlotillaStore
 import FlotillaTLS
 import Foundation
@@ -218,11 +219,12 @@ public final class EtcdCluster: Sendable {
         if tls {
             let certificate = tlsDirectory + "/\(member.name).pem"
             let key = tlsDirectory + "/\(member.name)-key.pem"
-            process.arguments! += [
-                "--client-cert-auth", "--trusted-ca-file", caFile, "--cert-file", certificate, "--key-file", key,
-                "--peer-client-cert-auth", "--peer-trusted-ca-file", caFile, "--peer-cert-file", certificate,
-                "--peer-key-file", key,
-            ]
+            process.arguments =
+                (process.arguments ?? []) + [
+                    "--client-cert-auth", "--trusted-ca-file", caFile, "--cert-file", certificate, "--key-file", key,
+                    "--peer-client-cert-auth", "--peer-trusted-ca-file", caFile, "--peer-cert-file", certificate,
+                    "--peer-key-file", key,
+                ]
         }
         var environment = ProcessInfo.processInfo.environment
         environment = environment.filter { !$0.key.hasPrefix("ETCD") }

@@ -1,3 +1,4 @@
+import FlotillaAPI
 import FlotillaClient
 import Foundation
 import Synchronization

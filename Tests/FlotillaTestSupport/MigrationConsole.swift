@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 /// The test guest's console as the migration tests read it (Tests/Fixtures/guest/init): a boot marker
 /// (`FLOTILLA-GUEST-READY`) once per boot, then `FLOTILLA-TICK n` every second from 0. A guest that kept running

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Testing
 
 /// Two `flotilla serve` hosts, `a` and `b`, with the kvm backend under TCG on one real 3-member etcd cluster: the
 /// fixture of the migration tests (docs/decisions/0027-live-migration.md). Everything it starts is pushed on the
@@ -22,7 +23,11 @@ public struct MigrationHosts: Sendable {
     let environments: [String: [String: String]]
     let backends: String
 
+    // The fixture starts exactly the hosts in `ids`, a and b.
+    // swift-format-ignore: NeverForceUnwrap
     public var a: ServeProcess { hosts["a"]! }
+    // The fixture starts exactly the hosts in `ids`, a and b.
+    // swift-format-ignore: NeverForceUnwrap
     public var b: ServeProcess { hosts["b"]! }
 
     /// Starts etcd and both hosts; `a` starts first (the leader, most of the time: nothing depends on it).
@@ -40,12 +45,14 @@ public struct MigrationHosts: Sendable {
         var dirs: [String: String] = [:]
         var hosts: [String: ServeProcess] = [:]
         for id in ids {
-            dirs[id] = "\(root)/\(id)"
-            arguments[id] =
+            let dir = "\(root)/\(id)"
+            let hostArguments =
                 etcd.serveArguments + ["--cluster-secret", "migration-test-secret", "--host-id", id, "--kvm-accel", "tcg"]
                 + (perHost[id] ?? [])
+            dirs[id] = dir
+            arguments[id] = hostArguments
             hosts[id] = try await stack.serve(
-                dataDir: dirs[id]!, apiKey: apiKey, extra: arguments[id]!, backends: backends, environment: environment[id] ?? [:],
+                dataDir: dir, apiKey: apiKey, extra: hostArguments, backends: backends, environment: environment[id] ?? [:],
                 stopSignal: SIGKILL)
         }
         return MigrationHosts(
@@ -55,11 +62,13 @@ public struct MigrationHosts: Sendable {
     /// Starts host `id` again on its folder, with the same arguments (after the test killed it); stopped by the stack.
     public func restart(_ id: String, on stack: FixtureStack) async throws -> ServeProcess {
         try await stack.serve(
-            dataDir: dataDirs[id]!, apiKey: Self.apiKey, extra: arguments[id]!, backends: backends,
+            dataDir: try #require(dataDirs[id]), apiKey: Self.apiKey, extra: try #require(arguments[id]), backends: backends,
             environment: environments[id] ?? [:], stopSignal: SIGKILL)
     }
 
     /// The folder of instance `id`'s QEMU files on host `host`.
+    // Called with the ids of the fixture's hosts.
+    // swift-format-ignore: NeverForceUnwrap
     public func kvmFolder(_ host: String, instance id: String) -> String { "\(dataDirs[host]!)/kvm/\(id)" }
 
     /// The pid of the QEMU of instance `id` on host `host`, when its pid file names a live process.

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The VM network of the live migration tests: one namespace per host (`fltest-<label><host>-<pid>`, the host's
 /// `--vm-netns`), a bridge `br0` in each, the two bridges joined by a veth pair made between the namespaces, and
@@ -14,11 +15,15 @@ public struct MigrationNetwork: Sendable {
     public let namespaces: [String: NetworkNamespace]
 
     /// The namespace the test pings from (host a's, which holds the gateway address).
+    // `make` makes a namespace for each of the hosts a and b.
+    // swift-format-ignore: NeverForceUnwrap
     public var first: NetworkNamespace { namespaces["a"]! }
 
     /// `serve` arguments of host `id`: the network (an existing bridge, which Flotilla never changes) and the host's
     /// namespace.
     public func serveArguments(_ id: String) -> [String] {
+        // Called with the ids of the fixture's hosts, each of which has a namespace.
+        // swift-format-ignore: NeverForceUnwrap
         ["--network", "\(Self.name)=\(Self.cidr),gateway=\(Self.gateway),bridge=br0", "--vm-netns", namespaces[id]!.name]
     }
 
@@ -31,7 +36,7 @@ public struct MigrationNetwork: Sendable {
             try await ip(["-n", ns.name, "link", "add", "br0", "type", "bridge"])
             try await ip(["-n", ns.name, "link", "set", "br0", "up"])
         }
-        let (a, b) = (namespaces["a"]!.name, namespaces["b"]!.name)
+        let (a, b) = (try #require(namespaces["a"]).name, try #require(namespaces["b"]).name)
         // Made in a with its peer in b: neither end ever exists in the machine's own namespace.
         try await ip(["-n", a, "link", "add", "mig0", "type", "veth", "peer", "name", "mig1", "netns", b])
         try await ip(["-n", a, "link", "set", "mig0", "master", "br0", "up"])

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// A real Prometheus server (Debian's `prometheus` package) on a free loopback port, scraping Flotilla hosts'
 /// `/metrics` every second with a bearer API key, as docs/metrics.md tells an operator to. Its configuration and

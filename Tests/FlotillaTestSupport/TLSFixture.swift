@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FlotillaTLS
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 
 /// A cluster CA in a temporary folder and the certificates a TLS test needs from it (ADR 0017), made with the

@@ -2,6 +2,7 @@ import FlotillaCore
 import FlotillaHost
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// A whole Flotilla host in this process, on a temporary data folder, with its background services
 /// running (store, registry, membership, election, agent) but no socket: tests drive its router.

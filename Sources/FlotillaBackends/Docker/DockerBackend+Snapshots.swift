@@ -1,5 +1,6 @@
 import FlotillaCore
 import Foundation
+import NIOHTTP1
 
 /// Docker snapshots (docs/decisions/0028-snapshots.md): the container's filesystem committed as an image
 /// `flotilla-snapshot:<snapshot id>` labelled `io.flotilla.snapshot=<snapshot id>` (no memory: a container made

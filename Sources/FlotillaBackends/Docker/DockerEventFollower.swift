@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 import Synchronization
 
 /// Follows the Docker Engine's event stream (`GET /events`) for the containers that carry Flotilla's

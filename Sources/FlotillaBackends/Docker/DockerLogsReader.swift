@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FlotillaCore
 import NIOCore
+import NIOHTTP1
 
 /// Reads a container's log through `GET /containers/{id}/logs?stdout=1&stderr=1&tail=N&follow=0|1` (ADR 0024):
 /// stdout and stderr both, demultiplexed (``DockerLogsDemultiplexer``) unless the container has a TTY, each line

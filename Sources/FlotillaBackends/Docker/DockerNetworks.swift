@@ -1,5 +1,6 @@
 import FlotillaCore
 import Logging
+import NIOHTTP1
 
 /// The docker networks of Flotilla networks on one daemon (the I/O of ``DockerNetworkSpec``): each is created on
 /// first use and checked on every use; containers are connected to them. Every call has the client's deadline.

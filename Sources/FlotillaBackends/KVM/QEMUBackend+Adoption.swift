@@ -1,5 +1,6 @@
 import FlotillaCore
 import Foundation
+import Logging
 
 extension QEMUBackend {
     /// Reads the instance folders once: instances created before a restart are known again, and their

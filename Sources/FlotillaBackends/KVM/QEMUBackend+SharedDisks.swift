@@ -1,5 +1,6 @@
 import FlotillaCore
 import Foundation
+import Logging
 
 /// Writable disks on storage shared with other hosts (docs/decisions/0029-shared-disk-storage.md): where a new
 /// instance's disks go, who may remove them, and whether an incoming live migration can use its source's disks as

@@ -1,5 +1,6 @@
 import FlotillaCore
 import Foundation
+import Logging
 
 #if canImport(Glibc)
     import Glibc

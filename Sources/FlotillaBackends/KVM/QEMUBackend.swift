@@ -127,11 +127,12 @@ public actor QEMUBackend: ComputeBackend {
 
     public func info() async -> BackendInfo {
         var reason: String?
-        if qemuPath == nil {
+        let path = qemuPath
+        if path == nil {
             reason = "\(configuration.qemuPath) is not installed"
-        } else if version == nil {
+        } else if let path, version == nil {
             do {
-                let text = try await Subprocess.run(qemuPath!, ["--version"], timeout: .seconds(10))
+                let text = try await Subprocess.run(path, ["--version"], timeout: .seconds(10))
                 let words = text.split(whereSeparator: \.isWhitespace)
                 if let i = words.firstIndex(of: "version"), i + 1 < words.count {
                     version = String(words[i + 1])

@@ -95,7 +95,9 @@ enum QMPEventConnection {
             }
             let length = newline - buffer.readerIndex
             guard length <= limit else { throw QMPError.protocolError("a QMP message is longer than \(limit) bytes") }
-            let line = buffer.readSlice(length: length)!
+            guard let line = buffer.readSlice(length: length) else {
+                preconditionFailure("the newline was found within the readable bytes")
+            }
             buffer.moveReaderIndex(forwardBy: 1)
             if line.readableBytesView.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") }) {
                 context.fireChannelRead(Self.wrapInboundOut(line))

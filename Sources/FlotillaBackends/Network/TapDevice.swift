@@ -25,7 +25,7 @@ enum TapDevice {
         request.replaceSubrange(0..<nameBytes.count, with: nameBytes)
         let flags = RouteNetlink.tunTap | RouteNetlink.tunNoPacketInfo | RouteNetlink.tunVnetHeader
         request.replaceSubrange(16..<18, with: NetlinkBytes.native(flags))
-        let attached = request.withUnsafeMutableBytes { ioctl(descriptor, RouteNetlink.tunSetInterface, $0.baseAddress!) }
+        let attached = interfaceRequest(descriptor, RouteNetlink.tunSetInterface, &request)
         if attached != 0 {
             if errno == EBUSY { return .inUse }
             throw .lastError("TUNSETIFF")
@@ -37,8 +37,16 @@ enum TapDevice {
     /// The name of the device an open tap or macvtap descriptor belongs to (TUNGETIFF), or nil when it is not one.
     static func deviceName(of descriptor: Int32) -> String? {
         var request = [UInt8](repeating: 0, count: RouteNetlink.interfaceRequestSize)
-        let answered = request.withUnsafeMutableBytes { ioctl(descriptor, RouteNetlink.tunGetInterface, $0.baseAddress!) }
+        let answered = interfaceRequest(descriptor, RouteNetlink.tunGetInterface, &request)
         guard answered == 0 else { return nil }
         return String(decoding: request.prefix(RouteNetlink.interfaceNameSize).prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// ioctl(2) `command` on `descriptor` with the struct ifreq held in `request`.
+    private static func interfaceRequest(_ descriptor: Int32, _ command: UInt, _ request: inout [UInt8]) -> Int32 {
+        request.withUnsafeMutableBytes { bytes in
+            guard let address = bytes.baseAddress else { preconditionFailure("an ifreq buffer is never empty") }
+            return ioctl(descriptor, command, address)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import FlotillaCore
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import Synchronization

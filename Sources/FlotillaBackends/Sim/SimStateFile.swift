@@ -1,3 +1,4 @@
+import FlotillaCore
 import Foundation
 import Logging
 

@@ -178,6 +178,6 @@ public enum OutputFormatter {
 
     /// `k=v, k2=v2`, sorted by key.
     static func keyValues(_ pairs: [String: String]) -> String {
-        pairs.keys.sorted().map { "\($0)=\(pairs[$0]!)" }.joined(separator: ", ")
+        pairs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
     }
 }

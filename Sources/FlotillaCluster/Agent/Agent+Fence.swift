@@ -1,5 +1,7 @@
 import FlotillaCore
 import Foundation
+import Logging
+import Synchronization
 
 extension Agent {
     /// How often the agent looks at its standing with the store.

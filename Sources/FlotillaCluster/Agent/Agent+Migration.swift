@@ -1,5 +1,6 @@
 import FlotillaCore
 import Foundation
+import Logging
 
 extension Agent {
     /// Whether a live migration of `instance` is under way on this host (docs/decisions/0027-live-migration.md): the

@@ -1,5 +1,7 @@
 import FlotillaCore
 import Foundation
+import Logging
+import Synchronization
 
 extension Agent {
     /// The deadline of one look at the backend (`inspect`).

@@ -1,5 +1,6 @@
 import FlotillaCore
 import Foundation
+import Logging
 
 extension InstanceService {
     /// Renames an instance and/or changes its free-form metadata (nil values remove a key). The name stays

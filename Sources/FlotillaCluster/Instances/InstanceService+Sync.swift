@@ -1,5 +1,6 @@
 import FlotillaCore
 import Foundation
+import Logging
 
 extension InstanceService {
     /// How long `sync` waits for the backend.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A read of the audit trail (`GET /api/v2/audit`), parsed in full before the store is read (ADR 0012): `key`
 /// (a key's id or name), `target` (an instance, VM or other id), `since` (RFC 3339), `limit` (1...1000, default

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One call recorded in the audit trail (ADR 0018): who made it (the key's id, name and role, never its
 /// secret), from where, on which route and target, with which outcome, under which request id.

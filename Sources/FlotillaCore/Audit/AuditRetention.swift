@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What the audit trail keeps (ADR 0018): at most ``maxRecords`` records, none older than ``maxAge``. Pure: the
 /// leader's `AuditPruneDuty` reads the buckets and deletes what this decides.

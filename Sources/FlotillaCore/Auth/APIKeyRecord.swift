@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A stored API key (ADR 0014). The secret itself is never stored and never shown after creation: the record
 /// keeps a keyed hash of it, and listings tell keys apart by id, name and ``fingerprint``.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The rules of key expiry and rotation (ADR 0019). Pure: the caller passes the time.
 public enum KeyExpiry {

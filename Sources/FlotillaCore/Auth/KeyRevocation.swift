@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Decides the revocation of one API key among the stored ones (ADR 0014). Pure: the key service reads the
 /// keys with their revisions, asks ``plan(_:among:revokedAt:)``, and commits the change in one transaction.

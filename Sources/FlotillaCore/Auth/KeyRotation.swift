@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Decides the rotation of one API key (ADR 0019). Pure: the key service reads the keys with their revisions,
 /// makes a secret, asks ``plan(_:among:newSecretHash:newId:options:now:)`` and commits the change in one

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What stays of a revoked API key (ADR 0014): a tombstone under the key's hash, so that a secret given again
 /// (`serve --api-key`) is not made a key again. Kept outside the registry's prefix: read only when a secret is

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What the owning host knows of one of its backends when it records an exit or an error of an instance on it
 /// (``OutageAttribution`` decides what that means for the recorded reason).

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Live facts about a backend.
 public struct BackendInfo: Sendable, Equatable, Codable {

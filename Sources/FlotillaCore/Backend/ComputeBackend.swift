@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The port every compute backend adapter implements (`QEMUBackend`, `DockerBackend`, `SimBackend`).
 ///

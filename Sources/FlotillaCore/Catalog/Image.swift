@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What one backend needs to run an image.
 public struct ImageArtifacts: Sendable, Codable, Equatable, Hashable {

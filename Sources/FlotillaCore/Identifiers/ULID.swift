@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A ULID (https://github.com/ulid/spec): 48 bits of Unix time in milliseconds, then 80 random bits, written as
 /// 26 characters of Crockford's base32 (uppercase). ULIDs sort by the time they were made; surface E gives one to

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Options of the last stop the API asked for, so the owning host stops the way the user asked.
 public struct StopOptions: Sendable, Codable, Equatable, Hashable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Every change of an instance record, as pure functions: the API accepting an action, the leader placing or
 /// rescheduling, the owning host recording what its backend did, a deletion finishing. Services read a record,

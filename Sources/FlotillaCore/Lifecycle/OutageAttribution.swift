@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Names a backend outage in the reason of an exit or an error it caused (docs/decisions/0011-lifecycle-core-and-restart-policies.md).
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What the owning host found in its backend for one instance.
 public enum Observation: Sendable, Equatable {

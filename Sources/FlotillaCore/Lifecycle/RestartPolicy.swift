@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What the owning host does when an instance that should run has stopped on its own (a crash, a kill or a
 /// removal behind Flotilla's back, a guest poweroff): restart it, restart it only after a failure, or leave it.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Decides which of a repeating failure's log lines are written: the first of each kind at once, then nothing
 /// for `window`, then one summary ("... repeated 250 times in 10 s"). Pure: the caller passes the time and writes

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The last migration of an instance, kept in its record (docs/decisions/0027-live-migration.md), so that what
 /// happened and why is in the instance's events and its answer.

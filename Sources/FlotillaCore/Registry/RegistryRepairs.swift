@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One change the leader's health duty writes to the registry, guarded by the record's revision.
 public enum RegistryRepair: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The JSON encoding of every record in the store. One place, so every host reads what every host writes.
 public enum StoreCodec {

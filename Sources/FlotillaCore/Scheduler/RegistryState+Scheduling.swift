@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension RegistryState {
     /// Every known worker as the scheduler sees it: status, health (a heartbeat younger than `healthWindow`)

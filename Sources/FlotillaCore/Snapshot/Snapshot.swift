@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A snapshot of an instance as the registry holds it: the record stored at `/flotilla/snapshots/<id>`
 /// (docs/decisions/0028-snapshots.md). The files it names (``artifact``) are kept by the backend of the host

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A store revision: a global counter that grows by one with every write transaction.
 public typealias Revision = Int64

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A lease handle, as etcd gives it.
 public struct LeaseID: Hashable, Sendable, Codable, CustomStringConvertible {

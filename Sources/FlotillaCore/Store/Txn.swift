@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One condition of a transaction, as in etcd: compare a key's value, version or revisions.
 /// A key that does not exist has value empty, version 0, createRevision 0 and modRevision 0.

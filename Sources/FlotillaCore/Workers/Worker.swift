@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a worker can hold.
 public struct WorkerCapacity: Sendable, Codable, Equatable, Hashable {

@@ -1,8 +1,10 @@
 import FlotillaCore
 import FlotillaFlintlock
 import Foundation
+import GRPCCore
 import Hummingbird
 import NIOCore
+import NIOFoundationCompat
 import SwiftProtobuf
 
 /// Surface E's HTTP gateway: Flintlock's JSON routes under `/v1alpha1/microvm`, on the same operations as the

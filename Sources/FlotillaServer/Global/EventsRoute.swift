@@ -19,7 +19,7 @@ struct EventsRoute {
         routes.add(.get, "/api/v2/events", permission: .read) { req, _ in try await events(req) }
     }
 
-    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+    static let lastEventID = HTTPField.Name(constant: "Last-Event-ID")
 
     func events(_ req: Request) async throws -> Response {
         let since = try Self.since(req)

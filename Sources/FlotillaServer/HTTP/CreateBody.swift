@@ -4,6 +4,7 @@ import FlotillaCluster
 import FlotillaCore
 import Foundation
 import Hummingbird
+import NIOFoundationCompat
 
 extension Request {
     /// A create's body: collected (413 past the limit), decoded (VALIDATION_ERROR with the JSON path that

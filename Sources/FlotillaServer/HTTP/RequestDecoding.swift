@@ -3,6 +3,7 @@ import FlotillaCore
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOFoundationCompat
 
 extension Request {
     /// The body, at most ``HTTPLimits/maxBody`` bytes; 413 past that. A body the client did not finish

@@ -13,5 +13,5 @@ extension RequestId {
 
 extension HTTPField.Name {
     /// The request's id (``RequestId``), on every response.
-    public static let requestId = HTTPField.Name("X-Request-Id")!
+    public static let requestId = HTTPField.Name(constant: "X-Request-Id")
 }

@@ -154,9 +154,9 @@ public enum Surface: Sendable {
 }
 
 extension HTTPField.Name {
-    public static let flotillaRevision = HTTPField.Name("X-Flotilla-Revision")!
-    public static let apiKey = HTTPField.Name("X-API-Key")!
-    public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    public static let flotillaRevision = HTTPField.Name(constant: "X-Flotilla-Revision")
+    public static let apiKey = HTTPField.Name(constant: "X-API-Key")
+    public static let idempotencyKey = HTTPField.Name(constant: "Idempotency-Key")
 }
 
 /// JSON responses with the wire coders.

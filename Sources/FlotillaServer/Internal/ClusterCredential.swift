@@ -66,10 +66,10 @@ public struct ClusterCredential: Sendable {
 
 extension HTTPField.Name {
     /// The cluster credential of a host-to-host call.
-    public static let clusterToken = HTTPField.Name("X-Flotilla-Cluster-Token")!
+    public static let clusterToken = HTTPField.Name(constant: "X-Flotilla-Cluster-Token")
     /// The subject of the client certificate the connection presented, verified against the cluster CA; set by
     /// the listener only (a client's own is removed).
-    public static let peerCertificate = HTTPField.Name("X-Flotilla-Peer-Certificate")!
+    public static let peerCertificate = HTTPField.Name(constant: "X-Flotilla-Peer-Certificate")
     /// Set by a host that forwarded a request to the instance's owner: the owner answers, never forwards again.
-    public static let forwardedBy = HTTPField.Name("X-Flotilla-Forwarded-By")!
+    public static let forwardedBy = HTTPField.Name(constant: "X-Flotilla-Forwarded-By")
 }

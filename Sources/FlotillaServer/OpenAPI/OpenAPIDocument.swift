@@ -1,4 +1,5 @@
 import FlotillaCore
+import Foundation
 
 /// `/openapi.json`: an OpenAPI 3.1 document of surfaces A-E (and the internal routes) as served: every status each
 /// route sends, with a schema for every body (docs/api/openapi.md).

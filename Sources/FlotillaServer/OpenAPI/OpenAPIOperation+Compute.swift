@@ -1,4 +1,5 @@
 import FlotillaCore
+import FoundationEssentials
 
 extension OpenAPIOperation {
     /// Surface A, `/api/v1/compute` (docs/api/surface-a-compute.md).

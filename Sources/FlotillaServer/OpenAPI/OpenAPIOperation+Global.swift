@@ -1,4 +1,5 @@
 import FlotillaCore
+import FoundationEssentials
 
 extension OpenAPIOperation {
     /// Surface D, `/api/v2` (docs/api/surface-d-global.md).

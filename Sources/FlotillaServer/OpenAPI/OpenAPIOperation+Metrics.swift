@@ -1,3 +1,5 @@
+import FlotillaCore
+
 extension OpenAPIOperation {
     /// `GET /metrics` (ADR 0021): the body is `text/plain`; 404 on a host started with `--no-metrics`.
     static let metrics: [OpenAPIOperation] = [

@@ -1,3 +1,5 @@
+import FlotillaCore
+
 extension OpenAPIOperation {
     /// Surface D's VM networks (docs/api/surface-d-global.md, docs/decisions/0025-vm-networks.md).
     static let networks: [OpenAPIOperation] = [

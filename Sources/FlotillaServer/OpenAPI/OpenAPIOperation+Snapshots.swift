@@ -1,3 +1,5 @@
+import FlotillaCore
+
 extension OpenAPIOperation {
     /// Surface D's snapshots (docs/api/surface-d-global.md, docs/decisions/0028-snapshots.md).
     static let snapshots: [OpenAPIOperation] = [

@@ -5,7 +5,7 @@ import Instrumentation
 /// bootstrapped instrument, which may log a carrier it cannot read (swift-otel does, whole), so that no other
 /// header (an API key, the cluster token) can reach a log line (ADR 0022).
 struct TraceHeaders: Sendable, CustomStringConvertible {
-    static let names: [HTTPField.Name] = [HTTPField.Name("traceparent")!, HTTPField.Name("tracestate")!]
+    static let names: [HTTPField.Name] = [HTTPField.Name(constant: "traceparent"), HTTPField.Name(constant: "tracestate")]
     private var values: [String: String] = [:]
 
     /// nil when the request carries no trace context (nothing to extract).

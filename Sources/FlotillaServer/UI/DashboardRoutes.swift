@@ -11,7 +11,7 @@ struct DashboardRoutes {
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
         + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    static let referrerPolicy = HTTPField.Name(constant: "Referrer-Policy")
 
     func register(on router: Router<FlotillaRequestContext>) {
         router.get("/ui") { request, _ in Self.serve("index.html", request) }

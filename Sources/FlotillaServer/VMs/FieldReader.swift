@@ -2,6 +2,7 @@ import FlotillaAPI
 import FlotillaCore
 import Foundation
 import Hummingbird
+import NIOFoundationCompat
 
 /// Reads the fields of a JSON body or a query string and collects every failure the way FastAPI (pydantic)
 /// reports them, so that surface C's 422 names each bad field: `type`, `loc`, `msg`, `input`.
@@ -253,8 +254,8 @@ struct FieldReader {
 
     static func alternatives(_ values: [String]) -> String {
         let quoted = values.map { "'\($0)'" }
-        guard quoted.count > 1 else { return quoted.first ?? "" }
-        return quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!
+        guard quoted.count > 1, let last = quoted.last else { return quoted.first ?? "" }
+        return quoted.dropLast().joined(separator: ", ") + " or " + last
     }
 
     private static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

@@ -1,4 +1,6 @@
 import FlotillaAPI
+import FlotillaCluster
+import FlotillaCore
 import Hummingbird
 
 /// Surface B (docs/api/surface-b-workers.md), the cluster figures under `/api/v1/cluster`, computed from the registry.

@@ -1,3 +1,4 @@
+import Foundation
 import NIOSSL
 
 /// Tells TLS failures apart from other transport failures and says in words what went wrong, for

@@ -21,7 +21,9 @@ struct NewlineDelimitedSplitter: Sendable {
         while let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
             let length = newline - buffer.readerIndex
             guard length <= limit else { throw MessageTooLarge(limit: limit) }
-            let message = buffer.readSlice(length: length)!
+            guard let message = buffer.readSlice(length: length) else {
+                preconditionFailure("the newline was found within the readable bytes")
+            }
             buffer.moveReaderIndex(forwardBy: 1)
             if message.readableBytesView.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") }) {
                 messages.append(message)
