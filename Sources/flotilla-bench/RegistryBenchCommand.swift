@@ -1,10 +1,12 @@
 import ArgumentParser
 import AsyncHTTPClient
+import FlotillaCluster
 import FlotillaCore
 import FlotillaHost
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 
 /// Issue 19, point 3: one host whose registry holds `--instances` instances placed across `--workers` simulated

@@ -1,5 +1,7 @@
 import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
+import FlotillaServer
 import FlotillaTestSupport
 import Testing
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import HeapModule
 
 /// One page of a listing without sorting everything: a single pass keeps the first `offset + count` items in a
