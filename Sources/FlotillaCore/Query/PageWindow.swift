@@ -3,7 +3,7 @@ import HeapModule
 
 /// One page of a listing without sorting everything: a single pass keeps the first `offset + count` items in a
 /// bounded heap (O(n log(offset + count)) instead of O(n log n)), so that a page of 100 from 100,000 instances
-/// costs one read of each (issue 19; docs/benchmarks.md, "registry at 100,000 instances").
+/// costs one read of each (issue 19; measured by `flotilla-bench registry`).
 public enum PageWindow {
     /// The items at positions `offset ..< offset + count` of `items` ordered by `key` (ascending, or descending
     /// when `descending`), and how many items there are in all.
