@@ -64,7 +64,10 @@ let package = Package(
         // Pure domain: values, state machine, reducer, scheduler, ports. No I/O.
         .target(
             name: "FlotillaCore",
-            dependencies: [.product(name: "HeapModule", package: "swift-collections")],
+            dependencies: [
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+            ],
             // The pure core also keeps its imports internal unless a public signature needs them (`public import`).
             swiftSettings: strictSettings + [.enableUpcomingFeature("InternalImportsByDefault")]),
         // Store adapters behind the ClusterStore port.

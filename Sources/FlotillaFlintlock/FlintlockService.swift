@@ -46,7 +46,8 @@ public struct FlintlockService: Sendable {
     public func delete(uid: String) async throws(FlotillaError) {
         let instance = try instance(uid: uid)
         guard instance.state != .deleting else { return }
-        let written = try await instances.perform(.delete, id: instance.id)
+        // The service's write returns once this host's registry shows it (read-your-writes).
+        _ = try await instances.perform(.delete, id: instance.id)
     }
 
     /// The MicroVMs surface E made, in `namespace` (every one when empty) and named `name` when given and not

@@ -221,10 +221,10 @@ enum BadInput {
         init(_ host: TestHost) {
             (instances, names, keys, flavors, images, workers) = host.host.registry.read { s in
                 (
-                    s.instances.filter { $0.value.value.isLive }.mapValues {
-                        let i = $0.value
-                        return InstanceFacts(name: i.name, state: i.state, desired: i.desired, generation: i.generation, spec: i.spec)
-                    },
+                    Dictionary(
+                        uniqueKeysWithValues: s.liveInstances.map { i in
+                            (i.id, InstanceFacts(name: i.name, state: i.state, desired: i.desired, generation: i.generation, spec: i.spec))
+                        }),
                     s.names, Set(s.apiKeys.values.map(\.id)), s.flavors, s.images,
                     s.workers.mapValues { "\($0.value.adminStatus) \($0.value.labels.sorted { $0.key < $1.key })" }
                 )

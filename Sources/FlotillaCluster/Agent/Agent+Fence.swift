@@ -51,9 +51,7 @@ extension Agent {
     /// The instances this host believes it owns (its registry may be stale) that the fence stops.
     private func fenceTargets() -> [Instance] {
         registry.read { s in
-            s.instances.values.map(\.value).filter {
-                $0.workerId == identity.hostId && $0.isLive && $0.spec.placement.effectiveHostLoss == .reschedule
-            }
+            s.instances.live(onWorker: identity.hostId).filter { $0.spec.placement.effectiveHostLoss == .reschedule }
         }.filter { !isHandsOff($0) }
     }
 

@@ -18,8 +18,8 @@ extension Agent {
         }
         let candidates = registry.read { s in
             Set(
-                s.instances.values.lazy.map(\.value)
-                    .filter { $0.migratedFrom == me && ($0.workerId != me || !$0.isLive) && !done.contains($0.id) }
+                s.instances.migrated(from: me)
+                    .filter { ($0.workerId != me || !$0.isLive) && !done.contains($0.id) }
                     .filter { !self.isHandsOff($0) }
                     .map(\.id))
         }

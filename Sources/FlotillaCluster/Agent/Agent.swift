@@ -158,11 +158,7 @@ public final class Agent: Service, Sendable {
     }
 
     func ownedInstanceIds() -> [String] {
-        registry.read { s in
-            s.instances.values.compactMap { v in
-                v.value.workerId == identity.hostId && v.value.isLive ? v.value.id : nil
-            }
-        }
+        registry.read { $0.instances.liveIds(onWorker: identity.hostId) }
     }
 
     /// Claims `id` for a round; false when a round is under way (it is marked to go round again).

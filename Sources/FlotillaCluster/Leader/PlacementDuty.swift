@@ -51,8 +51,7 @@ public struct PlacementDuty: LeaderDuty {
     @discardableResult
     public func placePending(_ leadership: Leadership) async throws -> Int {
         let state = registry.snapshot
-        let pending = state.instances.values
-            .filter { $0.value.state == .pending && $0.value.workerId == nil && $0.value.desired != .deleted }
+        let pending = state.instances.pending
             .sorted { ($0.value.createdAt, $0.value.id) < ($1.value.createdAt, $1.value.id) }
         guard !pending.isEmpty else { return 0 }
         return try await TraceSampling.withSpan("placement") { span in

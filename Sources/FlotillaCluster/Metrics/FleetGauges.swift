@@ -71,10 +71,8 @@ public enum FleetGauges {
     /// the host that made the change: clocks that disagree shift it by their difference.
     public static func reconcileLag(_ state: RegistryState, hostId: String, now: Date) -> Double {
         var oldest: Date?
-        for versioned in state.instances.values {
-            let instance = versioned.value
-            guard instance.workerId == hostId, instance.isLive, instance.state.isTransitional, instance.state != .pending
-            else { continue }
+        for instance in state.instances.live(onWorker: hostId) {
+            guard instance.state.isTransitional, instance.state != .pending else { continue }
             if oldest.map({ instance.updatedAt < $0 }) ?? true { oldest = instance.updatedAt }
         }
         return oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0

@@ -70,7 +70,7 @@ public final class WorkerService: Sendable {
         var outcome = DrainOutcome(worker: worker, revision: revision)
         guard migrate else { return outcome }
         let ids = registry.read { s in
-            s.liveInstances.filter { $0.workerId == id }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(\.id)
+            s.instances.live(onWorker: id).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(\.id)
         }
         for instanceId in ids {
             let left = clock.now.duration(to: end)

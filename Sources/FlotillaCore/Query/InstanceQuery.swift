@@ -3,19 +3,14 @@ import Foundation
 /// Where a page of a listing starts: after the instance created at `createdAtMillis` with `id`. Opaque to
 /// clients: base64url of `v1:<millis>:<id>`.
 public struct PageCursor: Sendable, Equatable {
-    public var createdAtMillis: Int64
-    public var id: String
+    /// The position in listing order the cursor names: the page starts after it.
+    public var key: CreationKey
+    public var createdAtMillis: Int64 { key.millis }
+    public var id: String { key.id }
 
-    public init(createdAtMillis: Int64, id: String) {
-        self.createdAtMillis = createdAtMillis
-        self.id = id
-    }
+    public init(createdAtMillis: Int64, id: String) { key = CreationKey(millis: createdAtMillis, id: id) }
 
-    public init(after instance: Instance) {
-        self.init(createdAtMillis: Self.millis(instance.createdAt), id: instance.id)
-    }
-
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+    public init(after instance: Instance) { key = CreationKey(instance) }
 
     /// The opaque form.
     public var encoded: String {
@@ -39,12 +34,6 @@ public struct PageCursor: Sendable, Equatable {
             throw invalid
         }
         return PageCursor(createdAtMillis: millis, id: String(parts[2]))
-    }
-
-    /// Whether `instance` sorts after this cursor (oldest first, ties by id).
-    func precedes(_ instance: Instance) -> Bool {
-        let m = Self.millis(instance.createdAt)
-        return m > createdAtMillis || (m == createdAtMillis && instance.id > id)
     }
 }
 
@@ -88,26 +77,14 @@ public struct InstancePage: Sendable, Equatable {
 /// Cursor paging over the registry's live instances, oldest first. Pure.
 public enum InstanceQuery {
     public static func page(_ state: RegistryState, filter: InstanceFilter, after: PageCursor?, limit: Int) -> InstancePage {
-        let matching = state.instances.values.lazy.map(\.value).filter {
-            $0.isLive && (after?.precedes($0) ?? true) && filter.matches($0, in: state)
+        // In listing order from the cursor: the page reads what it shows and what the filter skips on the way.
+        let matching = state.instances.oldestFirst(after: after?.key).lazy.map(\.value).filter {
+            $0.isLive && filter.matches($0, in: state)
         }
         // One more than the page: whether there is a next one.
-        let (first, _) = PageWindow.select(matching, offset: 0, count: limit + 1) { CursorOrder($0) }
+        let first = Array(matching.prefix(limit + 1))
         let items = Array(first.prefix(limit))
         let next = first.count > limit ? items.last.map(PageCursor.init(after:)) : nil
         return InstancePage(items: items, next: next)
-    }
-
-    /// The cursor's order: creation millisecond, then id.
-    struct CursorOrder: Comparable {
-        let millis: Int64
-        let id: String
-
-        init(_ instance: Instance) {
-            millis = PageCursor.millis(instance.createdAt)
-            id = instance.id
-        }
-
-        static func < (a: CursorOrder, b: CursorOrder) -> Bool { (a.millis, a.id) < (b.millis, b.id) }
     }
 }

@@ -40,7 +40,9 @@ public struct RegistryRepairPolicy: Sendable, Equatable {
     ///   (that worker has not cleaned up yet).
     public func repairs(in state: RegistryState, deadWorkers: Set<String>, now: Date) -> [RegistryRepair] {
         var result: [RegistryRepair] = []
-        for versioned in state.instances.values {
+        // Only what can need a repair: the live instances of dead workers, and the tombstones (the table's indexes).
+        let candidates = deadWorkers.flatMap { state.instances.liveIds(onWorker: $0) }.compactMap { state.instances[$0] }
+        for versioned in candidates + state.instances.tombstones {
             let instance = versioned.value
             if instance.isLive {
                 guard let worker = instance.workerId, deadWorkers.contains(worker) else { continue }
@@ -73,11 +75,9 @@ extension RegistryState {
     /// The workers that instances (live ones, or tombstones awaiting their old worker's clean-up) refer to
     /// and that are offline now: no heartbeat, or no worker record at all.
     public func offlineWorkersHoldingInstances() -> Set<String> {
-        var referenced = Set<String>()
-        for versioned in instances.values {
-            let instance = versioned.value
-            if instance.isLive, let worker = instance.workerId { referenced.insert(worker) }
-            if !instance.isLive, let from = instance.migratedFrom { referenced.insert(from) }
+        var referenced = instances.workersHoldingInstances
+        for tombstone in instances.tombstones {
+            if let from = tombstone.value.migratedFrom { referenced.insert(from) }
         }
         return referenced.filter { status(ofWorker: $0) == .offline }
     }

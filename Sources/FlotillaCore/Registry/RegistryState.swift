@@ -16,7 +16,7 @@ public struct Versioned<Value: Sendable & Equatable>: Sendable, Equatable {
 public struct RegistryState: Sendable, Equatable {
     /// The last revision applied.
     public var revision: Revision = 0
-    public var instances: [String: Versioned<Instance>] = [:]
+    public var instances = InstanceTable()
     /// Instance names to ids (the name reservations).
     public var names: [String: String] = [:]
     public var workers: [String: Versioned<Worker>] = [:]
@@ -42,15 +42,7 @@ public struct RegistryState: Sendable, Equatable {
 
     /// The addresses live instances hold, per network (what the create transaction must not hand out again;
     /// the store's address keys are what makes that certain).
-    public var addressesInUse: [String: Set<IPv4Address>] {
-        var used: [String: Set<IPv4Address>] = [:]
-        for instance in liveInstances {
-            for case let (network, address?) in (instance.spec.config.networks ?? []).map({ ($0.network, $0.address) }) {
-                used[network, default: []].insert(address)
-            }
-        }
-        return used
-    }
+    public var addressesInUse: [String: Set<IPv4Address>] { instances.addressesInUse }
 
     /// The status every surface shows for a worker.
     public func status(ofWorker id: String) -> WorkerStatus {
@@ -60,35 +52,42 @@ public struct RegistryState: Sendable, Equatable {
     }
 
     /// Resources held by the live instances placed on each worker.
-    public func allocations() -> [String: Allocation] {
-        var result: [String: Allocation] = [:]
-        for versioned in instances.values {
-            let instance = versioned.value
-            guard instance.isLive, let worker = instance.workerId else { continue }
-            result[worker, default: Allocation()].add(instance.spec.resources)
-        }
-        return result
-    }
+    public func allocations() -> [String: Allocation] { instances.allocations }
 }
 
-/// Resources allocated on one worker.
+/// Resources allocated on one worker. CPU is counted in thousandths of a core, so that adding and taking away
+/// the same instances returns exactly to where it was (docs/decisions/0032-registry-indexes.md).
 public struct Allocation: Sendable, Equatable, Hashable {
-    public var cpuCores: Double = 0
+    public var milliCores: Int64 = 0
     public var memoryMB: Int64 = 0
     public var diskGB: Int64 = 0
     public var instances: Int = 0
 
+    public var cpuCores: Double {
+        get { Double(milliCores) / 1000 }
+        set { milliCores = Self.milliCores(newValue) }
+    }
+
     public init(cpuCores: Double = 0, memoryMB: Int64 = 0, diskGB: Int64 = 0, instances: Int = 0) {
-        self.cpuCores = cpuCores
+        self.milliCores = Self.milliCores(cpuCores)
         self.memoryMB = memoryMB
         self.diskGB = diskGB
         self.instances = instances
     }
 
     public mutating func add(_ r: Resources) {
-        cpuCores += r.cpuCores
+        milliCores += Self.milliCores(r.cpuCores)
         memoryMB += r.memoryMB
         diskGB += r.storageGB
         instances += 1
     }
+
+    public mutating func subtract(_ r: Resources) {
+        milliCores -= Self.milliCores(r.cpuCores)
+        memoryMB -= r.memoryMB
+        diskGB -= r.storageGB
+        instances -= 1
+    }
+
+    private static func milliCores(_ cores: Double) -> Int64 { Int64((cores * 1000).rounded()) }
 }

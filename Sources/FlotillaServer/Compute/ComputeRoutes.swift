@@ -71,10 +71,10 @@ struct ComputeRoutes {
     private func list(_ req: Request) throws -> Response {
         let query = try ComputeListQuery.parse(req)
         let (page, pageSize) = (query.page, query.pageSize)
-        let matching = deps.registry.snapshot.instances.values.lazy.map(\.value).filter { $0.isLive && query.admits($0) }
-        let (slice, total) = PageWindow.select(matching, offset: (page - 1) * pageSize, count: pageSize, descending: true) {
-            CreationOrder($0)
-        }
+        let instances = deps.registry.snapshot.instances
+        let matching = instances.newestFirst().lazy.map(\.value).filter { $0.isLive && query.admits($0) }
+        let (slice, total) = PageWindow.select(
+            matching, offset: (page - 1) * pageSize, count: pageSize, knownTotal: query.isUnfiltered ? instances.liveCount() : nil)
         return JSONResponse.make(
             Compute.InstanceList(instances: slice.map { ComputeMapping.instance($0) }, total: total, page: page, pageSize: pageSize))
     }

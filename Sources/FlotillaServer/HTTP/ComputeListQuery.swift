@@ -19,6 +19,9 @@ struct ComputeListQuery: Sendable {
             selector: try ComputeMapping.labelSelector(request.query("labels")))
     }
 
+    /// Whether every live instance passes (the listing's total is then the registry's count).
+    var isUnfiltered: Bool { backend == nil && states == nil && selector.isEmpty }
+
     /// Whether `instance` passes the filters.
     func admits(_ instance: Instance) -> Bool {
         (backend == nil || instance.backend == backend) && (states?.contains(instance.state) ?? true)

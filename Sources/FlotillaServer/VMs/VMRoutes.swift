@@ -56,13 +56,14 @@ struct VMRoutes {
         let state = q.choice("state", VMMapping.stateNames)
         let needle = q.string("name", maxLength: 255)?.lowercased() ?? ""
         try q.check()
-        let matching = deps.registry.snapshot.instances.values.lazy.map(\.value).filter { i in
+        let instances = deps.registry.snapshot.instances
+        let matching = instances.newestFirst().lazy.map(\.value).filter { i in
             i.isLive && i.kind == .vm && (state == nil || VMMapping.state(i) == state)
                 && (needle.isEmpty || i.name.lowercased().contains(needle))
         }
-        let (slice, total) = PageWindow.select(matching, offset: (page - 1) * pageSize, count: pageSize, descending: true) {
-            CreationOrder($0)
-        }
+        let unfiltered = state == nil && needle.isEmpty
+        let (slice, total) = PageWindow.select(
+            matching, offset: (page - 1) * pageSize, count: pageSize, knownTotal: unfiltered ? instances.liveCount(kind: .vm) : nil)
         let pages = (total + pageSize - 1) / pageSize
         return JSONResponse.make(VMs.VMList(items: slice.map(VMMapping.vm), total: total, page: page, pageSize: pageSize, pages: pages))
     }

@@ -42,7 +42,7 @@ enum WorkerMapping {
 
     /// The live instances placed on a worker, oldest first.
     static func vms(on workerId: String, in state: RegistryState) -> [Workers.VM] {
-        state.liveInstances.filter { $0.workerId == workerId }
+        state.instances.live(onWorker: workerId)
             .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
             .map(vm)
     }
