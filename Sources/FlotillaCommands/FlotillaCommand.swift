@@ -2,10 +2,10 @@ import ArgumentParser
 import FlotillaHost
 import Foundation
 
-/// The `flotilla` executable: the client commands, and `serve` (added by the server side).
-@main
-struct FlotillaCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `flotilla` command: the client commands, grouped by noun in folders beside this file, and `serve`. The
+/// executable (Sources/flotilla/main.swift) only runs it.
+public struct FlotillaCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "flotilla",
         abstract: "Flotilla: a control plane for microVMs and containers.",
         discussion: """
@@ -38,12 +38,14 @@ struct FlotillaCommand: AsyncParsableCommand {
         ]
     )
 
+    public init() {}
+
     /// Exit status for a command line that cannot be used (ArgumentParser itself uses 64, EX_USAGE).
     static let usageExitStatus: Int32 = 2
 
     /// ArgumentParser's `main()`, except that usage errors exit with status 2.
     /// Client commands report their own errors and throw `ExitCode` (1: API error or failed outcome, 3: unreachable).
-    static func main() async {
+    public static func main() async {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
