@@ -139,15 +139,33 @@ struct ServeCommand: AsyncParsableCommand {
             """)
     var rateLimit: String?
 
+    /// The options as given, for ``HostConfiguration/parse(_:environment:readFile:)``.
+    var options: ServeOptions {
+        var o = ServeOptions()
+        (o.listen, o.grpcListen, o.advertise) = (listen, grpcListen, advertise)
+        (o.tlsCert, o.tlsKey, o.tlsCa, o.insecure) = (tlsCert, tlsKey, tlsCa, insecure)
+        o.store = storeOptions.values
+        (o.hostId, o.zone, o.label, o.backends) = (hostId, zone, label, backends)
+        (o.apiKey, o.clusterSecret, o.network) = (apiKey, clusterSecret, network)
+        (o.kvmAccel, o.kvmSharedDir, o.vmNetns) = (kvmAccel, kvmSharedDir, vmNetns)
+        (o.cpus, o.cpuAllocationRatio, o.memoryMb, o.diskGb, o.maxInstances) = (cpus, cpuAllocationRatio, memoryMb, diskGb, maxInstances)
+        (o.simLatencyMs, o.simStateFile) = (simLatencyMs, simStateFile)
+        (o.rescheduleAfter, o.leaseTtl, o.fenceAfter, o.fenceStopTimeout) = (rescheduleAfter, leaseTtl, fenceAfter, fenceStopTimeout)
+        (o.proxyTimeoutMs, o.consistencyWait) = (proxyTimeoutMs, consistencyWait)
+        (o.idleTimeout, o.headerTimeout, o.bodyTimeout, o.bodyMinRate) = (idleTimeout, headerTimeout, bodyTimeout, bodyMinRate)
+        (o.maxConnections, o.maxConnectionsPerAddress) = (maxConnections, maxConnectionsPerAddress)
+        (o.logLevel, o.logFormat, o.otlpEndpoint, o.traceSampleRatio) = (logLevel, logFormat, otlpEndpoint, traceSampleRatio)
+        (o.noMetrics, o.auditMaxRecords, o.auditMaxAge, o.rateLimit) = (noMetrics, auditMaxRecords, auditMaxAge, rateLimit)
+        return o
+    }
+
     func run() async throws {
-        let env = Environment()
-        let level = Logger.Level(rawValue: logLevel ?? env["LOG_LEVEL"] ?? "info") ?? .info
+        // Every value is read and checked before anything is locked, written or started.
+        let config = try HostConfiguration.checked { try .parse(options, environment: ProcessInfo.processInfo.environment) }
         // Once per process, here only (ADR 0022): every line carries the request id (and the span with tracing on).
-        let options = try logOptions(env)
-        Telemetry.bootstrapLogging(format: options.format, level: level, tracing: options.otlp != nil)
+        Telemetry.bootstrapLogging(format: config.logFormat, level: config.logLevel, tracing: config.otlpEndpoint != nil)
         var logger = Logger(label: "flotilla")
-        logger.logLevel = level
-        let config = try configuration(env)
+        logger.logLevel = config.logLevel
         do {
             try await serve(config, logger: logger)
         } catch {
@@ -164,7 +182,7 @@ struct ServeCommand: AsyncParsableCommand {
         // The connection caps are derived from the open-file limit: raise it as far as the process may (ADR 0013).
         let files = OpenFileLimit.raiseToHard()
         logger.info("open-file limit", metadata: ["before": "\(files.before)", "now": "\(files.after)"])
-        if case .insecure(let exposed) = ServeCommand.listenVerdict(config) {
+        if case .insecure(let exposed) = config.listenVerdict {
             logger.warning(
                 "--insecure: listening in plain text on a non-loopback address; API keys and everything else cross the network unencrypted",
                 metadata: ["listeners": "\(exposed.map { "\($0.option) \($0.host)" })"])
@@ -194,194 +212,6 @@ struct ServeCommand: AsyncParsableCommand {
             onGRPCListening: { port in
                 say("flintlock grpc listening on \(config.grpcListenHost):\(port)\(config.tls == nil ? "" : " (TLS)")\n")
             }, telemetry: telemetry ?? [])
-    }
-
-    func configuration(_ env: Environment) throws -> HostConfiguration {
-        var c = HostConfiguration()
-        if let listen = listen ?? env["LISTEN"] {
-            let (host, port) = try HostConfiguration.parseListen(listen)
-            c.listenHost = host
-            c.listenPort = port
-        }
-        c.advertise = advertise ?? env["ADVERTISE"]
-        try storeOptions.apply(to: &c, env)
-        c.hostId = hostId ?? env["HOST_ID"] ?? c.hostId
-        c.zone = zone ?? env["ZONE"]
-        let labels = label.isEmpty ? (env["LABEL"]?.split(separator: ",").map(String.init) ?? []) : label
-        for pair in labels {
-            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2, !kv[0].isEmpty else { throw ValidationError("--label must look like K=V, got \(pair)") }
-            c.labels[kv[0]] = kv[1]
-        }
-        if let list = backends ?? env["BACKENDS"] {
-            c.backends = try list.split(separator: ",").map { raw in
-                guard let kind = BackendKind(rawValue: raw.trimmingCharacters(in: .whitespaces)) else {
-                    throw ValidationError("unknown backend \(raw); known: kvm, docker, sim")
-                }
-                return kind
-            }
-        }
-        c.networks = try networks(env)
-        c.apiKey = apiKey ?? env["API_KEY"]
-        if let accel = kvmAccel ?? env["KVM_ACCEL"] {
-            guard let mode = HostConfiguration.KVMAccel(rawValue: accel) else {
-                throw ValidationError("--kvm-accel must be auto, kvm or tcg")
-            }
-            c.kvmAccel = mode
-        }
-        if let shared = kvmSharedDir ?? env["KVM_SHARED_DIR"], !shared.isEmpty {
-            guard shared.hasPrefix("/") else { throw ValidationError("--kvm-shared-dir must be an absolute path, got \(shared)") }
-            c.kvmSharedDirectory = shared
-        }
-        if let netns = vmNetns ?? env["VM_NETNS"], !netns.isEmpty {
-            guard netns.utf8.count <= 255, !netns.contains("/"), netns != ".", netns != ".." else {
-                throw ValidationError("--vm-netns must name a network namespace (a file name under /var/run/netns)")
-            }
-            c.vmNetns = netns
-        }
-        c.cpuCores = try cpus ?? env.number("CPUS")
-        c.cpuAllocationRatio = try cpuAllocationRatio ?? env.number("CPU_ALLOCATION_RATIO") ?? c.cpuAllocationRatio
-        guard c.cpuAllocationRatio > 0 else { throw ValidationError("--cpu-allocation-ratio must be greater than 0") }
-        c.memoryMB = try memoryMb ?? env.number("MEMORY_MB")
-        c.diskGB = try diskGb ?? env.number("DISK_GB")
-        c.maxInstances = try maxInstances ?? env.number("MAX_INSTANCES") ?? c.maxInstances
-        if let ms: Int = try simLatencyMs ?? env.number("SIM_LATENCY_MS") { c.simLatency = .milliseconds(ms) }
-        c.simStateFile = simStateFile ?? env["SIM_STATE_FILE"]
-        try fenceOptions(env, into: &c)
-        if let grpc = grpcListen ?? env["GRPC_LISTEN"] {
-            if grpc == "off" {
-                c.grpcListenPort = nil
-            } else {
-                let (host, port) = try HostConfiguration.parseListen(grpc, option: "--grpc-listen")
-                c.grpcListenHost = host
-                c.grpcListenPort = port
-            }
-        }
-        if let ms: Int = try proxyTimeoutMs ?? env.number("PROXY_TIMEOUT_MS") {
-            guard (1...600_000).contains(ms) else { throw HostError.configuration("--proxy-timeout-ms must be from 1 to 600000") }
-            c.proxyTimeout = .milliseconds(ms)
-        }
-        if let wait: Double = try consistencyWait ?? env.number("CONSISTENCY_WAIT") {
-            guard wait > 0 && wait <= 600 else {
-                throw HostError.configuration("--consistency-wait must be more than 0 and at most 600 seconds")
-            }
-            c.consistencyWait = .milliseconds(Int64((wait * 1000).rounded(.up)))
-        }
-        c.clusterSecret = clusterSecret ?? env["CLUSTER_SECRET"]
-        try connectionOptions(env, into: &c)
-        try auditOptions(env, into: &c)
-        try tlsOptions(env, into: &c)
-        // Metrics (ADR 0021): on unless --no-metrics or FLOTILLA_METRICS=off.
-        switch (noMetrics, env["METRICS"]) {
-        case (true, _), (false, "off"): c.metrics = false
-        case (false, nil), (false, "on"): c.metrics = true
-        case (false, let other?): throw ValidationError("FLOTILLA_METRICS must be on or off, got \(other)")
-        }
-        (c.logFormat, c.otlpEndpoint) = try logOptions(env)
-        c.traceSampleRatio = try traceSampleRatio ?? env.number("TRACE_SAMPLE_RATIO") ?? c.traceSampleRatio
-        guard (0...1).contains(c.traceSampleRatio) else {
-            throw ValidationError("--trace-sample-ratio must be between 0 and 1, got \(c.traceSampleRatio)")
-        }
-        if let text = rateLimit ?? env["RATE_LIMIT"] {
-            do { c.rateLimits = try RateLimits.parse(text) } catch { throw ValidationError(error.description) }
-        }
-        return c
-    }
-
-    /// `--network` (repeatable), or `FLOTILLA_NETWORK` (the option's own variable) or `FLOTILLA_NETWORKS` (the name
-    /// of the whole list), `;`-separated, each parsed with `NetworkDefinition.parse`; a network named twice is refused.
-    private func networks(_ env: Environment) throws -> [NetworkDefinition] {
-        if env["NETWORK"] != nil && env["NETWORKS"] != nil {
-            throw ValidationError("--network: set FLOTILLA_NETWORK or FLOTILLA_NETWORKS, not both")
-        }
-        let variable = env["NETWORK"] ?? env["NETWORKS"]
-        let texts = network.isEmpty ? (variable?.split(separator: ";").map(String.init) ?? []) : network
-        var out: [NetworkDefinition] = []
-        for text in texts.map({ $0.trimmingCharacters(in: .whitespaces) }) where !text.isEmpty {
-            let definition: NetworkDefinition
-            do { definition = try NetworkDefinition.parse(text) } catch { throw ValidationError("--network: \(error.description)") }
-            guard !out.contains(where: { $0.name == definition.name }) else {
-                throw ValidationError("--network: network \(definition.name) is given twice")
-            }
-            out.append(definition)
-        }
-        return out
-    }
-
-    /// `--log-format` and `--otlp-endpoint` (ADR 0022), checked.
-    private func logOptions(_ env: Environment) throws -> (format: LogFormat, otlp: String?) {
-        let text = logFormat ?? env["LOG_FORMAT"] ?? "text"
-        guard let format = LogFormat(rawValue: text) else { throw ValidationError("--log-format must be text or json, got \(text)") }
-        let otlp = otlpEndpoint ?? env["OTLP_ENDPOINT"]
-        if let otlp, !Telemetry.isValidEndpoint(otlp) {
-            throw ValidationError("--otlp-endpoint must be an http:// or https:// URL, got \(otlp)")
-        }
-        return (format, otlp)
-    }
-
-    /// The audit trail's bounds (ADR 0018).
-    private func auditOptions(_ env: Environment, into c: inout HostConfiguration) throws {
-        let records: Int = try auditMaxRecords ?? env.number("AUDIT_MAX_RECORDS") ?? c.auditRetention.maxRecords
-        guard records > 0 else { throw ValidationError("--audit-max-records must be greater than 0") }
-        var age = c.auditRetention.maxAge
-        if let text = auditMaxAge ?? env["AUDIT_MAX_AGE"] {
-            guard let parsed = AuditRetention.parseAge(text) else {
-                throw ValidationError("--audit-max-age must look like 30d, 12h, 90m or 3600s, got \(text)")
-            }
-            age = parsed
-        }
-        c.auditRetention = AuditRetention(maxRecords: records, maxAge: age)
-    }
-
-    /// The lease, fence and reschedule bounds (ADR 0016); the host checks at start that they keep their order.
-    private func fenceOptions(_ env: Environment, into c: inout HostConfiguration) throws {
-        func seconds(_ value: Double?, _ option: String) throws -> Duration? {
-            guard let value else { return nil }
-            guard value >= 0 && value <= 86_400 else { throw ValidationError("\(option) must be from 0 to 86400 seconds") }
-            return .milliseconds(Int64((value * 1000).rounded()))
-        }
-        c.rescheduleAfter = try seconds(rescheduleAfter ?? env.number("RESCHEDULE_AFTER"), "--reschedule-after") ?? c.rescheduleAfter
-        c.leaseTTL = try seconds(leaseTtl ?? env.number("LEASE_TTL"), "--lease-ttl") ?? c.leaseTTL
-        c.fenceAfter = try seconds(fenceAfter ?? env.number("FENCE_AFTER"), "--fence-after") ?? c.fenceAfter
-        c.fenceStopTimeout = try seconds(fenceStopTimeout ?? env.number("FENCE_STOP_TIMEOUT"), "--fence-stop-timeout") ?? c.fenceStopTimeout
-        // Before anything is written or locked: bounds out of order could let an instance run twice.
-        let problems = c.fenceBounds.problems
-        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
-    }
-
-    /// The HTTP listener's deadlines and caps (ADR 0013): every figure, when given, greater than 0.
-    private func connectionOptions(_ env: Environment, into c: inout HostConfiguration) throws {
-        func seconds(_ value: Double?, _ option: String) throws -> Duration? {
-            guard let value else { return nil }
-            guard value > 0 && value <= 86_400 else { throw ValidationError("\(option) must be more than 0 and at most 86400 seconds") }
-            return .milliseconds(Int64((value * 1000).rounded(.up)))
-        }
-        func count(_ value: Int?, _ option: String) throws -> Int? {
-            guard let value else { return nil }
-            guard value > 0 else { throw ValidationError("\(option) must be greater than 0") }
-            return value
-        }
-        var t = c.connectionTimeouts
-        t.idle = try seconds(idleTimeout ?? env.number("IDLE_TIMEOUT"), "--idle-timeout") ?? t.idle
-        t.header = try seconds(headerTimeout ?? env.number("HEADER_TIMEOUT"), "--header-timeout") ?? t.header
-        t.body = try seconds(bodyTimeout ?? env.number("BODY_TIMEOUT"), "--body-timeout") ?? t.body
-        t.bodyMinRate = try count(bodyMinRate ?? env.number("BODY_MIN_RATE"), "--body-min-rate") ?? t.bodyMinRate
-        c.connectionTimeouts = t
-        c.maxConnections = try count(maxConnections ?? env.number("MAX_CONNECTIONS"), "--max-connections")
-        c.maxConnectionsPerAddress = try count(
-            maxConnectionsPerAddress ?? env.number("MAX_CONNECTIONS_PER_ADDRESS"), "--max-connections-per-address")
-    }
-}
-
-/// `FLOTILLA_<NAME>` environment variables.
-struct Environment {
-    let values = ProcessInfo.processInfo.environment
-    subscript(name: String) -> String? { values["FLOTILLA_" + name].flatMap { $0.isEmpty ? nil : $0 } }
-
-    func number<T: LosslessStringConvertible>(_ name: String) throws -> T? {
-        guard let raw = self[name] else { return nil }
-        guard let value = T(raw) else { throw ValidationError("FLOTILLA_\(name) must be a number, got \(raw)") }
-        return value
     }
 }
 

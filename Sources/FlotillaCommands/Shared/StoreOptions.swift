@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlotillaHost
+import Foundation
 
 /// Which store a `flotilla store` command opens: the options of `flotilla serve` that choose it, with the same
 /// variables and defaults.
@@ -29,32 +30,21 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "Private key (PEM) of --etcd-cert (env FLOTILLA_ETCD_KEY).")
     var etcdKey: String?
 
+    /// The options as given, for ``HostConfiguration/parse(store:environment:readFile:)``.
+    var values: ServeOptions.Store {
+        var o = ServeOptions.Store()
+        (o.dataDir, o.store, o.postgresPasswordFile, o.postgresCacert) = (dataDir, store, postgresPasswordFile, postgresCacert)
+        (o.etcdCacert, o.etcdCert, o.etcdKey) = (etcdCacert, etcdCert, etcdKey)
+        return o
+    }
+
     /// Refuses TLS options that do not fit the store as a usage error, before the command runs.
     func validate() throws {
-        _ = try configuration(Environment())
+        _ = try configuration()
     }
 
     /// A host configuration with these options (an option wins over its variable), checked as `serve` checks them.
-    func configuration(_ env: Environment) throws -> HostConfiguration {
-        var c = HostConfiguration()
-        try apply(to: &c, env)
-        return c
-    }
-
-    /// Sets the data folder and the store's options of `c` (an option wins over its variable); TLS options that do
-    /// not fit the store and an unreadable password file are usage errors.
-    func apply(to c: inout HostConfiguration, _ env: Environment) throws {
-        c.dataDir = dataDir ?? env["DATA_DIR"] ?? c.dataDir
-        c.store = store ?? env["STORE"] ?? c.store
-        c.etcdCACert = etcdCacert ?? env["ETCD_CACERT"]
-        c.etcdCert = etcdCert ?? env["ETCD_CERT"]
-        c.etcdKey = etcdKey ?? env["ETCD_KEY"]
-        do {
-            try StoreFactory.checkTLSOptions(c)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        c.postgresPassword = try Self.postgresPassword(file: postgresPasswordFile ?? env["POSTGRES_PASSWORD_FILE"], env)
-        c.postgresCACert = postgresCacert ?? env["POSTGRES_CACERT"]
+    func configuration() throws -> HostConfiguration {
+        try HostConfiguration.checked { try .parse(store: values, environment: ProcessInfo.processInfo.environment) }
     }
 }

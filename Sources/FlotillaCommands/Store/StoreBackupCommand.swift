@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaHost
 import FlotillaStore
+import Foundation
 
 /// `flotilla store backup`: a consistent copy of a SQLite store's database, also while its host runs.
 struct StoreBackupCommand: AsyncParsableCommand {
@@ -19,7 +20,7 @@ struct StoreBackupCommand: AsyncParsableCommand {
     var dataDir: String?
 
     func run() async throws {
-        let dataDir = self.dataDir ?? Environment()["DATA_DIR"] ?? HostConfiguration().dataDir
+        let dataDir = self.dataDir ?? ServeEnvironment(ProcessInfo.processInfo.environment)["DATA_DIR"] ?? HostConfiguration().dataDir
         let out = self.out
         try await StoreCommand.run { _ in
             let source = dataDir + "/flotilla.sqlite"

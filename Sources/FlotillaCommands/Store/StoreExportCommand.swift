@@ -19,7 +19,7 @@ struct StoreExportCommand: AsyncParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() async throws {
-        let configuration = try options.configuration(Environment())
+        let configuration = try options.configuration()
         let out = self.out
         try await StoreCommand.run { logger in
             let database = configuration.dataDir + "/flotilla.sqlite"

@@ -20,7 +20,7 @@ struct StoreImportCommand: AsyncParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() async throws {
-        let configuration = try options.configuration(Environment())
+        let configuration = try options.configuration()
         let file = self.file
         try await StoreCommand.run { logger in
             let contents = try StoreExport.read(file)
