@@ -12,7 +12,7 @@ struct InstanceDeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (force, wait, seconds) = (force, target.wait, target.waiting.seconds())
-        try await ActionRunner.instanceAction("delete", reaching: "deleted", target, waitSeconds: seconds) { api, id in
+        try await ActionRunner.act(.instance, "delete", reaching: "deleted", target, waitSeconds: seconds) { api, id in
             try await api.deleteInstance(id: id, force: force, wait: wait, waitSeconds: seconds)
         }
     }

@@ -9,7 +9,7 @@ struct InstancePauseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (wait, seconds) = (target.wait, target.waiting.seconds())
-        try await ActionRunner.instanceAction("pause", reaching: "paused", target, waitSeconds: seconds) { api, id in
+        try await ActionRunner.act(.instance, "pause", reaching: "paused", target, waitSeconds: seconds) { api, id in
             try await api.pause(id: id, wait: wait, waitSeconds: seconds)
         }
     }

@@ -11,7 +11,7 @@ struct InstanceRestartCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (hard, wait, seconds) = (hard, target.wait, target.waiting.seconds())
-        try await ActionRunner.instanceAction("restart", reaching: "running", target, waitSeconds: seconds) { api, id in
+        try await ActionRunner.act(.instance, "restart", reaching: "running", target, waitSeconds: seconds) { api, id in
             try await api.restart(id: id, hard: hard, wait: wait, waitSeconds: seconds)
         }
     }

@@ -9,7 +9,7 @@ struct InstanceStartCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (wait, seconds) = (target.wait, target.waiting.seconds())
-        try await ActionRunner.instanceAction("start", reaching: "running", target, waitSeconds: seconds) { api, id in
+        try await ActionRunner.act(.instance, "start", reaching: "running", target, waitSeconds: seconds) { api, id in
             try await api.start(id: id, wait: wait, waitSeconds: seconds)
         }
     }

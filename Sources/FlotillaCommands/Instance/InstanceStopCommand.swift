@@ -27,7 +27,7 @@ struct InstanceStopCommand: AsyncParsableCommand {
         // The server stretches its own default wait in the same way: the wait must outlast the grace period.
         let seconds = target.waiting.seconds(default: max(WaitOptions.defaultSeconds, (grace ?? 0) + 10))
         let (force, grace, wait) = (force, grace, target.wait)
-        try await ActionRunner.instanceAction("stop", reaching: "stopped", target, waitSeconds: seconds) { api, id in
+        try await ActionRunner.act(.instance, "stop", reaching: "stopped", target, waitSeconds: seconds) { api, id in
             try await api.stop(id: id, force: force, timeout: grace, wait: wait, waitSeconds: seconds)
         }
     }

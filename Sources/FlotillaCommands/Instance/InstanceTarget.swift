@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// What every lifecycle command of `flotilla instance` takes: the client options, the instance, `--no-wait`
 /// and `--timeout`.
-struct InstanceTarget: ParsableArguments {
+struct InstanceTarget: ParsableArguments, ActionTarget {
     @OptionGroup var client: ClientOptions
 
     @Argument(help: "The instance's id (a UUID) or name.")
@@ -11,4 +11,6 @@ struct InstanceTarget: ParsableArguments {
     @OptionGroup var waiting: WaitOptions
 
     var wait: Bool { waiting.wait }
+
+    var reference: String { instance }
 }

@@ -9,7 +9,7 @@ struct InstanceUnpauseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (wait, seconds) = (target.wait, target.waiting.seconds())
-        try await ActionRunner.instanceAction("unpause", reaching: "running", target, waitSeconds: seconds) { api, id in
+        try await ActionRunner.act(.instance, "unpause", reaching: "running", target, waitSeconds: seconds) { api, id in
             try await api.unpause(id: id, wait: wait, waitSeconds: seconds)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaAPI
 import FlotillaClient
 
 /// The one ending of every command that waits for a lifecycle action, `flotilla instance ...` and
@@ -73,5 +74,28 @@ enum ActionRunner {
     /// exchange, and never below the client's usual 90 s.
     static func requestTimeout(waitSeconds: Int?) -> Duration {
         .seconds(max(90, (waitSeconds ?? 0) + 30))
+    }
+}
+
+extension ActionRunner.Reply where Value == Compute.Instance {
+    /// Surface A's answer: the instance. A success prints `web (ID): running` (or `create`'s details), a 202
+    /// `web (ID): stop accepted, now stopping`.
+    static func instance(_ instance: Compute.Instance, action: String, accepted: Bool, details: Bool = false) -> Self {
+        let summary =
+            details && !accepted
+            ? OutputFormatter.instanceDetail(instance) : OutputFormatter.actionResult(action, instance, accepted: accepted)
+        return Self(
+            value: instance, subject: "instance \(instance.name) (\(instance.id))", state: instance.state,
+            stateDescription: instance.stateDescription, summary: summary)
+    }
+}
+
+extension ActionRunner.Reply where Value == VMs.VM {
+    /// Surface C's answer to a create: the VM. A success prints its details, a 202
+    /// `UUID: create accepted, now BUILDING (in progress)`.
+    static func vm(_ vm: VMs.VM, accepted: Bool) -> Self {
+        Self(
+            value: vm, subject: "VM \(vm.name) (\(vm.uuid))", state: vm.state, stateDescription: vm.stateDescription,
+            summary: accepted ? "\(vm.uuid): create accepted, now \(vm.state) (in progress)\n" : OutputFormatter.vmDetail(vm))
     }
 }

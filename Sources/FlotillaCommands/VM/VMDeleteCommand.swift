@@ -8,7 +8,7 @@ struct VMDeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (wait, seconds) = (target.wait, target.waiting.seconds())
-        try await ActionRunner.vmAction("delete", reaching: "DELETED", target, waitSeconds: seconds) { api, uuid in
+        try await ActionRunner.act(.vm, "delete", reaching: "DELETED", target, waitSeconds: seconds) { api, uuid in
             try await api.deleteVM(uuid: uuid, wait: wait, waitSeconds: seconds)
         }
     }

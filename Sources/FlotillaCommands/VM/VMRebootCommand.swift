@@ -11,7 +11,7 @@ struct VMRebootCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (hard, wait, seconds) = (hard, target.wait, target.waiting.seconds())
-        try await ActionRunner.vmAction("reboot", reaching: "ACTIVE", target, waitSeconds: seconds) { api, uuid in
+        try await ActionRunner.act(.vm, "reboot", reaching: "ACTIVE", target, waitSeconds: seconds) { api, uuid in
             try await api.rebootVM(uuid: uuid, hard: hard, wait: wait, waitSeconds: seconds)
         }
     }

@@ -8,7 +8,7 @@ struct VMStartCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (wait, seconds) = (target.wait, target.waiting.seconds())
-        try await ActionRunner.vmAction("start", reaching: "ACTIVE", target, waitSeconds: seconds) { api, uuid in
+        try await ActionRunner.act(.vm, "start", reaching: "ACTIVE", target, waitSeconds: seconds) { api, uuid in
             try await api.startVM(uuid: uuid, wait: wait, waitSeconds: seconds)
         }
     }

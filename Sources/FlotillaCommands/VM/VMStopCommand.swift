@@ -8,7 +8,7 @@ struct VMStopCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (wait, seconds) = (target.wait, target.waiting.seconds())
-        try await ActionRunner.vmAction("stop", reaching: "SHUTOFF", target, waitSeconds: seconds) { api, uuid in
+        try await ActionRunner.act(.vm, "stop", reaching: "SHUTOFF", target, waitSeconds: seconds) { api, uuid in
             try await api.stopVM(uuid: uuid, wait: wait, waitSeconds: seconds)
         }
     }
