@@ -193,17 +193,20 @@ let package = Package(
                 .product(name: "OTel", package: "swift-otel"),
             ] + observabilityProducts,
             swiftSettings: strictSettings),
-        .executableTarget(
-            name: "flotilla",
+        // Every command of `flotilla`, in a folder per noun (Instance/, VM/, Fleet/, ...; Shared/ for what several use).
+        .target(
+            name: "FlotillaCommands",
             dependencies: [
                 "FlotillaHost", "FlotillaClient", "FlotillaAPI", "FlotillaTLS", "FlotillaCore",
-                // `flotilla store`: export, import and backup (StoreCommand.swift).
+                // `flotilla store`: export, import and backup (Store/StoreCommand.swift).
                 "FlotillaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
+        // The executable: one file that runs ``FlotillaCommand``.
+        .executableTarget(name: "flotilla", dependencies: ["FlotillaCommands"], swiftSettings: strictSettings),
         .executableTarget(
             name: "flotilla-bench",
             dependencies: [

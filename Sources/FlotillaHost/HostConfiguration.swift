@@ -1,5 +1,6 @@
 import FlotillaCore
 import Foundation
+import Logging
 
 /// Everything `flotilla serve` is configured with (docs/configuration.md).
 public struct HostConfiguration: Sendable {
@@ -110,6 +111,8 @@ public struct HostConfiguration: Sendable {
     /// The share of new traces `serve` records (`--trace-sample-ratio`; ADR 0022): a request whose caller sampled its
     /// trace is always recorded. 0.01 keeps tracing's cost per request small (docs/benchmarks.md, ADR 0022).
     public var traceSampleRatio = 0.01
+    /// The least level `serve` logs (`--log-level`).
+    public var logLevel: Logger.Level = .info
     /// How `serve` writes log lines (`--log-format`; ADR 0022).
     public var logFormat: LogFormat = .text
 

@@ -1,6 +1,9 @@
 /// Why a host could not start. Each description is the one line `flotilla serve` prints on standard error.
 public enum HostError: Error, CustomStringConvertible {
     case configuration(String)
+    /// An option of `flotilla serve` (or its variable) that cannot be used: the command line's fault, which the
+    /// command reports as a usage error (``HostConfiguration/parse(_:environment:readFile:)``).
+    case usage(String)
     /// Another process holds the data folder's lock (`DataFolderLock`); its PID when the lock file names one.
     case dataFolderInUse(path: String, pid: Int32?)
     /// A listener could not bind `address` (`HOST:PORT`); `option` is the flag that chooses it.
@@ -8,7 +11,7 @@ public enum HostError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .configuration(let m):
+        case .configuration(let m), .usage(let m):
             return m
         case .dataFolderInUse(let path, let pid):
             let holder = pid.map { "pid \($0)" } ?? "pid unknown"
