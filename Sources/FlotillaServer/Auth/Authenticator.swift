@@ -36,19 +36,7 @@ public struct Authenticator: Sendable {
 
     /// The hex SHA-256 of a string (idempotency records are keyed by it; API keys are not: see ``APIKeyHasher``).
     public static func digest(_ secret: String) -> String {
-        hex(SHA256.hash(data: Data(secret.utf8)))
-    }
-
-    /// Lowercase hex of a digest (on the hot path of every request: no per-byte formatting).
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        APIKeyHasher.hex(SHA256.hash(data: Data(secret.utf8)))
     }
 
     /// The credential a request carries, if any.

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaCluster
 import FlotillaCore
 import Foundation
 import Hummingbird

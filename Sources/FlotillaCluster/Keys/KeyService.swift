@@ -1,4 +1,3 @@
-import FlotillaCluster
 import FlotillaCore
 import Foundation
 import Logging
@@ -9,14 +8,16 @@ import Logging
 /// this host (``limiter``), and their last use is written by ``usageRecorder(logger:)``.
 public struct KeyService: Sendable {
     let store: any ClusterStore
-    let registry: RegistryCache
-    /// The stored form of secrets, shared with the ``authenticator``.
+    /// The keys as the registry holds them (HTTP authentication reads them too: KeyService+Authenticator.swift in
+    /// FlotillaServer).
+    package let registry: RegistryCache
+    /// The stored form of secrets, shared with the HTTP surfaces' authenticator.
     public let hasher: APIKeyHasher
-    let now: @Sendable () -> Date
+    package let now: @Sendable () -> Date
     /// This host's per-key token buckets.
     public let limiter: KeyRateLimiter
     /// The key uses this host has noted and not yet written.
-    let usage = KeyUsage()
+    package let usage = KeyUsage()
 
     public init(
         store: any ClusterStore, registry: RegistryCache, hasher: APIKeyHasher, rateLimits: RateLimits = .defaults,
@@ -40,11 +41,6 @@ public struct KeyService: Sendable {
 
     /// How often a revocation reads the keys again after a concurrent change to them.
     static let revokeAttempts = 16
-
-    /// Checks requests against these keys.
-    public var authenticator: Authenticator {
-        Authenticator(registry: registry, hasher: hasher, limiter: limiter, usage: usage, now: now)
-    }
 
     /// A new random secret: `flt_` and 40 characters of base32 from 25 random bytes.
     public static func newSecret() -> String {
