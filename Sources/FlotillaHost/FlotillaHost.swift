@@ -100,7 +100,8 @@ public final class FlotillaHost: Sendable {
                     store: store, retention: configuration.auditRetention, interval: configuration.auditPruneInterval,
                     now: identity.now, logger: logger.child("audit")),
             ], logger: logger.child("leader"))
-        let probe = LeaderProbe(store: store, registry: registry, identity: identity, logger: logger.child("leader-probe"))
+        let probe = LeaderProbe(
+            store: store, registry: registry, identity: identity, reachability: TCPProbe(), logger: logger.child("leader-probe"))
         // Live migration (ADR 0027) uses the adapters themselves: the instrumented wrappers are not LiveMigrating.
         let migrations = MigrationGuard(backends: rawBackends)
         let peers = PeerHTTPClient(tls: tls?.peerClient, logger: logger.child("peers"))
