@@ -50,8 +50,9 @@ struct LeaderProbeTests {
             let (fd, port) = try TCPProbeTests().listen()
             let address = "http://127.0.0.1:\(port)"
             // a lives on in this process and keeps its lease alive: only the probe can explain a deposition.
-            let a = HostIdentity(hostId: "a", address: address, leaseTTL: .seconds(6))
-            let election = LeaderElection(store: store, registry: registry, identity: a, duties: [])
+            let a = HostIdentity(hostId: "a", address: address)
+            let election = LeaderElection(
+                store: store, registry: registry, identity: a, timings: ClusterTimings(leaseTTL: .seconds(6)), duties: [])
             try await store.put(StoreKeys.alive("a"), value: try StoreCodec.encode(Heartbeat(workerId: "a", at: Date())), lease: nil)
             let probe = LeaderProbe(
                 store: store, registry: registry, identity: HostIdentity(hostId: "b", address: "http://b"), interval: .milliseconds(50),

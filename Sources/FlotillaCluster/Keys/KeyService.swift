@@ -13,7 +13,7 @@ public struct KeyService: Sendable {
     package let registry: RegistryCache
     /// The stored form of secrets, shared with the HTTP surfaces' authenticator.
     public let hasher: APIKeyHasher
-    package let now: @Sendable () -> Date
+    package let clock: WallClock
     /// This host's per-key token buckets.
     public let limiter: KeyRateLimiter
     /// The key uses this host has noted and not yet written.
@@ -21,13 +21,13 @@ public struct KeyService: Sendable {
 
     public init(
         store: any ClusterStore, registry: RegistryCache, hasher: APIKeyHasher, rateLimits: RateLimits = .defaults,
-        now: @escaping @Sendable () -> Date = { Date() }
+        clock: WallClock = .system
     ) {
         self.store = store
         self.registry = registry
         self.hasher = hasher
         self.limiter = KeyRateLimiter(limits: rateLimits)
-        self.now = now
+        self.clock = clock
     }
 
     /// The service that writes keys' last uses (and drops the rate-limit buckets of deleted keys): run it with
@@ -59,7 +59,7 @@ public struct KeyService: Sendable {
         name: String, role: Role, secret: String? = nil, expiresAt: Date? = nil, waitForRegistry: Bool = true
     ) async throws -> (APIKeyRecord, String) {
         let name = try NameRule.check(name, kind: .key)
-        let expiresAt = try KeyExpiry.validate(expiresAt: expiresAt, now: now())
+        let expiresAt = try KeyExpiry.validate(expiresAt: expiresAt, now: clock.now)
         let secret = secret ?? Self.newSecret()
         guard secret.utf8.count >= 16, secret.utf8.count <= 256 else {
             throw FlotillaError.validation("an API key must be 16 to 256 bytes", field: "key")
@@ -70,7 +70,7 @@ public struct KeyService: Sendable {
             throw FlotillaError(.nameConflict, "An API key named \(name) already exists", details: ["name": .string(name)])
         }
         let record = APIKeyRecord(
-            id: UUID().uuidString.lowercased(), name: name, role: role, secretHash: hash, createdAt: now(), expiresAt: expiresAt)
+            id: UUID().uuidString.lowercased(), name: name, role: role, secretHash: hash, createdAt: clock.now, expiresAt: expiresAt)
         let key = StoreKeys.apiKey(hash: hash)
         let tombstone = RevokedAPIKey.storeKey(hash: hash)
         let result = try await store.txn(
@@ -99,7 +99,7 @@ public struct KeyService: Sendable {
                     KeyRevocation.Stored(storeKey: kv.key, record: $0, modRevision: kv.modRevision)
                 }
             }
-            let (record, change) = try KeyRevocation.plan(idOrName, among: stored, revokedAt: now())
+            let (record, change) = try KeyRevocation.plan(idOrName, among: stored, revokedAt: clock.now)
             let result = try await store.txn(change.compares, then: change.ops, otherwise: [])
             guard result.succeeded else { continue }
             await registry.catchUp(to: result.revision)

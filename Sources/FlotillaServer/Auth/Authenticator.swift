@@ -16,17 +16,17 @@ public struct Authenticator: Sendable {
     let limiter: KeyRateLimiter?
     /// nil: last uses are not recorded.
     let usage: KeyUsage?
-    let now: @Sendable () -> Date
+    let clock: WallClock
 
     public init(
         registry: RegistryCache, hasher: APIKeyHasher, limiter: KeyRateLimiter? = nil, usage: KeyUsage? = nil,
-        now: @escaping @Sendable () -> Date = { Date() }
+        clock: WallClock = .system
     ) {
         self.registry = registry
         self.hasher = hasher
         self.limiter = limiter
         self.usage = usage
-        self.now = now
+        self.clock = clock
     }
 
     /// The message of a 401 for a key that is not known (surfaces tell it from a missing key by it).
@@ -73,7 +73,7 @@ public struct Authenticator: Sendable {
     /// no use is noted (for requests that need no credential, to decide what they may learn).
     func isValid(secret: String?) -> Bool {
         guard let secret, let record = registry.read({ $0.apiKeys[hasher.hash(secret)] }) else { return false }
-        return !KeyExpiry.isExpired(record, now: now())
+        return !KeyExpiry.isExpired(record, now: clock.now)
     }
 
     /// The caller, if its key grants `permission`; 401 for a missing or unknown key, 403 for a weaker role.
@@ -93,7 +93,7 @@ public struct Authenticator: Sendable {
         guard let record = registry.read({ $0.apiKeys[hash] }) else {
             throw FlotillaError(.unauthorized, Self.invalidKeyMessage)
         }
-        let now = self.now()
+        let now = clock.now
         if KeyExpiry.isExpired(record, now: now), let expiresAt = record.expiresAt {
             throw FlotillaError(
                 .unauthorized, Self.expiredKeyMessage,
