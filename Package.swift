@@ -111,6 +111,8 @@ let package = Package(
                 "FlotillaCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The stored form of API keys (Keys/APIKeyHasher.swift).
+                .product(name: "Crypto", package: "swift-crypto"),
             ] + observabilityProducts,
             swiftSettings: strictSettings),
         // Surface E: Flintlock's MicroVM service. Generated protobuf and gRPC code (proto/, committed; see

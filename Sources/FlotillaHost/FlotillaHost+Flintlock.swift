@@ -13,14 +13,14 @@ extension FlotillaHost {
         guard let port = port ?? configuration.grpcListenPort else { return nil }
         let authenticator = keys.authenticator
         let audit = AuditLog(store: store, logger: logger.child("audit"))
-        let now = identity.now
+        let clock = dependencies.clock
         let authorize: FlintlockAuthorizer = { secret, permission in
             _ = try authenticator.authorize(secret: secret, permission: permission)
         }
         let auditor: FlintlockAuditor = { event in
             // The audit trail names the caller's key by id and name, never by its secret (ADR 0018).
             let principal = authenticator.identify(secret: event.secret)
-            let at = now()
+            let at = clock.now
             await audit.record(
                 AuditRecord(
                     id: ULID(date: at).description, at: at, requestId: event.requestId, keyId: principal?.keyId,

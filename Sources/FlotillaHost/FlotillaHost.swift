@@ -61,67 +61,74 @@ public final class FlotillaHost: Sendable {
         let store = InstrumentedStore(rawStore, metrics: metrics.cluster)
         let registry = RegistryCache(store: store, consistencyWait: configuration.consistencyWait, logger: logger.child("registry"))
         try await registry.load()
-        let identity = HostIdentity(
-            hostId: configuration.hostId, address: configuration.advertiseAddress,
-            healthWindow: configuration.healthWindow, leaseTTL: configuration.leaseTTL)
+        let identity = HostIdentity(hostId: configuration.hostId, address: configuration.advertiseAddress)
+        let timings = ClusterTimings(healthWindow: configuration.healthWindow, leaseTTL: configuration.leaseTTL)
+        // The one wall clock of this host's services (ADR 0033).
+        let clock = WallClock.system
         let rawBackends = try BackendSet(await BackendFactory.make(configuration, tls: tls, logger: logger))
         let backends = rawBackends.instrumented(metrics.cluster)
         let clusterSecret = try ClusterSecret.resolve(configuration)
         let keys = KeyService(
-            store: store, registry: registry, hasher: APIKeyHasher(clusterSecret: clusterSecret), rateLimits: configuration.rateLimits)
+            store: store, registry: registry, hasher: APIKeyHasher(clusterSecret: clusterSecret), rateLimits: configuration.rateLimits,
+            clock: clock)
         let generated = try await bootstrapKeys(configuration, keys, logger: logger)
         try await CatalogSeeder.seed(store: store)
         try await NetworkDeclaration.declare(configuration.networks, store: store)
         let worker = Worker(
             id: configuration.hostId, hostname: ProcessInfo.processInfo.hostName, address: identity.address,
             zone: configuration.zone, labels: configuration.labels, capabilities: backends.kinds,
-            capacity: MachineCapacity.read(configuration), startedAt: Date())
-        let backendHealth = BackendHealth(backends: backends, logger: logger.child("backend-health"))
+            capacity: MachineCapacity.read(configuration), startedAt: clock.now)
+        let backendHealth = BackendHealth(backends: backends, logger: logger.child("backend-health"), clock: clock)
         await backendHealth.checkAll()
         let session = StoreSession(bounds: configuration.fenceBounds)
         let membership = Membership(
-            store: store, identity: identity, worker: worker, nodeKey: nodeKey, health: backendHealth, session: session, registry: registry,
+            store: store, identity: identity, timings: timings, clock: clock, worker: worker, nodeKey: nodeKey, health: backendHealth,
+            session: session, registry: registry,
             logger: logger.child("membership"))
         if registration == .atBuild { _ = try await membership.register() }
         // The watch is not running yet: list again so the registry holds the bootstrap writes.
         try await registry.load()
         let instances = InstanceService(
-            store: store, registry: registry, identity: identity, backends: backends, logger: logger.child("instances"))
+            store: store, registry: registry, identity: identity, timings: timings, clock: clock, backends: backends,
+            logger: logger.child("instances"))
         let placement = PlacementDuty(
-            store: store, registry: registry, identity: identity, logger: logger.child("scheduler"), metrics: metrics.cluster)
+            store: store, registry: registry, identity: identity, timings: timings, clock: clock, logger: logger.child("scheduler"),
+            metrics: metrics.cluster)
         let health = HealthDuty(
-            store: store, registry: registry, identity: identity, grace: configuration.rescheduleAfter,
+            store: store, registry: registry, identity: identity, clock: clock, grace: configuration.rescheduleAfter,
             policy: RegistryRepairPolicy(tombstoneRetention: configuration.tombstoneRetention), logger: logger.child("health"))
         let election = LeaderElection(
-            store: store, registry: registry, identity: identity,
+            store: store, registry: registry, identity: identity, timings: timings, clock: clock,
             duties: [
                 placement, health,
                 AuditPruneDuty(
                     store: store, retention: configuration.auditRetention, interval: configuration.auditPruneInterval,
-                    now: identity.now, logger: logger.child("audit")),
+                    clock: clock, logger: logger.child("audit")),
             ], logger: logger.child("leader"))
-        let probe = LeaderProbe(store: store, registry: registry, identity: identity, logger: logger.child("leader-probe"))
+        let probe = LeaderProbe(
+            store: store, registry: registry, identity: identity, reachability: TCPProbe(), logger: logger.child("leader-probe"))
         // Live migration (ADR 0027) uses the adapters themselves: the instrumented wrappers are not LiveMigrating.
         let migrations = MigrationGuard(backends: rawBackends)
         let peers = PeerHTTPClient(tls: tls?.peerClient, logger: logger.child("peers"))
         var deps = ServerDependencies(
             store: store, registry: registry, instances: instances, keys: keys, backends: backends, identity: identity,
-            version: version, actionTimeout: configuration.actionTimeout,
+            timings: timings, clock: clock, version: version, actionTimeout: configuration.actionTimeout,
             credential: ClusterCredential(secret: clusterSecret, requiresPeerCertificate: tls?.requiresPeerCertificate ?? false),
             peers: peers,
             proxyTimeout: configuration.proxyTimeout, metrics: metrics)
         let agent = Agent(
-            store: store, registry: registry, identity: identity, backends: backends, health: backendHealth,
+            store: store, registry: registry, identity: identity, clock: clock, backends: backends, health: backendHealth,
             reconciler: Reconciler(backoff: configuration.restartBackoff), followBackendEvents: configuration.followBackendEvents,
             session: session, migrations: migrations,
             snapshotPeers: PeerSnapshotClient(peers: peers, credential: deps.credential, hostId: identity.hostId),
             logger: logger.child("agent"))
         let live = LiveMigration(
-            store: store, registry: registry, identity: identity, migrations: migrations,
+            store: store, registry: registry, identity: identity, clock: clock, migrations: migrations,
             peers: PeerMigrationClient(peers: peers, credential: deps.credential, hostId: identity.hostId), session: session,
             logger: logger.child("migration"))
         deps.workers = WorkerService(
-            store: store, registry: registry, identity: identity, instances: instances, migrations: migrations, live: live,
+            store: store, registry: registry, identity: identity, timings: timings, clock: clock, instances: instances,
+            migrations: migrations, live: live,
             logger: logger.child("workers"))
         let (_, routes) = FlotillaRouter.build(deps, logger: logger.child("http"))
         return FlotillaHost(

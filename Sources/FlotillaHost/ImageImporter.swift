@@ -35,11 +35,11 @@ public struct ImageImporter: Sendable {
     }
 
     let store: any ClusterStore
-    let now: @Sendable () -> Date
+    let clock: WallClock
 
-    public init(store: any ClusterStore, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: any ClusterStore, clock: WallClock = .system) {
         self.store = store
-        self.now = now
+        self.clock = clock
     }
 
     /// Validates the request and writes the image; returns what was written.
@@ -97,7 +97,7 @@ public struct ImageImporter: Sendable {
         } else {
             image = Image(
                 id: request.id, name: request.name ?? request.id, sizeBytes: size, osDistro: request.osDistro,
-                osVersion: request.osVersion, createdAt: now(),
+                osVersion: request.osVersion, createdAt: clock.now,
                 description: "imported kvm " + artifacts.kinds.joined(separator: ", "), artifacts: artifacts)
         }
         let compare: Compare = existing.map { .unchanged(key, since: $0.modRevision) } ?? .absent(key)

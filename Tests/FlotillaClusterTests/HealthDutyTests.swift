@@ -104,9 +104,8 @@ struct IdempotencySweepTests {
             try await registry.load()
             func service(daysAgo: Double) -> InstanceService {
                 InstanceService(
-                    store: store, registry: registry,
-                    identity: HostIdentity(hostId: "w1", address: "http://w1", now: { Date(timeIntervalSinceNow: -daysAgo * 86400) }),
-                    backends: BackendSet([SimBackend()]))
+                    store: store, registry: registry, identity: HostIdentity(hostId: "w1", address: "http://w1"),
+                    clock: ManualWallClock(Date(timeIntervalSinceNow: -daysAgo * 86400)).clock, backends: BackendSet([SimBackend()]))
             }
             func create(_ name: String, key: String, daysAgo: Double) async throws {
                 _ = try await service(daysAgo: daysAgo).create(

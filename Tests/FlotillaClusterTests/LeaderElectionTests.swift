@@ -27,7 +27,7 @@ struct LeaderElectionTests {
             func election(_ id: String) -> LeaderElection {
                 LeaderElection(
                     store: store, registry: registry,
-                    identity: HostIdentity(hostId: id, address: "http://\(id)", leaseTTL: .seconds(3)),
+                    identity: HostIdentity(hostId: id, address: "http://\(id)"), timings: ClusterTimings(leaseTTL: .seconds(3)),
                     duties: [RecordingDuty(terms: terms)])
             }
             let a = election("a")
@@ -65,9 +65,9 @@ struct LeaderElectionTests {
             let store = try await stack.store(SQLiteStoreHarness())
             let registry = RegistryCache(store: store)
             try await registry.load()
-            let identity = HostIdentity(hostId: "w1", address: "http://w1", leaseTTL: .seconds(2))
+            let identity = HostIdentity(hostId: "w1", address: "http://w1")
             let worker = simWorker("w1")
-            let membership = Membership(store: store, identity: identity, worker: worker)
+            let membership = Membership(store: store, identity: identity, timings: ClusterTimings(leaseTTL: .seconds(2)), worker: worker)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await registry.run() }
                 // Registered but never kept alive: silent.

@@ -1,5 +1,6 @@
 import FlotillaCluster
 import FlotillaCore
+import FlotillaHost
 import FlotillaTestSupport
 import Foundation
 import Testing
@@ -30,11 +31,11 @@ struct TCPProbeTests {
     @Test("a listening port answers; once closed it refuses; a wrong address says nothing certain")
     func outcomes() async throws {
         let (fd, port) = try listen()
-        #expect(await TCPProbe.connect("http://127.0.0.1:\(port)", timeout: .seconds(2)) == .answered)
+        #expect(await TCPProbe().probe("http://127.0.0.1:\(port)", timeout: .seconds(2)) == .answered)
         close(fd)
-        #expect(await TCPProbe.connect("http://127.0.0.1:\(port)", timeout: .seconds(2)) == .refused)
-        #expect(await TCPProbe.connect("http://127.0.0.1:0", timeout: .seconds(2)) == .silent)
-        #expect(await TCPProbe.connect("not a url", timeout: .seconds(2)) == .silent)
+        #expect(await TCPProbe().probe("http://127.0.0.1:\(port)", timeout: .seconds(2)) == .refused)
+        #expect(await TCPProbe().probe("http://127.0.0.1:0", timeout: .seconds(2)) == .silent)
+        #expect(await TCPProbe().probe("not a url", timeout: .seconds(2)) == .silent)
     }
 }
 
@@ -49,11 +50,13 @@ struct LeaderProbeTests {
             let (fd, port) = try TCPProbeTests().listen()
             let address = "http://127.0.0.1:\(port)"
             // a lives on in this process and keeps its lease alive: only the probe can explain a deposition.
-            let a = HostIdentity(hostId: "a", address: address, leaseTTL: .seconds(6))
-            let election = LeaderElection(store: store, registry: registry, identity: a, duties: [])
+            let a = HostIdentity(hostId: "a", address: address)
+            let election = LeaderElection(
+                store: store, registry: registry, identity: a, timings: ClusterTimings(leaseTTL: .seconds(6)), duties: [])
             try await store.put(StoreKeys.alive("a"), value: try StoreCodec.encode(Heartbeat(workerId: "a", at: Date())), lease: nil)
             let probe = LeaderProbe(
-                store: store, registry: registry, identity: HostIdentity(hostId: "b", address: "http://b"), interval: .milliseconds(50))
+                store: store, registry: registry, identity: HostIdentity(hostId: "b", address: "http://b"), interval: .milliseconds(50),
+                reachability: TCPProbe())
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await registry.run() }
                 group.addTask { try await election.run() }

@@ -1,3 +1,4 @@
+import FlotillaCluster
 import FlotillaCore
 import FlotillaHost
 import FlotillaServer

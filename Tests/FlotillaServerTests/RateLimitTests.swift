@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
+@testable import FlotillaCluster
 @testable import FlotillaServer
 
 /// Issue 14, deliver 7 (ADR 0019): per-key rate limits by role answer 429 with `Retry-After`, in each surface's

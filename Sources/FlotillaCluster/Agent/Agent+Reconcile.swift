@@ -51,7 +51,7 @@ extension Agent {
                         "backend action failed", kind: "\(instance.backend)",
                         metadata: ["id": "\(id)", "state": "\(instance.state)", "error": "\(error)"])
                 }
-                let report = reconciler.failure(instance, failure, now: identity.now(), backend: availability)
+                let report = reconciler.failure(instance, failure, now: clock.now, backend: availability)
                 await self.report(report, actedOn: instance)
                 return nil
             }
@@ -66,7 +66,7 @@ extension Agent {
     /// away (dockerd on SIGTERM) stops its containers while it still answers on connections already open, and that
     /// exit is then recorded as the outage's (docs/decisions/0011-lifecycle-core-and-restart-policies.md).
     private func decide(_ instance: Instance, _ observation: Observation) async -> ReconcilePlan {
-        let now = identity.now()
+        let now = clock.now
         let plan = reconciler.plan(instance, observation, now: now, backend: health.availability(instance.backend))
         guard plan.steps.isEmpty, instance.state.isSettled, let state = plan.report?.state, state == .stopped || state == .error,
             health.reason(instance.backend) == nil
@@ -157,7 +157,7 @@ extension Agent {
     /// that makes it stale (``InstanceTransitions/record(_:on:actedOn:now:)`` decides).
     func report(_ report: Report, actedOn seen: Instance) async {
         let key = StoreKeys.instance(seen.id)
-        let now = identity.now()
+        let now = clock.now
         do {
             let outcome = try await store.update(key) { kv -> StoreChange? in
                 guard let kv, let current = try? StoreCodec.decode(Instance.self, from: kv.value),

@@ -11,6 +11,7 @@ public final class Agent: Service, Sendable {
     let store: any ClusterStore
     let registry: RegistryCache
     let identity: HostIdentity
+    let clock: WallClock
     let backends: BackendSet
     /// This host's backends' health, which the agent waits on and reports to.
     public let health: BackendHealth
@@ -38,7 +39,7 @@ public final class Agent: Service, Sendable {
     let snapshotPeers: (any SnapshotPeers)?
 
     public init(
-        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, clock: WallClock = .system, backends: BackendSet,
         health: BackendHealth? = nil, reconciler: Reconciler = Reconciler(), resyncInterval: Duration = .seconds(1),
         followBackendEvents: Bool = true, session: StoreSession? = nil, migrations: MigrationGuard? = nil,
         snapshotPeers: (any SnapshotPeers)? = nil, logger: Logger = Logger(label: "flotilla.agent")
@@ -50,12 +51,13 @@ public final class Agent: Service, Sendable {
         self.store = store
         self.registry = registry
         self.identity = identity
+        self.clock = clock
         self.backends = backends
-        self.health = health ?? BackendHealth(backends: backends, now: identity.now)
+        self.health = health ?? BackendHealth(backends: backends, clock: clock)
         self.reconciler = reconciler
         self.resyncInterval = resyncInterval
         self.logger = logger
-        self.calmLog = CalmLogger(logger, now: identity.now)
+        self.calmLog = CalmLogger(logger, clock: clock)
     }
 
     /// Runs until the task is cancelled or, in a `ServiceGroup`, until graceful shutdown.
@@ -111,7 +113,7 @@ public final class Agent: Service, Sendable {
                         queue.yield(id)
                     }
                     if let wake, self.plan(wake, for: id) {
-                        let delay = max(0, wake.timeIntervalSince(self.identity.now()))
+                        let delay = max(0, wake.timeIntervalSince(self.clock.now))
                         try await Task.sleep(for: .milliseconds(Int64(delay * 1000) + 1))
                         self.wakeups.withLock { if $0[id] == wake { $0[id] = nil } }
                         queue.yield(id)
@@ -125,7 +127,7 @@ public final class Agent: Service, Sendable {
     /// Records a planned look at `id`; false when one at that time or earlier is already planned.
     private func plan(_ wake: Date, for id: String) -> Bool {
         wakeups.withLock { planned in
-            if let existing = planned[id], existing <= wake, existing > identity.now() { return false }
+            if let existing = planned[id], existing <= wake, existing > clock.now { return false }
             planned[id] = wake
             return true
         }

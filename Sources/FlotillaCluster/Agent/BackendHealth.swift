@@ -14,7 +14,7 @@ public final class BackendHealth: Service, Sendable {
     private let interval: Duration
     private let deadline: Duration
     private let logger: Logger
-    private let now: @Sendable () -> Date
+    private let clock: WallClock
     private let down = Mutex<[BackendKind: String]>([:])
     /// When each backend that was found down came back (set under the lock of ``down``'s changes).
     private let recovered = Mutex<[BackendKind: Date]>([:])
@@ -26,13 +26,13 @@ public final class BackendHealth: Service, Sendable {
 
     public init(
         backends: BackendSet, interval: Duration = .seconds(1), deadline: Duration = .seconds(5),
-        logger: Logger = Logger(label: "flotilla.backend-health"), now: @escaping @Sendable () -> Date = { Date() }
+        logger: Logger = Logger(label: "flotilla.backend-health"), clock: WallClock = .system
     ) {
         self.backends = backends
         self.interval = interval
         self.deadline = deadline
         self.logger = logger
-        self.now = now
+        self.clock = clock
     }
 
     /// The backends down right now, with the reason.
@@ -54,7 +54,7 @@ public final class BackendHealth: Service, Sendable {
 
     /// Records what a check (or a failed call) found about `kind`: nil when it is up.
     public func set(_ kind: BackendKind, unavailable reason: String?) {
-        let at = now()
+        let at = clock.now
         let (changed, current) = down.withLock { map -> (Bool, [BackendKind: String]) in
             let was = map[kind]
             map[kind] = reason

@@ -25,7 +25,7 @@ extension InstanceService {
                 then.append(.delete(key: StoreKeys.name(oldName)))
                 then.append(.put(StoreKeys.name(newName), Data(id.utf8)))
             }
-            instance.updatedAt = identity.now()
+            instance.updatedAt = clock.now
             then.append(.put(key, try encode(instance)))
             let result = try await txn(compares, then: then)
             if result.succeeded {

@@ -20,7 +20,7 @@ extension InstanceService {
     /// BACKEND_UNAVAILABLE when it runs elsewhere or the backend does not answer within ``liveDeadline``.
     public func live(id: String) async throws(FlotillaError) -> LiveObservation {
         let current = try instance(id: id)
-        let now = identity.now
+        let clock = self.clock
         return try await withLocalBackend(id: id, action: "status") { backend, id in
             let observed: ObservedInstance
             do {
@@ -34,7 +34,8 @@ extension InstanceService {
                 usage = try? await withDeadline(Self.liveDeadline) { try await backend.usage(id: id) }
             }
             return LiveObservation(
-                instance: current, state: state, description: observed.description, usage: usage, observedAt: usage?.observedAt ?? now())
+                instance: current, state: state, description: observed.description, usage: usage, observedAt: usage?.observedAt ?? clock.now
+            )
         }
     }
 

@@ -49,7 +49,7 @@ extension InstanceService {
     /// the instance then). Returns the instance as now recorded.
     private func record(_ observed: ObservedInstance, for id: String) async throws(FlotillaError) -> Written {
         let key = StoreKeys.instance(id)
-        let now = identity.now()
+        let now = clock.now
         let report = Report(state: observed.lifecycleState, description: observed.description)
         var recorded: Instance?
         do {

@@ -8,16 +8,21 @@ public final class InstanceService: Sendable {
     let store: any ClusterStore
     public let registry: RegistryCache
     let identity: HostIdentity
+    let timings: ClusterTimings
+    let clock: WallClock
     let backends: BackendSet
     let logger: Logger
 
     public init(
-        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, timings: ClusterTimings = ClusterTimings(),
+        clock: WallClock = .system, backends: BackendSet,
         logger: Logger = Logger(label: "flotilla.instances")
     ) {
         self.store = store
         self.registry = registry
         self.identity = identity
+        self.timings = timings
+        self.clock = clock
         self.backends = backends
         self.logger = logger
     }
@@ -97,7 +102,7 @@ public final class InstanceService: Sendable {
         try Self.checkImageReferences(spec.config, images: snapshot.images)
 
         let id = UUID().uuidString.lowercased()
-        let now = identity.now()
+        let now = clock.now
         var instance = Instance(id: id, name: request.name, kind: kind, backend: request.backend, spec: spec, createdAt: now)
         instance.desired = request.desired
         instance.restoredFrom = request.restoredFrom
@@ -169,7 +174,7 @@ public final class InstanceService: Sendable {
                 .backendUnavailable, "\(request.backend.rawValue) backend is not available on any host",
                 details: ["backend": .string(request.backend.rawValue)])
         }
-        let workers = state.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow)
+        let workers = state.schedulableWorkers(now: clock.now, healthWindow: timings.healthWindow)
         let probe = PlacementRequest(
             instanceId: "", backend: request.backend, resources: request.spec.resources,
             constraints: request.spec.placement)
@@ -186,7 +191,7 @@ public final class InstanceService: Sendable {
     public func perform(_ action: LifecycleAction, id: String, options: ActionOptions = ActionOptions())
         async throws(FlotillaError) -> Written
     {
-        let now = identity.now()
+        let now = clock.now
         return try await mutate(id: id) { instance throws(FlotillaError) in
             instance = try InstanceTransitions.accept(action, options: options, on: instance, now: now)
         }
@@ -213,7 +218,7 @@ public final class InstanceService: Sendable {
 
     private func checkFits(_ resources: Resources, replacing instance: Instance, in state: RegistryState) throws(FlotillaError) {
         guard let workerId = instance.workerId,
-            var worker = state.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow)
+            var worker = state.schedulableWorkers(now: clock.now, healthWindow: timings.healthWindow)
                 .first(where: { $0.id == workerId })
         else { return }
         worker.allocated.cpuCores -= instance.spec.resources.cpuCores
@@ -256,7 +261,7 @@ public final class InstanceService: Sendable {
     /// (``ClusterStore/update(_:attempts:_:)``), the name released when it stops being live.
     func mutate(id rawId: String, _ body: (inout Instance) throws(FlotillaError) -> Void) async throws(FlotillaError) -> Written {
         let key = StoreKeys.instance(rawId.lowercased())
-        let now = identity.now()
+        let now = clock.now
         var written: Instance?
         do {
             let outcome = try await store.update(key) { kv -> StoreChange? in

@@ -12,7 +12,7 @@ public struct AuditPruneDuty: LeaderDuty {
     let store: any ClusterStore
     let retention: AuditRetention
     let interval: Duration
-    let now: @Sendable () -> Date
+    let clock: WallClock
     let logger: Logger
 
     /// Deletes per transaction (etcd refuses more than 128 operations in one).
@@ -20,13 +20,13 @@ public struct AuditPruneDuty: LeaderDuty {
 
     public init(
         store: any ClusterStore, retention: AuditRetention, interval: Duration = .seconds(60),
-        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "flotilla.audit")
+        clock: WallClock = .system, logger: Logger = Logger(label: "flotilla.audit")
     ) {
         self.store = store
         self.log = AuditLog(store: store, logger: logger)
         self.retention = retention
         self.interval = interval
-        self.now = now
+        self.clock = clock
         self.logger = logger
     }
 
@@ -42,7 +42,7 @@ public struct AuditPruneDuty: LeaderDuty {
     /// One round; returns how many records it deleted one by one plus how many whole buckets it dropped.
     @discardableResult
     public func prune(_ leadership: Leadership) async throws -> Int {
-        let time = now()
+        let time = clock.now
         var hours = try await log.hours()
         var deleted = 0
         for hour in retention.expiredHours(hours, now: time) {

@@ -11,6 +11,7 @@ public struct HealthDuty: LeaderDuty {
     let store: any ClusterStore
     let registry: RegistryCache
     let identity: HostIdentity
+    let clock: WallClock
     /// How long a worker may stay offline before its instances are rescheduled (a restart fits in it).
     let grace: Duration
     let interval: Duration
@@ -20,7 +21,8 @@ public struct HealthDuty: LeaderDuty {
     let logger: Logger
 
     public init(
-        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, grace: Duration = .seconds(15),
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, clock: WallClock = .system,
+        grace: Duration = .seconds(15),
         interval: Duration = .milliseconds(500), sweepInterval: Duration = .seconds(600),
         policy: RegistryRepairPolicy = RegistryRepairPolicy(),
         logger: Logger = Logger(label: "flotilla.health")
@@ -28,6 +30,7 @@ public struct HealthDuty: LeaderDuty {
         self.store = store
         self.registry = registry
         self.identity = identity
+        self.clock = clock
         self.grace = grace
         self.interval = interval
         self.sweepInterval = sweepInterval
@@ -36,7 +39,7 @@ public struct HealthDuty: LeaderDuty {
     }
 
     public func lead(_ leadership: Leadership) async throws {
-        let clock = ContinuousClock()
+        let monotonic = ContinuousClock()
         // When this leader first saw each worker offline: a new leader gives every worker the whole grace.
         var offlineSince: [String: ContinuousClock.Instant] = [:]
         var lastSweep: ContinuousClock.Instant?
@@ -44,7 +47,7 @@ public struct HealthDuty: LeaderDuty {
             try Task.checkCancellation()
             let state = registry.snapshot
             let offline = state.offlineWorkersHoldingInstances()
-            let now = clock.now
+            let now = monotonic.now
             for gone in offlineSince.keys where !offline.contains(gone) {
                 logger.info("worker back", metadata: ["worker": "\(gone)"])
             }
@@ -54,7 +57,7 @@ public struct HealthDuty: LeaderDuty {
                 logger.info("worker offline", metadata: ["worker": "\(worker)", "grace": "\(grace)"])
             }
             let dead = Set(offlineSince.filter { $0.value.duration(to: now) >= grace }.keys)
-            for repair in policy.repairs(in: state, deadWorkers: dead, now: identity.now()) {
+            for repair in policy.repairs(in: state, deadWorkers: dead, now: clock.now) {
                 try await apply(repair, leadership)
             }
             if lastSweep.map({ $0.duration(to: now) >= sweepInterval }) ?? true {
@@ -69,7 +72,7 @@ public struct HealthDuty: LeaderDuty {
     /// so they are read from the store), each compared on its revision.
     private func forgetOldIdempotencyKeys(_ leadership: Leadership) async throws {
         let listing = try await withDeadline(.seconds(10)) { [store] in try await store.range(prefix: StoreKeys.idempotency) }
-        let cutoff = identity.now().addingTimeInterval(-IdempotencyRecord.retention)
+        let cutoff = clock.now.addingTimeInterval(-IdempotencyRecord.retention)
         var forgotten = 0
         for kv in listing.kvs {
             let record = try? StoreCodec.decode(IdempotencyRecord.self, from: kv.value)

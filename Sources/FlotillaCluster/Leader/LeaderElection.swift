@@ -10,17 +10,22 @@ public final class LeaderElection: Service, Sendable {
     private let store: any ClusterStore
     private let registry: RegistryCache
     private let identity: HostIdentity
+    private let timings: ClusterTimings
+    private let clock: WallClock
     private let duties: [any LeaderDuty]
     private let logger: Logger
     private let current = Mutex<Leadership?>(nil)
 
     public init(
-        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, duties: [any LeaderDuty],
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, timings: ClusterTimings = ClusterTimings(),
+        clock: WallClock = .system, duties: [any LeaderDuty],
         logger: Logger = Logger(label: "flotilla.leader")
     ) {
         self.store = store
         self.registry = registry
         self.identity = identity
+        self.timings = timings
+        self.clock = clock
         self.duties = duties
         self.logger = logger
     }
@@ -54,8 +59,8 @@ public final class LeaderElection: Service, Sendable {
     /// One attempt: creates the leader key if nobody holds it.
     private func campaign() async throws -> Leadership? {
         let sent = ContinuousClock.now
-        let lease = try await store.grantLease(ttl: identity.leaseTTL)
-        let record = LeaderRecord(hostId: identity.hostId, address: identity.address, since: identity.now())
+        let lease = try await store.grantLease(ttl: timings.leaseTTL)
+        let record = LeaderRecord(hostId: identity.hostId, address: identity.address, since: clock.now)
         let result = try await store.txn(
             [.absent(StoreKeys.leader)],
             then: [.put(key: StoreKeys.leader, value: try StoreCodec.encode(record), lease: lease)],
@@ -65,12 +70,12 @@ public final class LeaderElection: Service, Sendable {
             return nil
         }
         return Leadership(
-            hostId: identity.hostId, lease: lease, createRevision: result.revision, ttl: identity.leaseTTL, grantedAt: sent)
+            hostId: identity.hostId, lease: lease, createRevision: result.revision, ttl: timings.leaseTTL, grantedAt: sent)
     }
 
     private func waitForVacancy() async {
         // The registry sees the key vanish; poll the store too, in case the watch lags.
-        _ = await registry.wait(timeout: identity.leaseTTL) { $0.leader == nil }
+        _ = await registry.wait(timeout: timings.leaseTTL) { $0.leader == nil }
     }
 
     private func lead(_ leadership: Leadership) async throws {
@@ -113,7 +118,7 @@ public final class LeaderElection: Service, Sendable {
 
     /// Renews the lease; returns when leadership is lost.
     private func keepLeadership(_ leadership: Leadership) async throws {
-        let interval = identity.leaseTTL / 3
+        let interval = timings.leaseTTL / 3
         while !Task.isCancelled {
             try await Task.sleep(for: interval)
             // Stopped or cut off past the TTL: the key may be another's by now. A lapsed term is not revived.

@@ -10,6 +10,8 @@ public struct PlacementDuty: LeaderDuty {
     let store: any ClusterStore
     let registry: RegistryCache
     let identity: HostIdentity
+    let timings: ClusterTimings
+    let clock: WallClock
     let batchSize: Int
     let logger: Logger
     /// `flotilla_placements_total` and `flotilla_placement_duration_seconds` (ADR 0021).
@@ -18,13 +20,16 @@ public struct PlacementDuty: LeaderDuty {
     /// `batchSize` instances per transaction: each adds a compare and a put, and etcd refuses a transaction
     /// with more than 128 of either (the fence is one more compare).
     public init(
-        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, batchSize: Int = 100,
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, timings: ClusterTimings = ClusterTimings(),
+        clock: WallClock = .system, batchSize: Int = 100,
         logger: Logger = Logger(label: "flotilla.scheduler"), metrics: ClusterMetrics = .off
     ) {
         self.metrics = metrics
         self.store = store
         self.registry = registry
         self.identity = identity
+        self.timings = timings
+        self.clock = clock
         self.batchSize = min(max(batchSize, 1), 127)
         self.logger = logger
     }
@@ -64,12 +69,12 @@ public struct PlacementDuty: LeaderDuty {
 
     /// One pass of the scheduler over `pending`, written in batches.
     private func place(_ pending: [Versioned<Instance>], _ state: RegistryState, _ leadership: Leadership) async throws -> Int {
-        let workers = state.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow)
+        let workers = state.schedulableWorkers(now: clock.now, healthWindow: timings.healthWindow)
         let decisions = Scheduler.place(pending.map { PlacementRequest($0.value) }, on: workers)
         var placed = 0
         var batch: [(Versioned<Instance>, Instance)] = []
         for (versioned, decision) in zip(pending, decisions) {
-            let now = identity.now()
+            let now = clock.now
             switch decision {
             case .placed(let workerId):
                 batch.append((versioned, InstanceTransitions.place(versioned.value, on: workerId, now: now)))

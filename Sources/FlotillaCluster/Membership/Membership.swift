@@ -9,6 +9,8 @@ import Synchronization
 public final class Membership: Service, Sendable {
     private let store: any ClusterStore
     private let identity: HostIdentity
+    private let timings: ClusterTimings
+    private let clock: WallClock
     private let record: Mutex<Worker>
     private var worker: Worker { record.withLock { $0 } }
     private let heartbeatInterval: Duration
@@ -29,13 +31,16 @@ public final class Membership: Service, Sendable {
     ///   - nodeKey: the identity of this host's data folder. A registration is refused while a heartbeat with
     ///     another node key is alive under the same worker id (another host uses that id).
     public init(
-        store: any ClusterStore, identity: HostIdentity, worker: Worker, nodeKey: String? = nil,
+        store: any ClusterStore, identity: HostIdentity, timings: ClusterTimings = ClusterTimings(), clock: WallClock = .system,
+        worker: Worker, nodeKey: String? = nil,
         health: BackendHealth? = nil, session: StoreSession? = nil, registry: RegistryCache? = nil,
         heartbeatInterval: Duration = .seconds(5),
         logger: Logger = Logger(label: "flotilla.membership")
     ) {
         self.store = store
         self.identity = identity
+        self.timings = timings
+        self.clock = clock
         self.record = Mutex(worker)
         self.nodeKey = nodeKey
         self.health = health
@@ -48,14 +53,14 @@ public final class Membership: Service, Sendable {
     private func heartbeat() -> Heartbeat {
         let down = health?.unavailable ?? [:]
         return Heartbeat(
-            workerId: worker.id, at: identity.now(), nodeKey: nodeKey,
+            workerId: worker.id, at: clock.now, nodeKey: nodeKey,
             unavailableBackends: down.isEmpty ? nil : Dictionary(uniqueKeysWithValues: down.map { ($0.key.rawValue, $0.value) }))
     }
 
     /// Registers once (used at start-up, before the host serves requests).
     public func register() async throws -> LeaseID {
         let sent = ContinuousClock.now
-        let lease = try await withDeadline(identity.leaseTTL) { [store, identity] in try await store.grantLease(ttl: identity.leaseTTL) }
+        let lease = try await withDeadline(timings.leaseTTL) { [store, timings] in try await store.grantLease(ttl: timings.leaseTTL) }
         let key = StoreKeys.worker(worker.id)
         let aliveKey = StoreKeys.alive(worker.id)
         for _ in 0..<16 {
@@ -129,7 +134,7 @@ public final class Membership: Service, Sendable {
                 if Task.isCancelled { break }
                 logger.warning("heartbeat failed; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, identity.leaseTTL / 3)
+                backoff = min(backoff * 2, timings.leaseTTL / 3)
                 continue
             }
             backoff = .milliseconds(200)
@@ -145,7 +150,7 @@ public final class Membership: Service, Sendable {
         let changes = health?.updates()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                let interval = self.identity.leaseTTL / 3
+                let interval = self.timings.leaseTTL / 3
                 var sinceBeat = Duration.zero
                 while !Task.isCancelled {
                     try await Task.sleep(for: interval)
@@ -178,7 +183,7 @@ public final class Membership: Service, Sendable {
     /// Renews the lease within a deadline of one lease TTL (a blackholed store must not hold it for longer).
     private func renew(_ lease: LeaseID) async throws {
         let sent = ContinuousClock.now
-        _ = try await withDeadline(identity.leaseTTL) { [store] in try await store.keepAlive(lease) }
+        _ = try await withDeadline(timings.leaseTTL) { [store] in try await store.keepAlive(lease) }
         session?.renewed(sentAt: sent)
     }
 
@@ -186,7 +191,7 @@ public final class Membership: Service, Sendable {
         let sent = ContinuousClock.now
         let value = try StoreCodec.encode(heartbeat())
         let key = StoreKeys.alive(worker.id)
-        let revision = try await withDeadline(identity.leaseTTL) { [store] in try await store.put(key, value: value, lease: lease) }
+        let revision = try await withDeadline(timings.leaseTTL) { [store] in try await store.put(key, value: value, lease: lease) }
         session?.renewed(sentAt: sent, revision: revision)
     }
 }

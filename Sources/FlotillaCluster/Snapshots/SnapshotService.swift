@@ -9,17 +9,19 @@ public struct SnapshotService: Sendable {
     let store: any ClusterStore
     let registry: RegistryCache
     let identity: HostIdentity
+    let clock: WallClock
     let backends: BackendSet
     let instances: InstanceService
     let logger: Logger
 
     public init(
-        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, backends: BackendSet,
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, clock: WallClock = .system, backends: BackendSet,
         instances: InstanceService, logger: Logger = Logger(label: "flotilla.snapshots")
     ) {
         self.store = store
         self.registry = registry
         self.identity = identity
+        self.clock = clock
         self.backends = backends
         self.instances = instances
         self.logger = logger
@@ -67,7 +69,7 @@ public struct SnapshotService: Sendable {
     /// backend kept the snapshot; when the write fails, what the backend kept is removed again.
     public func take(instanceId: String, name: String?) async throws(FlotillaError) -> Snapshot {
         let instance = try instances.instance(id: instanceId)
-        let id = ULID(date: identity.now()).description
+        let id = ULID(date: clock.now).description
         let snapshotName = try SnapshotRules.name(requested: name, instanceName: instance.name, snapshotId: id)
         if let backend = backends[instance.backend], SnapshotRestore.snapshotting(backend) == nil {
             throw BackendError.unsupported("snapshot").flotillaError(backend: instance.backend)
@@ -78,7 +80,7 @@ public struct SnapshotService: Sendable {
         }
         let snapshot = Snapshot(
             id: id, name: snapshotName, instanceId: instance.id, instanceName: instance.name, kind: instance.kind,
-            backend: instance.backend, hostId: identity.hostId, spec: instance.spec, artifact: artifact, createdAt: identity.now())
+            backend: instance.backend, hostId: identity.hostId, spec: instance.spec, artifact: artifact, createdAt: clock.now)
         let key = StoreKeys.snapshot(id)
         let stored: Bool
         do throws(FlotillaError) {

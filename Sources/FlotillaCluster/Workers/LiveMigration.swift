@@ -29,6 +29,7 @@ public struct LiveMigration: Sendable {
     let store: any ClusterStore
     let registry: RegistryCache
     let identity: HostIdentity
+    let clock: WallClock
     let migrations: MigrationGuard
     let peers: any MigrationPeers
     /// This host's standing with the store: the switch is written only while it may act (not fenced).
@@ -36,12 +37,13 @@ public struct LiveMigration: Sendable {
     let logger: Logger
 
     public init(
-        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, migrations: MigrationGuard,
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, clock: WallClock = .system, migrations: MigrationGuard,
         peers: any MigrationPeers, session: StoreSession?, logger: Logger = Logger(label: "flotilla.migration")
     ) {
         self.store = store
         self.registry = registry
         self.identity = identity
+        self.clock = clock
         self.migrations = migrations
         self.peers = peers
         self.session = session
@@ -53,9 +55,9 @@ public struct LiveMigration: Sendable {
 
     /// Moves instance `id`, which this host owns and runs, to `destination` within `budget`.
     public func move(_ id: String, to destination: Worker, within budget: Duration) async -> Outcome {
-        let clock = ContinuousClock()
-        let end = clock.now + budget
-        func left() -> Duration { max(clock.now.duration(to: end), .zero) }
+        let monotonic = ContinuousClock()
+        let end = monotonic.now + budget
+        func left() -> Duration { max(monotonic.now.duration(to: end), .zero) }
         let me = identity.hostId
         guard let seen = registry.read({ $0.instances[id]?.value }), seen.workerId == me else {
             return .failed("host \(me) does not own instance \(id)")
@@ -92,13 +94,13 @@ public struct LiveMigration: Sendable {
             let reason = Self.reason(error)
             await abortDestination(id, destination)
             if migratedOut { await resumeHere(id, migrator) }
-            await record(id, Self.failure(from: me, to: destination.id, reason: reason, at: identity.now()))
+            await record(id, Self.failure(from: me, to: destination.id, reason: reason, at: clock.now))
             logger.warning("live migration failed", metadata: ["id": "\(id)", "to": "\(destination.id)", "reason": "\(reason)"])
             return .failed(reason)
         }
 
         // 5. The one fenced switch of the owner; then the ended source copy goes.
-        let moved = MigrationRecord(mode: .live, outcome: .moved, from: me, to: destination.id, figures: figures, at: identity.now())
+        let moved = MigrationRecord(mode: .live, outcome: .moved, from: me, to: destination.id, figures: figures, at: clock.now)
         if let problem = await switchOwner(id, to: destination.id, moved, within: max(left(), Self.switchTimeout)) {
             await abortDestination(id, destination)
             await resumeHere(id, migrator)
@@ -106,7 +108,7 @@ public struct LiveMigration: Sendable {
             logger.error(
                 "live migration could not switch the owner; the destination was aborted and the guest resumed here",
                 metadata: ["id": "\(id)", "to": "\(destination.id)", "problem": "\(problem)"])
-            await record(id, Self.failure(from: me, to: destination.id, reason: reason, at: identity.now()))
+            await record(id, Self.failure(from: me, to: destination.id, reason: reason, at: clock.now))
             return .failed(reason)
         }
         do {
@@ -147,7 +149,7 @@ public struct LiveMigration: Sendable {
     /// refused when this host does not own it, it does not run, or another migration is recorded under way.
     private func mark(_ id: String, to destination: String) async throws -> Revision {
         let me = identity.hostId
-        let now = identity.now()
+        let now = clock.now
         let outcome = try await store.update(StoreKeys.instance(id)) { kv -> StoreChange? in
             guard let kv, let old = try? StoreCodec.decode(Instance.self, from: kv.value), old.isLive else {
                 throw FlotillaError.instanceNotFound(id)
@@ -185,16 +187,16 @@ public struct LiveMigration: Sendable {
     private func switchOwner(_ id: String, to destination: String, _ moved: MigrationRecord, within: Duration)
         async -> String?
     {
-        let clock = ContinuousClock()
-        let end = clock.now + within
+        let monotonic = ContinuousClock()
+        let end = monotonic.now + within
         let me = identity.hostId
         var problem = "no attempt"
-        while clock.now < end {
+        while monotonic.now < end {
             if let session, !session.mayAct {
                 problem = "host \(me) is cut off from the store (fenced)"
             } else {
                 do {
-                    let now = identity.now()
+                    let now = clock.now
                     let outcome = try await store.update(StoreKeys.instance(id), attempts: 3) { kv -> StoreChange? in
                         guard let kv, let old = try? StoreCodec.decode(Instance.self, from: kv.value),
                             Self.carries(old, from: me, to: destination)

@@ -21,6 +21,8 @@ public final class WorkerService: Sendable {
     let store: any ClusterStore
     let registry: RegistryCache
     let identity: HostIdentity
+    let timings: ClusterTimings
+    let clock: WallClock
     let instances: InstanceService
     /// This host's side of live migrations: its migrating backends and the instances its agent leaves alone.
     public let migrations: MigrationGuard
@@ -29,13 +31,16 @@ public final class WorkerService: Sendable {
     let logger: Logger
 
     public init(
-        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, instances: InstanceService,
+        store: any ClusterStore, registry: RegistryCache, identity: HostIdentity, timings: ClusterTimings = ClusterTimings(),
+        clock: WallClock = .system, instances: InstanceService,
         migrations: MigrationGuard = MigrationGuard(), live: LiveMigration? = nil,
         logger: Logger = Logger(label: "flotilla.workers")
     ) {
         self.store = store
         self.registry = registry
         self.identity = identity
+        self.timings = timings
+        self.clock = clock
         self.instances = instances
         self.migrations = migrations
         self.live = live
@@ -64,8 +69,8 @@ public final class WorkerService: Sendable {
     public func drain(id: String, migrate: Bool = false, deadline: Duration = .seconds(120)) async throws(FlotillaError)
         -> DrainOutcome
     {
-        let clock = ContinuousClock()
-        let end = clock.now + deadline
+        let monotonic = ContinuousClock()
+        let end = monotonic.now + deadline
         let (worker, revision) = try await setAdminStatus(.draining, id: id)
         var outcome = DrainOutcome(worker: worker, revision: revision)
         guard migrate else { return outcome }
@@ -73,14 +78,14 @@ public final class WorkerService: Sendable {
             s.instances.live(onWorker: id).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(\.id)
         }
         for instanceId in ids {
-            let left = clock.now.duration(to: end)
+            let left = monotonic.now.duration(to: end)
             var moved = false
             if left > .zero {
                 var result = await self.migrate(instance: instanceId, from: id, live: true, within: left)
                 // A drain empties the host: a live move that failed (the guest runs on here) is done cold instead.
-                if case .failedLive(let reason) = result, clock.now < end {
+                if case .failedLive(let reason) = result, monotonic.now < end {
                     result = await self.migrate(
-                        instance: instanceId, from: id, within: clock.now.duration(to: end),
+                        instance: instanceId, from: id, within: monotonic.now.duration(to: end),
                         coldReason: "the live migration failed: \(reason)")
                 }
                 moved = result == .moved
@@ -115,9 +120,9 @@ public final class WorkerService: Sendable {
         instance id: String, from: String, to target: String? = nil, live wantsLive: Bool = false, within budget: Duration,
         coldReason forced: String?
     ) async -> MigrationOutcome {
-        let clock = ContinuousClock()
-        let end = clock.now + budget
-        func left() -> Duration { max(clock.now.duration(to: end), .zero) }
+        let monotonic = ContinuousClock()
+        let end = monotonic.now + budget
+        func left() -> Duration { max(monotonic.now.duration(to: end), .zero) }
 
         // 1. Wait out any action in flight.
         let settled = await registry.wait(timeout: left()) { s in
@@ -128,7 +133,7 @@ public final class WorkerService: Sendable {
         guard current.isLive, current.workerId == from else { return .moved }
 
         // 2. Only stop what the target (or another worker) can run.
-        let workers = state.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow)
+        let workers = state.schedulableWorkers(now: clock.now, healthWindow: timings.healthWindow)
         let destination: String
         switch MigrationDecision.decide(current, from: from, target: target, workers: workers) {
         case .move(let workerId): destination = workerId
@@ -158,7 +163,7 @@ public final class WorkerService: Sendable {
         case .cold(let reason): coldReason = reason
         }
         let cold = { (outcome: MigrationRecord.Outcome, why: String) in
-            MigrationRecord(mode: .cold, outcome: outcome, from: from, to: destination, reason: why, at: self.identity.now())
+            MigrationRecord(mode: .cold, outcome: outcome, from: from, to: destination, reason: why, at: self.clock.now)
         }
 
         // 3. Stop it gracefully on the old worker.
@@ -184,7 +189,7 @@ public final class WorkerService: Sendable {
         //    creates and starts it. Placing it clears the destination (InstanceTransitions.place).
         let moved: Written
         do {
-            let now = identity.now()
+            let now = clock.now
             moved = try await instances.mutate(id: id) { instance throws(FlotillaError) in
                 guard instance.workerId == from, instance.state == .stopped || instance.state == .error else {
                     throw FlotillaError(.invalidState, "instance \(id) changed during migration")
@@ -216,7 +221,7 @@ public final class WorkerService: Sendable {
         // it there and nowhere else — never back on `from`, where it would boot again behind a failure. Only when
         // the destination can no longer take it is the destination dropped, for the leader to place it anywhere.
         let stillThere = registry.read { s in
-            s.schedulableWorkers(now: identity.now(), healthWindow: identity.healthWindow).contains {
+            s.schedulableWorkers(now: clock.now, healthWindow: timings.healthWindow).contains {
                 $0.id == destination && $0.status == .active && $0.healthy
             }
         }

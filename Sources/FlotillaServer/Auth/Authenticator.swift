@@ -16,17 +16,17 @@ public struct Authenticator: Sendable {
     let limiter: KeyRateLimiter?
     /// nil: last uses are not recorded.
     let usage: KeyUsage?
-    let now: @Sendable () -> Date
+    let clock: WallClock
 
     public init(
         registry: RegistryCache, hasher: APIKeyHasher, limiter: KeyRateLimiter? = nil, usage: KeyUsage? = nil,
-        now: @escaping @Sendable () -> Date = { Date() }
+        clock: WallClock = .system
     ) {
         self.registry = registry
         self.hasher = hasher
         self.limiter = limiter
         self.usage = usage
-        self.now = now
+        self.clock = clock
     }
 
     /// The message of a 401 for a key that is not known (surfaces tell it from a missing key by it).
@@ -36,19 +36,7 @@ public struct Authenticator: Sendable {
 
     /// The hex SHA-256 of a string (idempotency records are keyed by it; API keys are not: see ``APIKeyHasher``).
     public static func digest(_ secret: String) -> String {
-        hex(SHA256.hash(data: Data(secret.utf8)))
-    }
-
-    /// Lowercase hex of a digest (on the hot path of every request: no per-byte formatting).
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        APIKeyHasher.hex(SHA256.hash(data: Data(secret.utf8)))
     }
 
     /// The credential a request carries, if any.
@@ -85,7 +73,7 @@ public struct Authenticator: Sendable {
     /// no use is noted (for requests that need no credential, to decide what they may learn).
     func isValid(secret: String?) -> Bool {
         guard let secret, let record = registry.read({ $0.apiKeys[hasher.hash(secret)] }) else { return false }
-        return !KeyExpiry.isExpired(record, now: now())
+        return !KeyExpiry.isExpired(record, now: clock.now)
     }
 
     /// The caller, if its key grants `permission`; 401 for a missing or unknown key, 403 for a weaker role.
@@ -105,7 +93,7 @@ public struct Authenticator: Sendable {
         guard let record = registry.read({ $0.apiKeys[hash] }) else {
             throw FlotillaError(.unauthorized, Self.invalidKeyMessage)
         }
-        let now = self.now()
+        let now = clock.now
         if KeyExpiry.isExpired(record, now: now), let expiresAt = record.expiresAt {
             throw FlotillaError(
                 .unauthorized, Self.expiredKeyMessage,

@@ -18,12 +18,12 @@ struct GlobalClusterRoutes {
 
     func cluster() async -> Global.Cluster {
         let state = deps.registry.snapshot
-        let now = deps.identity.now()
+        let now = deps.clock.now
         let leaderId = state.leader?.value.hostId
         let members = state.workers.values.map(\.value).sorted { $0.id < $1.id }.map { w in
             let status = state.status(ofWorker: w.id)
             let beat = state.heartbeats[w.id]?.value.at
-            let healthy = status != .offline && beat.map { now.timeIntervalSince($0) <= deps.identity.healthWindow } == true
+            let healthy = status != .offline && beat.map { now.timeIntervalSince($0) <= deps.timings.healthWindow } == true
             return Global.Cluster.Member(
                 id: w.id, address: w.address, zone: w.zone, role: w.id == leaderId ? "leader" : "follower", healthy: healthy,
                 status: status.rawValue)

@@ -80,6 +80,6 @@ struct SnapshotRoutes {
 extension ServerDependencies {
     /// Snapshots (docs/decisions/0028-snapshots.md), over the same store, registry and backends.
     var snapshots: SnapshotService {
-        SnapshotService(store: store, registry: registry, identity: identity, backends: backends, instances: instances)
+        SnapshotService(store: store, registry: registry, identity: identity, clock: clock, backends: backends, instances: instances)
     }
 }

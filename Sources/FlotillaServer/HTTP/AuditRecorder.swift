@@ -13,17 +13,17 @@ struct AuditRecorder: Sendable {
     let log: AuditLog
     let authenticator: Authenticator
     let credential: ClusterCredential
-    let now: @Sendable () -> Date
+    let clock: WallClock
     let logger: Logger
 
     init(
-        log: AuditLog, authenticator: Authenticator, credential: ClusterCredential, now: @escaping @Sendable () -> Date = { Date() },
+        log: AuditLog, authenticator: Authenticator, credential: ClusterCredential, clock: WallClock = .system,
         logger: Logger
     ) {
         self.log = log
         self.authenticator = authenticator
         self.credential = credential
-        self.now = now
+        self.clock = clock
         self.logger = logger
     }
 
@@ -46,7 +46,7 @@ struct AuditRecorder: Sendable {
         }
         let principal = context.principal ?? authenticator.identify(secret: Authenticator.credential(of: request))
         let target = Self.targetParameters.lazy.compactMap { context.parameters.get($0) }.first
-        let at = now()
+        let at = clock.now
         await log.record(
             AuditRecord(
                 id: ULID(date: at).description, at: at, requestId: context.requestId, keyId: principal?.keyId,

@@ -23,7 +23,7 @@ extension Request {
         let token = headers[.idempotencyKey].map { key in
             IdempotencyToken(
                 keyDigest: Authenticator.digest(scope + ":" + key),
-                requestDigest: Authenticator.hex(SHA256.hash(data: Data(buffer: body))))
+                requestDigest: APIKeyHasher.hex(SHA256.hash(data: Data(buffer: body))))
         }
         return (wire, token)
     }

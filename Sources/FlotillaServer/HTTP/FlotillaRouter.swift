@@ -15,7 +15,7 @@ public enum FlotillaRouter {
             table: table, consistency: MinRevision(registry: deps.registry),
             audit: AuditRecorder(
                 log: AuditLog(store: deps.store, logger: logger), authenticator: deps.keys.authenticator,
-                credential: deps.credential, logger: logger))
+                credential: deps.credential, clock: deps.clock, logger: logger))
         // Outermost: the request's server span (W3C traceparent, ADR 0022) covers everything below.
         router.add(middleware: TraceMiddleware())
         // Counts every request by route template and the status the client gets (ADR 0021): around EdgeMiddleware.

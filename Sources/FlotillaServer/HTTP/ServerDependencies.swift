@@ -10,6 +10,10 @@ public struct ServerDependencies: Sendable {
     public var keys: KeyService
     public var backends: BackendSet
     public var identity: HostIdentity
+    /// The cluster's health window and lease TTL.
+    public var timings: ClusterTimings
+    /// The wall clock routes read (ADR 0033).
+    public var clock: WallClock
     public var version: String
     /// How long synchronous actions wait by default (contract: 60 s).
     public var actionTimeout: Duration
@@ -33,7 +37,8 @@ public struct ServerDependencies: Sendable {
 
     public init(
         store: any ClusterStore, registry: RegistryCache, instances: InstanceService, keys: KeyService,
-        backends: BackendSet, identity: HostIdentity, version: String, actionTimeout: Duration = .seconds(60),
+        backends: BackendSet, identity: HostIdentity, timings: ClusterTimings = ClusterTimings(), clock: WallClock = .system,
+        version: String, actionTimeout: Duration = .seconds(60),
         defaultVMBackend: BackendKind? = nil,
         credential: ClusterCredential = ClusterCredential(secret: UUID().uuidString), peers: any PeerTransport = NoPeers(),
         proxyTimeout: Duration = .seconds(5), metrics: HostMetrics? = nil
@@ -45,10 +50,13 @@ public struct ServerDependencies: Sendable {
         self.keys = keys
         self.backends = backends
         self.identity = identity
+        self.timings = timings
+        self.clock = clock
         self.version = version
         self.actionTimeout = actionTimeout
         self.catalog = CatalogService(store: store, registry: registry)
-        self.workers = WorkerService(store: store, registry: registry, identity: identity, instances: instances)
+        self.workers = WorkerService(
+            store: store, registry: registry, identity: identity, timings: timings, clock: clock, instances: instances)
         self.defaultVMBackend = defaultVMBackend ?? (backends[.kvm] != nil ? .kvm : .sim)
         self.credential = credential
         self.peers = peers

@@ -1,4 +1,5 @@
 import Crypto
+import FlotillaCluster
 import FlotillaCore
 import Foundation
 import HTTPTypes
@@ -19,7 +20,7 @@ public struct ClusterCredential: Sendable {
     public init(secret: String, requiresPeerCertificate: Bool = false) {
         let mac = HMAC<SHA256>.authenticationCode(
             for: Data("flotilla-internal-v1".utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        token = Authenticator.hex(mac)
+        token = APIKeyHasher.hex(mac)
         self.requiresPeerCertificate = requiresPeerCertificate
     }
 

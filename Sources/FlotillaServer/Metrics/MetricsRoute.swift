@@ -20,7 +20,7 @@ struct MetricsRoute {
             let state = deps.registry.snapshot
             guard
                 let text = deps.metrics.render(
-                    state, hostId: deps.identity.hostId, now: deps.identity.now(), healthWindow: deps.identity.healthWindow)
+                    state, hostId: deps.identity.hostId, now: deps.clock.now, healthWindow: deps.timings.healthWindow)
             else { throw FlotillaError(.notFound, "metrics are off on this host") }
             return Response(
                 status: .ok, headers: [.contentType: Self.contentType], body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))

@@ -35,7 +35,7 @@ struct HealthV1Routes {
             instances: live.count, vms: live.filter { $0.kind == .vm }.count)
         let healthy = database == "connected" && backends.values.allSatisfy { $0.status == "healthy" }
         return VMs.Health(
-            status: healthy ? "healthy" : "degraded", version: deps.version, timestamp: deps.identity.now(),
+            status: healthy ? "healthy" : "degraded", version: deps.version, timestamp: deps.clock.now,
             database: database, backends: backends, cluster: cluster)
     }
 

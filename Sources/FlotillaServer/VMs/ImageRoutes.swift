@@ -19,7 +19,7 @@ struct ImageRoutes {
             JSONResponse.make(VMMapping.image(try deps.catalog.image(id: try ctx.parameters.require("id"))))
         }
         routes.add(.post, b, permission: .manageCatalog) { req, ctx in
-            let image = try VMMapping.imageBody(try await FieldReader.body(req, context: ctx), now: deps.identity.now())
+            let image = try VMMapping.imageBody(try await FieldReader.body(req, context: ctx), now: deps.clock.now)
             return JSONResponse.make(VMMapping.image(try await deps.catalog.put(image, replace: false)), status: .created)
         }
         routes.add(.put, "\(b)/:id", permission: .manageCatalog) { req, ctx in
@@ -32,7 +32,7 @@ struct ImageRoutes {
             }
             var object = fields.object
             object[idKey] = .string(id)
-            let image = try VMMapping.imageBody(FieldReader(location: "body", object: object), now: deps.identity.now())
+            let image = try VMMapping.imageBody(FieldReader(location: "body", object: object), now: deps.clock.now)
             return JSONResponse.make(VMMapping.image(try await deps.catalog.put(image, replace: true)))
         }
         routes.add(.delete, "\(b)/:id", permission: .manageCatalog) { _, ctx in

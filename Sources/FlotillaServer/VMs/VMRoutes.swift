@@ -167,7 +167,7 @@ struct VMRoutes {
                     "state_description": instance.stateDescription.map(JSONValue.string) ?? .null,
                 ])
         }
-        let result = VMMapping.actionResult(instance, action: name, previous: previous, settled: settled, now: deps.identity.now())
+        let result = VMMapping.actionResult(instance, action: name, previous: previous, settled: settled, now: deps.clock.now)
         return JSONResponse.make(result, status: settled ? .ok : .accepted)
     }
 }

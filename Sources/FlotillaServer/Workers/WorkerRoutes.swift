@@ -22,8 +22,8 @@ struct WorkerRoutes {
             try q.check()
             let state = deps.registry.snapshot
             let workers = WorkerMapping.workers(
-                in: state, zone: zone.flatMap { $0.isEmpty ? nil : $0 }, now: deps.identity.now(),
-                healthWindow: deps.identity.healthWindow)
+                in: state, zone: zone.flatMap { $0.isEmpty ? nil : $0 }, now: deps.clock.now,
+                healthWindow: deps.timings.healthWindow)
             return JSONResponse.make(Workers.WorkerList(workers: workers, total: workers.count))
         }
         routes.add(.get, "\(b)/:id", permission: .read) { _, ctx in
@@ -32,8 +32,8 @@ struct WorkerRoutes {
             guard let w = state.workers[id]?.value else { throw WorkerService.notFound(id) }
             return JSONResponse.make(
                 WorkerMapping.worker(
-                    w, in: state, allocations: state.allocations(), now: deps.identity.now(),
-                    healthWindow: deps.identity.healthWindow))
+                    w, in: state, allocations: state.allocations(), now: deps.clock.now,
+                    healthWindow: deps.timings.healthWindow))
         }
         routes.add(.get, "\(b)/:id/vms", permission: .read) { _, ctx in
             let id = try ctx.parameters.require("id")

@@ -1,4 +1,3 @@
-import FlotillaCluster
 import FlotillaCore
 import Foundation
 
@@ -20,7 +19,7 @@ extension KeyService {
                     KeyRevocation.Stored(storeKey: kv.key, record: $0, modRevision: kv.modRevision)
                 }
             }
-            let plan = try KeyRotation.plan(idOrName, among: stored, newSecretHash: hash, newId: newId, options: options, now: now())
+            let plan = try KeyRotation.plan(idOrName, among: stored, newSecretHash: hash, newId: newId, options: options, now: clock.now)
             let result = try await store.txn(plan.change.compares, then: plan.change.ops, otherwise: [])
             guard result.succeeded else { continue }
             await registry.catchUp(to: result.revision)

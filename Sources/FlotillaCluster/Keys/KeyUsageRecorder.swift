@@ -1,4 +1,3 @@
-import FlotillaCluster
 import FlotillaCore
 import Foundation
 import Logging

@@ -1,4 +1,3 @@
-import FlotillaCluster
 import FlotillaCore
 import Foundation
 import Logging
@@ -9,24 +8,26 @@ import Logging
 /// this host (``limiter``), and their last use is written by ``usageRecorder(logger:)``.
 public struct KeyService: Sendable {
     let store: any ClusterStore
-    let registry: RegistryCache
-    /// The stored form of secrets, shared with the ``authenticator``.
+    /// The keys as the registry holds them (HTTP authentication reads them too: KeyService+Authenticator.swift in
+    /// FlotillaServer).
+    package let registry: RegistryCache
+    /// The stored form of secrets, shared with the HTTP surfaces' authenticator.
     public let hasher: APIKeyHasher
-    let now: @Sendable () -> Date
+    package let clock: WallClock
     /// This host's per-key token buckets.
     public let limiter: KeyRateLimiter
     /// The key uses this host has noted and not yet written.
-    let usage = KeyUsage()
+    package let usage = KeyUsage()
 
     public init(
         store: any ClusterStore, registry: RegistryCache, hasher: APIKeyHasher, rateLimits: RateLimits = .defaults,
-        now: @escaping @Sendable () -> Date = { Date() }
+        clock: WallClock = .system
     ) {
         self.store = store
         self.registry = registry
         self.hasher = hasher
         self.limiter = KeyRateLimiter(limits: rateLimits)
-        self.now = now
+        self.clock = clock
     }
 
     /// The service that writes keys' last uses (and drops the rate-limit buckets of deleted keys): run it with
@@ -40,11 +41,6 @@ public struct KeyService: Sendable {
 
     /// How often a revocation reads the keys again after a concurrent change to them.
     static let revokeAttempts = 16
-
-    /// Checks requests against these keys.
-    public var authenticator: Authenticator {
-        Authenticator(registry: registry, hasher: hasher, limiter: limiter, usage: usage, now: now)
-    }
 
     /// A new random secret: `flt_` and 40 characters of base32 from 25 random bytes.
     public static func newSecret() -> String {
@@ -63,7 +59,7 @@ public struct KeyService: Sendable {
         name: String, role: Role, secret: String? = nil, expiresAt: Date? = nil, waitForRegistry: Bool = true
     ) async throws -> (APIKeyRecord, String) {
         let name = try NameRule.check(name, kind: .key)
-        let expiresAt = try KeyExpiry.validate(expiresAt: expiresAt, now: now())
+        let expiresAt = try KeyExpiry.validate(expiresAt: expiresAt, now: clock.now)
         let secret = secret ?? Self.newSecret()
         guard secret.utf8.count >= 16, secret.utf8.count <= 256 else {
             throw FlotillaError.validation("an API key must be 16 to 256 bytes", field: "key")
@@ -74,7 +70,7 @@ public struct KeyService: Sendable {
             throw FlotillaError(.nameConflict, "An API key named \(name) already exists", details: ["name": .string(name)])
         }
         let record = APIKeyRecord(
-            id: UUID().uuidString.lowercased(), name: name, role: role, secretHash: hash, createdAt: now(), expiresAt: expiresAt)
+            id: UUID().uuidString.lowercased(), name: name, role: role, secretHash: hash, createdAt: clock.now, expiresAt: expiresAt)
         let key = StoreKeys.apiKey(hash: hash)
         let tombstone = RevokedAPIKey.storeKey(hash: hash)
         let result = try await store.txn(
@@ -103,7 +99,7 @@ public struct KeyService: Sendable {
                     KeyRevocation.Stored(storeKey: kv.key, record: $0, modRevision: kv.modRevision)
                 }
             }
-            let (record, change) = try KeyRevocation.plan(idOrName, among: stored, revokedAt: now())
+            let (record, change) = try KeyRevocation.plan(idOrName, among: stored, revokedAt: clock.now)
             let result = try await store.txn(change.compares, then: change.ops, otherwise: [])
             guard result.succeeded else { continue }
             await registry.catchUp(to: result.revision)

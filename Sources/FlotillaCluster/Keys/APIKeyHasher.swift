@@ -40,7 +40,19 @@ public struct APIKeyHasher: Sendable {
     public var check: String { mac(Array("flotilla-api-key-hash-check".utf8)) }
 
     private func mac(_ bytes: [UInt8]) -> String {
-        Authenticator.hex(HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key)))
+        Self.hex(HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key)))
+    }
+
+    /// Lowercase hex of a digest (on the hot path of every request: no per-byte formatting).
+    public static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func nibble(_ c: UInt8) -> UInt8? {
