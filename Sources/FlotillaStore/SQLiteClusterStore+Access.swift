@@ -11,22 +11,32 @@ extension SQLiteClusterStore {
         }
     }
 
-    /// Runs one write transaction through a ``SQLiteRevisionWriter`` and tells the watchers when it created
-    /// a revision. Throwing rolls everything back.
+    /// Runs one store transaction through a ``SQLiteRevisionWriter`` and tells the watchers when it created a
+    /// revision. Transactions that arrive together commit together (``SQLiteCommitQueue``), each in its own
+    /// savepoint: throwing rolls back this one's writes only, and it is answered once the group is on disk.
     func write<T: Sendable>(_ body: @escaping @Sendable (inout SQLiteRevisionWriter) throws -> T) async throws -> T {
-        let now = self.now
-        let (result, revision): (T, Revision?)
-        do {
-            (result, revision) = try await pool.write { db in
-                var writer = try SQLiteRevisionWriter(db: db, nowMs: now())
-                let result = try body(&writer)
-                return (result, writer.wrote ? writer.revision : nil)
-            }
-        } catch {
-            throw Self.mapped(error)
+        try await withCheckedThrowingContinuation { (reply: CheckedContinuation<T, any Error>) in
+            commits.submit(
+                SQLiteCommitQueue.Item(
+                    run: { db, nowMs in
+                        var outcome: Result<T, any Error> = .failure(CancellationError())
+                        var revision: Revision?
+                        do {
+                            try db.inSavepoint {
+                                var writer = try SQLiteRevisionWriter(db: db, nowMs: nowMs)
+                                outcome = .success(try body(&writer))
+                                revision = writer.wrote ? writer.revision : nil
+                                return .commit
+                            }
+                        } catch {
+                            (outcome, revision) = (.failure(Self.mapped(error)), nil)
+                        }
+                        let answer = outcome
+                        return (revision, { reply.resume(with: answer) })
+                    },
+                    fail: { reply.resume(throwing: $0) }),
+                to: self)
         }
-        if let revision { hub.publish(revision) }
-        return result
     }
 
     /// Runs a write transaction that changes no key (so creates no revision).

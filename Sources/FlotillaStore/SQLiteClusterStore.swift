@@ -7,8 +7,9 @@ import Logging
 ///
 /// - Revisions: an empty store is at revision 1; every write transaction that changes at least one key
 ///   creates exactly one new revision, shared by all the keys it writes.
-/// - Durability: every write is one SQLite transaction; with ``Synchronous/full`` (the default) a commit is
-///   on disk before the call returns, so neither SIGKILL nor power loss loses an acknowledged write.
+/// - Durability: with ``Synchronous/full`` (the default) a write is on disk before the call returns, so neither
+///   SIGKILL nor power loss loses an acknowledged write. Writes that arrive while a commit is in flight share the
+///   next commit (``SQLiteCommitQueue``), each in its own savepoint with its own revision.
 /// - Leases: stored with their absolute expiry (wall clock), so they survive a restart. Expired leases are
 ///   reaped by ``run()`` (run it as a service) and lazily by ``keepAlive(_:)``.
 /// - Watch: replays the `events` history table, then follows commits; see ``watch(prefix:fromRevision:)``.
@@ -17,6 +18,8 @@ public final class SQLiteClusterStore: ClusterStore {
 
     let pool: DatabasePool
     let hub: WatchHub
+    /// Groups concurrent write transactions into one commit.
+    let commits = SQLiteCommitQueue()
     let logger: Logger
     /// Wall clock in milliseconds since 1970, injectable for tests.
     let now: @Sendable () -> Int64

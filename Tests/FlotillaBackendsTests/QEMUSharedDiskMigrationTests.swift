@@ -71,7 +71,7 @@ struct QEMUSharedDiskMigrationTests {
             try await source.create(request)
             try await Self.startAndWaitForFile(source, id, token: token)
             let incoming = try await destination.prepareIncoming(
-                request, listenHost: "127.0.0.1", sharedStorage: try #require(await source.sharedStorage(id: id)))
+                request, listenHost: "127.0.0.1", sharedStorage: await source.sharedStorage(id: id))
             #expect(incoming.sharedDisks == true)
             await destination.abortIncoming(id: id)
             #expect(await destination.incomingInstances().isEmpty)

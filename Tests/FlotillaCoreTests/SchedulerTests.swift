@@ -109,6 +109,14 @@ import Testing
         #expect(Scheduler.decide(row.request, [row.eligible, row.rejected]) == .placed(workerId: row.eligible.id))
     }
 
+    @Test("the admission check agrees with the decision: any worker fits exactly when the decision places", arguments: filterRows)
+    func anyFitsAgreesWithDecide(_ row: FilterRow) {
+        #expect(!Scheduler.anyFits(row.request, [row.rejected]))
+        #expect(Scheduler.anyFits(row.request, [row.rejected, row.eligible]))
+        #expect(Scheduler.anyFits(row.request, [row.eligible, row.rejected]))
+        #expect(!Scheduler.anyFits(row.request, [SchedulableWorker]()))
+    }
+
     @Test func reasonNamesTheFilterThatRemovedTheLastCandidates() {
         let workers = [Self.worker("w1", status: .draining), Self.worker("w2", capabilities: [.docker])]
         #expect(Scheduler.decide(Self.request(backend: .kvm), workers) == .unplaceable(reason: "no worker has the kvm backend"))

@@ -225,7 +225,7 @@ enum BadInput {
                         uniqueKeysWithValues: s.liveInstances.map { i in
                             (i.id, InstanceFacts(name: i.name, state: i.state, desired: i.desired, generation: i.generation, spec: i.spec))
                         }),
-                    s.names, Set(s.apiKeys.values.map(\.id)), s.flavors, s.images,
+                    s.names.mapValues { $0 }, Set(s.apiKeys.values.map(\.id)), s.flavors, s.images,
                     s.workers.mapValues { "\($0.value.adminStatus) \($0.value.labels.sorted { $0.key < $1.key })" }
                 )
             }

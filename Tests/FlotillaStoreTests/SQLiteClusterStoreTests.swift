@@ -32,7 +32,7 @@ struct SQLiteClusterStoreTests {
     private func open(
         _ path: String, synchronous: SQLiteClusterStore.Synchronous = .normal, clock: ManualWallClock? = nil
     ) throws -> SQLiteClusterStore {
-        if let clock { return try SQLiteClusterStore(path: path, synchronous: synchronous, now: clock.reader) }
+        if let clock { return try SQLiteClusterStore(path: path, synchronous: synchronous, now: clock.milliseconds) }
         return try SQLiteClusterStore(path: path, synchronous: synchronous)
     }
 
@@ -91,9 +91,9 @@ struct SQLiteClusterStoreTests {
             let lease = try await store.grantLease(ttl: .seconds(5))
             try await store.put("a", value: Data(), lease: lease)
             let last = try await store.put("b", value: Data(), lease: lease)
-            clock.advance(seconds: 4)
+            clock.advance(by: 4)
             #expect(try await store.keepAlive(lease) == .seconds(5))
-            clock.advance(seconds: 6)  // 6 s after the keep-alive: expired, but nothing has reaped it yet
+            clock.advance(by: 6)  // 6 s after the keep-alive: expired, but nothing has reaped it yet
             #expect(try await store.get("a") != nil)
             await #expect(throws: StoreError.leaseNotFound(lease)) { try await store.keepAlive(lease) }
             #expect(try await store.range(prefix: "").kvs.isEmpty)
@@ -110,7 +110,7 @@ struct SQLiteClusterStoreTests {
             try await store.put("short", value: Data(), lease: short)
             try await store.put("long", value: Data(), lease: long)
             #expect(try await store.expireLeases() == [])
-            clock.advance(seconds: 2)
+            clock.advance(by: 2)
             #expect(try await store.expireLeases() == [short])
             #expect(try await store.range(prefix: "").kvs.map(\.key) == ["long"])
         }
@@ -122,7 +122,7 @@ struct SQLiteClusterStoreTests {
             let lease = try await store.grantLease(ttl: .seconds(10))
             try await store.put("k", value: Data(), lease: lease)
             try store.close()
-            clock.advance(seconds: 11)  // the host was down longer than the TTL
+            clock.advance(by: 11)  // the host was down longer than the TTL
             let reopened = try open(path, clock: clock)
             defer { try? reopened.close() }
             #expect(try await reopened.expireLeases() == [lease])
@@ -183,6 +183,67 @@ struct SQLiteClusterStoreTests {
             }
             let revision = try await store.status().revision
             #expect(revision == 1)
+        }
+    }
+
+    @Test("writes that arrive together commit together: each its own revision, compares see the ones before, a throw undoes only its own")
+    func concurrentWritesShareCommits() async throws {
+        try await withStore(synchronous: .full) { _, store in
+            let lease = try await store.grantLease(ttl: .seconds(60))
+            let base = try await store.status().revision
+            // 60 writers at once: 20 distinct puts, 20 racing for one key with `absent`, 20 on a lease that does not
+            // exist (they throw), each also writing a key of its own that must then not exist.
+            let outcomes = await withTaskGroup(of: (Int, Result<TxnResult, any Error>).self) { group in
+                for n in 0..<60 {
+                    group.addTask {
+                        let result: Result<TxnResult, any Error>
+                        do {
+                            switch n % 3 {
+                            case 0:
+                                result = .success(try await store.txn([], then: [.put("own/\(n)", Data("\(n)".utf8))], otherwise: []))
+                            case 1:
+                                result = .success(
+                                    try await store.txn([.absent("race")], then: [.put("race", Data("\(n)".utf8))], otherwise: []))
+                            default:
+                                let missing = LeaseID(lease.rawValue + 1)
+                                let ops: [TxnOp] = [.put("bad/\(n)", Data()), .put(key: "leased/\(n)", value: Data(), lease: missing)]
+                                result = .success(try await store.txn([], then: ops, otherwise: []))
+                            }
+                        } catch {
+                            result = .failure(error)
+                        }
+                        return (n, result)
+                    }
+                }
+                return await group.reduce(into: [Int: Result<TxnResult, any Error>]()) { $0[$1.0] = $1.1 }
+            }
+            var revisions: [Revision] = []
+            var raceWinners = 0
+            for (n, outcome) in outcomes {
+                switch (n % 3, outcome) {
+                case (0, .success(let r)): revisions.append(r.revision)
+                case (1, .success(let r)):
+                    if r.succeeded {
+                        raceWinners += 1
+                        revisions.append(r.revision)
+                    }
+                case (2, .failure(let error)):
+                    #expect(error as? StoreError == .leaseNotFound(LeaseID(lease.rawValue + 1)), "\(error)")
+                default: Issue.record("writer \(n): \(outcome)")
+                }
+            }
+            #expect(raceWinners == 1, "exactly one `absent` compare wins")
+            #expect(revisions.sorted() == Array((base + 1)...(base + 21)), "one revision each, none shared, none skipped")
+            let keys = Set(try await store.range(prefix: "").kvs.map(\.key))
+            #expect(keys.filter { $0.hasPrefix("own/") }.count == 20 && keys.contains("race"))
+            #expect(!keys.contains { $0.hasPrefix("bad/") || $0.hasPrefix("leased/") }, "a throw rolled back its own writes only")
+            // The watch replays the 21 revisions in order, each once.
+            var seen: [Revision] = []
+            for try await batch in store.watch(prefix: "", fromRevision: base + 1) {
+                seen += batch.events.map(\.revision)
+                if seen.count >= 21 { break }
+            }
+            #expect(seen == Array((base + 1)...(base + 21)))
         }
     }
 

@@ -10,6 +10,9 @@ public final class ManualWallClock: Sendable {
     /// The clock to inject: it reads the time this fixture holds.
     public var clock: WallClock { WallClock { [time] in time.value } }
 
+    /// The same time in milliseconds since 1970, the form the stores take as `now`.
+    public var milliseconds: @Sendable () -> Int64 { { [time] in Int64((time.value.timeIntervalSince1970 * 1000).rounded()) } }
+
     /// The time it holds.
     public var now: Date { time.value }
 

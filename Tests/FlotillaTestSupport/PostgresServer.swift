@@ -221,7 +221,7 @@ public final class PostgresServer: Sendable {
 extension URL {
     /// The URL, after creating an empty file there when there is none.
     fileprivate func creatingIfMissing() -> URL {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         return self
     }
 }

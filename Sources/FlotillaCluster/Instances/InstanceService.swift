@@ -169,15 +169,18 @@ public final class InstanceService: Sendable {
     /// Refuses at once what no worker could ever run.
     private func checkPlaceable(_ request: CreateInstance) throws(FlotillaError) {
         let state = registry.snapshot
+        let probe = PlacementRequest(
+            instanceId: "", backend: request.backend, resources: request.spec.resources,
+            constraints: request.spec.placement)
+        // A fleet with room: the first worker that would take the instance ends the check. Otherwise the full
+        // pass below says why not (a worker that fits offers the backend, up, so the order of the errors holds).
+        if Scheduler.anyFits(probe, state.lazySchedulableWorkers(now: clock.now, healthWindow: timings.healthWindow)) { return }
         guard state.availableBackends.contains(request.backend) else {
             throw FlotillaError(
                 .backendUnavailable, "\(request.backend.rawValue) backend is not available on any host",
                 details: ["backend": .string(request.backend.rawValue)])
         }
         let workers = state.schedulableWorkers(now: clock.now, healthWindow: timings.healthWindow)
-        let probe = PlacementRequest(
-            instanceId: "", backend: request.backend, resources: request.spec.resources,
-            constraints: request.spec.placement)
         if case .unplaceable(let reason) = Scheduler.decide(probe, workers) {
             throw FlotillaError(
                 .resourceLimitExceeded, "No worker can run this instance: \(reason)",

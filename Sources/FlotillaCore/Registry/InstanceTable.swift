@@ -90,6 +90,9 @@ public struct InstanceTable: Sendable, Equatable {
     /// The resources the live instances on each worker hold (workers holding none are absent).
     public var allocations: [String: Allocation] { Dictionary(uniqueKeysWithValues: allocationsByWorker.lazy.map { ($0.key, $0.value) }) }
 
+    /// The resources the live instances on `worker` hold.
+    public func allocation(onWorker worker: String) -> Allocation { allocationsByWorker[worker] ?? Allocation() }
+
     /// The instances waiting for the placement duty (``awaitsPlacement(_:)``).
     public var pending: [Versioned<Instance>] { pendingIds.compactMap { records[$0] } }
 

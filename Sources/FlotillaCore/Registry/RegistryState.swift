@@ -18,9 +18,9 @@ public struct RegistryState: Sendable, Equatable {
     public var revision: Revision = 0
     public var instances = InstanceTable()
     /// Instance names to ids (the name reservations).
-    public var names: [String: String] = [:]
-    public var workers: [String: Versioned<Worker>] = [:]
-    public var heartbeats: [String: Versioned<Heartbeat>] = [:]
+    public var names = PersistentMap<String, String>()
+    public var workers = PersistentMap<String, Versioned<Worker>>()
+    public var heartbeats = PersistentMap<String, Versioned<Heartbeat>>()
     public var leader: Versioned<LeaderRecord>?
     /// API keys by secret hash.
     public var apiKeys: [String: APIKeyRecord] = [:]

@@ -123,6 +123,12 @@ public enum Scheduler {
         }
     }
 
+    /// Whether any of `workers` passes every filter: stops at the first that does, so that an admission check on a
+    /// fleet with room reads a worker or two, not all of them.
+    public static func anyFits(_ request: PlacementRequest, _ workers: some Sequence<SchedulableWorker>) -> Bool {
+        workers.contains { worker in Stage.allCases.allSatisfy { $0.keeps(worker, request) } }
+    }
+
     /// The filters, in the order they apply.
     enum Stage: Int, Error, CaseIterable {
         case target, active, backend, backendUp, pinned, zone, labels, room

@@ -78,7 +78,7 @@ struct WorkerRoutes {
         routes.add(.post, "\(b)/:id/activate", permission: .operateWorkers) { _, ctx in
             let id = try ctx.parameters.require("id")
             _ = try deps.workers.worker(id: id)
-            let (_, revision) = try await deps.workers.activate(id: id)
+            _ = try await deps.workers.activate(id: id)
             return JSONResponse.make(
                 Workers.StatusChange(
                     workerId: id, status: WorkerStatus.active.rawValue,
