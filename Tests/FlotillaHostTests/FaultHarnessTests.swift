@@ -94,7 +94,8 @@ struct FaultHarnessTests {
             let back = try socket.readToEnd(limit: 100, timeout: .seconds(10))
             #expect("abcd".hasPrefix(back))
             try await eventually("the echo server got abcd") { echo.receivedText.contains("abcd") }
-            try await Task.sleep(for: .milliseconds(200))
+            // Once the proxy has closed its connection to the echo server, no further byte can arrive there.
+            try await eventually("the proxy closes its connection to the echo server") { echo.openConnections == 0 }
             #expect(!echo.receivedText.contains("abcde"))
         }
     }

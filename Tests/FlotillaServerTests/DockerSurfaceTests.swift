@@ -154,8 +154,11 @@ import Testing
         let before = try ids.map { try #require(try Self.daemonState(docker, $0)).containerId }
 
         try await withProbe(dataDir: dir, keepData: true, configure: Self.configure(docker)) { api, _ in
-            // Give the agent several resync rounds to do anything it would wrongly do.
-            try await Task.sleep(for: .seconds(3))
+            // Before anything is asserted, the agent has had rounds to do anything it would wrongly do: it looked three
+            // times at each of the two containers (once per instance and reconcile round).
+            try await eventually("the agent looks at each container three times", timeout: .seconds(60)) {
+                try await Scrape(api).inspections("docker") >= 6
+            }
             for (index, id) in ids.enumerated() {
                 let r = try await api.get("/api/v1/compute/instances/\(id)")
                 #expect(r["state"] == (index == 0 ? "running" : "stopped"), "\(r.text)")

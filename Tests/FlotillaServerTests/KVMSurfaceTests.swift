@@ -187,8 +187,11 @@ struct KVMSurfaceTests {
         // The first host is gone; its VM runs on.
         #expect(KVMTestSupport.isAlive(pid))
         try await withProbe(dataDir: dir, keepData: true, configure: Self.configure) { probe, _ in
-            // Several agent resyncs later, the VM is the same QEMU, running, and still controlled.
-            try await Task.sleep(for: .seconds(3))
+            // Once the new host's agent has looked at the VM three times (once per reconcile round), so has reconciled
+            // it at least twice, the VM is the same QEMU, running, and still controlled.
+            try await eventually("the agent looks at the adopted VM three times", timeout: .seconds(60)) {
+                try await Scrape(probe).inspections("kvm") >= 3
+            }
             let got = try await probe.get("/api/v1/compute/instances/\(id)")
             #expect(got.text.contains("running"), "\(got.text)")
             #expect(Self.qemuPid(dir, id) == pid, "not restarted")
