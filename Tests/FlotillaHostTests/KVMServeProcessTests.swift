@@ -56,7 +56,9 @@ struct KVMServeProcessTests {
             #expect(samePid == pid, "adopted, not restarted")
             #expect(KVMTestSupport.isAlive(pid))
             _ = try await client.deleteInstance(id: id, force: true, wait: true)
-            #expect(await KVMTestSupport.eventually(within: .seconds(20)) { !KVMTestSupport.isAlive(pid) })
+            try await eventually("delete ends the adopted QEMU", timeout: .seconds(20), every: .milliseconds(200)) {
+                !KVMTestSupport.isAlive(pid)
+            }
         }
     }
 }

@@ -59,8 +59,9 @@ public final class EchoServer: Sendable {
     /// Stops the thread and closes every socket; returns when it has (at most ~5 s).
     public func close() async {
         state.withLock { $0.stopping = true }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !state.withLock({ $0.finished }) && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        _ = try? await eventually("the echo server's thread ends", timeout: .seconds(5), every: .milliseconds(5)) {
+            state.withLock { $0.finished }
+        }
     }
 
     private func run(listenFD: Int32) {
