@@ -65,7 +65,7 @@ import Testing
             let ports = try #require((c["NetworkSettings"] as? [String: Any])?["Ports"] as? [String: Any])
             let binding = try #require((ports["8080/tcp"] as? [[String: Any]])?.first)
             let hostPort = try #require((binding["HostPort"] as? String).flatMap(Int.init))
-            let served = try await eventually("the published port answers", timeout: .seconds(5), every: .milliseconds(100)) {
+            let served = try await eventuallyValue("the published port answers", timeout: .seconds(5), every: .milliseconds(100)) {
                 try? await Self.fetch("http://127.0.0.1:\(hostPort)/hello.txt")
             }
             #expect(served == "hello from flotilla\n")
@@ -121,7 +121,7 @@ import Testing
             let config = InstanceConfig(image: DockerFixture.image, command: ["sh", "-c", "exit 3"], networkMode: "none")
             try await backend.create(DockerFixtures.request(id: id, config: config))
             try await backend.start(id: id)
-            let observed = try await eventually("the container exits", timeout: .seconds(30), every: .milliseconds(100)) {
+            let observed = try await eventuallyValue("the container exits", timeout: .seconds(30), every: .milliseconds(100)) {
                 let observed = try await backend.inspect(id: id)
                 return observed.state == .running ? nil : observed
             }

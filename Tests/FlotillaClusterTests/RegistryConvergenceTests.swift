@@ -127,7 +127,7 @@ struct RegistryConvergenceTests {
     /// Polls until the three registries stand at the same revision (heartbeats keep writing, so this needs
     /// a quiet moment), then returns their states.
     static func statesAtOneRevision(_ hosts: [TestHost]) async throws -> [RegistryState] {
-        try await eventually("the registries stand at the same revision", timeout: .seconds(60), every: .milliseconds(20)) {
+        try await eventuallyValue("the registries stand at the same revision", timeout: .seconds(60), every: .milliseconds(20)) {
             let states = hosts.map { $0.host.registry.snapshot }
             return Set(states.map(\.revision)).count == 1 ? states : nil
         }

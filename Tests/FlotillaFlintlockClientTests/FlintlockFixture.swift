@@ -42,7 +42,7 @@ struct FlintlockFixture: Sendable {
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.run() }
                 defer { group.cancelAll() }
-                let port = try await eventually("the gRPC listener", timeout: .seconds(30)) { bound.value }
+                let port = try await eventuallyValue("the gRPC listener", timeout: .seconds(30)) { bound.value }
                 let transport = try HTTP2ClientTransport.Posix(
                     target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
                 return try await withGRPCClient(transport: transport) { grpc in

@@ -32,7 +32,7 @@ struct MicroVMKVMTests {
             let guest = try await GuestImageFixture.guest()
             try await ImageImporter(store: f.host.host.store).importImage(
                 .init(id: Self.imageId, kernelPath: guest.kernel, initrdPath: guest.initrd, osDistro: "busybox"))
-            try await eventually("the imported image", timeout: .seconds(10)) {
+            try await eventuallyValue("the imported image", timeout: .seconds(10)) {
                 f.host.host.registry.read { $0.images[Self.imageId]?.artifacts.kernelPath != nil } ? true : nil
             }
             var request = Microvm_Services_Api_V1alpha1_CreateMicroVMRequest()
@@ -47,7 +47,7 @@ struct MicroVMKVMTests {
             var getRequest = Microvm_Services_Api_V1alpha1_GetMicroVMRequest()
             getRequest.uid = created.spec.uid
             let get = getRequest
-            try await eventually("CREATED", timeout: .seconds(300)) {
+            try await eventuallyValue("CREATED", timeout: .seconds(300)) {
                 try await f.client.getMicroVM(get, metadata: f.admin).microvm.status.state == .created ? true : nil
             }
             let app = Application(router: f.host.host.router())
@@ -67,7 +67,7 @@ struct MicroVMKVMTests {
             var delete = Microvm_Services_Api_V1alpha1_DeleteMicroVMRequest()
             delete.uid = created.spec.uid
             _ = try await f.client.deleteMicroVM(delete, metadata: f.admin)
-            try await eventually("NOT_FOUND after delete", timeout: .seconds(120)) {
+            try await eventuallyValue("NOT_FOUND after delete", timeout: .seconds(120)) {
                 await rpcCode { _ = try await f.client.getMicroVM(get, metadata: f.admin) } == .notFound ? true : nil
             }
         }

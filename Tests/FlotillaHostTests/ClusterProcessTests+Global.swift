@@ -38,7 +38,7 @@ extension ClusterProcessTests {
     func createGlobalEventually(_ host: ServeProcess, _ request: Global.CreateRequest, within: Duration = .seconds(30)) async throws
         -> Global.VM
     {
-        try await eventually("a global create is acknowledged", timeout: within, every: .milliseconds(200), retryingErrors: true) {
+        try await eventuallyValue("a global create is acknowledged", timeout: within, every: .milliseconds(200), retryingErrors: true) {
             try await client(host) { try await $0.createGlobalVM(request, waitRunning: true) }
         }
     }
@@ -106,7 +106,7 @@ extension ClusterProcessTests {
 
             // Events: stop it through A; a reader on C that disconnects and resumes misses nothing.
             _ = try await client(a) { try await $0.stop(id: vm.id) }
-            let stopped = try await eventually("C reads the VM stopped", timeout: .seconds(30), every: .milliseconds(100)) {
+            let stopped = try await eventuallyValue("C reads the VM stopped", timeout: .seconds(30), every: .milliseconds(100)) {
                 let seen = try await client(c) { try await $0.globalVM(id: vm.id) }
                 return seen.observed.state == "stopped" ? seen : nil
             }

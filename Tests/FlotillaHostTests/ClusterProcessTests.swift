@@ -112,7 +112,7 @@ struct ClusterProcessTests {
 
     /// Retries a create through `host` until it is acknowledged (a leader is needed to place it).
     func createEventually(_ host: ServeProcess, _ name: String, within: Duration = .seconds(30)) async throws -> Compute.Instance {
-        let instance = try await eventually(
+        let instance = try await eventuallyValue(
             "a create of \(name) is acknowledged", timeout: within, every: .milliseconds(200), retryingErrors: true
         ) {
             try await client(host) { try await $0.createInstance(request(name), wait: true) }.0
@@ -126,7 +126,7 @@ struct ClusterProcessTests {
     func waitRunning(
         _ host: ServeProcess, _ id: String, within: Duration = .seconds(30), awayFrom: String? = nil
     ) async throws -> Compute.Instance {
-        try await eventually(
+        try await eventuallyValue(
             "instance \(id) runs" + (awayFrom.map { " away from \($0)" } ?? ""), timeout: within, every: .milliseconds(100)
         ) {
             guard let i = try? await client(host, { try await $0.instance(id: id) }), i.state == "running",
@@ -273,7 +273,7 @@ struct ClusterProcessTests {
 
     /// The index of the host that leads, as the hosts report it on `/health`.
     func leaderHost(_ hosts: [ServeProcess]) async throws -> Int {
-        try await eventually("a host reports leadership", timeout: .seconds(30), every: .milliseconds(100)) {
+        try await eventuallyValue("a host reports leadership", timeout: .seconds(30), every: .milliseconds(100)) {
             for (i, h) in hosts.enumerated() {
                 if let health = try? await client(h, { try await $0.health() }), health.role == "leader" { return i }
             }

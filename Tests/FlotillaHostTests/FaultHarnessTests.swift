@@ -301,7 +301,7 @@ struct FaultHarnessTests {
         let request = Compute.CreateRequest(
             name: "harness-\(UUID().uuidString.prefix(6).lowercased())", backend: backend, config: config,
             resources: .init(cpu: .init(cores: 0.5), memory: .init(limit: 64 << 20)))
-        let instance = try await eventually(
+        let instance = try await eventuallyValue(
             "a create of \(request.name) is acknowledged", timeout: .seconds(60), every: .milliseconds(300), retryingErrors: true
         ) {
             try await host.withClient { try await $0.createInstance(request) }.0

@@ -85,7 +85,7 @@ struct PrometheusProcessTests {
             name: name, backend: "sim", config: .init(image: "busybox"),
             resources: .init(cpu: .init(cores: 0.5), memory: .init(limit: 64 << 20)))
         let token = "prometheus-\(name)"
-        return try await eventually(
+        return try await eventuallyValue(
             "a create of \(name) is acknowledged", timeout: .seconds(60), every: .milliseconds(250), retryingErrors: true
         ) {
             try await client(host) { try await $0.createInstance(request, wait: true, idempotencyKey: token) }.instance.id

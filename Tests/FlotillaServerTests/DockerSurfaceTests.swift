@@ -121,7 +121,7 @@ import Testing
             // may come while the test reads the count: four at most. An agent that looked past the kill without
             // reporting it would go on looking, once a second.
             let looksBefore = try await Scrape(api).inspections("docker")
-            let reply = try await eventually("the kill is reported", timeout: .seconds(60), every: .milliseconds(100)) {
+            let reply = try await eventuallyValue("the kill is reported", timeout: .seconds(60), every: .milliseconds(100)) {
                 let reply = try await api.get("/api/v1/compute/instances/\(id)")
                 return reply["state"] == "running" ? nil : reply
             }

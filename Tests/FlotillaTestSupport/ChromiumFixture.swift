@@ -62,7 +62,7 @@ public enum ChromiumFixture {
     /// The driver's URL once it says which port it took.
     private static func waitForPort(_ process: Process, _ output: LockedBox<String>) async throws -> String {
         do {
-            return try await eventually("chromedriver starts", timeout: .seconds(30)) { () throws -> String? in
+            return try await eventuallyValue("chromedriver starts", timeout: .seconds(30)) { () throws -> String? in
                 if let match = output.withLock({ $0 }).firstMatch(of: /started successfully on port (\d+)/) {
                     return "http://127.0.0.1:\(match.1)"
                 }

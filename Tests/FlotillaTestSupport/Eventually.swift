@@ -3,8 +3,11 @@
 /// error only means "not yet"), unless `retryingErrors`: then an error means "not yet" too (a call retried until a
 /// leader answers it), and the last one is named in the failure. The tests' one polling helper: every wait for
 /// something to happen goes through it.
+///
+/// A name of its own, not an overload of ``eventually(_:timeout:every:retryingErrors:_:)``: a condition's `false`
+/// would otherwise be taken for a value (`Optional(false)`) and end the wait at once.
 @discardableResult
-public func eventually<T: Sendable>(
+public func eventuallyValue<T: Sendable>(
     _ what: String, timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(50), retryingErrors: Bool = false,
     _ probe: () async throws -> T?
 ) async throws -> T {
@@ -23,12 +26,12 @@ public func eventually<T: Sendable>(
 }
 
 /// Polls `condition` every `interval` until it holds; throws ``ProcessFailure`` naming `what` after `timeout`
-/// (the form above, for a condition).
+/// (``eventuallyValue(_:timeout:every:retryingErrors:_:)``, for a condition).
 public func eventually(
     _ what: String, timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(50), retryingErrors: Bool = false,
     _ condition: () async throws -> Bool
 ) async throws {
-    let _: Void = try await eventually(what, timeout: timeout, every: interval, retryingErrors: retryingErrors) {
+    try await eventuallyValue(what, timeout: timeout, every: interval, retryingErrors: retryingErrors) {
         try await condition() ? () : nil
     }
 }

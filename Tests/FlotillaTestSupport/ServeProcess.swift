@@ -50,7 +50,7 @@ public final class ServeProcess: Sendable {
         }
         try process.run()
         do {
-            let url = try await eventually("flotilla serve starts listening", timeout: .seconds(60)) { () throws -> String? in
+            let url = try await eventuallyValue("flotilla serve starts listening", timeout: .seconds(60)) { () throws -> String? in
                 let text = output.withLock { String(decoding: $0.utf8.dropFirst(startOffset), as: UTF8.self) }
                 if let range = text.range(of: #"listening on (https?://[0-9.]+:[0-9]+)"#, options: .regularExpression) {
                     return String(text[range].dropFirst("listening on ".count))
