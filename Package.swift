@@ -296,6 +296,11 @@ let package = Package(
                 .product(name: "ServiceContextModule", package: "swift-service-context"),
             ],
             swiftSettings: strictSettings),
+        // The client's output formatting, argument parsing and outcome words, with no server (issue 20, point 8).
+        .testTarget(
+            name: "FlotillaClientTests",
+            dependencies: ["FlotillaClient", "FlotillaAPI", "FlotillaCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "FlotillaHostTests",
             dependencies: [

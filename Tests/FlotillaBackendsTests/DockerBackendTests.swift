@@ -65,10 +65,8 @@ import Testing
             let ports = try #require((c["NetworkSettings"] as? [String: Any])?["Ports"] as? [String: Any])
             let binding = try #require((ports["8080/tcp"] as? [[String: Any]])?.first)
             let hostPort = try #require((binding["HostPort"] as? String).flatMap(Int.init))
-            var served: String?
-            for _ in 0..<50 where served == nil {
-                served = try? await Self.fetch("http://127.0.0.1:\(hostPort)/hello.txt")
-                if served == nil { try await Task.sleep(for: .milliseconds(100)) }
+            let served = try await eventuallyValue("the published port answers", timeout: .seconds(5), every: .milliseconds(100)) {
+                try? await Self.fetch("http://127.0.0.1:\(hostPort)/hello.txt")
             }
             #expect(served == "hello from flotilla\n")
             #expect(try String(contentsOfFile: "\(shared)/hello.txt", encoding: .utf8) == "hello from flotilla\n")
@@ -123,12 +121,9 @@ import Testing
             let config = InstanceConfig(image: DockerFixture.image, command: ["sh", "-c", "exit 3"], networkMode: "none")
             try await backend.create(DockerFixtures.request(id: id, config: config))
             try await backend.start(id: id)
-            var observed = try await backend.inspect(id: id)
-            let clock = ContinuousClock()
-            let deadline = clock.now + .seconds(30)
-            while observed.state == .running, clock.now < deadline {
-                try await Task.sleep(for: .milliseconds(100))
-                observed = try await backend.inspect(id: id)
+            let observed = try await eventuallyValue("the container exits", timeout: .seconds(30), every: .milliseconds(100)) {
+                let observed = try await backend.inspect(id: id)
+                return observed.state == .running ? nil : observed
             }
             #expect(observed.state == .error)
             #expect(observed.exitCode == 3)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FlotillaCore
 import FlotillaTestSupport
 import Foundation
+import Logging
 import NIOHTTP1
 import Testing
 
@@ -136,7 +137,12 @@ import Testing
     func idleStreamIsReopened() async throws {
         let docker = try await DockerFixture.shared.daemon()
         let backend = docker.backend()
-        let follower = DockerBackend(configuration: .init(socketPath: docker.socketPath, eventIdleTimeout: .seconds(1)))
+        // The follower says (at trace level) each time it reopens an idle stream: the test waits for that.
+        let capture = LogCapture()
+        let follower = DockerBackend(
+            configuration: .init(socketPath: docker.socketPath, eventIdleTimeout: .seconds(1)),
+            logger: capture.logger(label: "flotilla.backend.docker", level: .trace))
+        let reopenings: @Sendable () -> Int = { capture.all.filter { $0.message == "docker event stream idle; reopening it" }.count }
         let engine = Self.engine(docker.socketPath)
         let id = newId()
         defer { _ = try? docker.cli(["rm", "-f", "flotilla-\(id)"]) }
@@ -144,12 +150,14 @@ import Testing
         try await backend.start(id: id)
         try await DockerChangeRecorder.following(follower) { recorder in
             try await Self.waitUntilFollowing(recorder, engine, id)
-            // Idle for three idle timeouts: the stream is reopened each time, resuming after the last event.
+            // Once the stream was idle for a whole idle timeout (it was reopened), every event of the kills above is in.
             // (Other tests' containers on the shared daemon are reported too: count this one's.)
-            try await Task.sleep(for: .milliseconds(300))
+            try await eventually("the idle stream is reopened", timeout: .seconds(30)) { reopenings() >= 1 }
             let settled = recorder.changes.count
             let reports = recorder.ids(from: 0).filter { $0 == id }.count
-            try await Task.sleep(for: .seconds(3))
+            // Three more idle timeouts: the stream is reopened each time, resuming after the last event.
+            let reopened = reopenings()
+            try await eventually("the stream is reopened three more times", timeout: .seconds(30)) { reopenings() >= reopened + 3 }
             #expect(recorder.ended == nil, "\(String(describing: recorder.ended))")
             #expect(recorder.ids(from: 0).filter { $0 == id }.count == reports, "nothing is delivered twice on reopening")
             let paused = try await engine.send(.POST, "/containers/flotilla-\(id)/pause")

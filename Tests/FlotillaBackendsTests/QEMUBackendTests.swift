@@ -57,10 +57,18 @@ struct QEMUBackendTests {
 
             // Pause: QMP says paused and the guest's counter stops; unpause: it moves again.
             try await eventually("the guest counts", timeout: .seconds(60)) { try await Self.ticks(backend, id) >= 1 }
+            // How long the running guest takes, on this machine now, to print two ticks: the pause below lasts twice
+            // that, so that a guest that kept running would have printed about four.
+            let counting = ContinuousClock.now
+            let first = try await Self.ticks(backend, id)
+            try await eventually("the guest prints two more ticks", timeout: .seconds(60)) {
+                try await Self.ticks(backend, id) >= first + 2
+            }
+            let twoTicks = ContinuousClock.now - counting
             try await backend.pause(id: id)
             #expect(try await backend.inspect(id: id).state == .paused)
             let frozen = try await Self.ticks(backend, id)
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: twoTicks * 2)
             #expect(try await Self.ticks(backend, id) == frozen, "no progress while paused")
             #expect(KVMTestSupport.isAlive(pid1), "pause keeps the process")
             try await backend.resume(id: id)

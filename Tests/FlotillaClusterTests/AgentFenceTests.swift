@@ -13,6 +13,9 @@ final class RecordingBackend: ComputeBackend {
     let inner = SimBackend()
     let kind: BackendKind
     let calls = Mutex<[String]>([])
+    /// How many times each instance was inspected: the agent's looks, which tests wait for before asserting that they
+    /// led to nothing.
+    let inspections = Mutex<[String: Int]>([:])
     init(kind: BackendKind) { self.kind = kind }
 
     private func note(_ call: String) { calls.withLock { $0.append(call) } }
@@ -41,7 +44,11 @@ final class RecordingBackend: ComputeBackend {
         try await inner.delete(id: id, force: force)
     }
     func update(id: String, resources: Resources) async throws -> Bool { try await inner.update(id: id, resources: resources) }
-    func inspect(id: String) async throws -> ObservedInstance { try await inner.inspect(id: id) }
+    func inspect(id: String) async throws -> ObservedInstance {
+        inspections.withLock { $0[id, default: 0] += 1 }
+        return try await inner.inspect(id: id)
+    }
+    func inspected(_ id: String) -> Int { inspections.withLock { $0[id] ?? 0 } }
     func usage(id: String) async throws -> InstanceUsage { try await inner.usage(id: id) }
     func list() async throws -> [ObservedInstance] { try await inner.list() }
 }
@@ -121,9 +128,13 @@ struct AgentFenceTests {
             moved.workerId = "elsewhere"
             moved.migratedFrom = nil
             _ = try await Self.write(moved, to: store)
-            // A renewal alone does not lift the fence.
+            // A renewal alone does not lift the fence: the fence's watch looks at the vm three more times (it enforces
+            // the fence once a second, and checks whether to lift it five times a second) and nothing starts.
             session.renewed(sentAt: .now)
-            try await Task.sleep(for: .seconds(1))
+            let looked = kvm.inspected(vm.id)
+            try await eventually("the fence is enforced three more times", timeout: .seconds(20), every: .milliseconds(100)) {
+                kvm.inspected(vm.id) >= looked + 3
+            }
             #expect(!kvm.calls.withLock { $0 }.contains { $0.hasPrefix("start") }, "nothing starts while fenced")
             #expect(!sim.calls.withLock { $0 }.contains { $0.hasPrefix("start") || $0.hasPrefix("delete") })
 
@@ -152,8 +163,14 @@ struct AgentFenceTests {
             }
             #expect(!sim.calls.withLock { $0 }.contains("start \(moving.id)"))
             #expect(try await sim.inspect(id: kept.id).state == .running)
-            // An instance that was stopped on purpose before the cut is not the fence's: it stays `stopped`.
-            try await Task.sleep(for: .seconds(1))
+            // An instance that was stopped on purpose before the cut is not the fence's: it stays `stopped`, after the
+            // agent looked at it three more times (once per reconcile round).
+            let seen = sim.inspected(idle.id)
+            try await eventually(
+                "the agent looks at the stopped instance three more times", timeout: .seconds(20), every: .milliseconds(100)
+            ) {
+                sim.inspected(idle.id) >= seen + 3
+            }
             let still = try #require(host.host.registry.read { $0.instances[idle.id]?.value })
             #expect(still.state == .stopped && still.desired == .stopped, "\(still.state) \(still.stateDescription ?? "")")
         }

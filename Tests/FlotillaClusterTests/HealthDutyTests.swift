@@ -4,6 +4,7 @@ import FlotillaCore
 import FlotillaHost
 import FlotillaTestSupport
 import Foundation
+import Logging
 import Testing
 
 /// The leader's health duty on a whole host: a second worker that is registered but never heartbeats is
@@ -74,11 +75,17 @@ struct HealthDutyTests {
 
     @Test("a worker that is offline for less than the grace keeps its instances")
     func withinGrace() async throws {
-        try await TestHost.with(configure: { $0.rescheduleAfter = .seconds(3600) }) { host in
+        let capture = LogCapture()
+        let rounds: @Sendable () -> Int = { capture.all.filter { $0.message == "health round done" }.count }
+        try await TestHost.with(logger: capture.logger(level: .trace), configure: { $0.rescheduleAfter = .seconds(3600) }) { host in
             let kept = instance("patient", state: .running, desired: .running)
             try await put(kept, host)
-            // Give the leader's duty several rounds (it runs every 500 ms) to act wrongly.
-            try await Task.sleep(for: .seconds(2))
+            // The leader's duty sees the worker offline, then ends three more rounds, each of which would act wrongly.
+            try await eventually("the duty sees the worker offline", timeout: .seconds(20)) {
+                capture.all.contains { $0.message == "worker offline" && $0.details.contains(Self.gone) }
+            }
+            let seen = rounds()
+            try await eventually("three more rounds of the duty", timeout: .seconds(20)) { rounds() >= seen + 3 }
             let now = try #require(host.host.registry.read { $0.instances[kept.id]?.value })
             #expect(now.workerId == Self.gone)
             #expect(now.state == .running)

@@ -3,6 +3,7 @@ import FlotillaCore
 import FlotillaStore
 import FlotillaTestSupport
 import Foundation
+import Logging
 import Testing
 
 /// A duty that records who leads.
@@ -24,11 +25,13 @@ struct LeaderElectionTests {
             let registry = RegistryCache(store: store)
             try await registry.load()
             let terms = LockedBox<[Leadership]>([])
+            // b says (at trace level) when it campaigned and lost: the test waits for that.
+            let capture = LogCapture()
             func election(_ id: String) -> LeaderElection {
                 LeaderElection(
                     store: store, registry: registry,
                     identity: HostIdentity(hostId: id, address: "http://\(id)"), timings: ClusterTimings(leaseTTL: .seconds(3)),
-                    duties: [RecordingDuty(terms: terms)])
+                    duties: [RecordingDuty(terms: terms)], logger: capture.logger(label: "flotilla.leader.\(id)", level: .trace))
             }
             let a = election("a")
             let b = election("b")
@@ -39,8 +42,10 @@ struct LeaderElectionTests {
                 let first = try #require(terms.value.first)
                 #expect(first.hostId == "a")
                 group.addTask { try await b.run() }
-                // Give the second candidate time to (wrongly) win too.
-                try await Task.sleep(for: .milliseconds(600))
+                // The second candidate campaigns and loses (had it wrongly won, it would have said so instead).
+                try await eventually("b campaigns and loses") {
+                    capture.all.contains { $0.label == "flotilla.leader.b" && $0.message == "campaign lost: the leader key is held" }
+                }
                 #expect(terms.value.count == 1)
                 #expect(a.leadership != nil && b.leadership == nil)
                 runA.cancel()

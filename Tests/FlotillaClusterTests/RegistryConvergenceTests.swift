@@ -127,13 +127,9 @@ struct RegistryConvergenceTests {
     /// Polls until the three registries stand at the same revision (heartbeats keep writing, so this needs
     /// a quiet moment), then returns their states.
     static func statesAtOneRevision(_ hosts: [TestHost]) async throws -> [RegistryState] {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
+        try await eventuallyValue("the registries stand at the same revision", timeout: .seconds(60), every: .milliseconds(20)) {
             let states = hosts.map { $0.host.registry.snapshot }
-            if Set(states.map(\.revision)).count == 1 { return states }
-            try await Task.sleep(for: .milliseconds(20))
+            return Set(states.map(\.revision)).count == 1 ? states : nil
         }
-        Issue.record("the registries never stood at the same revision within 60 s")
-        throw CancellationError()
     }
 }

@@ -54,9 +54,11 @@ struct LeaderProbeTests {
             let election = LeaderElection(
                 store: store, registry: registry, identity: a, timings: ClusterTimings(leaseTTL: .seconds(6)), duties: [])
             try await store.put(StoreKeys.alive("a"), value: try StoreCodec.encode(Heartbeat(workerId: "a", at: Date())), lease: nil)
+            // The probes b made so far: the test waits for more of them before it asserts that they changed nothing.
+            let probes = LockedBox(0)
             let probe = LeaderProbe(
                 store: store, registry: registry, identity: HostIdentity(hostId: "b", address: "http://b"), interval: .milliseconds(50),
-                reachability: TCPProbe())
+                reachability: CountingProbe(count: probes))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await registry.run() }
                 group.addTask { try await election.run() }
@@ -68,7 +70,8 @@ struct LeaderProbeTests {
                     var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                     return poll(&pending, 1, 0) == 1
                 }
-                try await Task.sleep(for: .milliseconds(300))  // several more probes of a listening leader
+                let reached = probes.value
+                try await eventually("five more probes of a listening leader") { probes.value >= reached + 5 }
                 #expect(registry.read { $0.leader?.createRevision } == term, "a listening leader is left alone")
                 close(fd)
                 try await eventually("a deposed", timeout: .seconds(10)) { registry.read { $0.leader?.createRevision != term } }
@@ -79,10 +82,22 @@ struct LeaderProbeTests {
                     registry.read { $0.leader.map { $0.createRevision != term } ?? false }
                 }
                 let second = registry.read { $0.leader?.createRevision }
-                try await Task.sleep(for: .milliseconds(500))
+                let refused = probes.value
+                try await eventually("five more probes of a's dead address") { probes.value >= refused + 5 }
                 #expect(registry.read { $0.leader?.createRevision } == second)
                 group.cancelAll()
             }
         }
+    }
+}
+
+/// The host's TCP probe, counting the probes made (so a test can wait for more of them).
+private struct CountingProbe: ReachabilityProbe {
+    let count: LockedBox<Int>
+
+    func probe(_ address: String, timeout: Duration) async -> ProbeOutcome {
+        let outcome = await TCPProbe().probe(address, timeout: timeout)
+        count.withLock { $0 += 1 }
+        return outcome
     }
 }

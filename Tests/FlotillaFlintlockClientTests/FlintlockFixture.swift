@@ -42,7 +42,7 @@ struct FlintlockFixture: Sendable {
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.run() }
                 defer { group.cancelAll() }
-                let port = try await waitFor("the gRPC listener", timeout: .seconds(30)) { bound.value }
+                let port = try await eventuallyValue("the gRPC listener", timeout: .seconds(30)) { bound.value }
                 let transport = try HTTP2ClientTransport.Posix(
                     target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
                 return try await withGRPCClient(transport: transport) { grpc in
@@ -53,20 +53,6 @@ struct FlintlockFixture: Sendable {
             }
         }
     }
-}
-
-/// Polls `probe` until it returns a value (every 100 ms), failing after `timeout`.
-@discardableResult
-func waitFor<T: Sendable>(
-    _ what: String, timeout: Duration = .seconds(60), _ probe: @Sendable () async throws -> T?
-) async throws -> T {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if let value = try await probe() { return value }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    Issue.record("timed out waiting for \(what)")
-    throw CancellationError()
 }
 
 /// A create request for a sim MicroVM on a built-in catalog image.

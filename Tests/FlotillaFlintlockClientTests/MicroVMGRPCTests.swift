@@ -45,7 +45,7 @@ struct MicroVMGRPCTests {
             #expect(created.spec.rootVolume.source.containerSource == "ubuntu-22.04")
 
             #expect(try await Self.get(f, uid).status.state == .pending)
-            let running = try await waitFor("CREATED") {
+            let running = try await eventuallyValue("CREATED", timeout: .seconds(60)) {
                 let vm = try await Self.get(f, uid)
                 return vm.status.state == .created ? vm : nil
             }
@@ -72,7 +72,7 @@ struct MicroVMGRPCTests {
             delete.uid = uid
             _ = try await f.client.deleteMicroVM(delete, metadata: f.admin)
             #expect(try await Self.get(f, uid).status.state == .deleting)
-            try await waitFor("NOT_FOUND after delete") {
+            try await eventuallyValue("NOT_FOUND after delete", timeout: .seconds(60)) {
                 await rpcCode { _ = try await Self.get(f, uid) } == .notFound ? true : nil
             }
             #expect(try await Self.list(f, namespace: "team-a").map(\.spec.id) == ["db-1"])

@@ -75,7 +75,9 @@ struct MicroVMGatewayTests {
             #expect(bare.spec["memoryInMb"] as? Int == 256)
 
             #expect(try await g.call(.get, "/v1alpha1/microvm/\(uid)").state == "PENDING")
-            try await waitFor("CREATED") { try await g.call(.get, "/v1alpha1/microvm/\(uid)").state == "CREATED" ? true : nil }
+            try await eventuallyValue("CREATED", timeout: .seconds(60)) {
+                try await g.call(.get, "/v1alpha1/microvm/\(uid)").state == "CREATED" ? true : nil
+            }
 
             let byNamespace = try await g.call(.get, "/v1alpha1/microvm/team-a")
             #expect(byNamespace.status == 200)
@@ -89,7 +91,7 @@ struct MicroVMGatewayTests {
             let deleted = try await g.call(.delete, "/v1alpha1/microvm/\(uid)")
             #expect(deleted.status == 200, "\(deleted.text)")
             #expect(try await g.call(.get, "/v1alpha1/microvm/\(uid)").state == "DELETING")
-            let gone = try await waitFor("404 after delete") {
+            let gone = try await eventuallyValue("404 after delete", timeout: .seconds(60)) {
                 let r = try await g.call(.get, "/v1alpha1/microvm/\(uid)")
                 return r.status == 404 ? r : nil
             }

@@ -32,7 +32,7 @@ struct MicroVMKVMTests {
             let guest = try await GuestImageFixture.guest()
             try await ImageImporter(store: f.host.host.store).importImage(
                 .init(id: Self.imageId, kernelPath: guest.kernel, initrdPath: guest.initrd, osDistro: "busybox"))
-            try await waitFor("the imported image", timeout: .seconds(10)) {
+            try await eventuallyValue("the imported image", timeout: .seconds(10)) {
                 f.host.host.registry.read { $0.images[Self.imageId]?.artifacts.kernelPath != nil } ? true : nil
             }
             var request = Microvm_Services_Api_V1alpha1_CreateMicroVMRequest()
@@ -47,7 +47,7 @@ struct MicroVMKVMTests {
             var getRequest = Microvm_Services_Api_V1alpha1_GetMicroVMRequest()
             getRequest.uid = created.spec.uid
             let get = getRequest
-            try await waitFor("CREATED", timeout: .seconds(300)) {
+            try await eventuallyValue("CREATED", timeout: .seconds(300)) {
                 try await f.client.getMicroVM(get, metadata: f.admin).microvm.status.state == .created ? true : nil
             }
             let app = Application(router: f.host.host.router())
@@ -57,18 +57,17 @@ struct MicroVMKVMTests {
                     ((try? JSONSerialization.jsonObject(with: Data(buffer: $0.body))) as? [String: Any])?["id"] as? String
                 }
                 let instance = try #require(id)
-                let booted = try await KVMTestSupport.eventually(within: .seconds(300), every: .milliseconds(500)) {
+                try await eventually("the console shows \(GuestImageFixture.marker)", timeout: .seconds(300), every: .milliseconds(500)) {
                     try await client.execute(uri: "/api/v1/compute/instances/\(instance)/console?lines=200", method: .get, headers: key) {
                         let body = (try? JSONSerialization.jsonObject(with: Data(buffer: $0.body))) as? [String: Any]
                         return (body?["output"] as? String ?? "").contains(GuestImageFixture.marker)
                     }
                 }
-                #expect(booted, "the console shows \(GuestImageFixture.marker)")
             }
             var delete = Microvm_Services_Api_V1alpha1_DeleteMicroVMRequest()
             delete.uid = created.spec.uid
             _ = try await f.client.deleteMicroVM(delete, metadata: f.admin)
-            try await waitFor("NOT_FOUND after delete", timeout: .seconds(120)) {
+            try await eventuallyValue("NOT_FOUND after delete", timeout: .seconds(120)) {
                 await rpcCode { _ = try await f.client.getMicroVM(get, metadata: f.admin) } == .notFound ? true : nil
             }
         }

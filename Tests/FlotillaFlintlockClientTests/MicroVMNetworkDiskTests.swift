@@ -28,7 +28,7 @@ struct MicroVMNetworkDiskTests {
         let store = f.host.host.store
         for image in images { _ = try await store.put(StoreKeys.image(image.id), value: try StoreCodec.encode(image)) }
         _ = try await store.put(StoreKeys.network(network.name), value: try StoreCodec.encode(network))
-        try await waitFor("the catalog entries and the network", timeout: .seconds(10)) {
+        try await eventuallyValue("the catalog entries and the network", timeout: .seconds(10)) {
             f.host.host.registry.read { s in s.networks["vmnet"] != nil && images.allSatisfy { s.images[$0.id] != nil } } ? true : nil
         }
     }

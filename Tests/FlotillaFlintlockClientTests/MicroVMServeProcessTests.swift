@@ -13,7 +13,7 @@ struct MicroVMServeProcessTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let serve = try await ServeProcess.start(dataDir: dir)
         do {
-            let port = try await waitFor("the gRPC port line", timeout: .seconds(60)) { () -> Int? in
+            let port = try await eventuallyValue("the gRPC port line", timeout: .seconds(60)) { () -> Int? in
                 guard let range = serve.stdout.range(of: #"flintlock grpc listening on 127\.0\.0\.1:[0-9]+"#, options: .regularExpression)
                 else { return nil }
                 return Int(serve.stdout[range].split(separator: ":").last ?? "")
@@ -28,7 +28,7 @@ struct MicroVMServeProcessTests {
                 var request = Microvm_Services_Api_V1alpha1_GetMicroVMRequest()
                 request.uid = created.spec.uid
                 let get = request
-                try await waitFor("CREATED") {
+                try await eventuallyValue("CREATED", timeout: .seconds(60)) {
                     try await client.getMicroVM(get, metadata: auth).microvm.status.state == .created ? true : nil
                 }
                 var list = Microvm_Services_Api_V1alpha1_ListMicroVMsRequest()

@@ -31,7 +31,7 @@ struct MicroVMSurfaceATests {
             var getRequest = Microvm_Services_Api_V1alpha1_GetMicroVMRequest()
             getRequest.uid = created.spec.uid
             let get = getRequest
-            try await waitFor("CREATED") {
+            try await eventuallyValue("CREATED", timeout: .seconds(60)) {
                 try await f.client.getMicroVM(get, metadata: f.admin).microvm.status.state == .created ? true : nil
             }
             let app = Application(router: f.host.host.router())

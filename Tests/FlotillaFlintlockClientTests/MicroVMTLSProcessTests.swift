@@ -16,7 +16,7 @@ struct MicroVMTLSProcessTests {
                 let serve = try await ServeProcess.start(
                     dataDir: tls.directory + "/data", extra: ["--tls-cert", files.certificate, "--tls-key", files.key])
                 await stack.push("serve") { await serve.stop() }
-                let port = try await waitFor("the gRPC port line", timeout: .seconds(60)) { () -> Int? in
+                let port = try await eventuallyValue("the gRPC port line", timeout: .seconds(60)) { () -> Int? in
                     guard
                         let range = serve.stdout.range(
                             of: #"flintlock grpc listening on 127\.0\.0\.1:[0-9]+ \(TLS\)"#, options: .regularExpression)

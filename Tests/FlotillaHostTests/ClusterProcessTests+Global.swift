@@ -38,14 +38,8 @@ extension ClusterProcessTests {
     func createGlobalEventually(_ host: ServeProcess, _ request: Global.CreateRequest, within: Duration = .seconds(30)) async throws
         -> Global.VM
     {
-        let deadline = ContinuousClock.now + within
-        while true {
-            do {
-                return try await client(host) { try await $0.createGlobalVM(request, waitRunning: true) }
-            } catch {
-                if ContinuousClock.now > deadline { throw error }
-                try await Task.sleep(for: .milliseconds(200))
-            }
+        try await eventuallyValue("a global create is acknowledged", timeout: within, every: .milliseconds(200), retryingErrors: true) {
+            try await client(host) { try await $0.createGlobalVM(request, waitRunning: true) }
         }
     }
 
@@ -112,10 +106,9 @@ extension ClusterProcessTests {
 
             // Events: stop it through A; a reader on C that disconnects and resumes misses nothing.
             _ = try await client(a) { try await $0.stop(id: vm.id) }
-            var stopped = try await client(c) { try await $0.globalVM(id: vm.id) }
-            for _ in 0..<100 where stopped.observed.state != "stopped" {
-                try await Task.sleep(for: .milliseconds(100))
-                stopped = try await client(c) { try await $0.globalVM(id: vm.id) }
+            let stopped = try await eventuallyValue("C reads the VM stopped", timeout: .seconds(30), every: .milliseconds(100)) {
+                let seen = try await client(c) { try await $0.globalVM(id: vm.id) }
+                return seen.observed.state == "stopped" ? seen : nil
             }
             let end = stopped.revisions.modified
             let whole = try await readEvents(c, since: startRevision, until: end)

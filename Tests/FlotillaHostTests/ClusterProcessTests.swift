@@ -112,34 +112,28 @@ struct ClusterProcessTests {
 
     /// Retries a create through `host` until it is acknowledged (a leader is needed to place it).
     func createEventually(_ host: ServeProcess, _ name: String, within: Duration = .seconds(30)) async throws -> Compute.Instance {
-        let deadline = ContinuousClock.now + within
-        while true {
-            do {
-                let (instance, _) = try await client(host) { try await $0.createInstance(request(name), wait: true) }
-                if instance.state == "running" { return instance }
-                // Acknowledged: wait for it to run.
-                return try await waitRunning(host, instance.id, within: within)
-            } catch {
-                if ContinuousClock.now > deadline { throw error }
-                try await Task.sleep(for: .milliseconds(200))
-            }
+        let instance = try await eventuallyValue(
+            "a create of \(name) is acknowledged", timeout: within, every: .milliseconds(200), retryingErrors: true
+        ) {
+            try await client(host) { try await $0.createInstance(request(name), wait: true) }.0
         }
+        if instance.state == "running" { return instance }
+        // Acknowledged: wait for it to run.
+        return try await waitRunning(host, instance.id, within: within)
     }
 
     /// Waits until instance `id` runs, read through `host` (on another worker than `awayFrom` when given).
     func waitRunning(
         _ host: ServeProcess, _ id: String, within: Duration = .seconds(30), awayFrom: String? = nil
     ) async throws -> Compute.Instance {
-        let deadline = ContinuousClock.now + within
-        while ContinuousClock.now < deadline {
-            if let i = try? await client(host, { try await $0.instance(id: id) }), i.state == "running",
+        try await eventuallyValue(
+            "instance \(id) runs" + (awayFrom.map { " away from \($0)" } ?? ""), timeout: within, every: .milliseconds(100)
+        ) {
+            guard let i = try? await client(host, { try await $0.instance(id: id) }), i.state == "running",
                 awayFrom == nil || i.workerId != awayFrom
-            {
-                return i
-            }
-            try await Task.sleep(for: .milliseconds(100))
+            else { return nil }
+            return i
         }
-        throw ProcessFailure("instance \(id) did not run within \(within)")
     }
 
     @Test(
@@ -216,10 +210,12 @@ struct ClusterProcessTests {
                 // Stopping an etcd member that leads stalls the store for an election; with the tests' 2 s fence
                 // bound (FaultCluster.fastBounds) the survivors may fence themselves meanwhile (ADR 0016). Their
                 // instances then run again by their restart policy: every one runs, eventually.
-                let deadline = ContinuousClock.now + .seconds(60)
-                while !listed.instances.allSatisfy({ $0.state == "running" }) && ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(250))
-                    listed = try await client(back) { try await $0.listInstances(pageSize: 500) }
+                // (A wait that fails shows the instances below.)
+                _ = try? await eventually("every instance runs", timeout: .seconds(60), every: .milliseconds(250)) {
+                    if !listed.instances.allSatisfy({ $0.state == "running" }) {
+                        listed = try await client(back) { try await $0.listInstances(pageSize: 500) }
+                    }
+                    return listed.instances.allSatisfy { $0.state == "running" }
                 }
                 #expect(
                     listed.instances.allSatisfy { $0.state == "running" },
@@ -277,12 +273,11 @@ struct ClusterProcessTests {
 
     /// The index of the host that leads, as the hosts report it on `/health`.
     func leaderHost(_ hosts: [ServeProcess]) async throws -> Int {
-        for _ in 0..<100 {
+        try await eventuallyValue("a host reports leadership", timeout: .seconds(30), every: .milliseconds(100)) {
             for (i, h) in hosts.enumerated() {
                 if let health = try? await client(h, { try await $0.health() }), health.role == "leader" { return i }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            return nil
         }
-        throw ProcessFailure("no host reported leadership")
     }
 }

@@ -41,8 +41,7 @@ struct EventsFollowProcessTests {
 
         func stop() async {
             if process.isRunning { kill(process.processIdentifier, SIGINT) }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            await process.exits(within: .seconds(10), every: .milliseconds(20))
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }

@@ -94,7 +94,8 @@ struct FaultHarnessTests {
             let back = try socket.readToEnd(limit: 100, timeout: .seconds(10))
             #expect("abcd".hasPrefix(back))
             try await eventually("the echo server got abcd") { echo.receivedText.contains("abcd") }
-            try await Task.sleep(for: .milliseconds(200))
+            // Once the proxy has closed its connection to the echo server, no further byte can arrive there.
+            try await eventually("the proxy closes its connection to the echo server") { echo.openConnections == 0 }
             #expect(!echo.receivedText.contains("abcde"))
         }
     }
@@ -300,20 +301,16 @@ struct FaultHarnessTests {
         let request = Compute.CreateRequest(
             name: "harness-\(UUID().uuidString.prefix(6).lowercased())", backend: backend, config: config,
             resources: .init(cpu: .init(cores: 0.5), memory: .init(limit: 64 << 20)))
-        let deadline = ContinuousClock.now + .seconds(60)
-        while true {
-            do {
-                let (instance, _) = try await host.withClient { try await $0.createInstance(request) }
-                if instance.state == "running" { return instance }
-                try await eventually("\(instance.id) runs", timeout: .seconds(30)) {
-                    (try? await host.withClient { try await $0.instance(id: instance.id) })?.state == "running"
-                }
-                return try await host.withClient { try await $0.instance(id: instance.id) }
-            } catch {
-                if ContinuousClock.now > deadline { throw error }
-                try await Task.sleep(for: .milliseconds(300))
-            }
+        let instance = try await eventuallyValue(
+            "a create of \(request.name ?? "-") is acknowledged", timeout: .seconds(60), every: .milliseconds(300), retryingErrors: true
+        ) {
+            try await host.withClient { try await $0.createInstance(request) }.0
         }
+        if instance.state == "running" { return instance }
+        try await eventually("\(instance.id) runs", timeout: .seconds(30)) {
+            (try? await host.withClient { try await $0.instance(id: instance.id) })?.state == "running"
+        }
+        return try await host.withClient { try await $0.instance(id: instance.id) }
     }
 
     /// The status of `GET /health` at a loopback `http://127.0.0.1:PORT` or `127.0.0.1:PORT` (2 s deadline), nil

@@ -47,13 +47,18 @@ struct KVMServeProcessTests {
 
         let second = try await stack.serve(dataDir: dir, extra: kvm)
         try await FlotillaClient.withClient(baseURL: second.url, apiKey: second.apiKey) { client in
-            try await Task.sleep(for: .seconds(3))  // several agent resyncs
+            // The new host's agent looked at the VM three times (once per reconcile round): it reconciled it twice.
+            try await eventually("the agent looks at the adopted VM three times", timeout: .seconds(60)) {
+                try await Scrape.fetch(second.url, key: second.apiKey).inspections("kvm") >= 3
+            }
             #expect(try await client.instance(id: id).state == "running")
             let samePid = Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(samePid == pid, "adopted, not restarted")
             #expect(KVMTestSupport.isAlive(pid))
             _ = try await client.deleteInstance(id: id, force: true, wait: true)
-            #expect(await KVMTestSupport.eventually(within: .seconds(20)) { !KVMTestSupport.isAlive(pid) })
+            try await eventually("delete ends the adopted QEMU", timeout: .seconds(20), every: .milliseconds(200)) {
+                !KVMTestSupport.isAlive(pid)
+            }
         }
     }
 }

@@ -68,8 +68,7 @@ struct LogsProcessTests {
         /// Kills the process if it still runs and waits (polling, up to 10 s) until it is gone.
         func kill() async {
             if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            await process.exits(within: .seconds(10), every: .milliseconds(20))
         }
     }
 

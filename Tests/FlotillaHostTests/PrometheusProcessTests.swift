@@ -85,14 +85,10 @@ struct PrometheusProcessTests {
             name: name, backend: "sim", config: .init(image: "busybox"),
             resources: .init(cpu: .init(cores: 0.5), memory: .init(limit: 64 << 20)))
         let token = "prometheus-\(name)"
-        let deadline = ContinuousClock.now + .seconds(60)
-        while true {
-            do {
-                return try await client(host) { try await $0.createInstance(request, wait: true, idempotencyKey: token) }.instance.id
-            } catch {
-                if ContinuousClock.now > deadline { throw error }
-                try await Task.sleep(for: .milliseconds(250))
-            }
+        return try await eventuallyValue(
+            "a create of \(name) is acknowledged", timeout: .seconds(60), every: .milliseconds(250), retryingErrors: true
+        ) {
+            try await client(host) { try await $0.createInstance(request, wait: true, idempotencyKey: token) }.instance.id
         }
     }
 

@@ -1,3 +1,4 @@
+import FlotillaTestSupport
 import Foundation
 import HTTPTypes
 import Testing
@@ -92,12 +93,7 @@ struct ComputeLifecycleTests {
             #expect(settled.status == 200)
             // Wait for it to run, then stop without waiting.
             _ = try await api.put("/api/v1/compute/instances/\(id)/start")  // may be 409 when already running
-            var running = false
-            for _ in 0..<200 where !running {
-                running = try await api.get("/api/v1/compute/instances/\(id)")["state"] == "running"
-                if !running { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            #expect(running)
+            try await eventually("it runs") { try await api.get("/api/v1/compute/instances/\(id)")["state"] == "running" }
             let stop = try await api.put("/api/v1/compute/instances/\(id)/stop?wait=false", #"{"force":true}"#)
             #expect(stop.status == 202)
             #expect(stop["state"] == "stopping")

@@ -105,7 +105,7 @@ import Testing
         }
     }
 
-    @Test("a container killed behind Flotilla's back is reported within 5 s, with its exit code")
+    @Test("a container killed behind Flotilla's back is reported by the agent's first looks after the kill, with its exit code")
     func killedBehindTheBack() async throws {
         let docker = try await DockerFixture.shared.daemon()
         try await withProbe(configure: Self.configure(docker)) { api, _ in
@@ -114,18 +114,21 @@ import Testing
             let id = try #require(created["id"], "\(created.text)")
             defer { Self.cleanUp(docker, label: "io.flotilla.instance=\(id)") }
             #expect(created["state"] == "running")
-            let clock = ContinuousClock()
             #expect(try docker.cli(["kill", "flotilla-\(id)"]).status == 0)
-            let killedAt = clock.now
-            var reply = try await api.get("/api/v1/compute/instances/\(id)")
-            while reply["state"] == "running", clock.now < killedAt + .seconds(5) {
-                try await Task.sleep(for: .milliseconds(100))
-                reply = try await api.get("/api/v1/compute/instances/\(id)")
+            // Promptness in the agent's looks at the container, not in seconds, which a loaded machine stretches: the
+            // kill's events (kill, then die; or else the next resync) make the agent look, and the first look after the
+            // container died reports it. A resync's look may have been under way when the kill landed, and one more
+            // may come while the test reads the count: four at most. An agent that looked past the kill without
+            // reporting it would go on looking, once a second.
+            let looksBefore = try await Scrape(api).inspections("docker")
+            let reply = try await eventuallyValue("the kill is reported", timeout: .seconds(60), every: .milliseconds(100)) {
+                let reply = try await api.get("/api/v1/compute/instances/\(id)")
+                return reply["state"] == "running" ? nil : reply
             }
-            let elapsed = clock.now - killedAt
+            let looks = try await Scrape(api).inspections("docker") - looksBefore
             #expect(["stopped", "error"].contains(reply["state"] ?? ""), "\(reply.text)")
             #expect(reply["stateDescription"]?.contains("137") == true, "\(reply.text)")
-            #expect(elapsed <= .seconds(5) + .milliseconds(500), "reported after \(elapsed)")
+            #expect(looks <= 4, "reported after the agent looked at the container \(looks) times")
         }
     }
 
@@ -154,8 +157,11 @@ import Testing
         let before = try ids.map { try #require(try Self.daemonState(docker, $0)).containerId }
 
         try await withProbe(dataDir: dir, keepData: true, configure: Self.configure(docker)) { api, _ in
-            // Give the agent several resync rounds to do anything it would wrongly do.
-            try await Task.sleep(for: .seconds(3))
+            // Before anything is asserted, the agent has had rounds to do anything it would wrongly do: it looked three
+            // times at each of the two containers (once per instance and reconcile round).
+            try await eventually("the agent looks at each container three times", timeout: .seconds(60)) {
+                try await Scrape(api).inspections("docker") >= 6
+            }
             for (index, id) in ids.enumerated() {
                 let r = try await api.get("/api/v1/compute/instances/\(id)")
                 #expect(r["state"] == (index == 0 ? "running" : "stopped"), "\(r.text)")

@@ -21,10 +21,9 @@ struct KVMSurfaceTests {
         let guest = try await GuestImageFixture.guest()
         try await ImageImporter(store: host.host.store).importImage(
             .init(id: imageId, kernelPath: guest.kernel, initrdPath: guest.initrd, osDistro: "busybox"))
-        let known = await KVMTestSupport.eventually(within: .seconds(5), every: .milliseconds(20)) {
+        try await eventually("the registry holds the imported image", timeout: .seconds(5), every: .milliseconds(20)) {
             host.host.registry.read { $0.images[imageId]?.artifacts.kernelPath != nil }
         }
-        try #require(known, "the registry holds the imported image")
     }
 
     static let createBody = body(policy: "always")
@@ -59,10 +58,12 @@ struct KVMSurfaceTests {
             let id = try #require(created["uuid"])
             // Up, not only booted: the stop below presses the power button, which the guest's acpid must be
             // listening for (it starts just before the marker); its counter shows the init went on past it.
-            let booted = try await KVMTestSupport.eventually(within: .seconds(300), every: .milliseconds(500)) {
-                let console = try await Self.console(probe, id)
-                return console.contains(GuestImageFixture.marker) && console.contains("FLOTILLA-TICK ")
-            }
+            // (A wait that fails shows the console below.)
+            let booted =
+                (try? await eventually("the guest is up", timeout: .seconds(300), every: .milliseconds(500)) {
+                    let console = try await Self.console(probe, id)
+                    return console.contains(GuestImageFixture.marker) && console.contains("FLOTILLA-TICK ")
+                }) != nil
             let console = try await Self.console(probe, id)
             #expect(booted, "console: \(console)")
             #expect(Self.qemuPid(dir, id) != nil, "one QEMU process runs the VM")
@@ -88,9 +89,11 @@ struct KVMSurfaceTests {
             #expect(created.status == 201, "\(created.text)")
             let id = try #require(created["id"])
             #expect(created["state"] == "running", "\(created.text)")
-            let booted = try await KVMTestSupport.eventually(within: .seconds(300), every: .milliseconds(500)) {
-                try await Self.console(probe, id).contains(GuestImageFixture.marker)
-            }
+            // (A wait that fails shows the console below.)
+            let booted =
+                (try? await eventually("the guest boots", timeout: .seconds(300), every: .milliseconds(500)) {
+                    try await Self.console(probe, id).contains(GuestImageFixture.marker)
+                }) != nil
             let console = try await Self.console(probe, id)
             #expect(booted, "console: \(console)")
             let limited = try await probe.get("/api/v1/compute/instances/\(id)/console?lines=1")
@@ -102,11 +105,9 @@ struct KVMSurfaceTests {
             // console log is kept.
             let pid = try #require(Self.qemuPid(dir, id))
             kill(pid, SIGKILL)
-            let killedAt = ContinuousClock.now
-            let reported = try await KVMTestSupport.eventually(within: .seconds(5), every: .milliseconds(100)) {
+            try await eventually("the crash is reported as error within 5 s", timeout: .seconds(5), every: .milliseconds(100)) {
                 try await probe.get("/api/v1/compute/instances/\(id)")["state"] == "error"
             }
-            #expect(reported, "error within 5 s (took \(ContinuousClock.now - killedAt))")
             let crashed = try await probe.get("/api/v1/compute/instances/\(id)")
             #expect(crashed["stateDescription"]?.contains("signal 9") == true, "\(crashed.text)")
             #expect(try await Self.console(probe, id).contains(GuestImageFixture.marker), "the serial log is kept")
@@ -148,10 +149,9 @@ struct KVMSurfaceTests {
             #expect(killed.state == .error, "\(killed.stateDescription ?? "")")
             #expect(killed.stateDescription?.contains("signal 15") == true, "\(killed.stateDescription ?? "")")
             #expect(killed.restarts?.attempts == 1)
-            let running = try await KVMTestSupport.eventually(within: .seconds(120), every: .milliseconds(200)) {
+            try await eventually("restarted by its policy", timeout: .seconds(120), every: .milliseconds(200)) {
                 try await probe.get("/api/v1/compute/instances/\(id)")["state"] == "running"
             }
-            #expect(running, "restarted by its policy")
             #expect(Self.qemuPid(dir, id) != pid, "a new QEMU")
             let deleted = try await probe.delete("/api/v1/compute/instances/\(id)?force=true")
             #expect(deleted.status < 300, "\(deleted.text)")
@@ -187,8 +187,11 @@ struct KVMSurfaceTests {
         // The first host is gone; its VM runs on.
         #expect(KVMTestSupport.isAlive(pid))
         try await withProbe(dataDir: dir, keepData: true, configure: Self.configure) { probe, _ in
-            // Several agent resyncs later, the VM is the same QEMU, running, and still controlled.
-            try await Task.sleep(for: .seconds(3))
+            // Once the new host's agent has looked at the VM three times (once per reconcile round), so has reconciled
+            // it at least twice, the VM is the same QEMU, running, and still controlled.
+            try await eventually("the agent looks at the adopted VM three times", timeout: .seconds(60)) {
+                try await Scrape(probe).inspections("kvm") >= 3
+            }
             let got = try await probe.get("/api/v1/compute/instances/\(id)")
             #expect(got.text.contains("running"), "\(got.text)")
             #expect(Self.qemuPid(dir, id) == pid, "not restarted")
@@ -198,8 +201,9 @@ struct KVMSurfaceTests {
             #expect(KVMTestSupport.isAlive(pid))
             let deleted = try await probe.delete("/api/v1/compute/instances/\(id)?force=true")
             #expect(deleted.status < 300, "\(deleted.text)")
-            #expect(
-                await KVMTestSupport.eventually(within: .seconds(20)) { !KVMTestSupport.isAlive(pid) }, "delete ends the adopted QEMU")
+            try await eventually("delete ends the adopted QEMU", timeout: .seconds(20), every: .milliseconds(200)) {
+                !KVMTestSupport.isAlive(pid)
+            }
         }
     }
 

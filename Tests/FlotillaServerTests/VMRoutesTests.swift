@@ -300,14 +300,11 @@ struct VMRoutesTests {
             #expect(r.status == 202, "\(r.text)")
             #expect(r["current_state"] == "HARD_REBOOT")
             #expect(r["status"] == "in_progress")
-            var state = ""
-            for _ in 0..<200 {
-                state = try await api.get("/api/v1/vms/\(id)")["state"] ?? ""
-                if state == "ACTIVE" { break }
-                #expect(state == "HARD_REBOOT")
-                try await Task.sleep(for: .milliseconds(25))
+            try await eventually("the reboot ends", timeout: .seconds(5), every: .milliseconds(25)) {
+                let state = try await api.get("/api/v1/vms/\(id)")["state"] ?? ""
+                if state != "ACTIVE" { #expect(state == "HARD_REBOOT") }
+                return state == "ACTIVE"
             }
-            #expect(state == "ACTIVE")
             let soft = try await api.post("/api/v1/vms/\(id)/reboot?wait=false", "")
             #expect(soft["current_state"] == "REBOOT")
         }

@@ -328,8 +328,9 @@ struct WorkerRoutesTests {
                 #expect(moved["state"] == "running")
                 #expect(try await otherBackend.list().map(\.id) == [id])
                 let oldBackend = try #require(host.host.backends[.sim])
-                let cleaned = await pollUntil(seconds: 10) { (try? await oldBackend.list().isEmpty) ?? false }
-                #expect(cleaned, "the old host still holds the migrated instance")
+                try await eventually("the old host no longer holds the migrated instance", every: .milliseconds(100)) {
+                    (try? await oldBackend.list().isEmpty) ?? false
+                }
                 #expect(Self.number(try await api.get("/api/v1/workers/test-host/vms").json, "total") == 0)
                 #expect(Self.number(try await api.get("/api/v1/workers/\(fixtureId)/vms").json, "total") == 1)
             }
@@ -349,14 +350,4 @@ struct WorkerRoutesTests {
             #expect(still["workerId"] == "test-host")
         }
     }
-}
-
-/// Polls `condition` every 100 ms until it holds or `seconds` pass.
-func pollUntil(seconds: Double, _ condition: @Sendable () async -> Bool) async -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while Date() < end {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return await condition()
 }

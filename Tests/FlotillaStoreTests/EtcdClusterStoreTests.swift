@@ -46,8 +46,12 @@ struct EtcdClusterStoreTests {
                 #expect(status.healthy)
 
                 try await StoreContract.waitUntil("the watch resumed and saw every later write") { events.value.count >= 12 }
-                try await Task.sleep(for: .milliseconds(300))
-                let seen = events.value
+                // One more write after all of them: the watch delivers in order, so once it has delivered this one,
+                // anything it repeated of the writes above came before it.
+                let marker = try await store.put(p + "end", value: Data("end".utf8))
+                try await StoreContract.waitUntil("the watch saw the last write") { events.value.contains { $0.revision == marker } }
+                #expect(events.value.last?.revision == marker, "nothing after the last write")
+                let seen = events.value.filter { $0.revision != marker }
                 #expect(seen.count == 12, "nothing repeated")
                 #expect(seen.map(\.revision) == seen.map(\.revision).sorted())
                 #expect(Set(seen.map(\.revision)).count == 11, "one revision per write, the txn's two events share one")

@@ -61,14 +61,17 @@ public enum ChromiumFixture {
 
     /// The driver's URL once it says which port it took.
     private static func waitForPort(_ process: Process, _ output: LockedBox<String>) async throws -> String {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            let text = output.withLock { $0 }
-            if let match = text.firstMatch(of: /started successfully on port (\d+)/) { return "http://127.0.0.1:\(match.1)" }
-            if !process.isRunning { throw ProcessFailure("chromedriver exited: \(text)") }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            return try await eventuallyValue("chromedriver starts", timeout: .seconds(30)) { () throws -> String? in
+                if let match = output.withLock({ $0 }).firstMatch(of: /started successfully on port (\d+)/) {
+                    return "http://127.0.0.1:\(match.1)"
+                }
+                if !process.isRunning { throw ProcessFailure("chromedriver exited") }
+                return nil
+            }
+        } catch {
+            throw ProcessFailure("\(error): \(output.withLock { $0 })")
         }
-        throw ProcessFailure("chromedriver did not start within 30 s: \(output.withLock { $0 })")
     }
 
     private static func newSession(_ client: HTTPClient, _ url: String, profile: String) async throws -> String {
@@ -93,8 +96,7 @@ public enum ChromiumFixture {
         if let session { _ = try? await WebDriver.request(client, .DELETE, "\(url)/session/\(session)", nil) }
         try? await client.shutdown()
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        await process.exits(within: .seconds(10), every: .milliseconds(20))
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

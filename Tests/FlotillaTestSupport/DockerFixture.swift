@@ -83,15 +83,17 @@ public actor DockerFixture {
         // kernel would otherwise keep (and with it one of docker's address pools).
         let process = try GuardedDockerd.launch(
             dockerd, dir: dir, socket: socket, cleanup: "ip link delete \(bridge) 2>/dev/null\nrm -rf \(dir)")
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(60)
-        while clock.now < deadline {
-            if await Self.answers(socket) { return DockerDaemon(socketPath: socket, bridgeName: bridge) }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(200))
+        do {
+            try await eventually("dockerd answers on \(socket)", timeout: .seconds(60), every: .milliseconds(200)) {
+                if await Self.answers(socket) { return true }
+                guard process.isRunning else { throw ProcessFailure("dockerd exited") }
+                return false
+            }
+            return DockerDaemon(socketPath: socket, bridgeName: bridge)
+        } catch {
+            let log = (try? String(contentsOfFile: "\(dir)/dockerd.log", encoding: .utf8)) ?? ""
+            throw DockerFixtureError("dockerd did not answer on \(socket) (\(error)); log tail: \(log.suffix(800))")
         }
-        let log = (try? String(contentsOfFile: "\(dir)/dockerd.log", encoding: .utf8)) ?? ""
-        throw DockerFixtureError("dockerd did not answer on \(socket) within 60 s; log tail: \(log.suffix(800))")
     }
 }
 

@@ -10,6 +10,7 @@ import Synchronization
 public final class EchoServer: Sendable {
     private struct State {
         var received: [UInt8] = []
+        var open = 0
         var stopping = false
         var finished = false
     }
@@ -28,6 +29,9 @@ public final class EchoServer: Sendable {
     /// Everything received so far, over every connection, as text. On a busy machine another process may
     /// connect to a port it once knew and that this server now holds: look for what the test sent.
     public var receivedText: String { state.withLock { String(decoding: $0.received, as: UTF8.self) } }
+
+    /// Connections open now: counted when accepted (before any of their bytes is), uncounted when their peer closed.
+    public var openConnections: Int { state.withLock { $0.open } }
 
     public static func start() throws -> EchoServer {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -55,8 +59,9 @@ public final class EchoServer: Sendable {
     /// Stops the thread and closes every socket; returns when it has (at most ~5 s).
     public func close() async {
         state.withLock { $0.stopping = true }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !state.withLock({ $0.finished }) && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        _ = try? await eventually("the echo server's thread ends", timeout: .seconds(5), every: .milliseconds(5)) {
+            state.withLock { $0.finished }
+        }
     }
 
     private func run(listenFD: Int32) {
@@ -70,6 +75,7 @@ public final class EchoServer: Sendable {
             if fds[0].revents != 0 {
                 let client = accept(listenFD, nil, nil)
                 if client >= 0 { clients.append(client) }
+                state.withLock { $0.open = clients.count }
             }
             var gone: Set<Int32> = []
             for entry in fds.dropFirst() where entry.revents != 0 {
@@ -83,6 +89,7 @@ public final class EchoServer: Sendable {
                 }
             }
             clients.removeAll { gone.contains($0) }
+            state.withLock { $0.open = clients.count }
         }
         for client in clients { Glibc.close(client) }
         Glibc.close(listenFD)

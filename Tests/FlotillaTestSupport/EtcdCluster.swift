@@ -268,8 +268,7 @@ public final class EtcdCluster: Sendable {
 
     private static func kill(_ process: Process) async {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        await process.exits(within: .seconds(10), every: .milliseconds(10))
     }
 
     /// Ports the kernel hands out for loopback right now (bound to port 0, then released).

@@ -52,7 +52,7 @@ public final class FaultCluster: Sendable {
     /// The fault schedule, every host's log tail (last 200 lines) and etcd's, for a failure message.
     public func dump() -> String {
         var text = "=== fault schedule\n\(schedule)\n"
-        for host in hosts { text += "=== host \(host.id) (pid \(host.pid), \(host.url))\n\(host.logTail(lines: 200))\n" }
+        for host in hosts { text += FailureLogs.tail(of: "\(host.id) (pid \(host.pid), \(host.url))", host.log) + "\n" }
         return text + "=== etcd\n\(etcd.logTails())\n"
     }
 
@@ -108,7 +108,6 @@ public final class FaultCluster: Sendable {
             for host in hosts.reversed() { await host.stopProcess() }
             for proxy in proxies.reversed() { await proxy.close() }
         }
-        var cluster: FaultCluster?
         do {
             for (i, id) in ids.enumerated() {
                 let namespace = namespaces[id]
@@ -128,13 +127,15 @@ public final class FaultCluster: Sendable {
                         logLevel: logLevel, schedule: schedule))
             }
             let made = FaultCluster(etcd: etcd, hosts: hosts, schedule: schedule)
-            cluster = made
-            for host in hosts { try await host.start() }
-            let result = try await body(made)
+            let result = try await FailureLogs.onFailure({ error in
+                "FaultCluster: the test \(error.map { "threw \($0)" } ?? "recorded a failure")\n\(made.dump())"
+            }) {
+                for host in hosts { try await host.start() }
+                return try await body(made)
+            }
             await teardown()
             return result
         } catch {
-            if let cluster { print("FaultCluster failed: \(error)\n\(cluster.dump())") }
             await teardown()
             throw error
         }

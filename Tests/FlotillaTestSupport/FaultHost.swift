@@ -137,11 +137,6 @@ public final class FaultHost: Sendable {
         schedule.record("resume", target: id)
     }
 
-    /// The last `lines` lines of its log.
-    public func logTail(lines: Int = 200) -> String {
-        log.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
-    }
-
     // MARK: Internal
 
     /// Starts the process and points the peer proxy at it.

@@ -102,9 +102,8 @@ public final class FaultProxy: Sendable {
     public func close() async {
         loop.shared.withLock { $0.stopping = true }
         loop.wake()
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !loop.shared.withLock({ $0.finished }) && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
+        _ = try? await eventually("the proxy's thread ends", timeout: .seconds(5), every: .milliseconds(5)) {
+            loop.shared.withLock { $0.finished }
         }
     }
 

@@ -7,9 +7,9 @@ import Foundation
 /// ``etcd(size:)``, ``temporaryDirectory(_:)``) or pushes its own cleanups (``push(_:_:)``). When the body ends,
 /// returns or throws, every cleanup runs, the last pushed first, each awaited before the next: hosts stop before
 /// the etcd they use, and folders go after the processes that write into them. A fixture is guarded from the
-/// moment it exists, so a second start that fails never leaves the first behind. When the body throws, the
-/// stdout tails of the hosts it started are printed before the cleanups run (the hosts' stderr already goes to
-/// the test's).
+/// moment it exists, so a second start that fails never leaves the first behind. The hosts it starts log into memory
+/// (standard output and error); when the body throws or the test records a failure in it, the last lines of each
+/// host's log are printed before the cleanups run (``FailureLogs``). A passing test prints none.
 ///
 /// Cleanups run outside the test's task: a cancelled test still waits for its processes to end.
 public actor FixtureStack {
@@ -24,9 +24,8 @@ public actor FixtureStack {
         let stack = FixtureStack()
         let result: T
         do {
-            result = try await body(stack)
+            result = try await FailureLogs.onFailure({ await stack.failureReport($0) }) { try await body(stack) }
         } catch {
-            print(await stack.failureReport(String(describing: error)))
             await stack.unwind()
             throw error
         }
@@ -77,14 +76,17 @@ public actor FixtureStack {
         dataDir: String, apiKey: String? = nil, extra: [String] = [], backends: String = "sim", environment: [String: String] = [:],
         openFileLimit: Int? = nil, stopSignal: Int32 = SIGTERM
     ) async throws -> ServeProcess {
+        // Its log (standard output and error) is kept in memory, for a failure to show.
+        let log = LockedBox("")
         let host =
             if let apiKey {
                 try await ServeProcess.start(
                     dataDir: dataDir, apiKey: apiKey, extra: extra, backends: backends, environment: environment,
-                    openFileLimit: openFileLimit)
+                    openFileLimit: openFileLimit, output: log)
             } else {
                 try await ServeProcess.start(
-                    dataDir: dataDir, extra: extra, backends: backends, environment: environment, openFileLimit: openFileLimit)
+                    dataDir: dataDir, extra: extra, backends: backends, environment: environment, openFileLimit: openFileLimit,
+                    output: log)
             }
         let name = "serve \(host.url) (pid \(host.pid))"
         hosts.append((name, host))
@@ -102,14 +104,11 @@ public actor FixtureStack {
         }
     }
 
-    /// What a failed test prints: the error and the last lines each host printed on stdout.
-    private func failureReport(_ error: String) -> String {
-        var lines = ["FixtureStack: the test failed (\(error)); cleaning up \(cleanups.count) fixtures"]
-        for (name, host) in hosts {
-            let tail = host.stdout.split(separator: "\n", omittingEmptySubsequences: false).suffix(60)
-            lines.append("--- \(name), stdout tail:")
-            lines.append(contentsOf: tail.map(String.init))
-        }
-        return lines.joined(separator: "\n")
+    /// What a failed test prints: the error, if one was thrown, and the last lines of each host's log.
+    private func failureReport(_ error: (any Error)?) -> String {
+        let failure = error.map { "threw \($0)" } ?? "recorded a failure"
+        var parts = ["FixtureStack: the test \(failure); cleaning up \(cleanups.count) fixtures"]
+        for (name, host) in hosts { parts.append(FailureLogs.tail(of: name, host.stdout)) }
+        return parts.joined(separator: "\n")
     }
 }

@@ -105,18 +105,6 @@ public enum KVMTestSupport {
         return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
-    /// Waits until `condition` holds, polling; false at the deadline.
-    public static func eventually(
-        within timeout: Duration, every interval: Duration = .milliseconds(200), _ condition: () async throws -> Bool
-    ) async rethrows -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(for: interval)
-        }
-        return try await condition()
-    }
-
     /// Runs a program and returns its output; throws when it fails or outlives `timeout`.
     public static func run(_ executable: String, _ arguments: [String], timeout: Duration) async throws -> String {
         let process = Process()
@@ -130,13 +118,9 @@ public enum KVMTestSupport {
         process.standardError = FileHandle.standardError
         try process.run()
         try? handle.close()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now >= deadline {
-                process.terminate()
-                throw ProcessFailure("\(executable) did not finish within \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        guard await process.exits(within: timeout, every: .milliseconds(100)) else {
+            process.terminate()
+            throw ProcessFailure("\(executable) did not finish within \(timeout)")
         }
         let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else {

@@ -114,12 +114,9 @@ public final class PostgresServer: Sendable {
         try server.run()
         try? output.close()
         process.withLock { $0 = server }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while true {
+        try await eventually("postgres takes a query", timeout: .seconds(60), every: .milliseconds(100)) {
             guard server.isRunning else { throw ProcessFailure("postgres exited with status \(server.terminationStatus)") }
-            if (try? await sql("SELECT 1")) == "1" { return }
-            guard ContinuousClock.now < deadline else { throw ProcessFailure("postgres did not take a query within a minute") }
-            try await Task.sleep(for: .milliseconds(100))
+            return (try? await sql("SELECT 1")) == "1"
         }
     }
 
@@ -127,8 +124,7 @@ public final class PostgresServer: Sendable {
     private func stopServer() async {
         guard let server = process.withLock({ $0 }) else { return }
         if server.isRunning { kill(server.processIdentifier, SIGQUIT) }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while server.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        await server.exits(within: .seconds(10), every: .milliseconds(20))
         if server.isRunning { kill(server.processIdentifier, SIGKILL) }
     }
 
@@ -197,8 +193,7 @@ public final class PostgresServer: Sendable {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        let deadline = ContinuousClock.now + .seconds(90)
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        await process.exits(within: .seconds(90), every: .milliseconds(20))
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {

@@ -18,8 +18,7 @@ public struct ProcessRun: Sendable {
         try process.run()
         async let o = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
         async let e = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        await process.exits(within: timeout, every: .milliseconds(5))
         let timedOut = process.isRunning
         if timedOut { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()

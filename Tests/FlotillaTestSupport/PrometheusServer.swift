@@ -105,18 +105,16 @@ public final class PrometheusServer: Sendable {
         try? log.close()
         let server = PrometheusServer(url: "http://127.0.0.1:\(port)", directory: directory, process: process)
         do {
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                if await server.ready() { return server }
-                guard process.isRunning else {
-                    throw ProcessFailure("prometheus exited with \(process.terminationStatus): \(server.logTail())")
-                }
-                try await Task.sleep(for: .milliseconds(100))
+            try await eventually("prometheus is ready", timeout: timeout, every: .milliseconds(100)) {
+                if await server.ready() { return true }
+                guard process.isRunning else { throw ProcessFailure("prometheus exited with \(process.terminationStatus)") }
+                return false
             }
-            throw ProcessFailure("prometheus was not ready within \(timeout): \(server.logTail())")
+            return server
         } catch {
+            let tail = server.logTail()
             await server.stopProcess()
-            throw error
+            throw ProcessFailure("\(error): \(tail)")
         }
     }
 
@@ -182,8 +180,7 @@ public final class PrometheusServer: Sendable {
 
     private func stopProcess() async {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        await process.exits(within: .seconds(10), every: .milliseconds(10))
         try? await client.shutdown()
     }
 

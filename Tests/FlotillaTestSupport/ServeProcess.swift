@@ -49,19 +49,23 @@ public final class ServeProcess: Sendable {
             output.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
         try process.run()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            let text = output.withLock { String(decoding: $0.utf8.dropFirst(startOffset), as: UTF8.self) }
-            if let range = text.range(of: #"listening on (https?://[0-9.]+:[0-9]+)"#, options: .regularExpression) {
-                let url = String(text[range].dropFirst("listening on ".count))
-                return ServeProcess(url: url, apiKey: apiKey, dataDir: dataDir, process: process, output: output)
+        do {
+            let url = try await eventuallyValue("flotilla serve starts listening", timeout: .seconds(60)) { () throws -> String? in
+                let text = output.withLock { String(decoding: $0.utf8.dropFirst(startOffset), as: UTF8.self) }
+                if let range = text.range(of: #"listening on (https?://[0-9.]+:[0-9]+)"#, options: .regularExpression) {
+                    return String(text[range].dropFirst("listening on ".count))
+                }
+                if !process.isRunning { throw ProcessFailure("flotilla serve exited with \(process.terminationStatus): \(text)") }
+                return nil
             }
-            if !process.isRunning { throw ProcessFailure("flotilla serve exited with \(process.terminationStatus): \(text)") }
-            try await Task.sleep(for: .milliseconds(50))
+            return ServeProcess(url: url, apiKey: apiKey, dataDir: dataDir, process: process, output: output)
+        } catch {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            throw error
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        throw ProcessFailure("flotilla serve did not start listening within 60 s")
     }
 
     /// Runs `flotilla serve` as ``start(dataDir:apiKey:extra:backends:environment:)`` would, for a start that
@@ -127,8 +131,7 @@ public final class ServeProcess: Sendable {
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(20)) async -> Int32? {
         if process.isRunning { kill(process.processIdentifier, signal) }
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        await process.exits(within: timeout, every: .milliseconds(20))
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

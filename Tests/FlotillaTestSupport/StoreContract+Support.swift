@@ -26,10 +26,9 @@ extension StoreContract {
     public static func waitUntil(
         seconds: Double = 10, _ what: String, _ condition: @escaping @Sendable () async throws -> Bool
     ) async throws {
+        // The deadline also cuts off a condition that hangs (a store call that never answers).
         try await withDeadline(seconds: seconds, what) {
-            while try await !condition() {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await eventually(what, timeout: .seconds(seconds) + .seconds(1)) { try await condition() }
         }
     }
 

@@ -64,6 +64,8 @@ public struct HealthDuty: LeaderDuty {
                 lastSweep = now
                 try await forgetOldIdempotencyKeys(leadership)
             }
+            // The end of a round, for whoever must know that the duty looked (the tests wait for rounds).
+            logger.trace("health round done", metadata: ["offline": "\(offlineSince.count)"])
             try await Task.sleep(for: interval)
         }
     }

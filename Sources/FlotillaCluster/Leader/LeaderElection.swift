@@ -67,6 +67,7 @@ public final class LeaderElection: Service, Sendable {
             otherwise: [])
         guard result.succeeded else {
             try? await store.revokeLease(lease)
+            logger.trace("campaign lost: the leader key is held")
             return nil
         }
         return Leadership(

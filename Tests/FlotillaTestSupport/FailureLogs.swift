@@ -1,0 +1,48 @@
+import Testing
+
+/// What a failing test shows of the hosts it ran: their logs, kept in memory while it runs and printed only when it
+/// fails (docs/architecture.md, "Proving it under faults"). The process fixtures (``FixtureStack``, ``FaultCluster``)
+/// run their bodies through ``onFailure(_:_:)``.
+public enum FailureLogs {
+    /// How many of a host's last log lines a failure shows.
+    public static let tailLines = 200
+
+    /// Runs `body`. When it throws, or when an issue that fails the test is recorded while it runs (an `#expect` that
+    /// did not hold, in it or in a task it started), prints what `report` gives (with the error, if one was thrown).
+    /// A passing test prints nothing.
+    public static func onFailure<T>(_ report: ((any Error)?) async -> String, _ body: () async throws -> T) async throws -> T {
+        let failed = LockedBox(false)
+        let result: T
+        do {
+            if let test = Test.current {
+                // Swift Testing's issue-handling trait, applied around the body only: it sees every issue recorded in
+                // it and passes each on unchanged.
+                let watch = IssueHandlingTrait.compactMapIssues { issue in
+                    if issue.isFailure { failed.withLock { $0 = true } }
+                    return issue
+                }
+                result = try await withoutActuallyEscaping(body) { body in
+                    // Safe: the scope runs `body` once and is awaited here; nothing else reads or writes `value`.
+                    nonisolated(unsafe) let body = body
+                    nonisolated(unsafe) var value: T?
+                    try await watch.provideScope(for: test, testCase: Test.Case.current) { value = try await body() }
+                    guard let value else { throw ProcessFailure("the test scope did not run its body") }
+                    return value
+                }
+            } else {
+                result = try await body()
+            }
+        } catch {
+            print(await report(error))
+            throw error
+        }
+        if failed.value { print(await report(nil)) }
+        return result
+    }
+
+    /// The last ``tailLines`` lines of `log`, under a header naming the host.
+    public static func tail(of host: String, _ log: String) -> String {
+        let lines = log.split(separator: "\n", omittingEmptySubsequences: false).suffix(tailLines)
+        return "=== host \(host), last \(lines.count) lines of its log:\n" + lines.joined(separator: "\n")
+    }
+}
