@@ -131,6 +131,60 @@ struct OpenAPIWireTypeTests {
             error: .init(code: FlotillaError.Code.notFound.rawValue, message: "No route", details: ["path": "/x"])),
     ]
 
+    static let host = Global.HostRef(id: "host-1", address: "http://10.0.0.1:8080", zone: "zone-a")
+    static let usage = Global.Usage(
+        cpu: .init(usagePercent: 12.5, cores: 2), memory: .init(usedBytes: 256, limitBytes: 512, percent: 50),
+        storage: .init(usedBytes: 1, totalBytes: 2), network: .init(rxBytes: 1, txBytes: 2))
+    static let migration = Global.Migration(
+        mode: "live", outcome: "moved", from: "host-1", to: "host-2", reason: "drain",
+        figures: .init(totalMs: 900, downtimeMs: 40, diskMs: 100, memoryBytes: 1 << 20, diskBytes: 1 << 30), at: date)
+    static let globalPlacement = Global.VM.Placement(zone: "zone-a", labels: ["disk": "ssd"], workerId: "host-1", strategy: "spread")
+    static let globalDisk = Global.VM.Disk(id: "data", image: "blank", sizeBytes: 1 << 30, readOnly: false)
+    static let globalVM = Global.VM(
+        id: "0c6f5b1e-0000-4000-8000-000000000003", name: "web-1", kind: "vm", backend: "sim",
+        spec: .init(
+            image: "ubuntu-22.04", resources: .init(cpuCores: 1, memoryMB: 512, storageGB: 1), labels: ["app": "web"],
+            metadata: ["note": "x"], placement: globalPlacement, restartPolicy: "always", networks: [interface], disks: [globalDisk],
+            kernelArguments: "quiet", initrdImage: "initrd-1", rootImage: "root-1"),
+        desired: "running",
+        observed: .init(
+            state: "running", description: "running", launchedAt: date, terminatedAt: date, restartAttempts: 1, nextRestartAt: date),
+        host: host, revisions: .init(created: 3, modified: 7), createdAt: date, updatedAt: date, migration: migration)
+
+    /// A sample of each surface D wire type (and the internal identity), every optional field set, by its schema.
+    static let surfaceD: [String: any Encodable & Sendable] = [
+        "HostRef": host,
+        "GlobalUsage": usage,
+        "GlobalStatus": Global.Status(
+            id: globalVM.id, name: "web-1", kind: "vm", backend: "sim", state: "running", host: host, servedBy: "host-2",
+            routed: true, observedAt: date, usage: usage, revision: 7),
+        "GlobalResources": Global.VM.Resources(cpuCores: 1, memoryMB: 512, storageGB: 1),
+        "GlobalPlacement": globalPlacement,
+        "GlobalVM": globalVM,
+        "GlobalMigration": migration,
+        "GlobalNetworkInterface": interface,
+        "GlobalDisk": globalDisk,
+        "GlobalVMList": Global.VMList(items: [globalVM], nextCursor: "djE6MTow", revision: 7),
+        "GlobalCreateRequest": Global.CreateRequest(
+            name: "web-1", backend: "sim", kind: "vm", image: "ubuntu-22.04", command: ["sh"],
+            resources: .init(cpuCores: 1, memoryMB: 512, storageGB: 1), labels: ["app": "web"], metadata: ["note": "x"],
+            placement: globalPlacement, restartPolicy: "always", networks: [interface], disks: [globalDisk],
+            kernelArguments: "quiet", initrdImage: "initrd-1", rootImage: "root-1"),
+        "GlobalMigrateRequest": Global.MigrateRequest(workerId: "host-2", target: "host-2", live: true),
+        "GlobalCluster": Global.Cluster(
+            members: [
+                .init(id: "host-1", address: "http://10.0.0.1:8080", zone: "zone-a", role: "leader", healthy: true, status: "active")
+            ],
+            leader: .init(id: "host-1", term: 4, since: date),
+            store: .init(kind: "etcd", healthy: true, revision: 7, oldestRevision: 1, details: ["members": "3"]), servedBy: "host-1"),
+        "GlobalEvent": Global.Event(
+            revision: 7, type: "instance.updated", instanceId: globalVM.id,
+            instance: .init(id: globalVM.id, name: "web-1", state: "running", desired: "running", host: "host-1"),
+            previousState: "starting", workerId: "host-1", term: 4),
+        "GlobalEventError": ["code": FlotillaError.Code.internalError.rawValue, "message": "the stream ended"],
+        "InternalIdentity": InternalRoutes.Identity(hostId: "host-1", revision: 7),
+    ]
+
     static let components: [String: JSONValue] = {
         guard case .object(let root) = OpenAPIDocument.build(version: "test"), case .object(let c)? = root["components"],
             case .object(let schemas)? = c["schemas"]
@@ -139,11 +193,11 @@ struct OpenAPIWireTypeTests {
     }()
 
     @Test(
-        "every surface A and C schema of /openapi.json names exactly the keys its wire type encodes",
-        arguments: surfaceC.keys.sorted() + surfaceA.keys.sorted())
+        "every surface A, C and D schema of /openapi.json names exactly the keys its wire type encodes",
+        arguments: surfaceC.keys.sorted() + surfaceA.keys.sorted() + surfaceD.keys.sorted())
     func schemaMatchesWireType(_ name: String) throws {
         let schema = try #require(Self.components[name], "\(name) is not in /openapi.json")
-        let sample = try #require(Self.surfaceC[name] ?? Self.surfaceA[name])
+        let sample = try #require(Self.surfaceC[name] ?? Self.surfaceA[name] ?? Self.surfaceD[name])
         let json = try JSONDecoder().decode(JSONValue.self, from: JSONResponse.encoder.encode(sample))
         let check = JSONSchemaCheck(components: Self.components)
         #expect(check.keyProblems(json, schema) == [], "\(name)")
@@ -161,5 +215,10 @@ struct OpenAPIWireTypeTests {
     func surfaceCCovered() {
         let documented = Set(OpenAPISchemas.vms.keys).union(["ErrorC", "ValidationErrorC", "AuthErrorC"])
         #expect(documented.subtracting(Self.surfaceC.keys).sorted() == [])
+    }
+
+    @Test("every surface D schema is held to a wire type here")
+    func surfaceDCovered() {
+        #expect(Set(OpenAPISchemas.global.keys).subtracting(Self.surfaceD.keys).sorted() == [])
     }
 }
