@@ -84,6 +84,7 @@ import Testing
         }
         #expect(Dictionary(uniqueKeysWithValues: table.map { ($0.key, $0.value) }) == records)
         #expect(Scan(table) == Scan(records))
+        #expect(table.addressesInUse(on: ["net0", "none"]) == Scan(records).addresses.filter { $0.key == "net0" })
         let order = records.values.map { CreationKey($0.value) }.sorted()
         #expect(table.oldestFirst().map { CreationKey($0.value) } == order)
         #expect(table.newestFirst().map { CreationKey($0.value) } == order.reversed())

@@ -109,8 +109,8 @@ public final class InstanceService: Sendable {
         let instanceKey = StoreKeys.instance(id)
         let nameKey = StoreKeys.name(request.name)
         // Addresses (docs/decisions/0025-vm-networks.md): each attempt compares its chosen address keys absent; a
-        // lost race reads the networks' keys from the store and chooses again.
-        var taken = snapshot.addressesInUse
+        // lost race reads the networks' keys from the store and chooses again. Only the networks asked for are read.
+        var taken = snapshot.instances.addressesInUse(on: Set((spec.config.networks ?? []).map(\.network)))
         for attempt in 0..<Self.addressAttempts {
             let interfaces = try allocateAddresses(
                 spec.config.networks ?? [], networks: snapshot.networks, taken: taken, attempt: attempt)

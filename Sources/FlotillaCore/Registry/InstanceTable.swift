@@ -56,8 +56,15 @@ public struct InstanceTable: Sendable, Equatable {
     public var isEmpty: Bool { records.isEmpty }
 
     /// The addresses live instances hold, per network.
-    public var addressesInUse: [String: Set<IPv4Address>] {
-        Dictionary(uniqueKeysWithValues: addressHolders.lazy.map { ($0.key, Set($0.value.keys)) })
+    public var addressesInUse: [String: Set<IPv4Address>] { addressesInUse(on: Set(addressHolders.keys)) }
+
+    /// The addresses live instances hold on `networks` only (what a create choosing addresses there reads).
+    public func addressesInUse(on networks: Set<String>) -> [String: Set<IPv4Address>] {
+        var used: [String: Set<IPv4Address>] = [:]
+        for network in networks {
+            if let holders = addressHolders[network] { used[network] = Set(holders.keys) }
+        }
+        return used
     }
 
     /// The records in listing order, oldest first, after `key` (from the first when nil): a page reads what it
