@@ -115,6 +115,10 @@ public struct ChaosRun: Sendable {
                 InvariantViolation(kind: "convergence", detail: "\(id) not as desired \(options.convergenceTimeout) after the last heal"))
         }
         violations += ledger.harnessErrors.map { InvariantViolation(kind: "harness", detail: $0) }
+        // A host process that crashed is a defect whatever the invariants say; its report is in the dump.
+        for host in cluster.hosts {
+            violations += FailureLogs.crashes(in: host.log).map { InvariantViolation(kind: "crash", detail: "\(host.id): \($0)") }
+        }
         var report = ChaosReport(
             seed: options.seed, planned: options.duration, ran: ran, hosts: cluster.hosts.count, operations: ledger.operations,
             faults: ledger.faults, samplesTaken: checker.samplesTaken, eventsSeen: events.eventsSeen,

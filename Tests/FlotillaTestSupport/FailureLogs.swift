@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// What a failing test shows of the hosts it ran: their logs, kept in memory while it runs and printed only when it
@@ -40,9 +41,48 @@ public enum FailureLogs {
         return result
     }
 
-    /// The last ``tailLines`` lines of `log`, under a header naming the host.
+    /// The last ``tailLines`` lines of `log`, under a header naming the host; before them, each crash report in `log`
+    /// that the tail does not hold whole (a backtrace of every thread is longer than the tail, and its head, naming
+    /// the crash and the crashed thread, is what matters).
     public static func tail(of host: String, _ log: String) -> String {
-        let lines = log.split(separator: "\n", omittingEmptySubsequences: false).suffix(tailLines)
-        return "=== host \(host), last \(lines.count) lines of its log:\n" + lines.joined(separator: "\n")
+        let all = log.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = all.suffix(tailLines)
+        var text = ""
+        for crash in crashes(in: all) where crash.lowerBound < lines.startIndex {
+            text += "=== host \(host), a crash report in its log:\n" + all[crash].joined(separator: "\n") + "\n"
+        }
+        return text + "=== host \(host), last \(lines.count) lines of its log:\n" + lines.joined(separator: "\n")
+    }
+
+    /// The first line of each crash report in `log` ("Program crashed: ..."): a process that crashed is a failure
+    /// whatever else the test saw.
+    public static func crashes(in log: String) -> [String] {
+        let all = log.split(separator: "\n", omittingEmptySubsequences: false)
+        return crashes(in: all).map { all[$0.lowerBound].trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// The line that says the runtime's backtracer starts a report.
+    private static let crashMarker = "Program crashed:"
+
+    /// The lines of each crash report: from its first line through the crashed thread's frames (up to the next
+    /// thread's header), at most 120 lines.
+    private static func crashes(in lines: [Substring]) -> [Range<Int>] {
+        var found: [Range<Int>] = []
+        var index = lines.startIndex
+        while let start = lines[index...].firstIndex(where: { $0.contains(crashMarker) }) {
+            let limit = min(start + 120, lines.endIndex)
+            var threads = 0
+            var end = limit
+            for i in start..<limit where lines[i].trimmingCharacters(in: .whitespaces).hasPrefix("Thread ") {
+                threads += 1
+                if threads == 2 {
+                    end = i
+                    break
+                }
+            }
+            found.append(start..<end)
+            index = end
+        }
+        return found
     }
 }

@@ -26,7 +26,8 @@ public final class FaultHost: Sendable {
     private let environment: [String: String]
     private let schedule: FaultSchedule
     private let output = LockedBox("")
-    private let state = Mutex<(process: ServeProcess?, url: String, paused: Bool)>((nil, "", false))
+    /// The process, its URL, whether it is paused, and how long its log was when it started.
+    private let state = Mutex<(process: ServeProcess?, url: String, paused: Bool, logStart: Int)>((nil, "", false, 0))
 
     init(
         id: String, dataDir: String, dockerSocket: String?, namespace: NetworkNamespace?, storeProxies: [FaultProxy],
@@ -72,6 +73,14 @@ public final class FaultHost: Sendable {
 
     /// Everything it printed, standard output and standard error, across restarts.
     public var log: String { output.value }
+
+    /// Whether its current process crashed: the runtime printed a crash report. While the backtracer writes it
+    /// (seconds) the process still exists but does nothing, so its sim instances do not run.
+    public var hasCrashed: Bool {
+        let start = state.withLock { $0.logStart }
+        let log = output.value
+        return log.utf8.count > start && !FailureLogs.crashes(in: String(log.utf8.dropFirst(start)) ?? "").isEmpty
+    }
 
     /// Runs `body` with a Flotilla client that talks to this host directly, with the cluster's admin key.
     public func withClient<T: Sendable>(
@@ -141,10 +150,11 @@ public final class FaultHost: Sendable {
 
     /// Starts the process and points the peer proxy at it.
     func start() async throws {
+        let logStart = output.value.utf8.count
         let process = try await ServeProcess.start(
             dataDir: dataDir, apiKey: apiKey, extra: arguments, backends: backends, environment: environment,
             wrapper: namespace?.exec ?? [], output: output)
-        state.withLock { $0 = (process, process.url, false) }
+        state.withLock { $0 = (process, process.url, false, logStart) }
         peerProxy.retarget(to: String(process.url.dropFirst("http://".count)))
     }
 

@@ -8,7 +8,8 @@ import Synchronization
 /// own dockerd.
 ///
 /// What "running on a host" means: sim instances live inside their serve process, so a dead process runs
-/// nothing and a SIGSTOP'd one is frozen (counted as not running); a state file written by an earlier process of
+/// nothing, and a SIGSTOP'd one, or one whose crash report the backtracer is writing, is frozen (counted as not
+/// running; the crash itself fails the run, see ``ChaosRun``); a state file written by an earlier process of
 /// the host (another pid) is ignored. Docker containers run whatever their host process does, so a docker host
 /// is read also while its serve process is dead or paused, and a daemon that does not answer fails the sample.
 /// Hosts are read concurrently, one sample at a time; a move from one host to another between two reads of one
@@ -174,7 +175,9 @@ public final class InvariantChecker: Sendable {
     /// (a sample must not report "nothing runs" for a backend it could not see).
     static func runningIds(on host: FaultHost) async throws -> [String] {
         var ids: [String] = []
-        if host.isRunning && !host.isPaused, let file = try? SimStateFile.read(host.simStateFile), file.pid == host.pid {
+        if host.isRunning && !host.isPaused && !host.hasCrashed,
+            let file = try? SimStateFile.read(host.simStateFile), file.pid == host.pid
+        {
             ids += file.instances.filter { $0.state == "running" }.map(\.id)
         }
         if let socket = host.dockerSocket {

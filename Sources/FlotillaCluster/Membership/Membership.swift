@@ -154,12 +154,15 @@ public final class Membership: Service, Sendable {
                 var sinceBeat = Duration.zero
                 while !Task.isCancelled {
                     try await Task.sleep(for: interval)
-                    try await self.renew(lease)
-                    sinceBeat += interval
-                    // Fenced and back: a heartbeat now, whose revision the agent waits for in its registry. Deleted
-                    // by a follower that took this host for dead: written again now, so that the leader's grace
-                    // runs from this host's last renewal, not from an earlier deletion.
+                    // Deleted by a follower that took this host for dead (`LeaderProbe`): the leader counts this
+                    // host offline while its lease lives, so a keep-alive alone no longer keeps it acting; only
+                    // writing the heartbeat again does (else the fence rises, ahead of the leader's grace).
                     let vanished = self.registry.map { r in r.read { $0.heartbeats[self.worker.id] == nil } } ?? false
+                    try await self.renew(lease, keepsSession: !vanished)
+                    sinceBeat += interval
+                    // Fenced and back: a heartbeat now, whose revision the agent waits for in its registry. Deleted:
+                    // written again now, so that the leader's grace runs from this host's last renewal, not from an
+                    // earlier deletion.
                     if sinceBeat >= self.heartbeatInterval || vanished || self.session?.awaitsRejoinWrite == true {
                         sinceBeat = .zero
                         try await self.beat(lease)
@@ -181,10 +184,12 @@ public final class Membership: Service, Sendable {
     }
 
     /// Renews the lease within a deadline of one lease TTL (a blackholed store must not hold it for longer).
-    private func renew(_ lease: LeaseID) async throws {
+    /// - Parameter keepsSession: whether the renewal counts as this host's standing with the store (not while its
+    ///   heartbeat is gone from the registry: a live lease does not make the leader count it alive).
+    private func renew(_ lease: LeaseID, keepsSession: Bool) async throws {
         let sent = ContinuousClock.now
         _ = try await withDeadline(timings.leaseTTL) { [store] in try await store.keepAlive(lease) }
-        session?.renewed(sentAt: sent)
+        if keepsSession { session?.renewed(sentAt: sent) }
     }
 
     private func beat(_ lease: LeaseID) async throws {
