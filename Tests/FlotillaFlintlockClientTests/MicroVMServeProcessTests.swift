@@ -9,10 +9,8 @@ import Testing
 struct MicroVMServeProcessTests {
     @Test("serve prints its gRPC port, answers a Flintlock client there, and exits 0 on SIGTERM")
     func serveProcess() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-grpc-\(UUID().uuidString.prefix(8))").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let serve = try await ServeProcess.start(dataDir: dir)
-        do {
+        try await FixtureStack.with { stack in
+            let serve = try await stack.serve(dataDir: try await stack.temporaryDirectory("grpc"))
             let port = try await eventuallyValue("the gRPC port line", timeout: .seconds(60)) { () -> Int? in
                 guard let range = serve.stdout.range(of: #"flintlock grpc listening on 127\.0\.0\.1:[0-9]+"#, options: .regularExpression)
                 else { return nil }
@@ -35,10 +33,7 @@ struct MicroVMServeProcessTests {
                 list.namespace = "proc"
                 #expect(try await client.listMicroVMs(list, metadata: auth).microvm.map(\.spec.id) == ["proc-1"])
             }
-        } catch {
-            await serve.stop()
-            throw error
+            #expect(await serve.stop() == 0, "graceful shutdown, gRPC listener included")
         }
-        #expect(await serve.stop() == 0, "graceful shutdown, gRPC listener included")
     }
 }

@@ -13,9 +13,8 @@ struct MicroVMTLSProcessTests {
         try await TLSFixture.with { tls in
             let files = try tls.issue("h1")
             try await FixtureStack.with { stack in
-                let serve = try await ServeProcess.start(
+                let serve = try await stack.serve(
                     dataDir: tls.directory + "/data", extra: ["--tls-cert", files.certificate, "--tls-key", files.key])
-                await stack.push("serve") { await serve.stop() }
                 let port = try await eventuallyValue("the gRPC port line", timeout: .seconds(60)) { () -> Int? in
                     guard
                         let range = serve.stdout.range(

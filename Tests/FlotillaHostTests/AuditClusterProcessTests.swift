@@ -18,13 +18,12 @@ struct AuditClusterProcessTests {
             var hosts: [(ServeProcess, LockedBox<String>)] = []
             for i in 1...2 {
                 let log = LockedBox("")
-                let host = try await ServeProcess.start(
+                let host = try await stack.serve(
                     dataDir: "\(dir)/h\(i)", apiKey: Self.key,
                     extra: etcd.serveArguments + [
                         "--cluster-secret", "test-secret", "--host-id", "h\(i)", "--zone", "z\(i)", "--log-level", "debug",
                         "--rate-limit", "0",
                     ] + FaultCluster.fastBounds, output: log)
-                await stack.push("host h\(i)") { _ = await host.stop() }
                 hosts.append((host, log))
             }
             let (h1, h1Log) = hosts[0]

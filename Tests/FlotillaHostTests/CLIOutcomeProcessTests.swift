@@ -8,21 +8,15 @@ import Testing
 /// already holds.
 @Suite("CLI outcomes against flotilla serve", .serialized)
 struct CLIOutcomeProcessTests {
-    /// Runs `body` with a `flotilla serve` process on `dataDir`, stopped (awaited) when the body ends, also when it throws.
+    /// Runs `body` with a `flotilla serve` process on `dataDir`, stopped (awaited) when the body ends, also when it
+    /// throws; its log printed when the test fails.
     static func withHost<T>(
         dataDir: String, extra: [String] = [], backends: String = "sim", environment: [String: String] = [:],
         _ body: (ServeProcess) async throws -> T
     ) async throws -> T {
-        let host = try await ServeProcess.start(dataDir: dataDir, extra: extra, backends: backends, environment: environment)
-        let result: T
-        do {
-            result = try await body(host)
-        } catch {
-            await host.stop()
-            throw error
+        try await FixtureStack.with { stack in
+            try await body(try await stack.serve(dataDir: dataDir, extra: extra, backends: backends, environment: environment))
         }
-        await host.stop()
-        return result
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {

@@ -22,14 +22,10 @@ struct ConnectionLimitProcessTests {
 
     @Test("a flood over the open-file limit: /health answers, over-cap sockets close at once, the rest by their deadlines")
     func flood() async throws {
-        try await withTemporaryDirectory { dir in
-            let host = try await ServeProcess.start(dataDir: dir, environment: Self.environment, openFileLimit: Self.fileLimit)
-            do {
-                try await exercise(host)
-            } catch {
-                await host.stop()
-                throw error
-            }
+        try await FixtureStack.with { stack in
+            let host = try await stack.serve(
+                dataDir: try await stack.temporaryDirectory("limits"), environment: Self.environment, openFileLimit: Self.fileLimit)
+            try await exercise(host)
             #expect(await host.stop() == 0)
         }
     }

@@ -73,18 +73,13 @@ struct HostIdentityProcessTests {
         }
     }
 
-    /// Starts a host, runs `body`, then stops it (awaited, whatever happens); a failure shows its output.
+    /// Starts a host, runs `body`, then stops it (awaited, whatever happens); a failure shows its log.
     static func withHost(
         dataDir: String, extra: [String] = [], _ body: (ServeProcess) async throws -> Void
     ) async throws {
-        let host = try await ServeProcess.start(dataDir: dataDir, apiKey: key, extra: extra)
-        do {
-            try await body(host)
-        } catch {
-            await host.stop(signal: SIGKILL)
-            throw ProcessFailure("\(error)\n--- output of the host at \(host.url):\n\(host.stdout)")
+        try await FixtureStack.with { stack in
+            try await body(try await stack.serve(dataDir: dataDir, apiKey: key, extra: extra))
         }
-        await host.stop()
     }
 
     static func client<T: Sendable>(_ host: ServeProcess, _ body: (FlotillaClient) async throws -> T) async throws -> T {

@@ -11,42 +11,38 @@ import Testing
 struct KeyCommandProcessTests {
     @Test("create with --expires-in, list its expiry, rotate with --grace 0s: the old key gets 401, a 429 says when to retry")
     func lifecycle() async throws {
-        try await withTemporaryDirectory { dir in
-            let serve = try await ServeProcess.start(dataDir: dir + "/data", extra: ["--rate-limit", "reader=0.05/2"])
-            do {
-                let created = try await serve.cli(["key", "create", "ci", "--role", "reader", "--expires-in", "30d", "--output", "json"])
-                #expect(created.status == 0, "\(created.err)")
-                let key = try WireJSON.decoder().decode(Keys.Created.self, from: Data(created.out.utf8))
-                let expiresAt = try #require(key.expiresAt)
-                #expect(abs(expiresAt.timeIntervalSinceNow - 30 * 86_400) < 600, "\(expiresAt)")
+        try await FixtureStack.with { stack in
+            let dir = try await stack.temporaryDirectory("keys")
+            let serve = try await stack.serve(dataDir: dir + "/data", extra: ["--rate-limit", "reader=0.05/2"])
+            let created = try await serve.cli(["key", "create", "ci", "--role", "reader", "--expires-in", "30d", "--output", "json"])
+            #expect(created.status == 0, "\(created.err)")
+            let key = try WireJSON.decoder().decode(Keys.Created.self, from: Data(created.out.utf8))
+            let expiresAt = try #require(key.expiresAt)
+            #expect(abs(expiresAt.timeIntervalSinceNow - 30 * 86_400) < 600, "\(expiresAt)")
 
-                let listed = try await serve.cli(["key", "list"])
-                #expect(listed.status == 0, "\(listed.err)")
-                #expect(listed.out.contains("EXPIRES") && listed.out.contains("LAST USED"), "\(listed.out)")
-                #expect(listed.out.contains(OutputFormatter.timestamp(expiresAt)), "\(listed.out)")
-                #expect(!listed.out.contains(key.key), "no secret in a listing")
+            let listed = try await serve.cli(["key", "list"])
+            #expect(listed.status == 0, "\(listed.err)")
+            #expect(listed.out.contains("EXPIRES") && listed.out.contains("LAST USED"), "\(listed.out)")
+            #expect(listed.out.contains(OutputFormatter.timestamp(expiresAt)), "\(listed.out)")
+            #expect(!listed.out.contains(key.key), "no secret in a listing")
 
-                let rotated = try await serve.cli(["key", "rotate", "ci", "--grace", "0s"])
-                #expect(rotated.status == 0, "\(rotated.err)")
-                #expect(rotated.out.contains("Created API key 'ci-r2'") && rotated.out.contains("it has stopped working"), "\(rotated.out)")
-                let newSecret = try #require(
-                    rotated.out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("flt_") })
+            let rotated = try await serve.cli(["key", "rotate", "ci", "--grace", "0s"])
+            #expect(rotated.status == 0, "\(rotated.err)")
+            #expect(rotated.out.contains("Created API key 'ci-r2'") && rotated.out.contains("it has stopped working"), "\(rotated.out)")
+            let newSecret = try #require(
+                rotated.out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("flt_") })
 
-                let old = try await serve.cli(["instance", "list", "--api-key", key.key])
-                #expect(old.status == 1, "\(old.out)")
-                #expect(old.err.contains("This API key has expired (UNAUTHORIZED, HTTP 401)"), "\(old.err)")
+            let old = try await serve.cli(["instance", "list", "--api-key", key.key])
+            #expect(old.status == 1, "\(old.out)")
+            #expect(old.err.contains("This API key has expired (UNAUTHORIZED, HTTP 401)"), "\(old.err)")
 
-                // The new reader key: a burst of 2, then a 429 that says when to retry (a token every 20 s: a slow
-                // machine does not get one back between the calls).
-                var results: [(status: Int32, out: String, err: String)] = []
-                for _ in 0..<3 { results.append(try await serve.cli(["instance", "list", "--api-key", newSecret])) }
-                #expect(results.prefix(2).allSatisfy { $0.status == 0 }, "\(results.map(\.err))")
-                #expect(results[2].status == 1)
-                #expect(results[2].err.contains("(RATE_LIMITED, HTTP 429)") && results[2].err.contains("retry in "), "\(results[2].err)")
-            } catch {
-                await serve.stop()
-                throw error
-            }
+            // The new reader key: a burst of 2, then a 429 that says when to retry (a token every 20 s: a slow
+            // machine does not get one back between the calls).
+            var results: [(status: Int32, out: String, err: String)] = []
+            for _ in 0..<3 { results.append(try await serve.cli(["instance", "list", "--api-key", newSecret])) }
+            #expect(results.prefix(2).allSatisfy { $0.status == 0 }, "\(results.map(\.err))")
+            #expect(results[2].status == 1)
+            #expect(results[2].err.contains("(RATE_LIMITED, HTTP 429)") && results[2].err.contains("retry in "), "\(results[2].err)")
             #expect(await serve.stop() == 0)
         }
     }

@@ -67,16 +67,14 @@ struct KeyProcessTests {
         return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
 
-    /// Runs `body` with a `flotilla serve` on `dataDir`, then stops it (awaited, also when `body` throws).
+    /// Runs `body` with a `flotilla serve` on `dataDir`, then stops it (awaited, also when `body` throws; its log
+    /// printed when the test fails).
     static func withServe<T: Sendable>(dataDir: String, _ body: (ServeProcess) async throws -> T) async throws -> T {
-        let serve = try await ServeProcess.start(dataDir: dataDir)
-        do {
+        try await FixtureStack.with { stack in
+            let serve = try await stack.serve(dataDir: dataDir)
             let result = try await body(serve)
             #expect(await serve.stop() == 0)
             return result
-        } catch {
-            await serve.stop()
-            throw error
         }
     }
 }

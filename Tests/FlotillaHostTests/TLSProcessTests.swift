@@ -19,11 +19,10 @@ struct TLSProcessTests {
     ) async throws -> T {
         let files = try certificate ?? tls.issue("h1")
         return try await FixtureStack.with { stack in
-            let serve = try await ServeProcess.start(
+            let serve = try await stack.serve(
                 dataDir: tls.directory + "/data-\(UUID().uuidString.prefix(6))",
                 extra: ["--tls-cert", files.certificate, "--tls-key", files.key, "--tls-ca", tls.caFile, "--cluster-secret", Self.secret]
                     + extra)
-            await stack.push("serve") { await serve.stop() }
             return try await body(serve)
         }
     }
@@ -131,9 +130,8 @@ struct TLSProcessTests {
             #expect(grpc.status == 2 && grpc.err.contains("--grpc-listen 0.0.0.0"), "\(grpc)")
             try await FixtureStack.with { stack in
                 let log = LockedBox("")
-                let serve = try await ServeProcess.start(
+                let serve = try await stack.serve(
                     dataDir: dir + "/insecure", extra: ["--listen", "0.0.0.0:0", "--insecure", "--log-level", "info"], output: log)
-                await stack.push("serve") { await serve.stop() }
                 #expect(log.value.contains("--insecure: listening in plain text"), "\(log.value)")
                 let port = try #require(serve.url.split(separator: ":").last)
                 let health = try await HTTPSProbe.get("http://127.0.0.1:\(port)/health", tls: nil)

@@ -276,9 +276,8 @@ struct TracingProcessTests {
         try await FixtureStack.with { stack in
             let dir = try await stack.temporaryDirectory("json-logs")
             let output = LockedBox("")
-            let host = try await ServeProcess.start(
+            let host = try await stack.serve(
                 dataDir: dir, apiKey: Self.key, extra: ["--log-level", "debug", "--log-format", "json"], output: output)
-            await stack.push("serve \(host.url)") { await host.stop() }
             let body =
                 #"{"name":"logged","backend":"sim","config":{"image":"busybox"},"resources":{"cpu":{"cores":1},"memory":{"limit":268435456}}}"#
             let client = FlotillaClient.makeHTTPClient()
@@ -328,10 +327,9 @@ struct TracingProcessTests {
             let output = LockedBox("")
             // OTEL_LOG_LEVEL=warning lowers swift-otel's diagnostics on purpose: had the header reached its
             // propagator, its complaint (quoting every header of the request) would be written.
-            let host = try await ServeProcess.start(
+            let host = try await stack.serve(
                 dataDir: dir, apiKey: Self.key, extra: ["--otlp-endpoint", receiver.url],
                 environment: Self.exporter.merging(["OTEL_LOG_LEVEL": "warning"]) { $1 }, output: output)
-            await stack.push("serve \(host.url)") { await host.stop() }
             let answer = try await Self.get(
                 "\(host.url)/api/v2/cluster", headers: [("traceparent", "00-not-a-trace-01"), ("X-Request-Id", "r-secret")])
             #expect(answer.status == 200, "\(answer.body)")

@@ -23,17 +23,13 @@ struct EtcdTLSServeTests {
     func startsOnTLSEtcd() async throws {
         try await withTLSEtcd { etcd, folder in
             #expect(etcd.serveArguments.contains("--etcd-cert"))
-            let host = try await ServeProcess.start(dataDir: folder + "/h1", extra: etcd.serveArguments + Self.common)
-            do {
+            try await FixtureStack.with { stack in
+                let host = try await stack.serve(dataDir: folder + "/h1", extra: etcd.serveArguments + Self.common)
                 let port = try #require(URL(string: host.url)?.port)
                 let (status, body) = try Self.health(port: port)
                 #expect(status == 200, "\(body)")
                 #expect(body["status"] as? String == "ok", "\(body)")
                 #expect(body["store"] as? String == "etcd", "\(body)")
-                await host.stop()
-            } catch {
-                await host.stop()
-                throw error
             }
         }
     }

@@ -71,13 +71,13 @@ public actor FixtureStack {
 
     /// A `flotilla serve` process (``ServeProcess/start(dataDir:apiKey:extra:backends:environment:openFileLimit:)``),
     /// stopped when the stack unwinds with `stopSignal` (SIGKILL after 20 s if it is still running). A test may
-    /// stop it earlier itself: stopping a stopped host does nothing.
+    /// stop it earlier itself: stopping a stopped host does nothing. Its log (standard output and error) is kept in
+    /// memory, in `output` when the test reads it, for a failure to show.
     public func serve(
         dataDir: String, apiKey: String? = nil, extra: [String] = [], backends: String = "sim", environment: [String: String] = [:],
-        openFileLimit: Int? = nil, stopSignal: Int32 = SIGTERM
+        openFileLimit: Int? = nil, stopSignal: Int32 = SIGTERM, output: LockedBox<String>? = nil
     ) async throws -> ServeProcess {
-        // Its log (standard output and error) is kept in memory, for a failure to show.
-        let log = LockedBox("")
+        let log = output ?? LockedBox("")
         let host =
             if let apiKey {
                 try await ServeProcess.start(

@@ -7,7 +7,7 @@ extension OpenAPIOperation {
         let wait = OpenAPIParameter.boolean("wait", "Answer once the end state is reached (default true); false: 202 at once")
         let acted = [200: "VMActionResult", 202: "VMActionResult"]
         var ops: [OpenAPIOperation] = [
-            .init(method: "get", path: "/api/v1/health", summary: "Health (seed 002)", access: .open, success: [200: "VMHealth"]),
+            .init(method: "get", path: "/api/v1/health", summary: "Health of surface C", access: .open, success: [200: "VMHealth"]),
             .init(method: "get", path: "/api/v1/", summary: "API root", access: .open, success: [200: "VMRoot"]),
             .init(
                 method: "get", path: v, summary: "List VMs, newest first", access: .key(.read), success: [200: "VMList"],
