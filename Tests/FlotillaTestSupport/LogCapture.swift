@@ -25,6 +25,11 @@ public final class LogCapture: Sendable {
     /// Every record so far.
     public var all: [Record] { records.withLock { $0 } }
 
+    /// Every record so far, a line each ("warning flotilla.agent: message key=value").
+    public var text: String {
+        all.map { "\($0.level) \($0.label): \($0.message)\($0.details.isEmpty ? "" : " " + $0.details)" }.joined(separator: "\n")
+    }
+
     /// Forgets every record so far.
     public func reset() { records.withLock { $0.removeAll() } }
 

@@ -45,12 +45,28 @@ public struct TestHost: Sendable {
         // (RateLimitTests; ADR 0019).
         config.rateLimits = .unlimited
         configure(&config)
-        var logger = Logger(label: "flotilla.test")
-        logger.logLevel = ProcessInfo.processInfo.environment["FLOTILLA_TEST_LOG"] == nil ? .critical : .debug
+        // Its log is kept in memory (info and above) and printed when the test fails (``FailureLogs``);
+        // FLOTILLA_TEST_LOG=1 prints it all (debug and above) as it goes instead.
+        let capture = LogCapture()
+        var logger = capture.logger(label: "flotilla.test", level: .info)
+        if ProcessInfo.processInfo.environment["FLOTILLA_TEST_LOG"] != nil {
+            logger = Logger(label: "flotilla.test")
+            logger.logLevel = .debug
+        }
         if let customLogger { logger = customLogger }
         let host = try await FlotillaHost.build(config, logger: logger)
         let testHost = TestHost(host: host, adminKey: TestHost.adminSecret, dataDir: dir)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
+        let report: ((any Error)?) async -> String = { error in
+            FailureLogs.tail(of: "in process (\(dir))\(error.map { ", the test threw \($0)" } ?? "")", capture.text)
+        }
+        return try await FailureLogs.onFailure(report) { try await run(host, testHost, body) }
+    }
+
+    /// Runs `body` while `host`'s background services run, then cancels them and waits for them to end.
+    private static func run<T: Sendable>(
+        _ host: FlotillaHost, _ testHost: TestHost, _ body: @Sendable (TestHost) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for service in host.backgroundServices {
                 group.addTask { try await service.run() }
             }
