@@ -10,7 +10,8 @@ import NIOHTTP1
 import ServiceLifecycle
 
 /// Issue 19, point 3: one host whose registry holds `--instances` instances placed across `--workers` simulated
-/// workers (half of them VMs), on SQLite. Prints the host's start-up time and resident memory with them loaded,
+/// workers (half of them VMs), on SQLite or (`--store etcd`) a single-member etcd it starts. Prints the host's
+/// start-up time and resident memory with them loaded,
 /// the latency of one page of 100 from each listing (surface D, A and C), and accepted creates
 /// (`POST /api/v2/vms`, 202) per second with `--connections` clients.
 struct RegistryBenchCommand: AsyncParsableCommand {
@@ -21,14 +22,24 @@ struct RegistryBenchCommand: AsyncParsableCommand {
     @Option(help: "Simulated workers that hold them (they never run anything).") var workers = 1000
     @Option(help: "Clients for the list and create measurements.") var connections = 16
     @Option(help: "Seconds per measurement.") var seconds = 10
+    @Option(help: "The store the host loads them from: sqlite, or etcd (a single member started for the run).")
+    var store = "sqlite"
+    @Option(help: "The etcd binary, for --store etcd.") var etcd = "/usr/bin/etcd"
 
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
         let dir = "/tmp/flotilla-bench-registry-\(UUID().uuidString.prefix(8).lowercased())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var config = benchHostConfiguration(dataDir: dir, hostId: "bench", backends: [.sim])
+        try FileManager.default.createDirectory(atPath: dir + "/host", withIntermediateDirectories: true)
+        guard ["sqlite", "etcd"].contains(store) else { throw BenchError("--store is sqlite or etcd, not \(store)") }
+        let etcdServer = store == "etcd" ? try await BenchEtcd.start(binary: etcd, directory: dir + "/etcd") : nil
+        defer { etcdServer?.stop() }
+        var config = benchHostConfiguration(dataDir: dir + "/host", hostId: "bench", backends: [.sim])
+        if let etcdServer {
+            config.store = "etcd://" + etcdServer.endpoint.dropFirst("http://".count)
+            config.clusterSecret = "bench"
+        }
         config.listenPort = 0
         config.rateLimits = .unlimited
         config.maxInstances = 10_000_000
@@ -49,7 +60,9 @@ struct RegistryBenchCommand: AsyncParsableCommand {
             let startup = Foundation.TimeInterval(RegistryBenchCommand.elapsed(since: started))
             let loaded = host.registry.revision >= written
             let resident = Self.residentMB()
-            print("flotilla-bench registry: \(instances) instances on \(workers) simulated workers, SQLite, one host")
+            print(
+                "flotilla-bench registry: \(instances) instances on \(workers) simulated workers, "
+                    + (etcdServer == nil ? "SQLite" : "etcd (one member, loopback)") + ", one host")
             print(
                 String(
                     format: "start-up (build, load, listening): %.2f s; registry at the seeded revision: %@", startup, loaded ? "yes" : "NO"
@@ -72,7 +85,7 @@ struct RegistryBenchCommand: AsyncParsableCommand {
         }
     }
 
-    /// Workers and instances written straight into the host's SQLite store; the revision written last.
+    /// Workers and instances written straight into the host's store; the revision written last.
     private func seed(_ config: HostConfiguration, logger: Logger) async throws -> Revision {
         let store = try await StoreFactory.open(config, logger: logger)
         let now = Date()

@@ -228,6 +228,28 @@ struct EtcdClusterStoreTests {
         }
     }
 
+    /// A listing longer than one page (issue 19: a registry of 100,000 instances is hundreds of MB) is read whole,
+    /// in key order, each key once, and carries the revision of its first page (the later pages read at it).
+    @Test func listingLongerThanAPageIsOneSnapshot() async throws {
+        try await withEtcdCluster { cluster in
+            try await withStore(endpoints: cluster.endpoints, rangePageSize: 7) { store in
+                let p = "/paged/"
+                let keys = (0..<50).map { String(format: "\(p)k%03d", $0) }
+                var ops = keys.map { TxnOp.put($0, Data($0.utf8)) }
+                _ = try await store.txn([], then: Array(ops.prefix(25)), otherwise: [])
+                ops.removeFirst(25)
+                let written = try await store.txn([], then: ops, otherwise: []).revision
+                _ = try await store.put("/paged-other/k", value: Data())
+                let listed = try await store.range(prefix: p)
+                #expect(listed.kvs.map(\.key) == keys)
+                #expect(listed.kvs.allSatisfy { $0.value == Data($0.key.utf8) })
+                #expect(listed.revision == written + 1, "the revision of the first page's read")
+                #expect(try await store.range(prefix: "/paged/k04").kvs.count == 10)
+                #expect(try await store.range(prefix: "/nothing-here/").kvs.isEmpty)
+            }
+        }
+    }
+
     /// status() reports the three members, the leader and the raft term.
     @Test func statusReportsMembersAndLeader() async throws {
         try await withEtcdCluster { cluster in
@@ -250,10 +272,10 @@ struct EtcdClusterStoreTests {
 /// Runs `body` with a store on `endpoints`, closing it afterwards whatever happens.
 func withStore<T>(
     endpoints: [String], requestTimeout: Duration = .seconds(2), watchReconnectWindow: Duration = .seconds(10),
-    _ body: (EtcdClusterStore) async throws -> T
+    rangePageSize: Int = 1000, _ body: (EtcdClusterStore) async throws -> T
 ) async throws -> T {
     let store = try EtcdClusterStore(
-        endpoints: endpoints, requestTimeout: requestTimeout, watchReconnectWindow: watchReconnectWindow)
+        endpoints: endpoints, requestTimeout: requestTimeout, watchReconnectWindow: watchReconnectWindow, rangePageSize: rangePageSize)
     do {
         let result = try await body(store)
         try await store.close()

@@ -48,6 +48,27 @@ public final class RegistryCache: Service, Sendable {
         broadcaster.yield(RegistryUpdate(revision: listing.revision, changes: []))
     }
 
+    /// Applies what the store changed since this registry's revision, up to the store's revision now, from the
+    /// store's history instead of a second listing of everything (at 100,000 instances a listing takes seconds).
+    /// Lists again when that history was compacted, or when the changes do not arrive within `deadline`.
+    public func advance(deadline: Duration = .seconds(10)) async throws {
+        let target = try await store.status().revision
+        guard target > revision else { return }
+        do {
+            try await withDeadline(deadline) { [self] in
+                for try await batch in store.watch(prefix: StoreKeys.root, fromRevision: revision + 1) {
+                    if apply(batch) >= target { return }
+                }
+                throw StoreError.unavailable("watch stream ended")
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            logger.info("registry catch-up by watch failed; listing again", metadata: ["error": "\(error)"])
+            try await load()
+        }
+    }
+
     /// Watches the store until cancelled, re-listing when the watch history was compacted and retrying
     /// with backoff when the store fails.
     /// Runs until the task is cancelled or, in a `ServiceGroup`, until graceful shutdown.
@@ -79,14 +100,19 @@ public final class RegistryCache: Service, Sendable {
 
     private func watchOnce() async throws {
         let from = revision + 1
-        for try await batch in store.watch(prefix: StoreKeys.root, fromRevision: from) {
-            let update = state.withLock { s -> RegistryUpdate in
-                let changes = RegistryReducer.apply(batch, to: &s)
-                return RegistryUpdate(revision: s.revision, changes: changes)
-            }
-            broadcaster.yield(update)
-        }
+        for try await batch in store.watch(prefix: StoreKeys.root, fromRevision: from) { apply(batch) }
         if !Task.isCancelled { throw StoreError.unavailable("watch stream ended") }
+    }
+
+    /// Applies one batch of the store's history and announces it; returns the revision the registry is at.
+    @discardableResult
+    private func apply(_ batch: WatchBatch) -> Revision {
+        let update = state.withLock { s -> RegistryUpdate in
+            let changes = RegistryReducer.apply(batch, to: &s)
+            return RegistryUpdate(revision: s.revision, changes: changes)
+        }
+        broadcaster.yield(update)
+        return update.revision
     }
 
     /// Waits until `predicate` holds for the state, or `timeout` passes; returns the state it held for, or nil.

@@ -26,6 +26,8 @@ public final class EtcdClusterStore: ClusterStore, Service {
     let logger: Logger
     /// How long a watch keeps trying to reconnect (to any member) before it fails with `unavailable`.
     let watchReconnectWindow: Duration
+    /// How many keys one call of a listing (``range(prefix:)``) reads.
+    let rangePageSize: Int
     /// The largest single watch message accepted.
     let maxWatchMessageBytes: Int
 
@@ -37,6 +39,7 @@ public final class EtcdClusterStore: ClusterStore, Service {
     ///   - maxResponseBytes: the largest answer read from a unary call.
     ///   - maxWatchMessageBytes: the largest single message read from a watch stream.
     ///   - watchReconnectWindow: how long a watch whose member failed keeps trying the others.
+    ///   - rangePageSize: how many keys one call of a listing reads (1,000 records of a few KB: a few MB).
     ///   - tls: how to speak TLS to `https://` members (trusted CA, client certificate); nil: the system's roots
     ///     and no client certificate. Given, every endpoint must be `https://`.
     ///   - logger: where the store logs (debug and trace only: failed attempts, watches that change member).
@@ -46,6 +49,7 @@ public final class EtcdClusterStore: ClusterStore, Service {
         maxResponseBytes: Int = 64 * 1024 * 1024,
         maxWatchMessageBytes: Int = 16 * 1024 * 1024,
         watchReconnectWindow: Duration = .seconds(10),
+        rangePageSize: Int = 1000,
         tls: TLSConfiguration? = nil,
         logger: Logger = Logger(label: "flotilla.store.etcd")
     ) throws {
@@ -67,6 +71,7 @@ public final class EtcdClusterStore: ClusterStore, Service {
         self.logger = logger
         self.maxWatchMessageBytes = maxWatchMessageBytes
         self.watchReconnectWindow = watchReconnectWindow
+        self.rangePageSize = max(1, rangePageSize)
         logger.debug("etcd store", metadata: ["endpoints": "\(endpoints.joined(separator: ","))", "tls": "\(tls != nil)"])
     }
 
@@ -103,11 +108,39 @@ public final class EtcdClusterStore: ClusterStore, Service {
         return try mapped { () throws(EtcdError) in try response.kvs?.first.map(EtcdWire.keyValue) }
     }
 
+    /// Every key under `prefix`, read in pages of ``rangePageSize`` keys, each page a call with its own deadline,
+    /// all at the first page's revision (one snapshot): a registry of 100,000 instances is hundreds of MB, more
+    /// than one answer should carry or one deadline should cover. A snapshot compacted before its last page
+    /// was read is read again from the start, at most three times.
     public func range(prefix: String) async throws -> RangeResult {
-        let response = try await call(
-            "/v3/kv/range", EtcdWire.rangeRequest(prefix: prefix), as: EtcdWire.RangeResponse.self, retry: .idempotent)
-        let kvs = try mapped { () throws(EtcdError) in try (response.kvs ?? []).map(EtcdWire.keyValue) }
-        return RangeResult(kvs: kvs, revision: try revision(response.header))
+        var attempt = 1
+        while true {
+            do {
+                return try await rangeInPages(prefix: prefix)
+            } catch StoreError.invalid(let message) where message.contains(EtcdError.Message.compacted) && attempt < 3 {
+                attempt += 1
+            }
+        }
+    }
+
+    private func rangeInPages(prefix: String) async throws -> RangeResult {
+        var request = EtcdWire.rangeRequest(prefix: prefix)
+        request.limit = .init(Int64(rangePageSize))
+        var kvs: [KeyValue] = []
+        var snapshot: Revision?
+        while true {
+            let response = try await call("/v3/kv/range", request, as: EtcdWire.RangeResponse.self, retry: .idempotent)
+            kvs += try mapped { () throws(EtcdError) in try (response.kvs ?? []).map(EtcdWire.keyValue) }
+            if snapshot == nil {
+                // An answer's header carries the store's revision now, not the one read at: keep the first.
+                let first = try revision(response.header)
+                snapshot = first
+                request.revision = .init(first)
+            }
+            guard response.more == true, let last = response.kvs?.last?.key else { break }
+            request.key = last + Data([0])
+        }
+        return RangeResult(kvs: kvs, revision: snapshot ?? 0)
     }
 
     @discardableResult

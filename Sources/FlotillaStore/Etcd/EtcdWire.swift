@@ -68,6 +68,8 @@ enum EtcdWire {
         var header: ResponseHeader?
         var kvs: [KeyValue]?
         var count: Int64String?
+        /// Whether keys past the request's limit remain.
+        var more: Bool?
     }
 
     struct PutRequest: Encodable, Sendable {
