@@ -3,6 +3,7 @@ import FlotillaCore
 import FlotillaStore
 import FlotillaTestSupport
 import Foundation
+import Logging
 import Synchronization
 import Testing
 
@@ -75,10 +76,11 @@ struct MembershipFenceTests {
             let bounds = FenceBounds(
                 leaseTTL: .milliseconds(1500), fenceAfter: .seconds(2), fenceStopTimeout: .seconds(1), rescheduleGrace: .seconds(6))
             let session = StoreSession(bounds: bounds)
+            let capture = LogCapture()
             let membership = Membership(
                 store: faults, identity: HostIdentity(hostId: "w1", address: "http://w1"),
                 timings: ClusterTimings(leaseTTL: bounds.leaseTTL), worker: simWorker("w1"), session: session,
-                registry: registry)
+                registry: registry, logger: capture.logger(label: "flotilla.membership", level: .debug))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await registry.run() }
                 group.addTask { try await membership.run() }
@@ -100,9 +102,17 @@ struct MembershipFenceTests {
                     !session.mayAct
                 }
 
+                // Said once, not once per retry: one warning, the retries at debug.
+                let failed = capture.all.filter { $0.message == "heartbeat failed; retrying" }
+                #expect(failed.count >= 3)
+                #expect(failed.filter { $0.level == .warning }.count == 1, "\(failed)")
+
                 // The store takes heartbeats again: the host writes one (and may rejoin once its registry has it).
                 faults.refusing = false
                 try await eventually("the heartbeat is back") { registry.read { $0.heartbeats["w1"] != nil } }
+                try await eventually("the recovery is said once") {
+                    capture.all.filter { $0.message == "heartbeat written again" && $0.level == .info }.count == 1
+                }
                 group.cancelAll()
             }
         }

@@ -22,17 +22,29 @@ struct FailureLogsTests {
         return lines.joined(separator: "\n")
     }
 
-    @Test(
-        "each crash report's first line is found; a log without one has none",
-        arguments: [
-            (log(threads: 3, framesPerThread: 5, after: 2), 1),
-            (log(threads: 3, framesPerThread: 5, after: 2) + "\n" + log(threads: 2, framesPerThread: 2, after: 0), 2),
-            ("2026-12-01T03:45:08+0000 info flotilla: a crash of an instance is logged, not a crash of the host", 0),
-            ("", 0),
-        ])
-    func crashesFound(log: String, count: Int) {
-        let crashes = FailureLogs.crashes(in: log)
-        #expect(crashes.count == count)
+    /// The logs of the table below, named: the test's output prints a case's arguments, and a crash report there
+    /// would read as a crash of the test run itself.
+    enum Sample: String, CaseIterable, CustomTestStringConvertible {
+        case oneCrash, twoCrashes, instanceCrashLogged, empty
+
+        var log: String {
+            switch self {
+            case .oneCrash: FailureLogsTests.log(threads: 3, framesPerThread: 5, after: 2)
+            case .twoCrashes:
+                FailureLogsTests.log(threads: 3, framesPerThread: 5, after: 2) + "\n"
+                    + FailureLogsTests.log(threads: 2, framesPerThread: 2, after: 0)
+            case .instanceCrashLogged: "2026-12-01T03:45:08+0000 info flotilla: a crash of an instance is logged, not of the host"
+            case .empty: ""
+            }
+        }
+        var crashes: Int { [.oneCrash: 1, .twoCrashes: 2][self] ?? 0 }
+        var testDescription: String { rawValue }
+    }
+
+    @Test("each crash report's first line is found; a log without one has none", arguments: Sample.allCases)
+    func crashesFound(sample: Sample) {
+        let crashes = FailureLogs.crashes(in: sample.log)
+        #expect(crashes.count == sample.crashes)
         #expect(crashes.allSatisfy { $0.hasPrefix("💣 Program crashed: Bad pointer dereference") })
     }
 

@@ -21,6 +21,8 @@ public final class Membership: Service, Sendable {
     private let nodeKey: String?
     /// This host's backends' health, carried in every heartbeat (and written at once when it changes).
     private let health: BackendHealth?
+    /// Heartbeat failures in a row: the first is logged as a warning, the next at debug, the recovery once.
+    private let failures = Mutex(0)
     /// This host's standing with the store: every renewal is recorded, so the agent can fence when they stop.
     private let session: StoreSession?
     /// The registry, to notice at once when this host's heartbeat vanished (a follower deleted it).
@@ -88,6 +90,7 @@ public final class Membership: Service, Sendable {
                 ], otherwise: [])
             if result.succeeded {
                 session?.renewed(sentAt: sent, revision: result.revision)
+                failures.withLock { $0 = 0 }
                 logger.info("worker registered", metadata: ["worker": "\(worker.id)", "lease": "\(lease)"])
                 self.lease.withLock { $0 = lease }
                 return lease
@@ -132,7 +135,13 @@ public final class Membership: Service, Sendable {
                 throw conflict
             } catch {
                 if Task.isCancelled { break }
-                logger.warning("heartbeat failed; retrying", metadata: ["error": "\(error)"])
+                let failing = failures.withLock {
+                    $0 += 1
+                    return $0
+                }
+                logger.log(
+                    level: failing == 1 ? .warning : .debug, "heartbeat failed; retrying",
+                    metadata: ["error": "\(error)", "failures": "\(failing)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, timings.leaseTTL / 3)
                 continue
@@ -198,5 +207,10 @@ public final class Membership: Service, Sendable {
         let key = StoreKeys.alive(worker.id)
         let revision = try await withDeadline(timings.leaseTTL) { [store] in try await store.put(key, value: value, lease: lease) }
         session?.renewed(sentAt: sent, revision: revision)
+        let failed = failures.withLock { count in
+            defer { count = 0 }
+            return count
+        }
+        if failed > 0 { logger.info("heartbeat written again", metadata: ["failures": "\(failed)"]) }
     }
 }
