@@ -45,6 +45,7 @@ struct FailureLogsTests {
     func crashesFound(sample: Sample) {
         let crashes = FailureLogs.crashes(in: sample.log)
         #expect(crashes.count == sample.crashes)
+        #expect(FailureLogs.holdsCrashReport(Substring(sample.log)) == (sample.crashes > 0))
         #expect(crashes.allSatisfy { $0.hasPrefix("💣 Program crashed: Bad pointer dereference") })
     }
 

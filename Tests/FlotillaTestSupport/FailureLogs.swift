@@ -61,6 +61,9 @@ public enum FailureLogs {
         return crashes(in: all).map { all[$0.lowerBound].trimmingCharacters(in: .whitespaces) }
     }
 
+    /// Whether `log` holds a crash report (``crashes(in:)`` without collecting them).
+    public static func holdsCrashReport(_ log: Substring) -> Bool { log.contains(crashMarker) }
+
     /// The line that says the runtime's backtracer starts a report.
     private static let crashMarker = "Program crashed:"
 
