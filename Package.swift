@@ -78,6 +78,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // etcd's lease renewals on its native gRPC stream (ADR 0034).
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 // The store export's checksum (StoreExport.swift).
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -212,7 +215,7 @@ let package = Package(
         .executableTarget(
             name: "flotilla-bench",
             dependencies: [
-                "FlotillaHost", "FlotillaCluster", "FlotillaCore", "FlotillaTLS", "FlotillaStore",
+                "FlotillaHost", "FlotillaCluster", "FlotillaCore", "FlotillaTLS", "FlotillaStore", "FlotillaBackends",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 // `flotilla-bench postgres`: raw inserts beside the store's creates, through the same client.
                 .product(name: "PostgresNIO", package: "postgres-nio"),

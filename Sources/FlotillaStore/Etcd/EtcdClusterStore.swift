@@ -30,6 +30,8 @@ public final class EtcdClusterStore: ClusterStore, Service {
     let rangePageSize: Int
     /// The largest single watch message accepted.
     let maxWatchMessageBytes: Int
+    /// Lease renewals, on etcd's gRPC stream (ADR 0034).
+    let leaseStream: EtcdLeaseStream
 
     /// Connects (lazily) to the cluster whose client URLs are `endpoints`.
     ///
@@ -72,6 +74,8 @@ public final class EtcdClusterStore: ClusterStore, Service {
         self.maxWatchMessageBytes = maxWatchMessageBytes
         self.watchReconnectWindow = watchReconnectWindow
         self.rangePageSize = max(1, rangePageSize)
+        leaseStream = EtcdLeaseStream(
+            locate: { [transport] in try await Self.leaderAddress(transport) }, security: try EtcdLeaseStream.security(tls), logger: logger)
         logger.debug("etcd store", metadata: ["endpoints": "\(endpoints.joined(separator: ","))", "tls": "\(tls != nil)"])
     }
 
@@ -89,6 +93,7 @@ public final class EtcdClusterStore: ClusterStore, Service {
     /// Shuts the HTTP client down: open watches end with ``StoreError/unavailable(_:)`` and later calls fail.
     /// Call it once, after the last use.
     public func close() async throws {
+        await leaseStream.close()
         do { try await transport.shutdown() } catch {
             throw StoreError.unavailable("closing the etcd client failed: \(error)")
         }

@@ -156,17 +156,11 @@ enum EtcdWire {
         var ID: Int64String
     }
 
-    struct LeaseKeepAliveResponse: Decodable, Sendable {
-        var header: ResponseHeader?
-        var ID: Int64String?
-        var TTL: Int64String?
-    }
-
     struct LeaseRevokeResponse: Decodable, Sendable {
         var header: ResponseHeader?
     }
 
-    /// How the gateway wraps each message of a server-streaming call (watch, keep-alive).
+    /// How the gateway wraps each message of a server-streaming call (watch).
     struct StreamMessage<Result: Decodable & Sendable>: Decodable, Sendable {
         var result: Result?
         var error: StreamError?
