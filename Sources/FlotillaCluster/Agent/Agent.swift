@@ -67,7 +67,12 @@ public final class Agent: Service, Sendable {
 
     private func runUntilCancelled() async throws {
         let (ids, queue) = AsyncStream<String>.makeStream(bufferingPolicy: .unbounded)
-        let updates = registry.updates()
+        // Only updates that touch this host's instances wake the agent (in a large fleet most touch other hosts').
+        let updates = registry.updates { [weak self] update in
+            update.changes.contains { change in
+                if case .instance(let id) = change { self?.owns(id) ?? false } else { false }
+            }
+        }
         let healthChanges = health.updates()
         await adopt()
         await abortStaleIncoming()

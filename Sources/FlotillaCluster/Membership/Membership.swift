@@ -13,7 +13,8 @@ public final class Membership: Service, Sendable {
     private let clock: WallClock
     private let record: Mutex<Worker>
     private var worker: Worker { record.withLock { $0 } }
-    private let heartbeatInterval: Duration
+    /// How often the heartbeat record is rewritten, paced for the fleet's size (the lease's renewals are not).
+    private let heartbeats: HeartbeatPlan
     private let logger: Logger
     /// The lease of the current registration.
     private let lease = Mutex<LeaseID?>(nil)
@@ -36,7 +37,7 @@ public final class Membership: Service, Sendable {
         store: any ClusterStore, identity: HostIdentity, timings: ClusterTimings = ClusterTimings(), clock: WallClock = .system,
         worker: Worker, nodeKey: String? = nil,
         health: BackendHealth? = nil, session: StoreSession? = nil, registry: RegistryCache? = nil,
-        heartbeatInterval: Duration = .seconds(5),
+        heartbeats: HeartbeatPlan = HeartbeatPlan(),
         logger: Logger = Logger(label: "flotilla.membership")
     ) {
         self.store = store
@@ -48,7 +49,7 @@ public final class Membership: Service, Sendable {
         self.health = health
         self.session = session
         self.registry = registry
-        self.heartbeatInterval = heartbeatInterval
+        self.heartbeats = heartbeats
         self.logger = logger
     }
 
@@ -61,8 +62,8 @@ public final class Membership: Service, Sendable {
 
     /// Registers once (used at start-up, before the host serves requests).
     public func register() async throws -> LeaseID {
-        let sent = ContinuousClock.now
-        let lease = try await withDeadline(timings.leaseTTL) { [store, timings] in try await store.grantLease(ttl: timings.leaseTTL) }
+        var sent = ContinuousClock.now
+        var lease = try await grantLease()
         let key = StoreKeys.worker(worker.id)
         let aliveKey = StoreKeys.alive(worker.id)
         for _ in 0..<16 {
@@ -82,12 +83,21 @@ public final class Membership: Service, Sendable {
             let compare: Compare = existing.map { .unchanged(key, since: $0.modRevision) } ?? .absent(key)
             let aliveCompare: Compare = alive.map { .unchanged(aliveKey, since: $0.modRevision) } ?? .absent(aliveKey)
             let beat = heartbeat()
-            let result = try await store.txn(
-                [compare, aliveCompare],
-                then: [
-                    .put(key, try StoreCodec.encode(record)),
-                    .put(key: StoreKeys.alive(worker.id), value: try StoreCodec.encode(beat), lease: lease),
-                ], otherwise: [])
+            let result: TxnResult
+            do {
+                result = try await store.txn(
+                    [compare, aliveCompare],
+                    then: [
+                        .put(key, try StoreCodec.encode(record)),
+                        .put(key: StoreKeys.alive(worker.id), value: try StoreCodec.encode(beat), lease: lease),
+                    ], otherwise: [])
+            } catch StoreError.leaseNotFound {
+                // The lease expired before the registration was written (a store slow under many registrations at
+                // once): a new one, and the registration again.
+                sent = ContinuousClock.now
+                lease = try await grantLease()
+                continue
+            }
             if result.succeeded {
                 session?.renewed(sentAt: sent, revision: result.revision)
                 failures.withLock { $0 = 0 }
@@ -97,6 +107,10 @@ public final class Membership: Service, Sendable {
             }
         }
         throw StoreError.unavailable("could not register worker \(worker.id): too many concurrent changes")
+    }
+
+    private func grantLease() async throws -> LeaseID {
+        try await withDeadline(timings.leaseTTL) { [store, timings] in try await store.grantLease(ttl: timings.leaseTTL) }
     }
 
     /// Changes the address other hosts reach this one at (known only once the server bound its port, when
@@ -158,21 +172,29 @@ public final class Membership: Service, Sendable {
     private func keepAlive(_ lease: LeaseID) async throws {
         let changes = health?.updates()
         try await withThrowingTaskGroup(of: Void.self) { group in
+            let interval = self.timings.leaseTTL / 3
+            // Renewals every TTL/3, on their own: a slow record write (a replicated write, seconds on a loaded store)
+            // must not hold up the renewal that keeps the lease (docs/decisions/0034-heartbeats-at-scale.md).
             group.addTask {
-                let interval = self.timings.leaseTTL / 3
-                var sinceBeat = Duration.zero
                 while !Task.isCancelled {
                     try await Task.sleep(for: interval)
                     // Deleted by a follower that took this host for dead (`LeaderProbe`): the leader counts this
                     // host offline while its lease lives, so a keep-alive alone no longer keeps it acting; only
                     // writing the heartbeat again does (else the fence rises, ahead of the leader's grace).
-                    let vanished = self.registry.map { r in r.read { $0.heartbeats[self.worker.id] == nil } } ?? false
-                    try await self.renew(lease, keepsSession: !vanished)
+                    try await self.renew(lease, keepsSession: !self.vanished)
+                }
+            }
+            // The record: rewritten every record interval (paced for the fleet), and at once when it is needed.
+            group.addTask {
+                // A random start, so that workers registered together do not rewrite their records together.
+                var sinceBeat = self.recordInterval * Double.random(in: 0..<1)
+                while !Task.isCancelled {
+                    try await Task.sleep(for: interval)
                     sinceBeat += interval
                     // Fenced and back: a heartbeat now, whose revision the agent waits for in its registry. Deleted:
                     // written again now, so that the leader's grace runs from this host's last renewal, not from an
                     // earlier deletion.
-                    if sinceBeat >= self.heartbeatInterval || vanished || self.session?.awaitsRejoinWrite == true {
+                    if sinceBeat >= self.recordInterval || self.vanished || self.session?.awaitsRejoinWrite == true {
                         sinceBeat = .zero
                         try await self.beat(lease)
                     }
@@ -191,6 +213,12 @@ public final class Membership: Service, Sendable {
         }
         throw CancellationError()
     }
+
+    /// Whether this host's heartbeat is gone from its registry while its lease lives (a follower deleted it).
+    private var vanished: Bool { registry.map { r in r.read { $0.heartbeats[self.worker.id] == nil } } ?? false }
+
+    /// How often the record is rewritten now: for the fleet this host's registry knows (itself alone without one).
+    private var recordInterval: Duration { heartbeats.recordInterval(workers: registry?.read { $0.workers.count } ?? 1) }
 
     /// Renews the lease within a deadline of one lease TTL (a blackholed store must not hold it for longer).
     /// - Parameter keepsSession: whether the renewal counts as this host's standing with the store (not while its

@@ -40,6 +40,12 @@ public final class RegistryCache: Service, Sendable {
     /// Every update applied after this call.
     public func updates() -> AsyncStream<RegistryUpdate> { broadcaster.subscribe() }
 
+    /// The updates `wants` accepts, judged as each is applied (with the state it made readable): a subscriber that
+    /// cares for a few records is not woken for every change of a large fleet.
+    public func updates(where wants: @escaping @Sendable (RegistryUpdate) -> Bool) -> AsyncStream<RegistryUpdate> {
+        broadcaster.subscribe(where: wants)
+    }
+
     /// Lists the store once, replacing the state. Call before serving requests.
     public func load() async throws {
         let listing = try await store.range(prefix: StoreKeys.root)

@@ -1,21 +1,23 @@
 public import Foundation
 
 extension RegistryState {
-    /// Every known worker as the scheduler sees it: status, health (a heartbeat younger than `healthWindow`)
-    /// and the resources its live instances hold.
+    /// Every known worker as the scheduler sees it: status, health (a heartbeat record younger than `healthWindow`,
+    /// or than three of its rewrite intervals in a fleet large enough to pace them: ``HeartbeatPlan``) and the
+    /// resources its live instances hold.
     public func schedulableWorkers(now: Date, healthWindow: TimeInterval) -> [SchedulableWorker] {
         Array(lazySchedulableWorkers(now: now, healthWindow: healthWindow))
     }
 
     /// The same, each made when it is read (for a check that may stop at the first).
     public func lazySchedulableWorkers(now: Date, healthWindow: TimeInterval) -> some Sequence<SchedulableWorker> {
-        workers.values.lazy.map { versioned in
+        let window = HeartbeatPlan().healthWindow(configured: healthWindow, workers: workers.count)
+        return workers.values.lazy.map { versioned in
             let w = versioned.value
             let beat = heartbeats[w.id]?.value
             return SchedulableWorker(
                 id: w.id, zone: w.zone, labels: w.labels, capabilities: Set(w.capabilities),
                 status: status(ofWorker: w.id),
-                healthy: beat.map { now.timeIntervalSince($0.at) < healthWindow } ?? false,
+                healthy: beat.map { now.timeIntervalSince($0.at) < window } ?? false,
                 capacity: w.capacity, allocated: instances.allocation(onWorker: w.id),
                 unavailableBackends: unavailableBackends(ofWorker: w.id))
         }
