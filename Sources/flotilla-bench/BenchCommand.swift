@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             HTTPBenchCommand.self, RegistryBenchCommand.self, DockerBenchCommand.self, KVMBenchCommand.self, PlacementBenchCommand.self,
             CreateBenchCommand.self,
-            ProxyBenchCommand.self, OutOfBandBenchCommand.self, FloodBenchCommand.self, TLSBenchCommand.self,
+            ProxyBenchCommand.self, OutOfBandBenchCommand.self, FloodBenchCommand.self, TLSBenchCommand.self, FleetBenchCommand.self,
             ObservabilityBenchCommand.self, MigrationBenchCommand.self, PostgresBenchCommand.self,
         ])
 }

@@ -1,0 +1,199 @@
+import FlotillaCluster
+import FlotillaCore
+import FlotillaHost
+import Foundation
+import Logging
+import Synchronization
+
+/// One run of the fleet simulator (``FleetBenchCommand``): start the fleet, place instances, hold, kill, report.
+struct FleetRun {
+    let options: FleetBenchCommand
+    let leader: FlotillaHost
+    let fleetStore: any ClusterStore
+    let observerStore: any ClusterStore
+    let registry: RegistryCache
+    let etcd: BenchEtcdCluster?
+    let logger: Logger
+
+    func measure() async throws {
+        let ttl = Duration.seconds(options.leaseTTL)
+        var bounds = FenceBounds.default
+        bounds.leaseTTL = ttl
+        bounds.fenceAfter = max(bounds.fenceAfter, ttl)
+        let withAgents = options.agents || options.instances > 0
+        let workers = (0..<options.workers).map { i in
+            SimulatedWorker(
+                id: String(format: "sim-%05d", i), zone: "z\(i % 3)", store: fleetStore, registry: registry,
+                timings: ClusterTimings(leaseTTL: ttl), heartbeats: HeartbeatPlan(baseInterval: .seconds(options.heartbeat)),
+                fenceBounds: bounds,
+                withAgent: withAgents, logger: logger)
+        }
+        print(
+            "fleet: \(workers.count) simulated workers, lease TTL \(options.leaseTTL) s (kept alive every TTL/3), heartbeat record every "
+                + "\(options.heartbeat) s, agents \(withAgents ? "on" : "off"), store \(etcd.map { "etcd, \($0.endpoints.count) members" } ?? fleetStore.kind)"
+        )
+        let startedAt = ContinuousClock.now
+        try await register(workers)
+        let running = workers.map { worker in Task { try await worker.run() } }
+        defer { for task in running { task.cancel() } }
+        let ids = Set(workers.map(\.id))
+        try await until("the leader sees every worker alive", within: .seconds(120 + workers.count / 50)) {
+            leader.registry.read { state in ids.allSatisfy { state.heartbeats[$0] != nil } }
+        }
+        print(String(format: "registered and seen alive by the leader in %.1f s", seconds(since: startedAt)))
+        let observer = FleetObserver()
+        let from = try await observerStore.status().revision + 1
+        let observing = Task { try await observer.follow(observerStore, from: from) }
+        defer { observing.cancel() }
+        if options.instances > 0 { try await place(options.instances) }
+
+        let usage = UsageMeter(etcd: etcd)
+        let holdStart = ContinuousClock.now
+        let step = max(1, min(60, options.seconds / 6))
+        var held = 0
+        while held < options.seconds {
+            try await Task.sleep(for: .seconds(min(step, options.seconds - held)))
+            held = min(options.seconds, held + step)
+            let alive = leader.registry.read { state in ids.filter { state.heartbeats[$0] != nil }.count }
+            print(
+                String(format: "  %4d s: %d of %d alive at the leader, ", held, alive, ids.count)
+                    + "false offline so far \(observer.offline(except: []).values.reduce(0, +)), \(usage.sample())")
+        }
+        let falseOffline = observer.offline(except: [])
+        print(
+            String(format: "held %d workers for %.0f s: ", ids.count, seconds(since: holdStart))
+                + "false offline \(falseOffline.values.reduce(0, +)) (goal 0)\(falseOffline.isEmpty ? "" : ": \(falseOffline.keys.sorted().prefix(10))"), "
+                + "heartbeat writes seen \(observer.heartbeatWrites)")
+        guard options.kill > 0 else { return }
+        try await killBatch(workers, running: running, observer: observer)
+    }
+
+    /// Registers every worker, `options.registering` at a time.
+    private func register(_ workers: [SimulatedWorker]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            for _ in 0..<min(options.registering, workers.count) {
+                let worker = workers[next]
+                group.addTask { try await worker.register() }
+                next += 1
+            }
+            while try await group.next() != nil, next < workers.count {
+                let worker = workers[next]
+                group.addTask { try await worker.register() }
+                next += 1
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Writes `count` pending instances and waits until the leader placed them and the agents run them all.
+    private func place(_ count: Int) async throws {
+        let start = ContinuousClock.now
+        var ops: [TxnOp] = []
+        for i in 0..<count {
+            let instance = Instance(
+                id: UUID().uuidString.lowercased(), name: "fleet-\(i)", kind: .container, backend: .sim,
+                spec: InstanceSpec(
+                    config: InstanceConfig(image: "busybox"), resources: Resources(cpuCores: 0.5, memoryBytes: 256 << 20),
+                    placement: PlacementConstraints(strategy: .spread)),
+                createdAt: Date())
+            ops.append(.put(StoreKeys.instance(instance.id), try StoreCodec.encode(instance)))
+        }
+        try await putInChunks(ops, fleetStore)
+        let written = seconds(since: start)
+        try await until("every instance running", within: .seconds(120 + count / 100)) {
+            leader.registry.read { $0.instances.values.filter { $0.value.state == .running }.count } >= count
+        }
+        print(
+            String(
+                format: "%d instances written in %.1f s, placed and running on the fleet %.1f s after the first", count, written,
+                seconds(since: start)))
+    }
+
+    /// Kills `options.kill` workers spread over the fleet at once; reports when the leader and another host saw each
+    /// offline and, with instances, when the leader had them running elsewhere.
+    private func killBatch(_ workers: [SimulatedWorker], running: [Task<Void, any Error>], observer: FleetObserver) async throws {
+        let stride = workers.count / options.kill
+        let victims = (0..<options.kill).map { $0 * stride }
+        let killed = Set(victims.map { workers[$0].id })
+        let holding = leader.registry.read { state in killed.reduce(0) { $0 + state.instances.liveIds(onWorker: $1).count } }
+        let t0 = ContinuousClock.now
+        for index in victims {
+            workers[index].kill()
+            running[index].cancel()
+        }
+        var seenByLeader: [String: ContinuousClock.Instant] = [:]
+        let deadline = t0 + .seconds(60)
+        while seenByLeader.count < killed.count, ContinuousClock.now < deadline {
+            let gone = leader.registry.read { state in killed.filter { state.heartbeats[$0] == nil } }
+            let now = ContinuousClock.now
+            for worker in gone where seenByLeader[worker] == nil { seenByLeader[worker] = now }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let seenByObserver = observer.firstOffline(of: killed, since: t0)
+        print("killed \(killed.count) workers at once (\(holding) instances on them):")
+        print("  offline at the leader:     " + Self.summary(seenByLeader.values.map { seconds(t0.duration(to: $0)) }, of: killed.count))
+        print("  offline at another client: " + Self.summary(seenByObserver.values.map { seconds(t0.duration(to: $0)) }, of: killed.count))
+        let falseOffline = observer.offline(except: killed)
+        print("false offline over the whole run: \(falseOffline.values.reduce(0, +)) (goal 0)")
+        guard holding > 0 else { return }
+        try await until("the killed workers' instances running elsewhere", within: leader.configuration.rescheduleAfter + .seconds(120)) {
+            leader.registry.read { state in
+                killed.allSatisfy { state.instances.liveIds(onWorker: $0).isEmpty }
+                    && state.instances.values.filter { $0.value.state == .running && killed.contains($0.value.migratedFrom ?? "") }.count
+                        >= holding
+            }
+        }
+        print(
+            String(
+                format: "the leader rescheduled all %d instances and they run elsewhere %.1f s after the kill (reschedule grace %@)",
+                holding, seconds(since: t0), "\(leader.configuration.rescheduleAfter)"))
+    }
+
+    /// Median, p99 and max of `values` seconds, with how many of `of` are in it.
+    static func summary(_ values: [Double], of total: Int) -> String {
+        let sorted = values.sorted()
+        func pick(_ p: Double) -> Double {
+            sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
+        }
+        return String(format: "%d of %d, median %.2f s, p99 %.2f s, max %.2f s", sorted.count, total, pick(0.5), pick(0.99), pick(1))
+    }
+
+    /// Polls `condition` every 100 ms; fails naming `what` after `within`.
+    private func until(_ what: String, within: Duration, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + within
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw BenchError("timed out waiting for \(what) (\(within))") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}
+
+/// CPU use of this process and the etcd members between samples, and the load average.
+final class UsageMeter: Sendable {
+    private let etcd: BenchEtcdCluster?
+    private let last: Mutex<(at: ContinuousClock.Instant, own: Double, etcd: Double)>
+
+    init(etcd: BenchEtcdCluster?) {
+        self.etcd = etcd
+        last = Mutex((.now, ProcessUsage.read(pid: getpid()).cpuSeconds, etcd?.usage.cpuSeconds ?? 0))
+    }
+
+    /// "simulator N% CPU, etcd N% CPU (RSS), load a b c" since the last sample.
+    func sample() -> String {
+        let own = ProcessUsage.read(pid: getpid())
+        let members = etcd?.usage ?? (rssMB: 0, cpuSeconds: 0)
+        let now = ContinuousClock.now
+        let (ownShare, etcdShare) = last.withLock { last in
+            let span = max(0.001, seconds(last.at.duration(to: now)))
+            defer { last = (now, own.cpuSeconds, members.cpuSeconds) }
+            return ((own.cpuSeconds - last.own) / span * 100, (members.cpuSeconds - last.etcd) / span * 100)
+        }
+        let load =
+            (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+        return String(
+            format: "simulator+leader %.0f%% CPU %.0f MB, etcd %.0f%% CPU %.0f MB, load %@", ownShare, own.rssMB, etcdShare, members.rssMB,
+            load)
+    }
+}
