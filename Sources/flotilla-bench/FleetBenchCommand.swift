@@ -26,6 +26,8 @@ struct FleetBenchCommand: AsyncParsableCommand {
     @Option(help: "Members of the etcd the command starts.") var etcdMembers = 3
     @Option(help: "The etcd binary.") var etcd = "/usr/bin/etcd"
     @Option(help: "Registrations in flight at once while the fleet starts.") var registering = 64
+    @Option(help: "The log level of the leader, the store clients and the workers (logged to standard error).")
+    var logLevel: String = "critical"
 
     func validate() throws {
         guard workers > 0, kill <= workers, heartbeat > 0, leaseTTL > 0, seconds >= 0 else {
@@ -47,7 +49,7 @@ struct FleetBenchCommand: AsyncParsableCommand {
             storeURL = started.storeURL
         }
         var logger = Logger(label: "fleet")
-        logger.logLevel = .critical
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .critical
         var config = benchHostConfiguration(dataDir: dir + "/leader", hostId: "leader", backends: [.sim])
         config.store = storeURL
         config.clusterSecret = "bench-cluster-secret"

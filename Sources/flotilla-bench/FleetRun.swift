@@ -14,6 +14,7 @@ struct FleetRun {
     let registry: RegistryCache
     let etcd: BenchEtcdCluster?
     let logger: Logger
+    let progress = ProgressLine()
 
     func measure() async throws {
         let ttl = Duration.seconds(options.leaseTTL)
@@ -33,12 +34,13 @@ struct FleetRun {
                 + "\(options.heartbeat) s, agents \(withAgents ? "on" : "off"), store \(etcd.map { "etcd, \($0.endpoints.count) members" } ?? fleetStore.kind)"
         )
         let startedAt = ContinuousClock.now
-        try await register(workers)
-        let running = workers.map { worker in Task { try await worker.run() } }
+        let running = try await register(workers)
         defer { for task in running { task.cancel() } }
         let ids = Set(workers.map(\.id))
         try await until("the leader sees every worker alive", within: .seconds(120 + workers.count / 50)) {
-            leader.registry.read { state in ids.allSatisfy { state.heartbeats[$0] != nil } }
+            let alive = leader.registry.read { state in ids.filter { state.heartbeats[$0] != nil }.count }
+            progress.print("  alive at the leader: \(alive) of \(ids.count)")
+            return alive == ids.count
         }
         print(String(format: "registered and seen alive by the leader in %.1f s", seconds(since: startedAt)))
         let observer = FleetObserver()
@@ -68,22 +70,30 @@ struct FleetRun {
         try await killBatch(workers, running: running, observer: observer)
     }
 
-    /// Registers every worker, `options.registering` at a time.
-    private func register(_ workers: [SimulatedWorker]) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
+    /// Registers every worker, `options.registering` at a time, and starts each one's keep-alive (and agent) as soon
+    /// as it is registered, as a host does; returns the running workers' tasks, in the workers' order.
+    private func register(_ workers: [SimulatedWorker]) async throws -> [Task<Void, any Error>] {
+        var running: [Task<Void, any Error>?] = Array(repeating: nil, count: workers.count)
+        try await withThrowingTaskGroup(of: Int.self) { group in
             var next = 0
-            for _ in 0..<min(options.registering, workers.count) {
-                let worker = workers[next]
-                group.addTask { try await worker.register() }
+            func start() {
+                let index = next
+                group.addTask {
+                    try await workers[index].register()
+                    return index
+                }
                 next += 1
             }
-            while try await group.next() != nil, next < workers.count {
-                let worker = workers[next]
-                group.addTask { try await worker.register() }
-                next += 1
+            while next < min(options.registering, workers.count) { start() }
+            var done = 0
+            while let index = try await group.next() {
+                running[index] = Task { try await workers[index].run() }
+                done += 1
+                progress.print("  registered: \(done) of \(workers.count)")
+                if next < workers.count { start() }
             }
-            try await group.waitForAll()
         }
+        return running.compactMap { $0 }
     }
 
     /// Writes `count` pending instances and waits until the leader placed them and the agents run them all.
@@ -195,5 +205,20 @@ final class UsageMeter: Sendable {
         return String(
             format: "simulator+leader %.0f%% CPU %.0f MB, etcd %.0f%% CPU %.0f MB, load %@", ownShare, own.rssMB, etcdShare, members.rssMB,
             load)
+    }
+}
+
+/// Prints a progress line at most every 10 s.
+final class ProgressLine: Sendable {
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+
+    func print(_ line: String) {
+        let now = ContinuousClock.now
+        let due = last.withLock { last in
+            guard last.map({ $0.duration(to: now) >= .seconds(10) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due { Swift.print(line) }
     }
 }

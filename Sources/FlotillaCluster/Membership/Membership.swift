@@ -149,13 +149,7 @@ public final class Membership: Service, Sendable {
                 throw conflict
             } catch {
                 if Task.isCancelled { break }
-                let failing = failures.withLock {
-                    $0 += 1
-                    return $0
-                }
-                logger.log(
-                    level: failing == 1 ? .warning : .debug, "heartbeat failed; retrying",
-                    metadata: ["error": "\(error)", "failures": "\(failing)"])
+                failed(error)
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, timings.leaseTTL / 3)
                 continue
@@ -184,19 +178,27 @@ public final class Membership: Service, Sendable {
                     try await self.renew(lease, keepsSession: !self.vanished)
                 }
             }
-            // The record: rewritten every record interval (paced for the fleet), and at once when it is needed.
+            // The record: rewritten every record interval (paced for the fleet), and at once when it is needed. A
+            // write that fails is tried again at the next tick; the renewals go on meanwhile (a lost lease ends both).
             group.addTask {
                 // A random start, so that workers registered together do not rewrite their records together.
                 var sinceBeat = self.recordInterval * Double.random(in: 0..<1)
+                var retrying = false
                 while !Task.isCancelled {
                     try await Task.sleep(for: interval)
                     sinceBeat += interval
                     // Fenced and back: a heartbeat now, whose revision the agent waits for in its registry. Deleted:
                     // written again now, so that the leader's grace runs from this host's last renewal, not from an
                     // earlier deletion.
-                    if sinceBeat >= self.recordInterval || self.vanished || self.session?.awaitsRejoinWrite == true {
-                        sinceBeat = .zero
+                    guard retrying || sinceBeat >= self.recordInterval || self.vanished || self.session?.awaitsRejoinWrite == true
+                    else { continue }
+                    do {
                         try await self.beat(lease)
+                        sinceBeat = .zero
+                        retrying = false
+                    } catch let error where !(error is CancellationError) && error as? StoreError != .leaseNotFound(lease) {
+                        self.failed(error)
+                        retrying = true
                     }
                 }
             }
@@ -212,6 +214,16 @@ public final class Membership: Service, Sendable {
             group.cancelAll()
         }
         throw CancellationError()
+    }
+
+    /// Counts a failed renewal or record write; the first in a row is a warning, the next ones debug.
+    private func failed(_ error: any Error) {
+        let failing = failures.withLock {
+            $0 += 1
+            return $0
+        }
+        logger.log(
+            level: failing == 1 ? .warning : .debug, "heartbeat failed; retrying", metadata: ["error": "\(error)", "failures": "\(failing)"])
     }
 
     /// Whether this host's heartbeat is gone from its registry while its lease lives (a follower deleted it).
