@@ -223,7 +223,8 @@ public final class Membership: Service, Sendable {
             return $0
         }
         logger.log(
-            level: failing == 1 ? .warning : .debug, "heartbeat failed; retrying", metadata: ["error": "\(error)", "failures": "\(failing)"])
+            level: failing == 1 ? .warning : .debug, "heartbeat failed; retrying",
+            metadata: ["error": "\(error)", "failures": "\(failing)"])
     }
 
     /// Whether this host's heartbeat is gone from its registry while its lease lives (a follower deleted it).

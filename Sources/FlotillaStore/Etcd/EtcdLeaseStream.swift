@@ -184,8 +184,9 @@ final class EtcdLeaseStream: Sendable {
                 return "the lease stream ended"
             }
         } catch {
+            // This stream alone: the connection is dropped only when it ends itself or shows a new term (dropping it
+            // for one stream's failure would fail every other lease's renewal with it).
             failure = "the lease stream failed: \(error)"
-            drop(connection)
         }
         let waiting = state.withLock { s -> [Waiter] in
             guard let ended = s.leases.removeValue(forKey: lease) else { return [] }
