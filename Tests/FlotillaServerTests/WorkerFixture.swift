@@ -12,11 +12,11 @@ enum WorkerFixture {
         _ host: TestHost, id: String, zone: String?, labels: [String: String] = [:], capabilities: [BackendKind] = [.sim],
         cpuCores: Double = 64, memoryMB: Int64 = 65536, diskGB: Int64 = 1000, maxInstances: Int = 100,
         adminStatus: WorkerAdminStatus = .active, startedAt: Date = Date(), heartbeatAt: Date = Date(),
-        leaseTTL: Duration = .seconds(120)
+        leaseTTL: Duration = .seconds(120), address: String = "http://127.0.0.1:1"
     ) async throws -> Worker {
         let store = host.host.store
         let worker = Worker(
-            id: id, hostname: "\(id).fixture.test", address: "http://127.0.0.1:1", zone: zone, labels: labels,
+            id: id, hostname: "\(id).fixture.test", address: address, zone: zone, labels: labels,
             capabilities: capabilities,
             capacity: WorkerCapacity(cpuCores: cpuCores, memoryMB: memoryMB, diskGB: diskGB, maxInstances: maxInstances),
             adminStatus: adminStatus, startedAt: startedAt)

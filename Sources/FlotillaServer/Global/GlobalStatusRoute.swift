@@ -13,11 +13,12 @@ struct GlobalStatusRoute {
 
     func register(_ routes: Routes) {
         routes.add(.get, "/api/v2/vm/:id/status", permission: .read) { _, ctx in
-            try await status(id: try ctx.parameters.require("id"))
+            try await status(id: try ctx.parameters.require("id"), requestId: ctx.requestId)
         }
     }
 
-    func status(id: String) async throws -> Response {
+    /// `requestId` goes with a routed call, so the owner answers (and logs) under the id the client's call has here.
+    func status(id: String, requestId: String) async throws -> Response {
         let proxy = OwnerProxy(deps: deps)
         let me = deps.identity.hostId
         switch try proxy.owner(of: id) {
@@ -30,7 +31,8 @@ struct GlobalStatusRoute {
         case .remote(let record, let worker):
             let answer: PeerResponse
             do {
-                answer = try await proxy.call(worker, .get, InternalRoutes.statusPath(record.value.id))
+                answer = try await proxy.call(
+                    worker, .get, InternalRoutes.statusPath(record.value.id), headers: [.requestId: requestId])
             } catch let e as PeerUnreachable {
                 return unreachable(record, hostId: worker.id, reason: e.reason)
             }
