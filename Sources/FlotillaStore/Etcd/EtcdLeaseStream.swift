@@ -157,7 +157,10 @@ final class EtcdLeaseStream: Sendable {
             s.connection = nil
             return true
         }
-        if current { connection.client.beginGracefulShutdown() }
+        if current {
+            logger.debug("etcd lease connection dropped", metadata: ["connection": "\(connection.id)"])
+            connection.client.beginGracefulShutdown()
+        }
     }
 
     /// Runs `lease`'s stream until it fails or ends; then fails what still waits on it, so that the lease's next
