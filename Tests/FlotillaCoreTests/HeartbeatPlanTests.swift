@@ -36,7 +36,14 @@ import Testing
     func limits() {
         #expect(HeartbeatPlan(maxRecordWritesPerSecond: 0).recordInterval(workers: 10) == .seconds(10))
         #expect(HeartbeatPlan(baseInterval: .seconds(30)).recordInterval(workers: 2000) == .seconds(30))
-        #expect(HeartbeatPlan(baseInterval: .seconds(30)).healthWindow(configured: 60, workers: 2000) == 90)
+        #expect(HeartbeatPlan(baseInterval: .seconds(30)).healthWindow(configured: 60, workers: 2000) == 60)
+    }
+
+    @Test("a fleet its base interval paces keeps the window its operator configured, however short")
+    func configuredWindowKept() {
+        #expect(HeartbeatPlan().healthWindow(configured: 0.5, workers: 2) == 0.5)
+        #expect(HeartbeatPlan().healthWindow(configured: 0.5, workers: 1000) == 0.5)
+        #expect(HeartbeatPlan().healthWindow(configured: 0.5, workers: 2000) == 30)
     }
 
     @Test("a dead worker is seen offline within its lease TTL and the store's expiry check: 3.5 s with the default 3 s lease")

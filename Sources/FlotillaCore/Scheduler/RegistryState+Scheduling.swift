@@ -10,17 +10,27 @@ extension RegistryState {
 
     /// The same, each made when it is read (for a check that may stop at the first).
     public func lazySchedulableWorkers(now: Date, healthWindow: TimeInterval) -> some Sequence<SchedulableWorker> {
-        let window = HeartbeatPlan().healthWindow(configured: healthWindow, workers: workers.count)
+        let window = effectiveHealthWindow(configured: healthWindow)
         return workers.values.lazy.map { versioned in
             let w = versioned.value
-            let beat = heartbeats[w.id]?.value
             return SchedulableWorker(
                 id: w.id, zone: w.zone, labels: w.labels, capabilities: Set(w.capabilities),
                 status: status(ofWorker: w.id),
-                healthy: beat.map { now.timeIntervalSince($0.at) < window } ?? false,
+                healthy: hasFreshHeartbeat(w.id, now: now, window: window),
                 capacity: w.capacity, allocated: instances.allocation(onWorker: w.id),
                 unavailableBackends: unavailableBackends(ofWorker: w.id))
         }
+    }
+
+    /// The health window every surface applies to this fleet: the configured one, widened for a fleet large enough
+    /// that its heartbeat records are paced (``HeartbeatPlan``).
+    public func effectiveHealthWindow(configured: TimeInterval) -> TimeInterval {
+        HeartbeatPlan().healthWindow(configured: configured, workers: workers.count)
+    }
+
+    /// Whether a worker's heartbeat record is younger than `window` (an effective window, above).
+    public func hasFreshHeartbeat(_ id: String, now: Date, window: TimeInterval) -> Bool {
+        heartbeats[id].map { now.timeIntervalSince($0.value.at) < window } ?? false
     }
 
     /// The backends a worker reports down in its heartbeat, with the reasons.

@@ -28,10 +28,12 @@ public struct HeartbeatPlan: Sendable, Equatable {
         return max(baseInterval, paced)
     }
 
-    /// How old a record may be and its worker still count as healthy for placement: the configured window, or three
-    /// record intervals when the fleet is so large that its records are rewritten less often than that.
+    /// How old a record may be and its worker still count as healthy: the configured window or, when the fleet is so
+    /// large that the pace (not the base interval) sets how often records are rewritten, three paced intervals if
+    /// that is longer. A small fleet keeps exactly the window its operator configured.
     public func healthWindow(configured: TimeInterval, workers: Int) -> TimeInterval {
         let interval = recordInterval(workers: workers)
+        guard interval > baseInterval else { return configured }
         let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
         return max(configured, 3 * seconds)
     }

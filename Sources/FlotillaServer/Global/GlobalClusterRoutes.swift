@@ -20,10 +20,10 @@ struct GlobalClusterRoutes {
         let state = deps.registry.snapshot
         let now = deps.clock.now
         let leaderId = state.leader?.value.hostId
+        let window = state.effectiveHealthWindow(configured: deps.timings.healthWindow)
         let members = state.workers.values.map(\.value).sorted { $0.id < $1.id }.map { w in
             let status = state.status(ofWorker: w.id)
-            let beat = state.heartbeats[w.id]?.value.at
-            let healthy = status != .offline && beat.map { now.timeIntervalSince($0) <= deps.timings.healthWindow } == true
+            let healthy = status != .offline && state.hasFreshHeartbeat(w.id, now: now, window: window)
             return Global.Cluster.Member(
                 id: w.id, address: w.address, zone: w.zone, role: w.id == leaderId ? "leader" : "follower", healthy: healthy,
                 status: status.rawValue)

@@ -6,7 +6,8 @@ import Foundation
 /// here.
 enum WorkerMapping {
     /// One worker: `used_*` are the resources its live instances hold, percentages are used/total*100,
-    /// `is_healthy` is a heartbeat younger than `healthWindow`, `last_seen` the heartbeat's time.
+    /// `is_healthy` is a heartbeat younger than the fleet's effective health window
+    /// (`RegistryState.effectiveHealthWindow`), `last_seen` the heartbeat's time.
     static func worker(_ w: Worker, in state: RegistryState, allocations: [String: Allocation], now: Date, healthWindow: TimeInterval)
         -> Workers.Worker
     {
@@ -21,7 +22,7 @@ enum WorkerMapping {
             memoryUsagePercent: percent(Double(used.memoryMB), of: Double(w.capacity.memoryMB)),
             vmCount: used.instances, maxVms: w.capacity.maxInstances, startedAt: w.startedAt, lastSeen: beat,
             uptime: uptime(now.timeIntervalSince(w.startedAt)),
-            isHealthy: beat.map { now.timeIntervalSince($0) < healthWindow } ?? false)
+            isHealthy: state.hasFreshHeartbeat(w.id, now: now, window: state.effectiveHealthWindow(configured: healthWindow)))
     }
 
     /// Every worker, sorted by id, optionally only those of one zone.

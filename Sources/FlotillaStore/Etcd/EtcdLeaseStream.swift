@@ -10,7 +10,8 @@ import Synchronization
 /// stream of its own because etcd answers a stream's renewals one after the other, and the renewal of a lease that
 /// just expired waits until etcd has revoked it: on a shared stream that would hold up every other lease's renewal.
 /// The streams share one HTTP/2 connection to the member that leads (a follower would forward each renewal to the
-/// leader); the connection is opened again, on the member leading then, when it fails or an answer shows a new term.
+/// leader); the connection is opened again, on the member leading then, when it fails, an answer shows a new term, or
+/// a stream fails and the member it runs to no longer leads.
 final class EtcdLeaseStream: Sendable {
     /// Where to connect: the leading member's host and port.
     typealias Locate = @Sendable () async throws -> (host: String, port: Int)
@@ -28,6 +29,8 @@ final class EtcdLeaseStream: Sendable {
     private struct Connection {
         let client: GRPCClient<HTTP2ClientTransport.Posix>
         let id: Int
+        let host: String
+        let port: Int
     }
     private struct State {
         var connection: Connection?
@@ -35,6 +38,8 @@ final class EtcdLeaseStream: Sendable {
         var leases: [Int64: LeaseState] = [:]
         var nextToken = 0
         var closed = false
+        /// The connection whose member is being checked after a stream on it failed (one check at a time).
+        var checking: Int?
         var tasks: [Int: Task<Void, Never>] = [:]
     }
     private let state = Mutex(State())
@@ -130,7 +135,7 @@ final class EtcdLeaseStream: Sendable {
                 .dns(host: host, port: port)
             }
         let client = GRPCClient(transport: try HTTP2ClientTransport.Posix(target: target, transportSecurity: security))
-        let connection = Connection(client: client, id: id)
+        let connection = Connection(client: client, id: id, host: host, port: port)
         let running = Task {
             do { try await client.runConnections() } catch {
                 self.logger.debug("etcd lease connection ended", metadata: ["error": "\(error)"])
@@ -187,9 +192,10 @@ final class EtcdLeaseStream: Sendable {
                 return "the lease stream ended"
             }
         } catch {
-            // This stream alone: the connection is dropped only when it ends itself or shows a new term (dropping it
-            // for one stream's failure would fail every other lease's renewal with it).
+            // The connection is not dropped for one stream's failure (that would fail every other lease's renewal
+            // with it), only when its member no longer leads or cannot be reached.
             failure = "the lease stream failed: \(error)"
+            recheck(connection)
         }
         let waiting = state.withLock { s -> [Waiter] in
             guard let ended = s.leases.removeValue(forKey: lease) else { return [] }
@@ -197,6 +203,25 @@ final class EtcdLeaseStream: Sendable {
             return ended.waiting
         }
         for waiter in waiting { waiter.continuation.resume(throwing: StoreError.unavailable("etcd: \(failure)")) }
+    }
+
+    /// A stream on `connection` failed: asks the cluster which member leads and drops the connection when that is
+    /// another member or no member answers, so that the next renewal opens a connection on the member leading now.
+    private func recheck(_ connection: Connection) {
+        state.withLock { s in
+            guard !s.closed, s.connection?.id == connection.id, s.checking == nil else { return }
+            s.checking = connection.id
+            s.nextToken += 1
+            let id = s.nextToken
+            s.tasks[id] = Task {
+                let leader = try? await self.locate()
+                self.state.withLock { s in
+                    s.checking = nil
+                    s.tasks.removeValue(forKey: id)
+                }
+                if leader?.host != connection.host || leader?.port != connection.port { self.drop(connection) }
+            }
+        }
     }
 
     /// Hands an answer to its lease's oldest waiting renewal.
