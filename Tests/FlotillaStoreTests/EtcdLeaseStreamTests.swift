@@ -32,6 +32,42 @@ struct EtcdLeaseStreamTests {
         }
     }
 
+    /// Renewals go where the store's other calls go, the endpoints it was given (here a proxy in front of each member),
+    /// never around them to a member's advertised URL (which a host behind NAT or in another network namespace may not
+    /// reach): cut the proxies and renewals fail; let them pass and renewals go on, on the same lease.
+    @Test func renewalsGoThroughTheConfiguredEndpoints() async throws {
+        try await withEtcdCluster { cluster in
+            var proxies: [FaultProxy] = []
+            for endpoint in cluster.endpoints {
+                proxies.append(try await FaultProxy.start(to: String(endpoint.dropFirst("http://".count))))
+            }
+            func closeProxies() async { for proxy in proxies { await proxy.close() } }
+            do {
+                try await withStore(endpoints: proxies.map { "http://\($0.address)" }) { store in
+                    let lease = try await store.grantLease(ttl: .seconds(10))
+                    try await store.put("/lease-stream/proxied", value: Data("v".utf8), lease: lease)
+                    #expect(try await store.keepAlive(lease) == .seconds(10))
+                    for proxy in proxies { proxy.set(.cut) }
+                    var renewedWhileCut = 0
+                    for _ in 0..<3 {
+                        try await Task.sleep(for: .milliseconds(500))
+                        if (try? await store.keepAlive(lease)) != nil { renewedWhileCut += 1 }
+                    }
+                    #expect(renewedWhileCut == 0, "no renewal reached etcd while every endpoint the store was given was cut")
+                    for proxy in proxies { proxy.set(.pass) }
+                    try await eventually("a renewal through the proxies again", timeout: .seconds(8), every: .milliseconds(250)) {
+                        (try? await store.keepAlive(lease)) == .seconds(10)
+                    }
+                    #expect(try await store.get("/lease-stream/proxied")?.lease == lease)
+                }
+            } catch {
+                await closeProxies()
+                throw error
+            }
+            await closeProxies()
+        }
+    }
+
     /// The stream runs to the leading member; when that member dies, renewals fail for no longer than the election
     /// and then go on, on a new stream to the new leader, and the lease and its key live on.
     @Test func renewalsOutliveTheLeadersDeath() async throws {

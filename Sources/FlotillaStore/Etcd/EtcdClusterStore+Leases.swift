@@ -31,21 +31,40 @@ extension EtcdClusterStore {
         return .seconds(ttl)
     }
 
-    /// The client URL's host and port of the member that leads now (the first endpoint when none is known).
-    static func leaderAddress(_ transport: EtcdTransport) async throws -> (host: String, port: Int) {
-        do throws(EtcdError) {
-            let status = try await transport.call(
-                "/v3/maintenance/status", EtcdWire.Empty(), as: EtcdWire.StatusResponse.self, retry: .idempotent)
-            let members = try await transport.call(
-                "/v3/cluster/member/list", EtcdWire.Empty(), as: EtcdWire.MemberListResponse.self, retry: .idempotent)
-            let leader = members.members?.first { $0.ID?.text == status.leader?.text }?.clientURLs?.first
-            for candidate in [leader, transport.endpoints.first].compactMap({ $0 }) {
-                if let url = URL(string: candidate), let host = url.host, let port = url.port { return (host, port) }
+    /// The host and port of the configured endpoint the lease stream renews on (``EtcdLeaseTarget``): every endpoint is
+    /// asked for its status at once, each within the request deadline; the first member to say it leads settles it.
+    static func leaseEndpoint(_ transport: EtcdTransport) async throws -> (host: String, port: Int) {
+        let answers = await withTaskGroup(of: EtcdLeaseTarget.Answer?.self) { group in
+            for index in transport.memberOrder() {
+                group.addTask {
+                    guard
+                        let status = try? await transport.call(
+                            member: index, "/v3/maintenance/status", EtcdWire.Empty(), as: EtcdWire.StatusResponse.self)
+                    else { return nil }
+                    return EtcdLeaseTarget.Answer(
+                        endpoint: index, member: status.header?.member_id?.text, leader: status.leader?.text,
+                        term: status.raftTerm?.value ?? status.header?.raft_term?.value ?? 0)
+                }
             }
-        } catch {
-            throw error.storeError()
+            var byEndpoint: [Int: EtcdLeaseTarget.Answer] = [:]
+            for await answer in group {
+                guard let answer else { continue }
+                // A member that leads, by its own word: no need to wait for a member that hangs.
+                if answer.member != nil, answer.member == answer.leader {
+                    group.cancelAll()
+                    return [answer]
+                }
+                byEndpoint[answer.endpoint] = answer
+            }
+            return transport.memberOrder().compactMap { byEndpoint[$0] }
         }
-        throw StoreError.unavailable("etcd: no member's client URL to renew leases on")
+        guard let chosen = EtcdLeaseTarget.choose(answers) else {
+            throw StoreError.unavailable("etcd: no member answered at \(transport.endpoints.joined(separator: ", "))")
+        }
+        guard let url = URL(string: transport.endpoints[chosen]), let host = url.host else {
+            throw StoreError.unavailable("etcd: endpoint \(transport.endpoints[chosen]) has no host to renew leases on")
+        }
+        return (host, url.port ?? (url.scheme == "https" ? 443 : 80))
     }
 
     /// Revokes `lease`, deleting its keys in one revision. An unknown or expired lease is not an error.

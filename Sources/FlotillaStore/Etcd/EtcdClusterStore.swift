@@ -75,7 +75,7 @@ public final class EtcdClusterStore: ClusterStore, Service {
         self.watchReconnectWindow = watchReconnectWindow
         self.rangePageSize = max(1, rangePageSize)
         leaseStream = EtcdLeaseStream(
-            locate: { [transport] in try await Self.leaderAddress(transport) }, security: try EtcdLeaseStream.security(tls), logger: logger)
+            locate: { [transport] in try await Self.leaseEndpoint(transport) }, security: try EtcdLeaseStream.security(tls), logger: logger)
         logger.debug("etcd store", metadata: ["endpoints": "\(endpoints.joined(separator: ","))", "tls": "\(tls != nil)"])
     }
 

@@ -9,11 +9,11 @@ import Synchronization
 /// stream, and every renewal is one small message on it, as etcd's own client renews (ADR 0034). A lease has a
 /// stream of its own because etcd answers a stream's renewals one after the other, and the renewal of a lease that
 /// just expired waits until etcd has revoked it: on a shared stream that would hold up every other lease's renewal.
-/// The streams share one HTTP/2 connection to the member that leads (a follower would forward each renewal to the
-/// leader); the connection is opened again, on the member leading then, when it fails, an answer shows a new term, or
-/// a stream fails and the member it runs to no longer leads.
+/// The streams share one HTTP/2 connection to the configured endpoint whose member leads (a follower would forward
+/// each renewal to the leader; ``EtcdLeaseTarget``); the connection is opened again, on the member leading then, when it
+/// fails, an answer shows a new term, or a stream fails and the member it runs to no longer leads or answers.
 final class EtcdLeaseStream: Sendable {
-    /// Where to connect: the leading member's host and port.
+    /// Where to connect: the host and port of the configured endpoint whose member leads.
     typealias Locate = @Sendable () async throws -> (host: String, port: Int)
 
     private struct Waiter {
@@ -47,6 +47,11 @@ final class EtcdLeaseStream: Sendable {
     private let security: HTTP2ClientTransport.Posix.TransportSecurity
     private let logger: Logger
     private static let descriptor = MethodDescriptor(fullyQualifiedService: "etcdserverpb.Lease", method: "LeaseKeepAlive")
+    /// Reconnects within a second at most: a renewal connection that backs off as grpc-swift does by default (up to two
+    /// minutes) would stay down long after its member came back, and the leases on it would expire.
+    private static let transportConfig = HTTP2ClientTransport.Posix.Config.defaults { config in
+        config.backoff = .init(initial: .milliseconds(200), max: .seconds(1), multiplier: 1.6, jitter: 0.2)
+    }
 
     init(locate: @escaping Locate, security: HTTP2ClientTransport.Posix.TransportSecurity, logger: Logger) {
         self.locate = locate
@@ -134,7 +139,8 @@ final class EtcdLeaseStream: Sendable {
             } else {
                 .dns(host: host, port: port)
             }
-        let client = GRPCClient(transport: try HTTP2ClientTransport.Posix(target: target, transportSecurity: security))
+        let client = GRPCClient(
+            transport: try HTTP2ClientTransport.Posix(target: target, transportSecurity: security, config: Self.transportConfig))
         let connection = Connection(client: client, id: id, host: host, port: port)
         let running = Task {
             do { try await client.runConnections() } catch {

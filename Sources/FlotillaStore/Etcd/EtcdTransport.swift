@@ -117,10 +117,7 @@ final class EtcdTransport: Sendable {
     func call<Request: Encodable & Sendable, Response: Decodable & Sendable>(
         _ path: String, _ body: Request, as: Response.Type = Response.self, retry: Retry
     ) async throws(EtcdError) -> Response {
-        let payload: Data
-        do { payload = try encoder.encode(body) } catch {
-            throw EtcdError.malformed(endpoint: "-", cause: "cannot encode the request: \(error)")
-        }
+        let payload = try encode(body)
         var lastError: EtcdError?
         for index in memberOrder() {
             let endpoint = endpoints[index]
@@ -145,6 +142,19 @@ final class EtcdTransport: Sendable {
             }
         }
         throw lastError ?? EtcdError.connect(endpoint: "-", cause: "no endpoints")
+    }
+
+    /// POSTs `body` as JSON to `path` on member `index` alone (no fail-over), within ``requestTimeout``.
+    func call<Request: Encodable & Sendable, Response: Decodable & Sendable>(
+        member index: Int, _ path: String, _ body: Request, as: Response.Type = Response.self
+    ) async throws(EtcdError) -> Response {
+        try await attempt(endpoint: endpoints[index], path: path, payload: try encode(body))
+    }
+
+    private func encode<Request: Encodable>(_ body: Request) throws(EtcdError) -> Data {
+        do { return try encoder.encode(body) } catch {
+            throw EtcdError.malformed(endpoint: "-", cause: "cannot encode the request: \(error)")
+        }
     }
 
     /// One attempt on one member, within ``requestTimeout``.
