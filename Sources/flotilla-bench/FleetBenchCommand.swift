@@ -26,12 +26,15 @@ struct FleetBenchCommand: AsyncParsableCommand {
     @Option(help: "Members of the etcd the command starts.") var etcdMembers = 3
     @Option(help: "The etcd binary.") var etcd = "/usr/bin/etcd"
     @Option(help: "Registrations in flight at once while the fleet starts.") var registering = 64
+    @Option(help: "Simulated workers sharing one store client (one connection, as a host's few leases share one).")
+    var workersPerClient = 250
     @Option(help: "The log level of the leader, the store clients and the workers (logged to standard error).")
     var logLevel: String = "critical"
 
     func validate() throws {
-        guard workers > 0, kill <= workers, heartbeat > 0, leaseTTL > 0, seconds >= 0 else {
-            throw ValidationError("need --workers > 0, --kill <= --workers, --heartbeat > 0, --lease-ttl > 0, --seconds >= 0")
+        guard workers > 0, kill <= workers, heartbeat > 0, leaseTTL > 0, seconds >= 0, workersPerClient > 0 else {
+            throw ValidationError(
+                "need --workers > 0, --kill <= --workers, --heartbeat > 0, --lease-ttl > 0, --seconds >= 0, --workers-per-client > 0")
         }
     }
 
@@ -58,15 +61,21 @@ struct FleetBenchCommand: AsyncParsableCommand {
         config.memoryMB = 1024
         config.leaseTTL = .seconds(leaseTTL)
         let leader = try await FlotillaHost.build(config, logger: logger)
-        let fleetStore = try await StoreFactory.openStore(config, logger: logger)
+        // A real host holds a lease or two on its store connection; the simulator's workers share one client per
+        // `--workers-per-client`, so that one connection does not carry thousands of lease streams.
+        var fleetStores: [any ClusterStore & Service] = []
+        for _ in 0..<((workers + workersPerClient - 1) / workersPerClient) {
+            fleetStores.append(try await StoreFactory.openStore(config, logger: logger))
+        }
         let observerStore = try await StoreFactory.openStore(config, logger: logger)
-        let registry = RegistryCache(store: fleetStore, logger: logger)
+        let registry = RegistryCache(store: fleetStores[0], logger: logger)
         try await registry.load()
-        let services: [any Service] = [fleetStore, observerStore, registry] + leader.backgroundServices + [leader.application()]
+        let services: [any Service] =
+            fleetStores as [any Service] + [observerStore, registry] + leader.backgroundServices + [leader.application()]
         let group = ServiceGroup(services: services, logger: logger)
         let run = FleetRun(
-            options: self, leader: leader, fleetStore: fleetStore, observerStore: observerStore, registry: registry, etcd: etcdCluster,
-            logger: logger)
+            options: self, leader: leader, fleetStores: fleetStores, observerStore: observerStore, registry: registry,
+            etcd: etcdCluster, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {

@@ -9,7 +9,8 @@ import Synchronization
 struct FleetRun {
     let options: FleetBenchCommand
     let leader: FlotillaHost
-    let fleetStore: any ClusterStore
+    /// The simulated workers' store clients: worker i uses `fleetStores[i / options.workersPerClient]`.
+    let fleetStores: [any ClusterStore]
     let observerStore: any ClusterStore
     let registry: RegistryCache
     let etcd: BenchEtcdCluster?
@@ -24,14 +25,15 @@ struct FleetRun {
         let withAgents = options.agents || options.instances > 0
         let workers = (0..<options.workers).map { i in
             SimulatedWorker(
-                id: String(format: "sim-%05d", i), zone: "z\(i % 3)", store: fleetStore, registry: registry,
+                id: String(format: "sim-%05d", i), zone: "z\(i % 3)", store: fleetStores[i / options.workersPerClient], registry: registry,
                 timings: ClusterTimings(leaseTTL: ttl), heartbeats: HeartbeatPlan(baseInterval: .seconds(options.heartbeat)),
                 fenceBounds: bounds,
                 withAgent: withAgents, logger: logger)
         }
         print(
             "fleet: \(workers.count) simulated workers, lease TTL \(options.leaseTTL) s (kept alive every TTL/3), heartbeat record every "
-                + "\(options.heartbeat) s, agents \(withAgents ? "on" : "off"), store \(etcd.map { "etcd, \($0.endpoints.count) members" } ?? fleetStore.kind)"
+                + "\(options.heartbeat) s, agents \(withAgents ? "on" : "off"), store \(etcd.map { "etcd, \($0.endpoints.count) members" } ?? fleetStores[0].kind), "
+                + "\(fleetStores.count) store client(s) of up to \(options.workersPerClient) workers"
         )
         let startedAt = ContinuousClock.now
         let running = try await register(workers)
@@ -109,7 +111,7 @@ struct FleetRun {
                 createdAt: Date())
             ops.append(.put(StoreKeys.instance(instance.id), try StoreCodec.encode(instance)))
         }
-        try await putInChunks(ops, fleetStore)
+        try await putInChunks(ops, fleetStores[0])
         let written = seconds(since: start)
         try await until("every instance running", within: .seconds(120 + count / 100)) {
             leader.registry.read { $0.instances.values.filter { $0.value.state == .running }.count } >= count

@@ -5,8 +5,8 @@ import Foundation
 import Logging
 
 /// One worker of the fleet simulator: the real ``Membership`` (its own registration, lease and keep-alive, its own
-/// session fence) and, optionally, the real ``Agent`` on a sim backend of its own, all on one shared store client and
-/// one shared registry, as many hosts' clients would be. ``kill()`` stands for the machine dying (``CuttableStore``).
+/// session fence) and, optionally, the real ``Agent`` on a sim backend of its own, on a store client it shares with
+/// a few hundred others (``FleetBenchCommand/workersPerClient``) and one shared registry. ``kill()`` stands for the machine dying (``CuttableStore``).
 final class SimulatedWorker: Sendable {
     let id: String
     private let store: CuttableStore
