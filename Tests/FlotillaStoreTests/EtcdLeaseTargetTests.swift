@@ -46,4 +46,12 @@ struct EtcdLeaseTargetTests {
     @Test(arguments: cases) func choice(_ c: Case) {
         #expect(EtcdLeaseTarget.choose(c.answers) == c.chosen)
     }
+
+    /// Only a member that names itself the leader ends the wait for the other endpoints' answers.
+    @Test func aSelfNamedLeaderSettlesTheChoice() {
+        #expect(EtcdLeaseTarget.settles(Answer(endpoint: 1, member: "b", leader: "b", term: 3)))
+        #expect(!EtcdLeaseTarget.settles(Answer(endpoint: 0, member: "a", leader: "b", term: 3)))
+        #expect(!EtcdLeaseTarget.settles(Answer(endpoint: 0, member: nil, leader: nil)))
+        #expect(!EtcdLeaseTarget.settles(Answer(endpoint: 2, member: "c", leader: "0")))
+    }
 }

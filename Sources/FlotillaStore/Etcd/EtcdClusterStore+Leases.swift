@@ -49,8 +49,7 @@ extension EtcdClusterStore {
             var byEndpoint: [Int: EtcdLeaseTarget.Answer] = [:]
             for await answer in group {
                 guard let answer else { continue }
-                // A member that leads, by its own word: no need to wait for a member that hangs.
-                if answer.member != nil, answer.member == answer.leader {
+                if EtcdLeaseTarget.settles(answer) {
                     group.cancelAll()
                     return [answer]
                 }

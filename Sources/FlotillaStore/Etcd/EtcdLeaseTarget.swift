@@ -9,14 +9,13 @@ enum EtcdLeaseTarget {
         var endpoint: Int
         var member: String?
         var leader: String?
-        var term: Int64
+        var term: Int64 = 0
+    }
 
-        init(endpoint: Int, member: String?, leader: String?, term: Int64 = 0) {
-            self.endpoint = endpoint
-            self.member = member
-            self.leader = leader
-            self.term = term
-        }
+    /// Whether `answer` alone settles the choice: its member says it leads, so the others need not be waited for (a
+    /// member that hangs would hold the choice up to the request deadline).
+    static func settles(_ answer: Answer) -> Bool {
+        answer.member != nil && answer.member == answer.leader
     }
 
     /// The endpoint to renew on, from the answers in the order the store tries its endpoints; nil when none answered.
