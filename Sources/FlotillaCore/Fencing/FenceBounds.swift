@@ -68,7 +68,7 @@ public struct FenceBounds: Sendable, Equatable {
 
 extension Duration {
     /// This duration rounded up to whole seconds.
-    var roundedUpToSeconds: Duration {
+    public var roundedUpToSeconds: Duration {
         let (s, atto) = components
         return .seconds(atto > 0 ? s + 1 : s)
     }

@@ -16,7 +16,7 @@ public struct HeartbeatPlan: Sendable, Equatable {
     /// How often, at most, the store looks for expired leases (etcd: every 500 ms).
     public static let expiryCheck = Duration.milliseconds(500)
 
-    public init(baseInterval: Duration = .seconds(5), maxRecordWritesPerSecond: Int = 200) {
+    public init(baseInterval: Duration = .seconds(5), maxRecordWritesPerSecond: Int = 50) {
         self.baseInterval = baseInterval
         self.maxRecordWritesPerSecond = max(1, maxRecordWritesPerSecond)
     }

@@ -65,12 +65,18 @@ public struct Heartbeat: Sendable, Codable, Equatable, Hashable {
     public var nodeKey: String?
     /// The backends this host has that are down right now, with the reason: no placement goes there.
     public var unavailableBackends: [String: String]?
+    /// Where this host answers its peers' probes (`host:port`, UDP), when it takes part in them
+    /// (docs/decisions/0035-peer-probes.md).
+    public var probeAddress: String?
 
-    public init(workerId: String, at: Date, nodeKey: String? = nil, unavailableBackends: [String: String]? = nil) {
+    public init(
+        workerId: String, at: Date, nodeKey: String? = nil, unavailableBackends: [String: String]? = nil, probeAddress: String? = nil
+    ) {
         self.workerId = workerId
         self.at = at
         self.nodeKey = nodeKey
         self.unavailableBackends = unavailableBackends
+        self.probeAddress = probeAddress
     }
 }
 
