@@ -186,6 +186,8 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // Peer probes' UDP socket (UDPProbeTransport.swift).
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -308,7 +310,7 @@ let package = Package(
             name: "FlotillaHostTests",
             dependencies: [
                 "FlotillaHost", "FlotillaClient", "FlotillaTestSupport", "FlotillaAPI", "FlotillaServer", "FlotillaTLS",
-                "FlotillaCore", "FlotillaStore",
+                "FlotillaCore", "FlotillaStore", "FlotillaCluster",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

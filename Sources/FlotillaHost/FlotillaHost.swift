@@ -27,7 +27,8 @@ public final class FlotillaHost: Sendable {
     /// Whether `build` registered the host (``Registration/atBuild``) or `run()` will, once it listens.
     let registeredAtBuild: Bool
     let election: LeaderElection
-    let probe: LeaderProbe
+    /// The leader probe, and the peer probes when this host takes part in them (`--peer-probe-port`, ADR 0035).
+    let probes: [any Service]
     let agent: Agent
     let peers: PeerHTTPClient
     /// The listeners' and host-to-host calls' TLS (ADR 0017); nil: plain text.
@@ -81,9 +82,10 @@ public final class FlotillaHost: Sendable {
         let backendHealth = BackendHealth(backends: backends, logger: logger.child("backend-health"), clock: clock)
         await backendHealth.checkAll()
         let session = StoreSession(bounds: configuration.fenceBounds)
+        let peerProbe = try await peerProbe(configuration, store: store, registry: registry, clusterSecret: clusterSecret, logger: logger)
         let membership = Membership(
             store: store, identity: identity, timings: timings, clock: clock, worker: worker, nodeKey: nodeKey, health: backendHealth,
-            session: session, registry: registry,
+            session: session, registry: registry, probeAddress: peerProbe?.address,
             logger: logger.child("membership"))
         if registration == .atBuild { _ = try await membership.register() }
         // The watch is not running yet: catch up so the registry holds the bootstrap writes.
@@ -109,6 +111,7 @@ public final class FlotillaHost: Sendable {
             ], logger: logger.child("leader"))
         let probe = LeaderProbe(
             store: store, registry: registry, identity: identity, reachability: TCPProbe(), logger: logger.child("leader-probe"))
+        let probes: [any Service] = [probe] + (peerProbe.map { [$0] } ?? [])
         // Live migration (ADR 0027) uses the adapters themselves: the instrumented wrappers are not LiveMigrating.
         let migrations = MigrationGuard(backends: rawBackends)
         let peers = PeerHTTPClient(tls: tls?.peerClient, logger: logger.child("peers"))
@@ -136,7 +139,7 @@ public final class FlotillaHost: Sendable {
         return FlotillaHost(
             configuration: configuration, store: rawStore, registry: registry, instances: instances, keys: keys,
             backends: rawBackends, identity: identity, routes: routes, generatedAdminKey: generated, membership: membership,
-            registeredAtBuild: registration == .atBuild, election: election, probe: probe, agent: agent, peers: peers, tls: tls,
+            registeredAtBuild: registration == .atBuild, election: election, probes: probes, agent: agent, peers: peers, tls: tls,
             dependencies: deps,
             logger: logger)
     }
@@ -144,7 +147,8 @@ public final class FlotillaHost: Sendable {
     private init(
         configuration: HostConfiguration, store: any ClusterStore & Service, registry: RegistryCache, instances: InstanceService,
         keys: KeyService, backends: BackendSet, identity: HostIdentity, routes: RouteTable, generatedAdminKey: String?,
-        membership: Membership, registeredAtBuild: Bool, election: LeaderElection, probe: LeaderProbe, agent: Agent, peers: PeerHTTPClient,
+        membership: Membership, registeredAtBuild: Bool, election: LeaderElection, probes: [any Service], agent: Agent,
+        peers: PeerHTTPClient,
         tls: HostTLS?, dependencies: ServerDependencies,
         logger: Logger
     ) {
@@ -160,7 +164,7 @@ public final class FlotillaHost: Sendable {
         self.membership = membership
         self.registeredAtBuild = registeredAtBuild
         self.election = election
-        self.probe = probe
+        self.probes = probes
         self.agent = agent
         self.peers = peers
         self.tls = tls
@@ -180,11 +184,10 @@ public final class FlotillaHost: Sendable {
     }
 
     /// The background services, in start order: store, registry, backend health, membership, election, leader
-    /// probe, agent,
-    /// and the host-to-host client (shut down after the HTTP server, which is last). For hosts built with
+    /// probe (and peer probes), agent, and the host-to-host client (shut down after the HTTP server, which is last). For hosts built with
     /// ``Registration/atBuild`` that run in this process; `run()` orders its own (listeners first).
     public var backgroundServices: [any Service] {
-        [store, registry, agent.health, membership, election, probe, agent, peers, keys.usageRecorder(logger: logger.child("keys"))]
+        [store, registry, agent.health, membership, election] + probes + [agent, peers, keys.usageRecorder(logger: logger.child("keys"))]
             + tlsServices
     }
 
@@ -240,9 +243,9 @@ public final class FlotillaHost: Sendable {
         let startup = HostStartup(
             host: self, http: http.bound, grpc: grpc?.bound, started: started, onListening: onListening,
             onGRPCListening: onGRPCListening)
-        let workerServices: [any Service] = [election, probe, agent]
+        let workerServices: [any Service] = [election] + probes + [agent]
         let afterStartup: [any Service] = workerServices.map { AfterStartup(started: started, service: $0) }
-        // Shut down in reverse: HTTP, gRPC, the peer client, agent, probe, election, membership, backend health,
+        // Shut down in reverse: HTTP, gRPC, the peer client, agent, probes, election, membership, backend health,
         // registry, store.
         // The span exporter (`serve --otlp-endpoint`, ADR 0022) starts first and stops last: it flushes every span.
         let services: [any Service] =

@@ -204,6 +204,8 @@ extension HostConfiguration {
         }
         rescheduleAfter = try seconds(o.rescheduleAfter ?? env.number("RESCHEDULE_AFTER"), "--reschedule-after") ?? rescheduleAfter
         leaseTTL = try seconds(o.leaseTtl ?? env.number("LEASE_TTL"), "--lease-ttl") ?? leaseTTL
+        peerProbePort = try o.peerProbePort ?? env.number("PEER_PROBE_PORT")
+        if let port = peerProbePort, !(0...65_535).contains(port) { throw HostError.usage("--peer-probe-port must be from 0 to 65535") }
         fenceAfter = try seconds(o.fenceAfter ?? env.number("FENCE_AFTER"), "--fence-after") ?? fenceAfter
         fenceStopTimeout = try seconds(o.fenceStopTimeout ?? env.number("FENCE_STOP_TIMEOUT"), "--fence-stop-timeout") ?? fenceStopTimeout
         // Bounds out of order could let an instance run twice.

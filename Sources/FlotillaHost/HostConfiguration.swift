@@ -49,6 +49,9 @@ public struct HostConfiguration: Sendable {
     public var cpuAllocationRatio: Double = 4
     public var healthWindow: TimeInterval = 60
     public var leaseTTL: Duration = .seconds(3)
+    /// The UDP port this host answers and sends peer probes on (`--peer-probe-port`; 0: any free one); nil: it takes
+    /// no part in them and the lease alone finds it dead (docs/decisions/0035-peer-probes.md).
+    public var peerProbePort: Int?
     /// How long a worker may be offline before the leader reschedules its instances.
     public var rescheduleAfter: Duration = .seconds(15)
     /// How long a host cut off from the store waits before it stops its instances (ADR 0016).

@@ -30,6 +30,7 @@ public struct ServeOptions: Sendable {
     public var simStateFile: String?
     public var rescheduleAfter: Double?
     public var leaseTtl: Double?
+    public var peerProbePort: Int?
     public var fenceAfter: Double?
     public var fenceStopTimeout: Double?
     public var proxyTimeoutMs: Int?

@@ -26,8 +26,10 @@ public final class Membership: Service, Sendable {
     private let failures = Mutex(0)
     /// This host's standing with the store: every renewal is recorded, so the agent can fence when they stop.
     private let session: StoreSession?
-    /// The registry, to notice at once when this host's heartbeat vanished (a follower deleted it).
+    /// The registry, to notice at once when this host's heartbeat vanished (a follower or a peer deleted it).
     private let registry: RegistryCache?
+    /// Where this host answers peer probes, carried in every heartbeat (docs/decisions/0035-peer-probes.md).
+    private let probeAddress: String?
 
     /// - Parameters:
     ///   - worker: this host's registration; its `adminStatus` is kept from an earlier registration.
@@ -37,7 +39,7 @@ public final class Membership: Service, Sendable {
         store: any ClusterStore, identity: HostIdentity, timings: ClusterTimings = ClusterTimings(), clock: WallClock = .system,
         worker: Worker, nodeKey: String? = nil,
         health: BackendHealth? = nil, session: StoreSession? = nil, registry: RegistryCache? = nil,
-        heartbeats: HeartbeatPlan = HeartbeatPlan(),
+        heartbeats: HeartbeatPlan = HeartbeatPlan(), probeAddress: String? = nil,
         logger: Logger = Logger(label: "flotilla.membership")
     ) {
         self.store = store
@@ -50,6 +52,7 @@ public final class Membership: Service, Sendable {
         self.session = session
         self.registry = registry
         self.heartbeats = heartbeats
+        self.probeAddress = probeAddress
         self.logger = logger
     }
 
@@ -57,7 +60,8 @@ public final class Membership: Service, Sendable {
         let down = health?.unavailable ?? [:]
         return Heartbeat(
             workerId: worker.id, at: clock.now, nodeKey: nodeKey,
-            unavailableBackends: down.isEmpty ? nil : Dictionary(uniqueKeysWithValues: down.map { ($0.key.rawValue, $0.value) }))
+            unavailableBackends: down.isEmpty ? nil : Dictionary(uniqueKeysWithValues: down.map { ($0.key.rawValue, $0.value) }),
+            probeAddress: probeAddress)
     }
 
     /// Registers once (used at start-up, before the host serves requests).
@@ -172,9 +176,9 @@ public final class Membership: Service, Sendable {
             group.addTask {
                 while !Task.isCancelled {
                     try await Task.sleep(for: interval)
-                    // Deleted by a follower that took this host for dead (`LeaderProbe`): the leader counts this
-                    // host offline while its lease lives, so a keep-alive alone no longer keeps it acting; only
-                    // writing the heartbeat again does (else the fence rises, ahead of the leader's grace).
+                    // Deleted by a follower or a peer that took this host for dead (`LeaderProbe`, `PeerProbe`): the
+                    // leader counts this host offline while its lease lives, so a keep-alive alone no longer keeps it
+                    // acting; only writing the heartbeat again does (else the fence rises, ahead of the leader's grace).
                     try await self.renew(lease, keepsSession: !self.vanished)
                 }
             }
@@ -184,9 +188,13 @@ public final class Membership: Service, Sendable {
                 // A random start, so that workers registered together do not rewrite their records together.
                 var sinceBeat = self.recordInterval * Double.random(in: 0..<1)
                 var retrying = false
+                // At least every tenth of the lease (every second at least), so that a heartbeat deleted while this
+                // host lives (by a peer, with a long lease at scale) is written again in seconds, not a third of the
+                // lease later.
+                let tick = min(interval, max(.seconds(1), self.timings.leaseTTL / 10))
                 while !Task.isCancelled {
-                    try await Task.sleep(for: interval)
-                    sinceBeat += interval
+                    try await Task.sleep(for: tick)
+                    sinceBeat += tick
                     // Fenced and back: a heartbeat now, whose revision the agent waits for in its registry. Deleted:
                     // written again now, so that the leader's grace runs from this host's last renewal, not from an
                     // earlier deletion.

@@ -88,6 +88,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "TTL of this host's store leases, seconds (env FLOTILLA_LEASE_TTL; default 3).")
     var leaseTtl: Double?
     @Option(
+        help: ArgumentHelp(
+            "UDP port for peer probes, which find a dead worker within seconds however long its lease "
+                + "(env FLOTILLA_PEER_PROBE_PORT; 0: any free port; default off)."))
+    var peerProbePort: Int?
+    @Option(
         help: "Seconds without a lease renewal after which this host stops its instances (env FLOTILLA_FENCE_AFTER; default 5).")
     var fenceAfter: Double?
     @Option(help: "Seconds the fence may take to stop one instance (env FLOTILLA_FENCE_STOP_TIMEOUT; default 4).")
@@ -151,6 +156,7 @@ struct ServeCommand: AsyncParsableCommand {
         (o.cpus, o.cpuAllocationRatio, o.memoryMb, o.diskGb, o.maxInstances) = (cpus, cpuAllocationRatio, memoryMb, diskGb, maxInstances)
         (o.simLatencyMs, o.simStateFile) = (simLatencyMs, simStateFile)
         (o.rescheduleAfter, o.leaseTtl, o.fenceAfter, o.fenceStopTimeout) = (rescheduleAfter, leaseTtl, fenceAfter, fenceStopTimeout)
+        o.peerProbePort = peerProbePort
         (o.proxyTimeoutMs, o.consistencyWait) = (proxyTimeoutMs, consistencyWait)
         (o.idleTimeout, o.headerTimeout, o.bodyTimeout, o.bodyMinRate) = (idleTimeout, headerTimeout, bodyTimeout, bodyMinRate)
         (o.maxConnections, o.maxConnectionsPerAddress) = (maxConnections, maxConnectionsPerAddress)
