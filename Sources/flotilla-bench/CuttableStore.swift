@@ -15,6 +15,7 @@ final class CuttableStore: ClusterStore {
 
     /// From now on every call fails.
     func cut() { isCut.store(true, ordering: .sequentiallyConsistent) }
+    var wasCut: Bool { isCut.load(ordering: .sequentiallyConsistent) }
 
     private func check() throws {
         if isCut.load(ordering: .sequentiallyConsistent) { throw StoreError.unavailable("simulated worker killed") }

@@ -20,6 +20,8 @@ struct FleetBenchCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Run an agent on a sim backend per worker (on when --instances > 0).") var agents = false
     @Option(help: "Seconds between heartbeat records (the lease is kept alive every TTL/3 regardless).") var heartbeat = 5
     @Option(help: "The workers' lease TTL, seconds.") var leaseTTL = 3
+    @Flag(help: "Workers probe each other over UDP and delete an unreachable one's heartbeat (docs/decisions/0035-peer-probes.md).")
+    var peerProbes = false
     @Option(help: "Seconds to hold the whole fleet before the kill.") var seconds = 60
     @Option(help: "Workers killed at once after the hold (0: none).") var kill = 100
     @Option(help: "The store: etcd://HOST:PORT,... or postgres://...; default: a new etcd of --etcd-members.") var store: String?
@@ -39,6 +41,11 @@ struct FleetBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A UDP socket per worker with --peer-probes.
+        let files = OpenFileLimit.raiseToHard()
+        guard !peerProbes || files.after > workers + 1024 else {
+            throw ValidationError("open-file limit \(files.after) is too low for \(workers) workers' probe sockets")
+        }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-fleet-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var etcdCluster: BenchEtcdCluster?
@@ -60,6 +67,10 @@ struct FleetBenchCommand: AsyncParsableCommand {
         config.cpuCores = 1
         config.memoryMB = 1024
         config.leaseTTL = .seconds(leaseTTL)
+        // A long lease needs a fence and a grace to match (ADR 0016): the shortest that keep their order.
+        config.fenceAfter = max(config.fenceAfter, config.leaseTTL)
+        config.rescheduleAfter = max(
+            config.rescheduleAfter, (config.fenceBounds.fencedWithin / (1 - FenceBounds.clockRateError)).roundedUpToSeconds + .seconds(1))
         let leader = try await FlotillaHost.build(config, logger: logger)
         // A real host holds a lease or two on its store connection; the simulator's workers share one client per
         // `--workers-per-client`, so that one connection does not carry thousands of lease streams.

@@ -16,6 +16,7 @@ struct FleetRun {
     let etcd: BenchEtcdCluster?
     let logger: Logger
     let progress = ProgressLine()
+    let registrationRetries = RetryCount()
 
     func measure() async throws {
         let ttl = Duration.seconds(options.leaseTTL)
@@ -23,19 +24,27 @@ struct FleetRun {
         bounds.leaseTTL = ttl
         bounds.fenceAfter = max(bounds.fenceAfter, ttl)
         let withAgents = options.agents || options.instances > 0
-        let workers = (0..<options.workers).map { i in
-            SimulatedWorker(
-                id: String(format: "sim-%05d", i), zone: "z\(i % 3)", store: fleetStores[i / options.workersPerClient], registry: registry,
-                timings: ClusterTimings(leaseTTL: ttl), heartbeats: HeartbeatPlan(baseInterval: .seconds(options.heartbeat)),
-                fenceBounds: bounds,
-                withAgent: withAgents, logger: logger)
+        let probes = SimulatedWorker.Probes(ring: ProbeRingSource(registry: registry), key: ProbeKey(clusterSecret: "fleet"))
+        var workers: [SimulatedWorker] = []
+        for i in 0..<options.workers {
+            let transport =
+                options.peerProbes ? try await UDPProbeTransport.bind(host: "127.0.0.1", port: 0, advertisedHost: "127.0.0.1") : nil
+            workers.append(
+                SimulatedWorker(
+                    id: String(format: "sim-%05d", i), zone: "z\(i % 3)", store: fleetStores[i / options.workersPerClient],
+                    registry: registry, timings: ClusterTimings(leaseTTL: ttl),
+                    heartbeats: HeartbeatPlan(baseInterval: .seconds(options.heartbeat)), fenceBounds: bounds, withAgent: withAgents,
+                    probes: transport.map { (probes, $0) }, logger: logger))
         }
         print(
-            "fleet: \(workers.count) simulated workers, lease TTL \(options.leaseTTL) s (kept alive every TTL/3), heartbeat record every "
+            "fleet: \(workers.count) simulated workers, lease TTL \(options.leaseTTL) s (kept alive every TTL/3), "
+                + "peer probes \(options.peerProbes ? "on" : "off"), heartbeat record every "
                 + "\(options.heartbeat) s, agents \(withAgents ? "on" : "off"), store \(etcd.map { "etcd, \($0.endpoints.count) members" } ?? fleetStores[0].kind), "
                 + "\(fleetStores.count) store client(s) of up to \(options.workersPerClient) workers"
         )
         let startedAt = ContinuousClock.now
+        let ticking = options.peerProbes ? Task { await Self.tickProbes(workers) } : nil
+        defer { ticking?.cancel() }
         let running = try await register(workers)
         defer { for task in running { task.cancel() } }
         let ids = Set(workers.map(\.id))
@@ -44,7 +53,9 @@ struct FleetRun {
             progress.print("  alive at the leader: \(alive) of \(ids.count)")
             return alive == ids.count
         }
-        print(String(format: "registered and seen alive by the leader in %.1f s", seconds(since: startedAt)))
+        print(
+            String(format: "registered and seen alive by the leader in %.1f s", seconds(since: startedAt))
+                + ", registrations tried again \(registrationRetries.count)")
         let observer = FleetObserver()
         let from = try await observerStore.status().revision + 1
         let observing = Task { try await observer.follow(observerStore, from: from) }
@@ -81,8 +92,19 @@ struct FleetRun {
             func start() {
                 let index = next
                 group.addTask {
-                    try await workers[index].register()
-                    return index
+                    // As a host does (``Membership`` registers again with a back-off): a registration the loaded store
+                    // did not answer in time is tried again, and counted; the tenth failure in a row ends the run.
+                    var attempt = 1
+                    while true {
+                        do {
+                            try await workers[index].register()
+                            return index
+                        } catch let error where attempt < 10 && !(error is CancellationError) {
+                            registrationRetries.add()
+                            try await Task.sleep(for: .milliseconds(500 * attempt))
+                            attempt += 1
+                        }
+                    }
                 }
                 next += 1
             }
@@ -91,7 +113,7 @@ struct FleetRun {
             while let index = try await group.next() {
                 running[index] = Task { try await workers[index].run() }
                 done += 1
-                progress.print("  registered: \(done) of \(workers.count)")
+                progress.print("  registered: \(done) of \(workers.count), registrations tried again \(registrationRetries.count)")
                 if next < workers.count { start() }
             }
         }
@@ -163,6 +185,20 @@ struct FleetRun {
                 holding, seconds(since: t0), "\(leader.configuration.rescheduleAfter)"))
     }
 
+    /// Ticks every live worker's probes from one loop: a timer per worker would cost the simulator more than the
+    /// probes themselves. A worker's tick only sends datagrams; the rare deletions it asks for run on their own.
+    static func tickProbes(_ workers: [SimulatedWorker]) async {
+        guard let interval = workers.first?.probe?.tickInterval else { return }
+        while !Task.isCancelled {
+            let start = ContinuousClock.now
+            for worker in workers where !worker.isKilled {
+                guard let probe = worker.probe else { continue }
+                for target in probe.tick() { Task { await probe.markOffline(target) } }
+            }
+            try? await Task.sleep(until: start + interval)
+        }
+    }
+
     /// Median, p99 and max of `values` seconds, with how many of `of` are in it.
     static func summary(_ values: [Double], of total: Int) -> String {
         let sorted = values.sorted()
@@ -223,4 +259,11 @@ final class ProgressLine: Sendable {
         }
         if due { Swift.print(line) }
     }
+}
+
+/// How many registrations were tried again.
+final class RetryCount: Sendable {
+    private let value = Mutex(0)
+    func add() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
 }
