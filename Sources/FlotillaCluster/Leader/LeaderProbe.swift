@@ -64,10 +64,6 @@ extension LeaderProbe {
     /// The dead leader is a dead worker too: its heartbeat goes now (compared on its revision), so that no
     /// instance is placed on it while its lease runs out. A live host would write it again within seconds.
     func markOffline(_ hostId: String) async throws {
-        guard let beat = registry.read({ $0.heartbeats[hostId] }) else { return }
-        let key = StoreKeys.alive(hostId)
-        _ = try await withDeadline(.seconds(2)) { [store] in
-            try await store.txn([.unchanged(key, since: beat.modRevision)], then: [.delete(key: key)], otherwise: [])
-        }
+        _ = try await registry.deleteHeartbeat(of: hostId, in: store)
     }
 }

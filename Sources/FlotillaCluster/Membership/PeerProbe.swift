@@ -16,6 +16,12 @@ public final class PeerProbe: Service, Sendable {
         var pending: [UInt64: (target: String, sent: ContinuousClock.Instant)] = [:]
         /// Pings this worker sends for others: its nonce → theirs and where to relay the answer.
         var relays: [UInt64: (nonce: UInt64, to: String, sent: ContinuousClock.Instant)] = [:]
+
+        /// The next nonce of this worker's pings.
+        mutating func mint() -> UInt64 {
+            nextNonce &+= 1
+            return nextNonce
+        }
     }
 
     private let workerId: String
@@ -113,9 +119,9 @@ public final class PeerProbe: Service, Sendable {
     /// A new nonce for a ping whose answer would come from `target`.
     private func expect(_ target: String, now: ContinuousClock.Instant) -> UInt64 {
         state.withLock { state in
-            state.nextNonce &+= 1
-            state.pending[state.nextNonce] = (target, now)
-            return state.nextNonce
+            let nonce = state.mint()
+            state.pending[nonce] = (target, now)
+            return nonce
         }
     }
 
@@ -132,9 +138,9 @@ public final class PeerProbe: Service, Sendable {
                 return
             }
             let ours = state.withLock { state in
-                state.nextNonce &+= 1
-                state.relays[state.nextNonce] = (nonce, from, now)
-                return state.nextNonce
+                let ours = state.mint()
+                state.relays[ours] = (nonce, from, now)
+                return ours
             }
             transport.send(ProbeDatagram.ping(nonce: ours, target: target).encoded(key: key), to: address)
         case .ack(let nonce, let answering):
@@ -156,13 +162,8 @@ public final class PeerProbe: Service, Sendable {
     /// Deletes `target`'s heartbeat, compared on the revision this host last saw (a heartbeat written since, by a
     /// worker that is alive after all, stays). The watcher whose deletion went through says so, once.
     public func markOffline(_ target: String) async {
-        guard let beat = registry.read({ $0.heartbeats[target] }) else { return }
-        let key = StoreKeys.alive(target)
         do {
-            let deleted = try await withDeadline(.seconds(2)) { [store] in
-                try await store.txn([.unchanged(key, since: beat.modRevision)], then: [.delete(key: key)], otherwise: []).succeeded
-            }
-            if deleted {
+            if try await registry.deleteHeartbeat(of: target, in: store) {
                 logger.warning(
                     "worker unreachable by its peers: its heartbeat is deleted", metadata: ["worker": "\(target)", "by": "\(workerId)"])
             }
