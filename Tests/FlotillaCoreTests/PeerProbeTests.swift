@@ -12,7 +12,12 @@ import Testing
     }
 
     /// Suspect after 2.5 s, helpers have 0.5 s (the tables below use this plan; the default's bound is checked on its own).
-    static let plan = PeerProbePlan(tick: .milliseconds(250), suspectAfter: .milliseconds(2500), helperWait: .milliseconds(500))
+    /// The tables jump from instant to instant, so no gap between steps is taken for the watcher's own stall here; the
+    /// stall has tests of its own (``stallPlan``).
+    static let plan = PeerProbePlan(
+        tick: .milliseconds(250), suspectAfter: .milliseconds(2500), helperWait: .milliseconds(500), stallAfter: .seconds(60))
+    /// ``plan`` with the default's stall rule: a gap of over 1 s between two looks is the watcher's own.
+    static let stallPlan = PeerProbePlan(tick: .milliseconds(250), suspectAfter: .milliseconds(2500), helperWait: .milliseconds(500))
 
     static let verdicts: [VerdictRow] = [
         VerdictRow(silence: .zero, asked: nil, verdict: .alive),
@@ -141,5 +146,94 @@ import Testing
         #expect(watch.watched == ["d"])
         watch.heard("b", at: start + .seconds(6))
         #expect(watch.watched == ["d"])
+    }
+
+    /// Steps `watch` every tick from `from` up to `until` (in ms after `start`), hearing from `anyone` before each step
+    /// when asked to; returns when each action was first due, in ms.
+    static func firstDue(
+        _ watch: inout ProbeWatch, start: ContinuousClock.Instant, from: Int, until: Int, hearingAnyone: Bool = false
+    ) -> [ProbeWatch.Action: Int] {
+        var due: [ProbeWatch.Action: Int] = [:]
+        for at in stride(from: from, through: until, by: 250) {
+            if hearingAnyone { watch.heardAnyone(at: start + .milliseconds(at)) }
+            for action in watch.step(now: start + .milliseconds(at)) where due[action] == nil { due[action] = at }
+        }
+        return due
+    }
+
+    @Test("a watcher's own stall is nobody's silence: after 3 s away it pings again instead of suspecting its target")
+    func ownStallForgiven() {
+        let start = ContinuousClock.now
+        var watch = ProbeWatch(plan: Self.stallPlan)
+        watch.watch(["b"], now: start)
+        #expect(watch.step(now: start) == [.ping("b")])
+        watch.heard("b", at: start + .milliseconds(100))
+        // Away for 3 s (a paused process): the 2.85 s beyond one tick are moved out of b's silence.
+        #expect(watch.step(now: start + .milliseconds(3100)) == [.ping("b")])
+        // Silent from then on, b is suspected a whole silence after its answer, counted without the stall: 2.95 s + 2.5 s.
+        let due = Self.firstDue(&watch, start: start, from: 3350, until: 7000, hearingAnyone: true)
+        #expect(due[.askHelpers("b")] == 5600)
+        #expect(due[.markUnreachable("b")] == 6100)
+    }
+
+    @Test("the same silence without a stall: a watcher that looks every tick suspects its target 2.5 s after its answer")
+    func silenceWithoutStall() {
+        let start = ContinuousClock.now
+        var watch = ProbeWatch(plan: Self.stallPlan)
+        watch.watch(["b"], now: start)
+        watch.heard("b", at: start + .milliseconds(100))
+        let due = Self.firstDue(&watch, start: start, from: 0, until: 4000, hearingAnyone: true)
+        #expect(due[.askHelpers("b")] == 2750)
+        #expect(due[.markUnreachable("b")] == 3250)
+    }
+
+    @Test("a watcher that hears nobody at all marks nobody, says so once, and marks when it hears someone again")
+    func deafWatcherMarksNobody() {
+        let start = ContinuousClock.now
+        var watch = ProbeWatch(plan: Self.stallPlan)
+        watch.watch(["b", "c"], now: start)
+        var saidNobody = 0
+        var marked: [String] = []
+        for at in stride(from: 0, through: 6000, by: 250) {
+            // Someone (one of its own watchers) is heard again at 5 s; b and c stay silent throughout.
+            if at == 5000 { watch.heardAnyone(at: start + .milliseconds(at)) }
+            for action in watch.step(now: start + .milliseconds(at)) {
+                switch action {
+                case .heardNobody:
+                    saidNobody += 1
+                    #expect(at == 3000)
+                case .markUnreachable(let id):
+                    marked.append(id)
+                    #expect(at == 5000)
+                case .ping, .askHelpers: break
+                }
+            }
+        }
+        #expect(saidNobody == 1)
+        #expect(marked == ["b", "c"])
+    }
+
+    @Test("a stall while the helpers have their time extends their time, and what was heard before it still counts")
+    func stallWhileHelpersAsked() {
+        let start = ContinuousClock.now
+        var watch = ProbeWatch(plan: Self.stallPlan)
+        watch.watch(["b"], now: start)
+        #expect(Self.firstDue(&watch, start: start, from: 0, until: 2500)[.askHelpers("b")] == 2500)
+        watch.heardAnyone(at: start + .milliseconds(2600))
+        // Away from 2.5 s to 4.5 s: the helpers' 0.5 s is counted without the stall, so b is marked at 4.75 s, and the
+        // watcher had heard someone (at 2.6 s) since it asked them.
+        #expect(watch.step(now: start + .milliseconds(4500)) == [.ping("b")])
+        #expect(watch.step(now: start + .milliseconds(4750)) == [.markUnreachable("b")])
+    }
+
+    @Test("in a fleet of two the one peer is all there is to hear: its silence alone marks it")
+    func fleetOfTwoMarksOnSilence() {
+        let start = ContinuousClock.now
+        var watch = ProbeWatch(plan: Self.stallPlan)
+        watch.othersToHear = false
+        watch.watch(["b"], now: start)
+        let due = Self.firstDue(&watch, start: start, from: 0, until: 4000)
+        #expect(due[.markUnreachable("b")] == 3000)
+        #expect(due[.heardNobody] == nil)
     }
 }

@@ -91,6 +91,8 @@ public final class PeerProbe: Service, Sendable {
         let now = ContinuousClock.now
         let (actions, helpers) = state.withLock { state in
             state.watch.watch(current.ring.watched(by: workerId, count: state.watch.plan.watchers), now: now)
+            // In a fleet of two, the one peer is also the only one who could be heard: silence is all there is.
+            state.watch.othersToHear = current.ring.members.count > 2
             state.pending = state.pending.filter { $0.value.sent.duration(to: now) < .seconds(10) }
             state.relays = state.relays.filter { $0.value.sent.duration(to: now) < .seconds(10) }
             return (state.watch.step(now: now), state.watch.plan.helpers)
@@ -111,6 +113,10 @@ public final class PeerProbe: Service, Sendable {
                 }
             case .markUnreachable(let target):
                 unreachable.append(target)
+            case .heardNobody:
+                logger.warning(
+                    "peer probes: nobody answered this worker, not even the helpers; it marks nobody unreachable until it hears from someone",
+                    metadata: ["worker": "\(workerId)"])
             }
         }
         return unreachable
@@ -131,8 +137,11 @@ public final class PeerProbe: Service, Sendable {
         switch datagram {
         case .ping(let nonce, let target):
             guard target == workerId else { return }
+            // Every signed datagram, whoever sent it, shows that this worker can hear (``ProbeWatch/heardAnyone(at:)``).
+            state.withLock { $0.watch.heardAnyone(at: now) }
             transport.send(ProbeDatagram.ack(nonce: nonce, from: workerId).encoded(key: key), to: from)
         case .pingRequest(let nonce, let target, let address):
+            state.withLock { $0.watch.heardAnyone(at: now) }
             guard target != workerId else {
                 transport.send(ProbeDatagram.ack(nonce: nonce, from: workerId).encoded(key: key), to: from)
                 return
@@ -145,6 +154,7 @@ public final class PeerProbe: Service, Sendable {
             transport.send(ProbeDatagram.ping(nonce: ours, target: target).encoded(key: key), to: address)
         case .ack(let nonce, let answering):
             let relay = state.withLock { state -> (nonce: UInt64, to: String)? in
+                state.watch.heardAnyone(at: now)
                 if let pending = state.pending[nonce], pending.target == answering {
                     state.pending[nonce] = nil
                     state.watch.heard(answering, at: now)

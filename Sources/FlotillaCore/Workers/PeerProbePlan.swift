@@ -16,10 +16,13 @@ public struct PeerProbePlan: Sendable, Equatable {
     /// How many other workers are asked to ping a silent one, so that a watcher's own trouble is not taken for its
     /// target's.
     public var helpers: Int
+    /// A gap between a watcher's looks longer than this is the watcher's own stall (a paused process, a starved
+    /// thread): the time beyond one tick is nobody's silence (Lifeguard's local health, docs/decisions/0036-probe-local-health.md).
+    public var stallAfter: Duration
 
     public init(
         period: Duration = .seconds(1), tick: Duration = .milliseconds(500), suspectAfter: Duration = .seconds(2),
-        helperWait: Duration = .seconds(1), watchers: Int = 2, helpers: Int = 3
+        helperWait: Duration = .seconds(1), watchers: Int = 2, helpers: Int = 3, stallAfter: Duration = .seconds(1)
     ) {
         self.period = period
         self.tick = tick
@@ -27,6 +30,7 @@ public struct PeerProbePlan: Sendable, Equatable {
         self.helperWait = helperWait
         self.watchers = max(1, watchers)
         self.helpers = max(0, helpers)
+        self.stallAfter = max(stallAfter, tick)
     }
 
     /// What a watcher makes of a worker it watches.
