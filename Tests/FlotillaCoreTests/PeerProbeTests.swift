@@ -192,6 +192,8 @@ import Testing
         let start = ContinuousClock.now
         var watch = ProbeWatch(plan: Self.stallPlan)
         watch.watch(["b", "c"], now: start)
+        // Heard someone at the start, then nobody: at 3 s that was longer ago than a silence that makes a suspect (2.5 s).
+        watch.heardAnyone(at: start)
         var saidNobody = 0
         var marked: [String] = []
         for at in stride(from: 0, through: 6000, by: 250) {
@@ -211,6 +213,19 @@ import Testing
         }
         #expect(saidNobody == 1)
         #expect(marked == ["b", "c"])
+    }
+
+    @Test("a watcher that heard someone within the last silence marks its target, though nobody since it asked the helpers")
+    func recentHearingIsEnough() {
+        let start = ContinuousClock.now
+        var watch = ProbeWatch(plan: Self.stallPlan)
+        watch.watch(["b"], now: start)
+        // Its other peers' pings come every 1 to 1.5 s (a ping waits for the tick after its period): one at 2.25 s, none
+        // between the helpers' ask at 2.5 s and the verdict at 3 s.
+        watch.heardAnyone(at: start + .milliseconds(2250))
+        let due = Self.firstDue(&watch, start: start, from: 0, until: 3000)
+        #expect(due[.markUnreachable("b")] == 3000)
+        #expect(due[.heardNobody] == nil)
     }
 
     @Test("a stall while the helpers have their time extends their time, and what was heard before it still counts")

@@ -10,18 +10,17 @@ public struct ProbeWatch: Sendable, Equatable {
         case ping(String)
         case askHelpers(String)
         case markUnreachable(String)
-        /// The helpers had their time, but nobody at all was heard since they were asked: this watcher may be the one
-        /// cut off, so it marks nobody until it hears someone. Said once per such spell (for one log line).
+        /// The helpers had their time, but this watcher heard nobody at all for as long as its target was silent before
+        /// it was suspected: the watcher may be the one cut off, so it marks nobody until it hears someone. Said once per
+        /// such spell (for one log line).
         case heardNobody
     }
 
     struct Target: Sendable, Equatable {
         var heard: Instant
         var pinged: Instant?
-        /// When the helpers were asked, moved forward by the watcher's own stalls (what their time is counted from).
+        /// When the helpers were asked, moved forward by the watcher's own stalls.
         var helpersAsked: Instant?
-        /// When they were really asked: what the watcher must have heard someone since before it marks anyone.
-        var helpersAskedAt: Instant?
     }
 
     public let plan: PeerProbePlan
@@ -54,7 +53,6 @@ public struct ProbeWatch: Sendable, Equatable {
         guard var target = targets[id] else { return }
         target.heard = max(target.heard, now)
         target.helpersAsked = nil
-        target.helpersAskedAt = nil
         targets[id] = target
     }
 
@@ -67,8 +65,8 @@ public struct ProbeWatch: Sendable, Equatable {
     /// The steps due at `now`, in the targets' order: a ping every period to each target, the helpers asked for one
     /// silent too long, and one that stayed silent to them too marked unreachable (then counted as heard and pinged from
     /// now, so that it is marked once, not at every tick, while its mark reaches the registry). After a stall of the
-    /// watcher's own, what it heard is moved forward by the stall; a watcher that heard nobody since it asked the
-    /// helpers marks nobody.
+    /// watcher's own, what it heard is moved forward by the stall; a watcher that heard nobody at all for as long as a
+    /// target must be silent to be suspected (``PeerProbePlan/suspectAfter``) doubts itself, and marks nobody.
     public mutating func step(now: Instant) -> [Action] {
         forgiveOwnStall(now: now)
         var actions: [Action] = []
@@ -80,9 +78,8 @@ public struct ProbeWatch: Sendable, Equatable {
                 break
             case .askHelpers:
                 target.helpersAsked = now
-                target.helpersAskedAt = now
                 actions.append(.askHelpers(id))
-            case .unreachable where othersToHear && !heardAnyone(since: target.helpersAskedAt):
+            case .unreachable where othersToHear && !heardAnyone(since: now - plan.suspectAfter):
                 if !saidHeardNobody {
                     saidHeardNobody = true
                     actions.append(.heardNobody)
@@ -102,8 +99,8 @@ public struct ProbeWatch: Sendable, Equatable {
     }
 
     /// Whether anyone was heard at or after `instant`.
-    private func heardAnyone(since instant: Instant?) -> Bool {
-        guard let instant, let lastHeardAnyone else { return false }
+    private func heardAnyone(since instant: Instant) -> Bool {
+        guard let lastHeardAnyone else { return false }
         return lastHeardAnyone >= instant
     }
 
