@@ -17,6 +17,7 @@ struct FleetRun {
     let logger: Logger
     let progress = ProgressLine()
     let registrationRetries = RetryCount()
+    let loopLag = LoopLag()
 
     func measure() async throws {
         let ttl = Duration.seconds(options.leaseTTL)
@@ -43,9 +44,12 @@ struct FleetRun {
                 + "\(fleetStores.count) store client(s) of up to \(options.workersPerClient) workers"
         )
         let startedAt = ContinuousClock.now
+        let sampling = Task { await loopLag.run() }
+        defer { sampling.cancel() }
+        let usage = UsageMeter(etcd: etcd, loopLag: loopLag)
         let ticking = options.peerProbes ? Task { await Self.tickProbes(workers) } : nil
         defer { ticking?.cancel() }
-        let running = try await register(workers)
+        let running = try await register(workers, usage: usage)
         defer { for task in running { task.cancel() } }
         let ids = Set(workers.map(\.id))
         try await until("the leader sees every worker alive", within: .seconds(120 + workers.count / 50)) {
@@ -62,7 +66,7 @@ struct FleetRun {
         defer { observing.cancel() }
         if options.instances > 0 { try await place(options.instances) }
 
-        let usage = UsageMeter(etcd: etcd)
+        _ = usage.sample()
         let holdStart = ContinuousClock.now
         let step = max(1, min(60, options.seconds / 6))
         var held = 0
@@ -85,7 +89,7 @@ struct FleetRun {
 
     /// Registers every worker, `options.registering` at a time, and starts each one's keep-alive (and agent) as soon
     /// as it is registered, as a host does; returns the running workers' tasks, in the workers' order.
-    private func register(_ workers: [SimulatedWorker]) async throws -> [Task<Void, any Error>] {
+    private func register(_ workers: [SimulatedWorker], usage: UsageMeter) async throws -> [Task<Void, any Error>] {
         var running: [Task<Void, any Error>?] = Array(repeating: nil, count: workers.count)
         try await withThrowingTaskGroup(of: Int.self) { group in
             var next = 0
@@ -113,7 +117,8 @@ struct FleetRun {
             while let index = try await group.next() {
                 running[index] = Task { try await workers[index].run() }
                 done += 1
-                progress.print("  registered: \(done) of \(workers.count), registrations tried again \(registrationRetries.count)")
+                progress.print(
+                    "  registered: \(done) of \(workers.count), registrations tried again \(registrationRetries.count), \(usage.sample())")
                 if next < workers.count { start() }
             }
         }
@@ -186,16 +191,22 @@ struct FleetRun {
     }
 
     /// Ticks every live worker's probes from one loop: a timer per worker would cost the simulator more than the
-    /// probes themselves. A worker's tick only sends datagrams; the rare deletions it asks for run on their own.
-    static func tickProbes(_ workers: [SimulatedWorker]) async {
+    /// probes themselves. A worker's tick only sends datagrams; the rare deletions it asks for run on their own. The
+    /// workers are ticked in `slices` spread over the interval, as real hosts' timers are: ticking all at once sent
+    /// every ping of the fleet in one burst, and the event loops answered the last of them hundreds of ms late.
+    static func tickProbes(_ workers: [SimulatedWorker], slices: Int = 20) async {
         guard let interval = workers.first?.probe?.tickInterval else { return }
+        let slices = max(1, min(slices, workers.count))
+        var next = ContinuousClock.now
+        var slice = 0
         while !Task.isCancelled {
-            let start = ContinuousClock.now
-            for worker in workers where !worker.isKilled {
-                guard let probe = worker.probe else { continue }
+            for index in Swift.stride(from: slice, to: workers.count, by: slices) where !workers[index].isKilled {
+                guard let probe = workers[index].probe else { continue }
                 for target in probe.tick() { Task { await probe.markOffline(target) } }
             }
-            try? await Task.sleep(until: start + interval)
+            slice = (slice + 1) % slices
+            next = next + interval / slices
+            try? await Task.sleep(until: next)
         }
     }
 
@@ -221,14 +232,16 @@ struct FleetRun {
 /// CPU use of this process and the etcd members between samples, and the load average.
 final class UsageMeter: Sendable {
     private let etcd: BenchEtcdCluster?
+    private let loopLag: LoopLag
     private let last: Mutex<(at: ContinuousClock.Instant, own: Double, etcd: Double)>
 
-    init(etcd: BenchEtcdCluster?) {
+    init(etcd: BenchEtcdCluster?, loopLag: LoopLag) {
         self.etcd = etcd
+        self.loopLag = loopLag
         last = Mutex((.now, ProcessUsage.read(pid: getpid()).cpuSeconds, etcd?.usage.cpuSeconds ?? 0))
     }
 
-    /// "simulator N% CPU, etcd N% CPU (RSS), load a b c" since the last sample.
+    /// "simulator N% CPU, etcd N% CPU (RSS), event loops up to N ms late, load a b c" since the last sample.
     func sample() -> String {
         let own = ProcessUsage.read(pid: getpid())
         let members = etcd?.usage ?? (rssMB: 0, cpuSeconds: 0)
@@ -241,8 +254,8 @@ final class UsageMeter: Sendable {
         let load =
             (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
         return String(
-            format: "simulator+leader %.0f%% CPU %.0f MB, etcd %.0f%% CPU %.0f MB, load %@", ownShare, own.rssMB, etcdShare, members.rssMB,
-            load)
+            format: "simulator+leader %.0f%% CPU %.0f MB, etcd %.0f%% CPU %.0f MB, event loops up to %.0f ms late, load %@", ownShare,
+            own.rssMB, etcdShare, members.rssMB, seconds(loopLag.take()) * 1000, load)
     }
 }
 
@@ -250,14 +263,14 @@ final class UsageMeter: Sendable {
 final class ProgressLine: Sendable {
     private let last = Mutex<ContinuousClock.Instant?>(nil)
 
-    func print(_ line: String) {
+    func print(_ line: @autoclosure () -> String) {
         let now = ContinuousClock.now
         let due = last.withLock { last in
             guard last.map({ $0.duration(to: now) >= .seconds(10) }) ?? true else { return false }
             last = now
             return true
         }
-        if due { Swift.print(line) }
+        if due { Swift.print(line()) }
     }
 }
 
