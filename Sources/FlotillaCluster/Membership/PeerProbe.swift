@@ -115,7 +115,7 @@ public final class PeerProbe: Service, Sendable {
                 unreachable.append(target)
             case .heardNobody:
                 logger.warning(
-                    "peer probes: nobody answered this worker, not even the helpers; it marks nobody unreachable until it hears from someone",
+                    "peer probes: this worker heard from nobody (no ping, request or answer) for as long as a suspect must be silent; it marks nobody unreachable until it hears from someone",
                     metadata: ["worker": "\(workerId)"])
             }
         }
