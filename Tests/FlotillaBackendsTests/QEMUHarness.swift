@@ -3,6 +3,7 @@ import FlotillaCore
 import FlotillaTestSupport
 import Foundation
 import Synchronization
+import Testing
 
 /// Runs the backend contract on ``QEMUBackend`` with real QEMU under TCG, booting the test guest.
 final class QEMUHarness: BackendHarness {
@@ -24,6 +25,12 @@ final class QEMUHarness: BackendHarness {
 
     func createRequest(id: String, name: String) -> BackendCreateRequest {
         QEMUFixtures.request(id: id, name: name, guest: guest)
+    }
+
+    /// The guest has booted: its init starts acpid (the power button) before it prints the marker.
+    func awaitReady(_ backend: any ComputeBackend, id: String) async throws {
+        let qemu = try #require(backend as? QEMUBackend)
+        try await QEMUBackendTests.waitForMarker(qemu, id)
     }
 
     func tearDown() async throws {

@@ -23,10 +23,10 @@ struct FlintlockFixture: Sendable {
     static func bearer(_ key: String) -> Metadata { ["authorization": .string("bearer " + key)] }
     var admin: Metadata { Self.basic(host.adminKey) }
 
-    /// Runs `body` with the sim backend slowed (4 s per operation) so that the transitional states PENDING and
+    /// Runs `body` with the sim backend slowed (2 s per operation) so that the transitional states PENDING and
     /// DELETING last well beyond one call on a loaded machine.
     static func with<T: Sendable>(
-        simLatency: Duration = .seconds(4), dataDir: String? = nil,
+        simLatency: Duration = .seconds(2), dataDir: String? = nil,
         configure: @escaping @Sendable (inout HostConfiguration) -> Void = { _ in },
         _ body: @Sendable (FlintlockFixture) async throws -> T
     ) async throws -> T {

@@ -40,7 +40,7 @@ struct MicroVMGatewayTests {
     static func basic(_ key: String) -> String { "Basic " + Data(key.utf8).base64EncodedString() }
 
     static func withGateway(_ body: @escaping @Sendable (Gateway, TestHost) async throws -> Void) async throws {
-        try await TestHost.with(configure: { $0.simLatency = .seconds(4) }) { host in
+        try await TestHost.with(configure: { $0.simLatency = .seconds(2) }) { host in
             let app = Application(router: host.host.router())
             try await app.test(.live) { client in
                 try await body(Gateway(client: client, authorization: basic(host.adminKey)), host)

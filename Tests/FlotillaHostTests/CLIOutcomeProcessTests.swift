@@ -88,9 +88,9 @@ struct CLIOutcomeProcessTests {
 
     @Test("a wait that runs out exits 1 with the state, the target and the timeout; a long enough one succeeds")
     func timeouts() async throws {
-        // Every simulated backend call takes 3 s, so nothing finishes within --timeout 1.
+        // Every simulated backend call takes 2 s, so nothing finishes within --timeout 1.
         try await withTemporaryDirectory { dir in
-            try await Self.withHost(dataDir: dir, extra: ["--sim-latency-ms", "3000"]) { host in
+            try await Self.withHost(dataDir: dir, extra: ["--sim-latency-ms", "2000"]) { host in
                 let created = try await host.cli(["instance", "create", "slow", "--backend", "sim", "--image", "busybox", "--timeout", "1"])
                 #expect(created.status == 1, "\(created.out)\(created.err)")
                 // Placed or not yet, it is short of running.
@@ -105,7 +105,7 @@ struct CLIOutcomeProcessTests {
                 #expect(stopped.err.contains("stop did not reach stopped within 1s; it is stopping"), "\(stopped.err)")
                 try await Self.waitFor("stopped", instance: "slow", on: host)
 
-                // 3 s of work within 30 s: the wait is passed on and the outcome is a success.
+                // 2 s of work within 30 s: the wait is passed on and the outcome is a success.
                 let started = try await host.cli(["instance", "start", "slow", "--timeout", "30"])
                 #expect(started.status == 0, "\(started.out)\(started.err)")
                 #expect(started.out.hasSuffix("): running\n"), "\(started.out)")

@@ -87,11 +87,13 @@ public enum BackendContract: String, CaseIterable, Sendable {
         try await b.start(id: id)
         try await s.expect(id, .running, after: "start")
 
+        try await s.harness.awaitReady(b, id: id)
         try await b.stop(id: id, force: false, timeout: gracefulTimeout)
         try await s.expectStopped(id, after: "graceful stop")
 
         try await b.start(id: id)
         try await s.expect(id, .running, after: "second start")
+        try await s.harness.awaitReady(b, id: id)
 
         if b.features.pause {
             try await b.pause(id: id)
@@ -123,6 +125,7 @@ public enum BackendContract: String, CaseIterable, Sendable {
         let id = try await s.create("stop")
 
         try await b.start(id: id)
+        try await s.harness.awaitReady(b, id: id)
         try await b.stop(id: id, force: false, timeout: gracefulTimeout)
         try await s.expectStopped(id, after: "graceful stop")
 
