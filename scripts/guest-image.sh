@@ -86,7 +86,8 @@ if [ ! -s "$vmlinux" ] || [ "$kernel" -nt "$vmlinux" ]; then
         [ "$(head -c 4 "$vmlinux.tmp" | od -An -tx1 | tr -d ' ')" = "7f454c46" ] && break
         rm -f "$vmlinux.tmp"
     done
-    [ -s "$vmlinux.tmp" ] && mv "$vmlinux.tmp" "$vmlinux"
+    # An ELF of an older kernel must not stay beside the new kernel's modules.
+    if [ -s "$vmlinux.tmp" ]; then mv "$vmlinux.tmp" "$vmlinux"; else rm -f "$vmlinux"; fi
 fi
 [ -s "$vmlinux" ] && kernel="$vmlinux"
 
