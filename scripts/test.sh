@@ -62,9 +62,11 @@ export FLOTILLA_REQUIRE_REAL=1
 # The kvm tests boot real guests under TCG, which takes both cores for seconds at a time (every QEMU* and *KVM*
 # suite), the etcd tests run real 3-member clusters whose leases must not starve, and the docker outage test
 # stops a daemon under 20 containers, and the fault suites (fault harness, fencing, fixture hygiene, the chaos run)
-# cut, pause and kill hosts on real etcd and dockerds: they run on their own, one at a time, after everything else, so that no
+# cut, pause and kill hosts on real etcd and dockerds, and every suite on a real 3-member etcd (the lease stream through a
+# leader's death, in-process hosts migrating and restoring snapshots, a backup while a host runs; the lease stream failed
+# once beside another test): they run on their own, one at a time, after everything else, so that no
 # suite's load breaks another's lease timings (in-process hosts heartbeat on the same two cores).
-HEAVY='QEMU|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|EtcdTLSStoreContractTests|EtcdTLSTests|EtcdTLSServeTests|ClusterProcessTests|RegistryConvergenceTests|DockerOutageTests|FaultHarnessTests|FencingProcessTests|FixtureHygieneTests|ChaosRunTests|AuditCommandProcessTests|AuditClusterProcessTests|KeyCommandProcessTests|PrometheusProcessTests|LogsProcessTests|DashboardBrowserTests|FleetCommandProcessTests|EventsFollowProcessTests|ReadmeClusterTests|TracingProcessTests|VMNetworkProcessTests|VMDiskProcessTests|NetworkAllocationProcessTests'
+HEAVY='QEMU|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|EtcdTLSStoreContractTests|EtcdTLSTests|EtcdTLSServeTests|ClusterProcessTests|RegistryConvergenceTests|DockerOutageTests|FaultHarnessTests|FencingProcessTests|FixtureHygieneTests|ChaosRunTests|AuditCommandProcessTests|AuditClusterProcessTests|KeyCommandProcessTests|PrometheusProcessTests|LogsProcessTests|DashboardBrowserTests|FleetCommandProcessTests|EventsFollowProcessTests|ReadmeClusterTests|TracingProcessTests|VMNetworkProcessTests|VMDiskProcessTests|NetworkAllocationProcessTests|EtcdLeaseStreamTests|LiveMigrationTests|SnapshotElsewhereTests|StoreBackupProcessTests'
 # The first phase runs two tests at a time (Swift Testing's SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH): most of
 # its time is spent waiting (simulated latencies, expiries, processes starting), and two at a time took 250 s where
 # one at a time took 370. Not more: every in-process host heartbeats on a 10 s lease on the same two cores, and on a
