@@ -68,9 +68,9 @@ export FLOTILLA_REQUIRE_REAL=1
 # suite's load breaks another's lease timings (in-process hosts heartbeat on the same two cores).
 HEAVY='QEMU|KVM|EtcdClusterStoreTests|EtcdStoreContractTests|EtcdTLSStoreContractTests|EtcdTLSTests|EtcdTLSServeTests|ClusterProcessTests|RegistryConvergenceTests|DockerOutageTests|FaultHarnessTests|FencingProcessTests|FixtureHygieneTests|ChaosRunTests|AuditCommandProcessTests|AuditClusterProcessTests|KeyCommandProcessTests|PrometheusProcessTests|LogsProcessTests|DashboardBrowserTests|FleetCommandProcessTests|EventsFollowProcessTests|ReadmeClusterTests|TracingProcessTests|VMNetworkProcessTests|VMDiskProcessTests|NetworkAllocationProcessTests|EtcdLeaseStreamTests|LiveMigrationTests|SnapshotElsewhereTests|StoreBackupProcessTests'
 # The first phase runs two tests at a time (Swift Testing's SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH): most of
-# its time is spent waiting (simulated latencies, expiries, processes starting), and two at a time took 250 s where
-# one at a time took 370. Not more: every in-process host heartbeats on a 10 s lease on the same two cores, and on a
-# fresh machine an unbounded parallel run starved them (workers offline, 503s).
+# its time is spent waiting (simulated latencies, expiries, processes starting): 187 s two at a time, where one at a
+# time took 447 s before the sim latencies were shortened. Not more: every in-process host heartbeats on a 10 s lease
+# on the same two cores, and on a fresh machine an unbounded parallel run starved them (workers offline, 503s).
 # Each phase's output is kept in .build/test-phaseN.log; when a phase fails, its failing tests and expectations are
 # printed again at the end, where a CI log that keeps only its last lines still shows them.
 # A phase that prints nothing for SILENCE seconds is hung (no test waits that long without a line: their longest
